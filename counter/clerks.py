@@ -1,0 +1,180 @@
+"""Clerks and sign-in: PINs hashed with Argon2id, roles, lockout, sessions, record access."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from counter.errors import CounterError, PermissionDenied, SignInError, ValidationError
+from counter.station import Station
+from db.connection import write_transaction
+
+ROLES = ("clerk", "supervisor")
+PIN_PATTERN = re.compile(r"^\d{4,12}$")
+_hasher = PasswordHasher()  # Argon2id, memory-hard
+
+
+@dataclass(frozen=True)
+class Clerk:
+    clerk_id: str
+    name: str
+    role: str
+    active: bool
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    clerk: Clerk
+
+
+def _clerk_from_row(row) -> Clerk:
+    return Clerk(row[0], row[1], row[2], bool(row[3]))
+
+
+def find_clerk(station: Station, name: str) -> Clerk | None:
+    row = station.db.conn.execute(
+        "SELECT clerk_id, name, role, active FROM clerks WHERE name = ?", (name,)).fetchone()
+    return _clerk_from_row(row) if row else None
+
+
+def list_clerks(station: Station) -> list[Clerk]:
+    rows = station.db.conn.execute("SELECT clerk_id, name, role, active FROM clerks ORDER BY name").fetchall()
+    return [_clerk_from_row(r) for r in rows]
+
+
+def check_pin_format(pin: str) -> None:
+    if not PIN_PATTERN.match(pin or ""):
+        raise ValidationError("a PIN is 4 to 12 digits", field="pin")
+
+
+def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None = None) -> Clerk:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("a clerk needs a name", field="name")
+    if role not in ROLES:
+        raise ValidationError("role must be clerk or supervisor", field="role")
+    check_pin_format(pin)
+    if find_clerk(station, name):
+        raise CounterError("a clerk named {name} already exists", exit_code=2, name=name)
+    clerk_id = uuid.uuid4().hex[:12]
+    pin_hash = _hasher.hash(pin)
+
+    def store_credentials(db, entry) -> None:
+        db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)", (clerk_id, pin_hash))
+
+    station.record("clerk.added", {"clerk_id": clerk_id, "name": name, "role": role},
+                   clerk_id=by, extra=store_credentials)
+    return Clerk(clerk_id, name, role, True)
+
+
+def set_active(station: Station, name: str, active: bool, by: str | None = None) -> Clerk:
+    clerk = find_clerk(station, name)
+    if clerk is None:
+        raise CounterError("no clerk named {name}", name=name)
+
+    def reset(db, entry) -> None:
+        if active:
+            db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
+                            " WHERE clerk_id = ?", (clerk.clerk_id,))
+
+    station.record("clerk.enabled" if active else "clerk.disabled", {"clerk_id": clerk.clerk_id, "name": name},
+                   clerk_id=by, extra=reset)
+    return Clerk(clerk.clerk_id, clerk.name, clerk.role, active)
+
+
+def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
+    """Verify a PIN, counting failures and locking the clerk after too many."""
+    security = station.config.section("security")
+    now = datetime.now(UTC)
+    row = station.db.conn.execute(
+        "SELECT pin_hash, failed_attempts, locked_until FROM clerk_credentials WHERE clerk_id = ?",
+        (clerk.clerk_id,)).fetchone()
+    if row is None:
+        raise SignInError("unknown clerk or wrong PIN")
+    pin_hash, failed, locked_until = row
+    if locked_until and datetime.fromisoformat(locked_until) > now:
+        raise SignInError("{name} is locked after too many wrong PINs; try again after {time} or ask a supervisor",
+                          name=clerk.name, time=datetime.fromisoformat(locked_until).astimezone().strftime("%H:%M"))
+    try:
+        _hasher.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        failed += 1
+        lock = failed >= security["max_failed_pins"]
+        until = (now + timedelta(minutes=security["pin_lockout_minutes"])).isoformat() if lock else None
+
+        def count_failure(db, entry) -> None:
+            db.conn.execute("UPDATE clerk_credentials SET failed_attempts = ?, locked_until = ? WHERE clerk_id = ?",
+                            (0 if lock else failed, until, clerk.clerk_id))
+
+        station.record("clerk.locked_out" if lock else "session.pin_failed",
+                       {"clerk_id": clerk.clerk_id, "purpose": purpose, "attempt": failed},
+                       clerk_id=clerk.clerk_id, extra=count_failure)
+        if lock:
+            raise SignInError("too many wrong PINs: {name} is locked for {minutes} minutes",
+                              name=clerk.name, minutes=security["pin_lockout_minutes"])
+        left = security["max_failed_pins"] - failed
+        raise SignInError("wrong PIN; {left} attempts left", left=left)
+    if failed:
+        with write_transaction(station.db):
+            station.db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
+                                    " WHERE clerk_id = ?", (clerk.clerk_id,))
+
+
+def _active_clerk(station: Station, name: str) -> Clerk:
+    clerk = find_clerk(station, (name or "").strip())
+    if clerk is None:
+        raise SignInError("unknown clerk or wrong PIN")
+    if not clerk.active:
+        raise SignInError("{name} is disabled; ask a supervisor", name=clerk.name)
+    return clerk
+
+
+def sign_in(station: Station, name: str, pin: str) -> Session:
+    clerk = _active_clerk(station, name)
+    _check_pin(station, clerk, pin, "sign_in")
+    session = Session(uuid.uuid4().hex, clerk)
+    station.record("session.signed_in", {"session_id": session.session_id}, clerk_id=clerk.clerk_id)
+    return session
+
+
+def sign_out(station: Station, session: Session) -> None:
+    station.record("session.signed_out", {"session_id": session.session_id}, clerk_id=session.clerk.clerk_id)
+
+
+def lock(station: Station, session: Session, reason: str = "idle") -> None:
+    station.record("session.locked", {"session_id": session.session_id, "reason": reason},
+                   clerk_id=session.clerk.clerk_id)
+
+
+def unlock(station: Station, session: Session, pin: str) -> None:
+    """Only the signed-in clerk's own PIN unlocks; the work in progress stays."""
+    _check_pin(station, session.clerk, pin, "unlock")
+    station.record("session.unlocked", {"session_id": session.session_id}, clerk_id=session.clerk.clerk_id)
+
+
+def authorize_supervisor(station: Station, name: str, pin: str, action: str, by: Session | None = None) -> Clerk:
+    """A supervisor's PIN for an approval (correction, void, name change, failed card)."""
+    clerk = _active_clerk(station, name)
+    if not clerk.is_supervisor:
+        raise PermissionDenied("{name} is not a supervisor", name=clerk.name)
+    _check_pin(station, clerk, pin, f"approve:{action}")
+    station.record("supervisor.approved", {"supervisor_id": clerk.clerk_id, "action": action},
+                   clerk_id=by.clerk.clerk_id if by else clerk.clerk_id)
+    return clerk
+
+
+def open_record(station: Station, session: Session | None, record_type: str, record_id: str,
+                purpose: str = "view") -> None:
+    """Every opening of a person's record is logged: who, when, which record."""
+    station.record("record.opened", {"record_type": record_type, "record_id": record_id, "purpose": purpose},
+                   clerk_id=session.clerk.clerk_id if session else None)

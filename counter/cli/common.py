@@ -1,0 +1,49 @@
+"""What every command shares: --data-dir, opening the station, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from counter.config import ENV_DATA_DIR, resolve_data_dir
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar=ENV_DATA_DIR, help="Station data directory [default: the user data dir]",
+                 show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]
+
+
+def new_app(help_text: str) -> typer.Typer:
+    # Locals in tracebacks would leak personal data: keep pretty exceptions off.
+    return typer.Typer(help=help_text, no_args_is_help=True, pretty_exceptions_enable=False,
+                       pretty_exceptions_show_locals=False, add_completion=False)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def open_station(data_dir: Path | None):
+    from counter.station import Station
+
+    return Station.open(resolve_data_dir(data_dir))
+
+
+def print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def read_pin(prompt: str = "PIN", from_stdin: bool = False) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    import getpass
+
+    return getpass.getpass(f"{prompt}: ")

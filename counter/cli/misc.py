@@ -1,0 +1,77 @@
+"""counter init | id check | run"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from counter.cli.common import DataDir, JsonFlag, fail, new_app, print_json
+from counter.config import resolve_data_dir
+
+id_app = new_app("Citizen ID numbers (GB 11643-1999).")
+
+
+@id_app.command("check")
+def id_check(number: Annotated[str, typer.Argument(help="18-digit (or old 15-digit) citizen ID number")],
+             json_out: JsonFlag = False) -> None:
+    """Validate a citizen ID number and print what it encodes; exit 1 with the reason when invalid."""
+    from counter.domain.citizen_id import parse_citizen_id
+    from counter.errors import ValidationError
+
+    try:
+        cid = parse_citizen_id(number)
+    except ValidationError as exc:
+        if json_out:
+            print_json({"valid": False, "reason": str(exc)})
+            raise typer.Exit(1) from None
+        fail(f"invalid ID number: {exc}")
+    d = cid.as_dict()
+    if json_out:
+        print_json({"valid": True, **d})
+        return
+    area = cid.area
+    era = ""
+    if area.historical:
+        era = f" (historical code, used until {area.valid_until})"
+    print(f"valid: {cid.number}")
+    if cid.converted_from:
+        print(f"converted from 15 digits: {cid.converted_from}")
+    print(f"area: {area.code} {area.name}{era}")
+    print(f"birth date: {cid.birth_date.isoformat()}")
+    print(f"sex: {'male' if cid.sex == 'M' else 'female'} (order code {cid.order_code})")
+    print(f"check character: {cid.check}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init(
+        station_id: Annotated[str, typer.Option("--station-id", help="This station's id, unique in the district")],
+        district: Annotated[str, typer.Option("--district", help="GB/T 2260 area code of the district")],
+        office: Annotated[str, typer.Option("--office", help="The service hall's name, as printed on receipts")],
+        timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the business day")] = "Asia/Shanghai",
+        lang: Annotated[str, typer.Option("--lang", help="UI language: zh_CN or en")] = "zh_CN",
+        data_dir: DataDir = None,
+    ) -> None:
+        """Create a station: DIR/station.toml, DIR/station.db and its Ed25519 key pair in DIR/keys/."""
+        from counter.station import Station
+
+        directory = resolve_data_dir(data_dir)
+        station = Station.init(directory, station_id, district, office,
+                               station={"timezone": timezone, "lang": lang})
+        print(f"station {station.station_id} created in {directory}")
+        print(f"key id {station.key.key_id}; public key {directory / 'keys' / 'station.pub'}")
+        print("next: counter clerk add NAME --role supervisor --data-dir", directory)
+
+    @app.command("run")
+    def run(
+        data_dir: DataDir = None,
+        lang: Annotated[str | None, typer.Option("--lang", help="zh_CN or en (default: station config)")] = None,
+    ) -> None:
+        """Start the counter (the TUI) for this station."""
+        from counter.station import Station
+
+        station = Station.open(resolve_data_dir(data_dir))
+        from screens.app import run_app  # the UI is imported only here
+
+        run_app(station, lang=lang or station.config.lang, demo=False)

@@ -1,0 +1,189 @@
+"""Station configuration (DIR/station.toml): strict, typed, with DOMAIN.md's defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from counter.errors import ConfigError
+
+ENV_DATA_DIR = "COUNTER_DATA_DIR"
+CONFIG_FILE = "station.toml"
+DB_FILE = "station.db"
+
+# section -> key -> (type, default). Unknown sections or keys are refused, so a
+# typo never silently falls back to a default.
+SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
+    "station": {
+        "id": (str, None),
+        "district": (str, None),
+        "office": (str, None),
+        "timezone": (str, "Asia/Shanghai"),
+        "lang": (str, "zh_CN"),
+    },
+    "security": {
+        "idle_lock_minutes": (int, 5),
+        "max_failed_pins": (int, 5),
+        "pin_lockout_minutes": (int, 15),
+    },
+    "policy": {
+        "registration_deadline_days": (int, 7),
+        "change_deadline_days": (int, 7),
+        "permit_validity_years": (list, [1, 2, 3]),
+        "extension_window_days": (int, 30),
+        "collection_working_days": (int, 15),
+        "min_residence_months": (int, 0),
+        "accepted_proofs": (
+            list,
+            ["rental_contract", "property_certificate", "employer_certificate", "school_certificate"],
+        ),
+        "permit_optional_under_age": (int, 16),
+        "fee": (str, "0.00"),
+    },
+    "reader": {
+        # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
+        "kind": (str, "pcsc"),
+        "reader_name": (str, ""),
+        "csca_dir": (str, ""),
+    },
+    "printer": {
+        # file | usb | serial | network | cups | simulated | none
+        "kind": (str, "simulated"),
+        "model": (str, "generic-80"),
+        "target": (str, ""),
+        "timeout_seconds": (float, 3.0),
+    },
+    "sync": {
+        "hq_url": (str, ""),
+        "hq_public_key": (str, ""),
+        "interval_seconds": (int, 30),
+        "batch_size": (int, 500),
+    },
+}
+
+LANGS = ("zh_CN", "en")
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("counter", appauthor=False))
+
+
+def resolve_data_dir(option: str | Path | None) -> Path:
+    """--data-dir, else $COUNTER_DATA_DIR, else the platform's user data directory."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get(ENV_DATA_DIR)
+    return Path(env).expanduser() if env else default_data_dir()
+
+
+@dataclass
+class StationConfig:
+    path: Path
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def station_id(self) -> str:
+        return self.data["station"]["id"]
+
+    @property
+    def district(self) -> str:
+        return self.data["station"]["district"]
+
+    @property
+    def office(self) -> str:
+        return self.data["station"]["office"]
+
+    @property
+    def timezone(self) -> str:
+        return self.data["station"]["timezone"]
+
+    @property
+    def lang(self) -> str:
+        return self.data["station"]["lang"]
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.data[name]
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        return self.data["policy"]
+
+    def save(self) -> None:
+        """Write atomically: a crash leaves the old file or the new one, never half of one."""
+        tmp = self.path.with_suffix(".toml.tmp")
+        with tmp.open("wb") as fh:
+            tomli_w.dump(_strip_defaults(self.data), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+
+def _strip_defaults(data: dict) -> dict:
+    out: dict = {}
+    for section, values in data.items():
+        keep = {k: v for k, v in values.items() if v is not None and (section == "station" or v != SCHEMA[section][k][1])}
+        if keep:
+            out[section] = keep
+    return out
+
+
+def _check_type(where: str, value: Any, kind: type | tuple) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, bool):
+        raise ConfigError("{where} must be a whole number", where=where)
+    if not isinstance(value, kind):
+        names = {int: "a whole number", str: "a string", list: "a list", float: "a number", bool: "true or false"}
+        raise ConfigError("{where} must be {kind}", where=where, kind=names.get(kind, str(kind)))
+    return value
+
+
+def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = {}
+    for section, values in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError("{path}: unknown section [{section}]", path=path, section=section)
+        if not isinstance(values, dict):
+            raise ConfigError("{path}: [{section}] must be a table", path=path, section=section)
+        for key in values:
+            if key not in SCHEMA[section]:
+                raise ConfigError("{path}: unknown key {key} in [{section}]", path=path, key=key, section=section)
+    for section, keys in SCHEMA.items():
+        values = raw.get(section, {})
+        data[section] = {}
+        for key, (kind, default) in keys.items():
+            if key in values:
+                data[section][key] = _check_type(f"{path}: [{section}] {key}", values[key], kind)
+            else:
+                data[section][key] = list(default) if isinstance(default, list) else default
+    for key in ("id", "district", "office"):
+        if not data["station"].get(key):
+            raise ConfigError("{path}: [station] {key} is required", path=path, key=key)
+    if data["station"]["lang"] not in LANGS:
+        raise ConfigError("{path}: [station] lang must be one of {langs}", path=path, langs=", ".join(LANGS))
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(data["station"]["timezone"])
+    except Exception:
+        raise ConfigError("{path}: [station] timezone {tz} is not a known time zone", path=path,
+                          tz=data["station"]["timezone"]) from None
+    return data
+
+
+def load_config(data_dir: Path) -> StationConfig:
+    path = data_dir / CONFIG_FILE
+    if not path.exists():
+        raise ConfigError("no station at {dir}; run 'counter init --data-dir {dir} ...' first", dir=data_dir)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("{path}: {error}", path=path, error=str(exc)) from None
+    return StationConfig(path=path, data=validate(raw, path))

@@ -1,0 +1,137 @@
+"""Citizen ID numbers (GB 11643-1999) and GB/T 2260 area codes.
+
+Area data, historical codes included, comes from python-stdnum's cn/loc table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from stdnum import numdb
+from stdnum.cn import ric
+
+from counter.errors import ValidationError
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_HISTORIC = re.compile(r"^\[(\d{4})?-(\d{4})?\]")
+
+
+def check_character(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character over the first 17 digits."""
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    province: str
+    county: str
+    valid_from: int | None = None
+    valid_until: int | None = None
+
+    @property
+    def historical(self) -> bool:
+        return self.valid_until is not None
+
+    @property
+    def name(self) -> str:
+        return self.province if self.county == self.province else f"{self.province}{self.county}"
+
+
+def lookup_area(code: str) -> Area | None:
+    """The GB/T 2260 area for a 6-digit code, including abolished codes; None if unknown."""
+    if not re.fullmatch(r"\d{6}", code or ""):
+        return None
+    info = numdb.get("cn/loc").info(code)
+    if len(info) < 2:
+        return None
+    province = info[0][1].get("province")
+    county = info[1][1].get("county")
+    if not province or not county:
+        return None
+    valid_from = valid_until = None
+    m = _HISTORIC.match(county)
+    if m:
+        valid_from = int(m.group(1)) if m.group(1) else None
+        valid_until = int(m.group(2)) if m.group(2) else None
+        county = county[m.end():]
+    return Area(code, province, county, valid_from, valid_until)
+
+
+def validate_area_code(code: str) -> Area:
+    area = lookup_area(code)
+    if area is None:
+        raise ValidationError("{code} is not a GB/T 2260 area code", field="district", code=code)
+    return area
+
+
+@dataclass(frozen=True)
+class CitizenId:
+    number: str
+    area: Area
+    birth_date: date
+    sex: str  # "M" or "F"
+    order_code: str
+    check: str
+    converted_from: str | None = None
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["birth_date"] = self.birth_date.isoformat()
+        d["area"] = {**asdict(self.area), "name": self.area.name}
+        d["masked"] = mask(self.number)
+        return d
+
+
+def mask(number: str) -> str:
+    """First 6 and last 4 characters, stars between: 320583********123X."""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def parse_citizen_id(text: str, today: date | None = None) -> CitizenId:
+    """Validate a citizen ID number; raise ValidationError with the specific reason."""
+    raw = (text or "").strip().replace(" ", "")
+    number = raw.upper()
+    converted_from = None
+    if len(number) == 15:
+        if not number.isdigit():
+            raise ValidationError("a 15-digit ID number has only digits", field="id_number")
+        converted_from = number
+        number = number[:6] + "19" + number[6:]
+        number += check_character(number)
+    if len(number) != 18:
+        raise ValidationError("an ID number has 18 characters (or 15 for old cards); got {n}",
+                              field="id_number", n=len(number))
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError("an ID number is 17 digits then a digit or X", field="id_number")
+    area = lookup_area(number[:6])
+    if area is None:
+        raise ValidationError("area code {code} is not a GB/T 2260 code", field="id_number", code=number[:6])
+    try:
+        birth = ric.get_birth_date(number)
+    except Exception:
+        raise ValidationError("birth date {digits} is not a real date", field="id_number", digits=number[6:14]) from None
+    today = today or date.today()
+    if birth > today:
+        raise ValidationError("birth date {date} is in the future", field="id_number", date=birth.isoformat())
+    if birth.year < 1880:
+        raise ValidationError("birth date {date} is too early", field="id_number", date=birth.isoformat())
+    expected = check_character(number[:17])
+    if converted_from is None and number[17] != expected:
+        raise ValidationError("check character is {got}, expected {want}: a digit was mistyped",
+                              field="id_number", got=number[17], want=expected)
+    order = number[14:17]
+    return CitizenId(
+        number=number,
+        area=area,
+        birth_date=birth,
+        sex="M" if int(order[2]) % 2 else "F",
+        order_code=order,
+        check=number[17],
+        converted_from=converted_from,
+    )

@@ -1,0 +1,135 @@
+"""The station: its config, database, key and the one way to record an action."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from counter import identity
+from counter.config import CONFIG_FILE, DB_FILE, SCHEMA, StationConfig, load_config, validate
+from counter.domain.citizen_id import validate_area_code
+from counter.errors import ConfigError, CounterError, StationExists, ValidationError
+from db import journal
+from db.connection import DatabaseError, open_database
+
+STATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+
+
+def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
+    """The business day for a moment: the local date, or the day after the last closed day."""
+    day = now_utc.astimezone(ZoneInfo(tz)).date()
+    if last_closed is not None:
+        closed = date.fromisoformat(last_closed)
+        if day <= closed:
+            day = closed + timedelta(days=1)
+    return day.isoformat()
+
+
+@dataclass
+class Station:
+    data_dir: Path
+    config: StationConfig
+    db: sqlite_utils.Database
+    key: identity.SigningKey
+
+    # --- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, data_dir: Path, *, create: bool = False) -> Station:
+        config = load_config(data_dir)
+        try:
+            db = open_database(data_dir / DB_FILE, create=create)
+        except DatabaseError as exc:
+            raise CounterError(str(exc)) from None
+        key = identity.load_private(data_dir / "keys" / "station.key")
+        return cls(data_dir, config, db, key)
+
+    @classmethod
+    def init(cls, data_dir: Path, station_id: str, district: str, office: str, **overrides: dict) -> Station:
+        if (data_dir / CONFIG_FILE).exists() or (data_dir / DB_FILE).exists():
+            raise StationExists("a station already exists in {dir}; choose another --data-dir", dir=data_dir)
+        if not STATION_ID.match(station_id or ""):
+            raise ConfigError("station id {sid!r} must be 1-32 letters, digits or '-'", sid=station_id)
+        try:
+            validate_area_code(district)
+        except ValidationError as exc:
+            raise ConfigError(str(exc)) from None
+        if not office.strip():
+            raise ConfigError("office name must not be empty")
+        raw = {"station": {"id": station_id, "district": district, "office": office.strip()}}
+        for section, values in overrides.items():
+            raw.setdefault(section, {}).update(values)
+        path = data_dir / CONFIG_FILE
+        data = validate(raw, path)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
+            config = StationConfig(path=path, data=data)
+            config.save()
+            station = cls.open(data_dir, create=True)
+        except BaseException:
+            # no half-made station: remove what this call created
+            for p in (path, data_dir / DB_FILE, data_dir / f"{DB_FILE}-wal", data_dir / f"{DB_FILE}-shm"):
+                p.unlink(missing_ok=True)
+            shutil.rmtree(data_dir / "keys", ignore_errors=True)
+            raise
+        station.record("station.initialized", {
+            "station_id": station_id, "district": district, "office": office.strip(),
+            "key_id": station.key.key_id, "public_key": identity.b64(station.key.public_raw),
+        })
+        return station
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # --- identity ----------------------------------------------------------------
+
+    @property
+    def station_id(self) -> str:
+        return self.config.station_id
+
+    def verify_signature(self, message: bytes, signature: str) -> bool:
+        return identity.verify(self.key.public, message, signature)
+
+    # --- time --------------------------------------------------------------------
+
+    def last_closed_day(self, db: sqlite_utils.Database | None = None) -> str | None:
+        row = (db or self.db).conn.execute("SELECT max(business_day) FROM day_closures").fetchone()
+        return row[0] if row else None
+
+    def business_day(self, now: datetime | None = None) -> str:
+        return business_day_at(now or datetime.now(UTC), self.config.timezone, self.last_closed_day())
+
+    def local_now(self) -> datetime:
+        return datetime.now(ZoneInfo(self.config.timezone))
+
+    # --- the one way to record an action ------------------------------------------
+
+    def record(self, kind: str, payload: dict, clerk_id: str | None = None,
+               extra: journal.ExtraWrite | None = None, now: datetime | None = None) -> journal.Entry:
+        """Append a journal entry and its projections in one transaction."""
+        moment = now or datetime.now(UTC)
+        return journal.append(
+            self.db,
+            station_id=self.station_id,
+            kind=kind,
+            payload=payload,
+            clerk_id=clerk_id,
+            business_day=lambda db: business_day_at(moment, self.config.timezone, self.last_closed_day(db)),
+            signer=self.key.sign,
+            extra=extra,
+            now=moment,
+        )
+
+    def verify_journal(self, acked: tuple[int, str] | None = None) -> journal.VerifyResult:
+        return journal.verify(self.db, self.station_id, self.verify_signature, acked=acked)
+
+
+def known_sections() -> list[str]:
+    return list(SCHEMA)

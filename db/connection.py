@@ -1,0 +1,143 @@
+"""Open the station database: one writer connection, durable pragmas, checked at every open."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+# PRAGMA application_id marks a file as ours, so a foreign database is never touched.
+APPLICATION_ID = 0x434E5452  # "CNTR"
+BUSY_TIMEOUT_MS = 5000
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class DatabaseError(Exception):
+    """A database that cannot be used; the message is one line for the operator."""
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse a corrupt or foreign file, opening it read-only so it is never modified."""
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header and header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not a SQLite database; refusing to open it")
+    if not header:
+        return
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
+            has_tables = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app_id != APPLICATION_ID and has_tables:
+                raise DatabaseError(f"{path} belongs to another application; refusing to open it")
+            result = ro.execute("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                raise DatabaseError(f"{path} failed its integrity check ({result}); restore it from a backup")
+        finally:
+            ro.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is corrupt ({exc}); restore it from a backup") from None
+
+
+def _set_and_check(conn: sqlite3.Connection, pragma: str, value: object, expect: object) -> None:
+    conn.execute(f"PRAGMA {pragma}={value}")
+    got = conn.execute(f"PRAGMA {pragma}").fetchone()[0]
+    if str(got).lower() != str(expect).lower():
+        raise DatabaseError(f"PRAGMA {pragma} is {got!r}, expected {expect!r}; is the data directory on a local disk?")
+
+
+def open_database(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
+    """Open (or create) the station database with the writer's pragmas asserted and migrations applied."""
+    path = Path(path)
+    if path.exists():
+        _check_existing_file(path)
+    elif not create:
+        raise DatabaseError(f"no station database at {path}; run 'counter init' first")
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        _set_and_check(conn, "journal_mode", "WAL", "wal")
+        _set_and_check(conn, "synchronous", "FULL", 2)
+        _set_and_check(conn, "foreign_keys", "ON", 1)
+        _set_and_check(conn, "busy_timeout", BUSY_TIMEOUT_MS, BUSY_TIMEOUT_MS)
+        if create and conn.execute("PRAGMA application_id").fetchone()[0] == 0:
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    db = sqlite_utils.Database(conn)
+    migrate(db)
+    return db
+
+
+_locks: dict[int, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(db: sqlite_utils.Database) -> threading.RLock:
+    with _locks_guard:
+        return _locks.setdefault(id(db.conn), threading.RLock())
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE ... COMMIT, serialised across threads; nested use joins the outer transaction."""
+    lock = _lock_for(db)
+    with lock:
+        if db.conn.in_transaction:
+            yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+
+
+def migration_scripts() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every db/migrations/NNNN_name.sql, in order."""
+    scripts = []
+    for item in resources.files("db.migrations").iterdir():
+        name = item.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            scripts.append((int(name[:4]), name, item.read_text(encoding="utf-8")))
+    return sorted(scripts)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply forward migrations past PRAGMA user_version, each in its own transaction."""
+    current = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    scripts = migration_scripts()
+    latest = scripts[-1][0] if scripts else 0
+    if current > latest:
+        raise DatabaseError(f"database schema {current} is newer than this software ({latest}); upgrade counter")
+    for version, name, sql in scripts:
+        if version <= current:
+            continue
+        with write_transaction(db):
+            for statement in _split_sql(sql):
+                db.conn.execute(statement)
+            db.conn.execute(f"PRAGMA user_version={version}")
+        current = version
+    return current
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies (BEGIN ... END;) whole."""
+    statements, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements

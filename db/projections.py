@@ -1,0 +1,145 @@
+"""Projections: tables derived from the journal, and nothing else writes them.
+
+A projector is registered per entry kind. Appending an entry applies its
+projector in the same transaction; `rebuild` empties every projection table
+and replays the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+import sqlite_utils
+
+from db.connection import write_transaction
+from db.journal import Entry, entries
+
+Projector = Callable[[sqlite_utils.Database, Entry, dict], None]
+
+_PROJECTORS: dict[str, list[Projector]] = {}
+# Every table a projector writes; rebuild empties exactly these, in this order.
+PROJECTION_TABLES: list[str] = []
+
+
+def projector(*kinds: str) -> Callable[[Projector], Projector]:
+    def register(fn: Projector) -> Projector:
+        for kind in kinds:
+            _PROJECTORS.setdefault(kind, []).append(fn)
+        return fn
+
+    return register
+
+
+def projection_tables(*names: str) -> None:
+    for name in names:
+        if name not in PROJECTION_TABLES:
+            PROJECTION_TABLES.append(name)
+
+
+def apply(db: sqlite_utils.Database, entry: Entry) -> None:
+    fns = _PROJECTORS.get(entry.kind)
+    if not fns:
+        return
+    data = json.loads(entry.payload)
+    for fn in fns:
+        fn(db, entry, data)
+
+
+def rebuild(db: sqlite_utils.Database) -> int:
+    """Recompute every projection from the journal in one transaction; returns entries replayed."""
+    count = 0
+    with write_transaction(db):
+        db.conn.execute("PRAGMA defer_foreign_keys=ON")
+        for table in reversed(PROJECTION_TABLES):
+            db.conn.execute(f"DELETE FROM [{table}]")
+        for entry in entries(db):
+            apply(db, entry)
+            count += 1
+    return count
+
+
+def checksum(db: sqlite_utils.Database) -> str:
+    """SHA-256 over every projection table's rows in primary-key order."""
+    h = hashlib.sha256()
+    for table in sorted(PROJECTION_TABLES):
+        t = db.table(table)
+        order = ", ".join(f"[{c}]" for c in (t.pks or ["rowid"]))
+        h.update(table.encode() + b"\x00")
+        for row in db.conn.execute(f"SELECT * FROM [{table}] ORDER BY {order}"):
+            h.update(json.dumps(row, ensure_ascii=False, default=str).encode() + b"\n")
+    return h.hexdigest()
+
+
+# --- core projections -------------------------------------------------------
+
+projection_tables("clerks", "sessions", "access_log", "day_closures", "device_checkins")
+
+
+@projector("clerk.added")
+def _clerk_added(db, e: Entry, d: dict) -> None:
+    db.conn.execute(
+        "INSERT INTO clerks (clerk_id, name, role, active, added_seq) VALUES (?, ?, ?, 1, ?)",
+        (d["clerk_id"], d["name"], d["role"], e.seq),
+    )
+
+
+@projector("clerk.disabled", "clerk.enabled")
+def _clerk_active(db, e: Entry, d: dict) -> None:
+    db.conn.execute("UPDATE clerks SET active = ? WHERE clerk_id = ?", (int(e.kind == "clerk.enabled"), d["clerk_id"]))
+
+
+@projector("session.signed_in")
+def _signed_in(db, e: Entry, d: dict) -> None:
+    db.conn.execute(
+        "INSERT INTO sessions (session_id, clerk_id, signed_in_seq, signed_in_at) VALUES (?, ?, ?, ?)",
+        (d["session_id"], e.clerk_id, e.seq, e.device_time_utc),
+    )
+
+
+@projector("session.signed_out")
+def _signed_out(db, e: Entry, d: dict) -> None:
+    db.conn.execute("UPDATE sessions SET signed_out_at = ? WHERE session_id = ?", (e.device_time_utc, d["session_id"]))
+
+
+@projector("session.locked")
+def _locked(db, e: Entry, d: dict) -> None:
+    db.conn.execute("UPDATE sessions SET locks = locks + 1 WHERE session_id = ?", (d["session_id"],))
+
+
+@projector("record.opened")
+def _record_opened(db, e: Entry, d: dict) -> None:
+    db.conn.execute(
+        "INSERT INTO access_log (seq, clerk_id, record_type, record_id, at, purpose) VALUES (?, ?, ?, ?, ?, ?)",
+        (e.seq, e.clerk_id, d["record_type"], d["record_id"], e.device_time_utc, d.get("purpose")),
+    )
+
+
+@projector("day.closed")
+def _day_closed(db, e: Entry, d: dict) -> None:
+    db.conn.execute(
+        "INSERT INTO day_closures (business_day, closed_seq, closed_by, closed_at) VALUES (?, ?, ?, ?)",
+        (d["business_day"], e.seq, e.clerk_id, e.device_time_utc),
+    )
+
+
+@projector("devices.checked_in")
+def _checked_in(db, e: Entry, d: dict) -> None:
+    db.conn.execute(
+        "INSERT INTO device_checkins (seq, business_day, clerk_id, ok, summary) VALUES (?, ?, ?, ?, ?)",
+        (e.seq, e.business_day, e.clerk_id, int(bool(d.get("ok"))), json.dumps(d, ensure_ascii=False)),
+    )
+
+
+def _load_area_projectors() -> None:
+    import importlib
+    import pkgutil
+
+    import db.projectors as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        importlib.import_module(f"db.projectors.{info.name}")
+
+
+_load_area_projectors()
