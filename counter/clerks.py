@@ -121,9 +121,9 @@ def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
                        clerk_id=clerk.clerk_id, extra=count_failure)
         if lock:
             raise SignInError("too many wrong PINs: {name} is locked for {minutes} minutes",
-                              name=clerk.name, minutes=security["pin_lockout_minutes"])
+                              name=clerk.name, minutes=security["pin_lockout_minutes"]) from None
         left = security["max_failed_pins"] - failed
-        raise SignInError("wrong PIN; {left} attempts left", left=left)
+        raise SignInError("wrong PIN; {left} attempts left", left=left) from None
     if failed:
         with write_transaction(station.db):
             station.db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
@@ -178,3 +178,9 @@ def open_record(station: Station, session: Session | None, record_type: str, rec
     """Every opening of a person's record is logged: who, when, which record."""
     station.record("record.opened", {"record_type": record_type, "record_id": record_id, "purpose": purpose},
                    clerk_id=session.clerk.clerk_id if session else None)
+
+
+def is_locked_out(station: Station, clerk: Clerk) -> bool:
+    row = station.db.conn.execute("SELECT locked_until FROM clerk_credentials WHERE clerk_id = ?",
+                                  (clerk.clerk_id,)).fetchone()
+    return bool(row and row[0] and datetime.fromisoformat(row[0]) > datetime.now(UTC))

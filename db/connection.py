@@ -117,7 +117,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     latest = scripts[-1][0] if scripts else 0
     if current > latest:
         raise DatabaseError(f"database schema {current} is newer than this software ({latest}); upgrade counter")
-    for version, name, sql in scripts:
+    for version, _name, sql in scripts:
         if version <= current:
             continue
         with write_transaction(db):
