@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from counter.cli import clerk, journal, misc
-from counter.cli.common import DataDir, fail, new_app
+from counter.cli.common import new_app
 from counter.errors import CounterError
 
 app = new_app("One-stop counter workstation for residence registration and residence permits.")
