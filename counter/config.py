@@ -31,19 +31,17 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "max_failed_pins": (int, 5),
         "pin_lockout_minutes": (int, 15),
     },
+    # Types here; default values come from templates/policy/default.toml (data, not code).
     "policy": {
-        "registration_deadline_days": (int, 7),
-        "change_deadline_days": (int, 7),
-        "permit_validity_years": (list, [1, 2, 3]),
-        "extension_window_days": (int, 30),
-        "collection_working_days": (int, 15),
-        "min_residence_months": (int, 0),
-        "accepted_proofs": (
-            list,
-            ["rental_contract", "property_certificate", "employer_certificate", "school_certificate"],
-        ),
-        "permit_optional_under_age": (int, 16),
-        "fee": (str, "0.00"),
+        "registration_deadline_days": (int, None),
+        "change_deadline_days": (int, None),
+        "permit_validity_years": (list, None),
+        "extension_window_days": (int, None),
+        "collection_working_days": (int, None),
+        "min_residence_months": (int, None),
+        "accepted_proofs": (list, None),
+        "permit_optional_under_age": (int, None),
+        "fee": (str, None),
     },
     "reader": {
         # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
@@ -67,6 +65,22 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
 }
 
 LANGS = ("zh_CN", "en")
+
+
+def _load_default_policy() -> None:
+    """Fill the [policy] defaults from the shipped template, so the defaults are data."""
+    from importlib import resources
+
+    text = (resources.files("templates") / "policy" / "default.toml").read_text(encoding="utf-8")
+    defaults = tomllib.loads(text)["policy"]
+    for key, (kind, _default) in list(SCHEMA["policy"].items()):
+        if key in defaults:
+            SCHEMA["policy"][key] = (kind, defaults[key])
+        elif _default is None:
+            raise ConfigError("templates/policy/default.toml has no value for {key}", key=key)
+
+
+_load_default_policy()
 
 
 def default_data_dir() -> Path:

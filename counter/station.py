@@ -67,7 +67,8 @@ class Station:
             raw.setdefault(section, {}).update(values)
         path = data_dir / CONFIG_FILE
         data = validate(raw, path)
-        data_dir.mkdir(parents=True, exist_ok=True)
+        # Personal data lives here: only the station's user may read it.
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
             config = StationConfig(path=path, data=data)

@@ -36,9 +36,10 @@ def _check_existing_file(path: Path) -> None:
             has_tables = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if app_id != APPLICATION_ID and has_tables:
                 raise DatabaseError(f"{path} belongs to another application; refusing to open it")
-            result = ro.execute("PRAGMA quick_check").fetchone()[0]
-            if result != "ok":
-                raise DatabaseError(f"{path} failed its integrity check ({result}); restore it from a backup")
+            rows = [r[0] for r in ro.execute("PRAGMA quick_check(3)")]
+            if rows != ["ok"]:
+                detail = " ".join(" ".join(rows).split())[:160]
+                raise DatabaseError(f"{path} failed its integrity check ({detail}); restore it from a backup")
         finally:
             ro.close()
     except sqlite3.DatabaseError as exc:

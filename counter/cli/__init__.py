@@ -12,6 +12,7 @@ app = new_app("One-stop counter workstation for residence registration and resid
 app.add_typer(clerk.app, name="clerk")
 app.add_typer(journal.app, name="journal")
 app.add_typer(misc.id_app, name="id")
+app.add_typer(misc.config_app, name="config")
 misc.register(app)
 
 
@@ -51,3 +52,22 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # a bug: one line for the operator, the trace (no locals) in a file
+        sys.exit(_report_crash(exc))
+
+
+def _report_crash(exc: Exception) -> int:
+    """Write the traceback without exception messages or locals: they may hold personal data."""
+    import os
+    import tempfile
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    lines = [f"{type(exc).__module__}.{type(exc).__qualname__}\n"]
+    lines += [f"  {f.filename}:{f.lineno} in {f.name}\n" for f in frames]
+    fd, path = tempfile.mkstemp(prefix="counter-crash-", suffix=".txt")
+    with os.fdopen(fd, "w") as fh:
+        fh.writelines(lines)
+    print(f"error: internal error ({type(exc).__name__}); nothing was half-saved. Report {path} to IT.",
+          file=sys.stderr)
+    return 70

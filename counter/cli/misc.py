@@ -75,3 +75,34 @@ def register(app: typer.Typer) -> None:
         from screens.app import run_app  # the UI is imported only here
 
         run_app(station, lang=lang or station.config.lang, demo=False)
+
+
+config_app = new_app("Show the station's configuration and the shipped templates.")
+
+
+@config_app.command("show")
+def config_show(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
+    """Print the effective configuration: station.toml with every default filled in."""
+    from counter.config import load_config
+
+    config = load_config(resolve_data_dir(data_dir))
+    if json_out:
+        print_json(config.data)
+        return
+    import tomli_w
+
+    print(f"# {config.path}")
+    print(tomli_w.dumps(config.data), end="")
+
+
+@config_app.command("templates")
+def config_templates(json_out: JsonFlag = False) -> None:
+    """List the data files shipped in templates/ (forms, layouts, policy) with their sha256."""
+    from counter.templates_catalog import list_templates
+
+    rows = list_templates()
+    if json_out:
+        print_json([r.__dict__ for r in rows])
+        return
+    for r in rows:
+        print(f"{r.sha256[:16]}  {r.size:>7}  {r.path}")

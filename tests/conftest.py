@@ -1,0 +1,45 @@
+"""Shared test helpers: a fresh station, and the CLI run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "COUNTER_DATA_DIR"}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 120,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`python -m counter ARGS` in a subprocess, as a user would type it."""
+    return subprocess.run([sys.executable, "-m", "counter", *args], input=input, capture_output=True,
+                          text=True, env=env or cli_env(), timeout=timeout, cwd=cwd or REPO)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def station_dir(tmp_path) -> Path:
+    return tmp_path / "station"
+
+
+@pytest.fixture
+def station(station_dir):
+    from counter.station import Station
+
+    st = Station.init(station_dir, "T-01", "210102", "和平区政务服务中心")
+    yield st
+    st.close()

@@ -1,0 +1,66 @@
+from datetime import date
+
+import pytest
+
+from counter.domain.citizen_id import check_character, lookup_area, mask, parse_citizen_id
+from counter.errors import ValidationError
+
+
+def test_valid_number_decodes_area_birth_and_sex():
+    cid = parse_citizen_id("11010519491231002X")
+    assert cid.area.code == "110105" and cid.area.name == "北京市朝阳区"
+    assert cid.birth_date == date(1949, 12, 31)
+    assert cid.sex == "F"  # order code 002 is even
+    assert cid.check == "X"
+
+
+def test_lowercase_x_is_accepted_and_normalised():
+    assert parse_citizen_id("11010519491231002x").number == "11010519491231002X"
+
+
+def test_check_character_follows_iso7064_mod_11_2():
+    # 17 digits of a published example, weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+    assert check_character("11010519491231002") == "X"
+    assert check_character("44052418800101001") == "4"
+
+
+def test_fifteen_digit_number_is_converted():
+    cid = parse_citizen_id("110105491231002")
+    assert cid.number == "11010519491231002X"
+    assert cid.converted_from == "110105491231002"
+
+
+def test_historical_area_code_is_accepted():
+    # 110103 崇文区 was merged into 东城区 in 2010; old cards keep it.
+    area = lookup_area("110103")
+    assert area is not None and area.historical and area.valid_until == 2010
+    number = "11010319800101" + "001"
+    cid = parse_citizen_id(number + check_character(number))
+    assert cid.area.county == "崇文区"
+
+
+@pytest.mark.parametrize(
+    "number, reason",
+    [
+        ("110105194912310021", "check character is 1, expected X"),
+        ("999999194912310021", "area code 999999"),
+        ("110105194913310028", "not a real date"),
+        ("11010519491231002", "18 characters"),
+        ("1101051949123100XX", "17 digits then a digit or X"),
+    ],
+)
+def test_invalid_numbers_give_the_specific_reason(number, reason):
+    with pytest.raises(ValidationError) as err:
+        parse_citizen_id(number)
+    assert reason in str(err.value)
+    assert err.value.field == "id_number"
+
+
+def test_future_birth_date_is_refused():
+    number = "11010520491231" + "002"
+    with pytest.raises(ValidationError, match="in the future"):
+        parse_citizen_id(number + check_character(number), today=date(2026, 11, 21))
+
+
+def test_mask_keeps_first_six_and_last_four():
+    assert mask("32058319800101123X") == "320583********123X"
