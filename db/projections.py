@@ -79,57 +79,47 @@ projection_tables("clerks", "sessions", "access_log", "day_closures", "device_ch
 
 @projector("clerk.added")
 def _clerk_added(db, e: Entry, d: dict) -> None:
-    db.conn.execute(
-        "INSERT INTO clerks (clerk_id, name, role, active, added_seq) VALUES (?, ?, ?, 1, ?)",
-        (d["clerk_id"], d["name"], d["role"], e.seq),
-    )
+    db["clerks"].insert({"clerk_id": d["clerk_id"], "name": d["name"], "role": d["role"], "active": 1,
+                         "added_seq": e.seq})
 
 
 @projector("clerk.disabled", "clerk.enabled")
 def _clerk_active(db, e: Entry, d: dict) -> None:
-    db.conn.execute("UPDATE clerks SET active = ? WHERE clerk_id = ?", (int(e.kind == "clerk.enabled"), d["clerk_id"]))
+    db["clerks"].update(d["clerk_id"], {"active": int(e.kind == "clerk.enabled")})
 
 
 @projector("session.signed_in")
 def _signed_in(db, e: Entry, d: dict) -> None:
-    db.conn.execute(
-        "INSERT INTO sessions (session_id, clerk_id, signed_in_seq, signed_in_at) VALUES (?, ?, ?, ?)",
-        (d["session_id"], e.clerk_id, e.seq, e.device_time_utc),
-    )
+    db["sessions"].insert({"session_id": d["session_id"], "clerk_id": e.clerk_id, "signed_in_seq": e.seq,
+                           "signed_in_at": e.device_time_utc})
 
 
 @projector("session.signed_out")
 def _signed_out(db, e: Entry, d: dict) -> None:
-    db.conn.execute("UPDATE sessions SET signed_out_at = ? WHERE session_id = ?", (e.device_time_utc, d["session_id"]))
+    db["sessions"].update(d["session_id"], {"signed_out_at": e.device_time_utc})
 
 
 @projector("session.locked")
 def _locked(db, e: Entry, d: dict) -> None:
-    db.conn.execute("UPDATE sessions SET locks = locks + 1 WHERE session_id = ?", (d["session_id"],))
+    db.execute("UPDATE sessions SET locks = locks + 1 WHERE session_id = ?", [d["session_id"]])
 
 
 @projector("record.opened")
 def _record_opened(db, e: Entry, d: dict) -> None:
-    db.conn.execute(
-        "INSERT INTO access_log (seq, clerk_id, record_type, record_id, at, purpose) VALUES (?, ?, ?, ?, ?, ?)",
-        (e.seq, e.clerk_id, d["record_type"], d["record_id"], e.device_time_utc, d.get("purpose")),
-    )
+    db["access_log"].insert({"seq": e.seq, "clerk_id": e.clerk_id, "record_type": d["record_type"],
+                             "record_id": d["record_id"], "at": e.device_time_utc, "purpose": d.get("purpose")})
 
 
 @projector("day.closed")
 def _day_closed(db, e: Entry, d: dict) -> None:
-    db.conn.execute(
-        "INSERT INTO day_closures (business_day, closed_seq, closed_by, closed_at) VALUES (?, ?, ?, ?)",
-        (d["business_day"], e.seq, e.clerk_id, e.device_time_utc),
-    )
+    db["day_closures"].insert({"business_day": d["business_day"], "closed_seq": e.seq, "closed_by": e.clerk_id,
+                               "closed_at": e.device_time_utc})
 
 
 @projector("devices.checked_in")
 def _checked_in(db, e: Entry, d: dict) -> None:
-    db.conn.execute(
-        "INSERT INTO device_checkins (seq, business_day, clerk_id, ok, summary) VALUES (?, ?, ?, ?, ?)",
-        (e.seq, e.business_day, e.clerk_id, int(bool(d.get("ok"))), json.dumps(d, ensure_ascii=False)),
-    )
+    db["device_checkins"].insert({"seq": e.seq, "business_day": e.business_day, "clerk_id": e.clerk_id,
+                                  "ok": int(bool(d.get("ok"))), "summary": json.dumps(d, ensure_ascii=False)})
 
 
 def _load_area_projectors() -> None:
