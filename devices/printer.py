@@ -93,8 +93,7 @@ class Transport:
         return parse_status(replies)
 
     def __enter__(self) -> Transport:
-        self.open()
-        return self
+        return self  # open_transport has opened it
 
     def __exit__(self, *exc) -> None:
         self.close()
