@@ -90,7 +90,7 @@ def render_certificate(cert: Certificate, layout: str | None = None) -> bytes:
                     pdf.paragraph(spec.get("date_label", "") + cert.issue_date, right_style)]
     qr_cell = []
     if cert.verification:
-        qr_cell = [pdf.qr_drawing(cert.verification, 38 * mm), pdf.paragraph(spec.get("qr_caption", ""), center_small)]
+        qr_cell = [pdf.qr_flowable(cert.verification, 38 * mm), pdf.paragraph(spec.get("qr_caption", ""), center_small)]
     bottom = Table([[qr_cell, issuer_lines]], colWidths=[48 * mm, 110 * mm])
     bottom.setStyle(pdf.table_style([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     story += [bottom, Spacer(1, 8 * mm)]

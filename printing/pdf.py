@@ -148,15 +148,45 @@ def table_style(commands: list):
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), register_fonts()), *commands])
 
 
-def qr_drawing(payload: str, size: float):
-    """A QR code as a reportlab Drawing (payload must be ASCII: reportlab's QR has no ECI)."""
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
+def qr_matrix(payload: str, border: int = 4) -> list[list[bool]]:
+    """QR modules (True = dark), error correction M, with a `border`-module quiet zone.
+    The payload must be ASCII: there is no ECI, so a reader could guess another charset."""
+    import qrcode
 
-    payload.encode("ascii")
-    widget = QrCodeWidget(payload, barLevel="M", barBorder=4)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0],
-                      initialFontName=register_fonts())  # else renderPDF selects unembedded Helvetica
-    drawing.add(widget)
-    return drawing
+    code = qrcode.QRCode(border=border, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(payload.encode("ascii"))
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def qr_flowable(payload: str, size: float):
+    """A QR code as a platypus Flowable, drawn as one filled path of row runs: fast and compact
+    (reportlab's QrCodeWidget draws one rectangle per module and encodes the code twice)."""
+    from reportlab.platypus import Flowable
+
+    matrix = qr_matrix(payload)
+
+    class QrFlowable(Flowable):
+        def wrap(self, avail_width, avail_height):
+            return size, size
+
+        def draw(self):
+            n = len(matrix)
+            module = size / n
+            canvas = self.canv
+            path = canvas.beginPath()
+            for row, cells in enumerate(matrix):
+                y = size - (row + 1) * module
+                col = 0
+                while col < n:
+                    if cells[col]:
+                        start = col
+                        while col < n and cells[col]:
+                            col += 1
+                        path.rect(start * module, y, (col - start) * module, module)
+                    else:
+                        col += 1
+            canvas.setFillColorRGB(0, 0, 0)
+            canvas.drawPath(path, stroke=0, fill=1)
+
+    return QrFlowable()
