@@ -171,3 +171,25 @@ def test_bytes_through_python_escpos_file(tmp_path, receipt):
     printer._raw(data)
     printer.close()
     assert parse(out.read_bytes(), model.encoding).lines == parse(data, model.encoding).lines
+
+
+def test_long_title_on_58mm_stays_on_one_line(receipt):
+    """Double size would need 36 of 32 columns: the title keeps double height, normal width."""
+    model = load_model("generic-58")
+    data = render_receipt(receipt, model)
+    p = parse(data, model.encoding)
+    assert any(line.strip() == "居住证申领受理回执" for line in p.lines)
+    assert b"\x1d!\x01" in data  # GS ! 1: double height only
+
+
+def test_preview_lines_match_the_printed_layout(receipt):
+    from printing.receipt import preview_lines
+
+    model = load_model("generic-80")
+    lines = preview_lines(receipt, model)
+    printed = parse(render_receipt(receipt, model), model.encoding).lines
+    assert any(NAME in line for line in lines)  # the raster line shows as its text
+    assert "[QR]" in "".join(lines)
+    for line in printed:
+        if line.strip() and "居住证申领受理回执" not in line:
+            assert line in [x.replace("¥", "￥") for x in lines]  # the printer's own yen sign
