@@ -98,6 +98,19 @@ def raster_line(text: str, model: PrinterModel, wide: bool = False, tall: bool =
     return line.point(lambda v: 0 if v < 140 else 255, mode="1")
 
 
+def defuse_realtime(raster: bytes) -> bytes:
+    """Printers execute real-time commands even inside bit-image data (DLE EOT n, DLE ENQ n,
+    DLE DC4 ...: status replies, buffer clears, even power-off). Where raster bytes happen to
+    spell one, clear the byte after DLE: at most 8 dots become white, no command is formed."""
+    data = bytearray(raster)
+    i = data.find(0x10)
+    while 0 <= i < len(data) - 1:
+        if data[i + 1] in (0x04, 0x05, 0x14):
+            data[i + 1] = 0x00
+        i = data.find(0x10, i + 1)
+    return bytes(data)
+
+
 # --- the byte builder ------------------------------------------------------------
 
 
@@ -138,7 +151,14 @@ class _Builder:
             self.image(raster_line(text, self.model, wide, tall, bold))
 
     def image(self, img: Image.Image) -> None:
-        self.dummy.image(img, impl="bitImageRaster")
+        from escpos.printer import Dummy
+
+        one = Dummy()
+        one.profile.profile_data = self.dummy.profile.profile_data
+        one.image(img, impl="bitImageRaster")
+        data = bytearray(one.output)
+        header = 8  # GS v 0 m xL xH yL yH
+        self.raw(bytes(data[:header]) + defuse_realtime(bytes(data[header:])))
 
     def qr(self, payload: str) -> None:
         from escpos.constants import QR_ECLEVEL_M

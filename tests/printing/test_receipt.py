@@ -193,3 +193,19 @@ def test_preview_lines_match_the_printed_layout(receipt):
     for line in printed:
         if line.strip() and "居住证申领受理回执" not in line:
             assert line in [x.replace("¥", "￥") for x in lines]  # the printer's own yen sign
+
+
+def test_raster_data_never_spells_a_realtime_command():
+    """A printer executes DLE EOT / DLE ENQ / DLE DC4 even inside image data."""
+    from printing.receipt import _Builder
+
+    model = load_model("generic-80")
+    row = bytes([0x10, 0x04, 0x01, 0x10, 0x05, 0x02, 0x10, 0x14, 0x01]) + bytes(model.dots // 8 - 9)
+    img = Image.frombytes("1", (model.dots, 1), row).point(lambda v: 255 - v, mode="1")  # 1 = black in ESC/POS
+    out = _Builder(model)
+    out.image(img)
+    p = parse(out.output(), model.encoding)
+    data = p.rasters[0].data
+    for seq in (b"\x10\x04", b"\x10\x05", b"\x10\x14"):
+        assert seq not in data
+    assert p.rasters[0].black_pixels() >= bin(int.from_bytes(row, "big")).count("1") - 8
