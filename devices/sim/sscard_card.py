@@ -24,8 +24,6 @@ from devices.sim.base import (
 from devices.sscard import (
     ATR_HISTORICAL,
     DF_NAME,
-    FIRST_CARD_RECORD,
-    FIRST_HOLDER_RECORD,
     NAME_MAX_BYTES,
     SFI_CARD,
     SFI_HOLDER,
