@@ -62,6 +62,9 @@ def _detail(hresult: int | None) -> str:
     return f"PC/SC 0x{_u32(hresult):08X}" if hresult not in (None, -1) else ""
 
 
+CARD_BUSY = "the card is in use by another program; try again"
+
+
 def map_exception(exc: BaseException) -> CardError:
     """A pyscard exception (either hierarchy) as a CardError with a clear state."""
     if isinstance(exc, CardError):
@@ -71,6 +74,8 @@ def map_exception(exc: BaseException) -> CardError:
         return CardError(NO_CARD, detail=_detail(hresult))
     if isinstance(exc, EstablishContextException):
         return CardError(NO_SERVICE, detail=_detail(hresult))
+    if hresult not in (None, -1) and _u32(hresult) == _u32(scard.SCARD_E_SHARING_VIOLATION):
+        return CardError(CARD_ERROR, CARD_BUSY, detail=_detail(hresult))
     if isinstance(exc, CardConnectionException):
         return CardError(state_for_hresult(hresult), detail=_detail(hresult))
     return CardError(state_for_hresult(hresult), detail=_detail(hresult) or type(exc).__name__)
@@ -88,7 +93,8 @@ class PcscTransport:
         self.backend = backend
         try:
             self.connection = PCSCReader(reader_name).createConnection()
-            self.connection.connect()
+            # exclusive: no other program (or a check-in) can interleave APDUs with our BAC session
+            self.connection.connect(mode=scard.SCARD_SHARE_EXCLUSIVE)
             self.atr = bytes(self.connection.getATR())
         except PYSCARD_ERRORS as exc:
             raise map_exception(exc) from None
