@@ -142,8 +142,8 @@ class CardWatcher:
     def _emit(self, event: WatcherEvent) -> None:
         try:
             self.on_event(event)
-        except Exception:  # a failing handler must not stop the watcher; no event data in the log
-            log.exception("card watcher callback failed for %s", type(event).__name__)
+        except Exception as exc:  # a failing handler must not stop the watcher; no event data in the log
+            log.error("card watcher callback failed for %s: %s", type(event).__name__, type(exc).__name__)
 
     def _run(self) -> None:
         known: SlotStatus | None = None
