@@ -236,10 +236,19 @@ class PcscBackend(ApduBackend):
             except PYSCARD_ERRORS:
                 pass
 
-    def card_still_present(self, reader: str) -> bool:
+    def card_still_present(self, reader: str, settle: float = 1.5) -> bool:
+        """After a failed exchange: is the card still there? Waits up to `settle` seconds for pcscd
+        to notice a removal (the driver polls presence), returning as soon as the state changes."""
         try:
             with self._lock:
-                return self._current(self._ctx(), reader)[0].card_present
+                ctx = self._ctx()
+                status, raw_state = self._current(ctx, reader)
+            if not status.card_present:
+                return False
+            scard.SCardGetStatusChange(ctx, int(settle * 1000), [(reader, raw_state)])
+            with self._lock:
+                status, _ = self._current(ctx, reader)
+            return status.card_present and status.card_id == (raw_state >> 16)
         except CardError:
             return False
 
