@@ -103,6 +103,7 @@ class CardWatcher:
         self._thread: threading.Thread | None = None
         self._mrz_key: MrzKey | None = None
         self._key_carried = False  # kept from a card pulled mid-read: try it, but ask if it fails
+        self._key_used = False  # tried on the card in the reader; a key not yet tried waits for the next card
         self._read_requested = False
         self.state = "starting"
 
@@ -124,7 +125,7 @@ class CardWatcher:
         """The MRZ key for the card in the reader (or the next one); reads it now if it waits."""
         with self._lock:
             self._mrz_key = key
-            self._key_carried = False
+            self._key_carried = self._key_used = False
             self._read_requested = key is not None
         self.backend.wake()
 
@@ -179,9 +180,11 @@ class CardWatcher:
             known = status
             if status.card_present:
                 if status.card_id != card_id:
-                    if card_id is not None:  # swapped without a removal seen: the key was for the old card
+                    if card_id is not None:  # swapped without a removal seen: a tried key was for the old card
                         with self._lock:
-                            self._mrz_key, self._read_requested = None, False
+                            if self._key_used:
+                                self._mrz_key = None
+                            self._read_requested = False
                     card_id = status.card_id
                     self._emit(CardInserted(reader, status.atr.hex()))
                     pending_read = True
@@ -201,8 +204,9 @@ class CardWatcher:
                 with self._lock:
                     if self.state == CARD_REMOVED and self._mrz_key is not None:
                         self._key_carried = True  # pulled mid-read: the same card is likely to come back
-                    else:
-                        self._mrz_key = None
+                    elif self._key_used:
+                        self._mrz_key = None  # it belonged to the card just removed
+                    self._key_used = False
                     self._read_requested = False
                 self.state = "no_card"
                 self._emit(CardRemoved(reader))
@@ -212,6 +216,7 @@ class CardWatcher:
     def _read(self, reader: str) -> None:
         with self._lock:
             key, carried = self._mrz_key, self._key_carried
+            self._key_used = key is not None
         self.state = "reading"
         try:
             result = self.backend.read_card(mrz_key=key, csca_certs=self.csca_certs)

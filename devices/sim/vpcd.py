@@ -69,9 +69,8 @@ class VpcdCard:
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=1.0)
             except OSError:
-                if not self.reconnect:
-                    return
-                self.stopped.wait(0.1)  # vpcd not listening (pcscd down): try again shortly
+                # vpcd not listening yet (pcscd starting, or still closing the last card): retry
+                self.stopped.wait(0.05)
                 continue
             sock.settimeout(None)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

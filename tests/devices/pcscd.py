@@ -24,10 +24,6 @@ def missing() -> str | None:
         return "pcscd is not installed (apt-get install pcscd)"
     if not VPCD_DRIVER.exists():
         return "vsmartcard-vpcd is not installed (apt-get install vsmartcard-vpcd)"
-    try:
-        import smartcard  # noqa: F401
-    except ImportError:
-        return "pyscard is not installed"
     return None
 
 

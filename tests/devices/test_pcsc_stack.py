@@ -211,3 +211,24 @@ def test_cli_read_with_no_card(stack, tmp_path):
     out = _cli("devices", "read", "--data-dir", str(tmp_path / "nostation"))
     assert out.returncode == 3
     assert out.stderr.strip() == "error: no card in the reader"
+
+
+def test_checkin_over_pcsc_identifies_the_card(stack, tmp_path, test_pki):
+    from counter.checkin import run_checkin
+    from counter.station import Station
+
+    station = Station.init(tmp_path / "st", "T-03", "210102", "测试大厅",
+                           reader={"kind": "pcsc", "reader_name": "Virtual PCD 00 00", "csca_dir": str(test_pki[1])})
+    try:
+        empty = run_checkin(station)
+        assert empty["ok"] is True and empty["card"]["status"] == "no_card"
+        assert "Virtual PCD 00 00" in empty["reader"]["readers"]
+        assert empty["reader"]["csca_certificates"] == 1
+        stack.insert(card("passport-deu", test_pki[0]))
+        stack.wait_card(True)
+        result = run_checkin(station, None)
+        assert result["card"]["profile"] == "icao" and result["card"]["apdus"] == 1
+        row = station.db.conn.execute("SELECT ok FROM device_checkins WHERE seq = ?", (result["seq"],)).fetchone()
+        assert row[0] == 1
+    finally:
+        station.close()
