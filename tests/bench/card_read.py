@@ -63,7 +63,8 @@ def measure(pcscd: Pcscd, sample_id: str, options: dict, rounds: int, pki) -> tu
     box: dict = {}
 
     def on_event(event):
-        if "-v" in sys.argv: print("  event", type(event).__name__, getattr(event, "state", ""), round(time.perf_counter(), 3), file=sys.stderr)
+        if "-v" in sys.argv:
+            print("  event", type(event).__name__, getattr(event, "state", ""), file=sys.stderr)
         if isinstance(event, CardRead):
             box["read"] = (event, time.perf_counter())
             done.set()

@@ -11,10 +11,26 @@ from pathlib import Path
 import pytest
 
 from devices import identity, samples
-from devices.errors import CARD_REMOVED, MRZ_MISMATCH, NO_CARD, NO_READER, NO_SERVICE, UNSUPPORTED_CARD, CardError
+from devices.errors import (
+    CARD_REMOVED,
+    MRZ_MISMATCH,
+    NO_CARD,
+    NO_READER,
+    NO_SERVICE,
+    UNSUPPORTED_CARD,
+    CardError,
+)
 from devices.lds import load_csca_dir
 from devices.pcsc import PcscBackend
-from devices.watcher import CardInserted, CardRead, CardRemoved, CardWatcher, MrzKeyRequired, ReaderError, ReaderReady
+from devices.watcher import (
+    CardInserted,
+    CardRead,
+    CardRemoved,
+    CardWatcher,
+    MrzKeyRequired,
+    ReaderError,
+    ReaderReady,
+)
 from tests.devices.events import Events
 
 ROOT = Path(__file__).resolve().parents[2]
