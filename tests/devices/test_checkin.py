@@ -169,3 +169,13 @@ async def test_checkin_screen_in_english(station):
         assert results[0]["ok"] is True
     finally:
         set_language("zh_CN")
+
+
+def test_cli_bad_options_give_one_line():
+    out = _cli("devices", "simulate-card", "--profile", "bank")
+    assert out.returncode == 2 and out.stderr.strip() == "error: --profile must be icao, sscard or unknown"
+    out = _cli("devices", "read", "--simulated", "sscard-ji", "--mrz-key", "L898902C:6908:940623")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: --mrz-key: the birth date must be six digits YYMMDD"
+    out = _cli("devices", "read", "--simulated", "nobody")
+    assert out.returncode == 2 and "unknown sample 'nobody'" in out.stderr

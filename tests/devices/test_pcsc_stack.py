@@ -248,3 +248,23 @@ def test_checkin_over_pcsc_identifies_the_card(stack, tmp_path, test_pki):
         assert row[0] == 1
     finally:
         station.close()
+
+
+def test_cli_simulate_sscard_with_data_options(stack, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    sim = subprocess.Popen([sys.executable, "-m", "counter", "devices", "simulate-card", "--profile", "sscard",
+                            "--name", "阿依古丽·𠮷", "--citizen-id", "65010219951103246X", "--ethnicity", "05",
+                            "--sex", "F", "--birth", "1995-11-03", "--port", str(stack.port)],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stack.wait_card(True, timeout=20)
+        out = _cli("devices", "read", "--json", "--data-dir", str(tmp_path / "nostation"))
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert (data["name"], data["citizen_id"], data["ethnicity"], data["sex"], data["birth_date"]) == (
+            "阿依古丽·𠮷", "65010219951103246X", "05", "F", "1995-11-03")
+        assert data["apdus"] == 5
+    finally:
+        sim.terminate()
+        sim.wait(10)
+    stack.wait_card(False)

@@ -110,3 +110,26 @@ def test_a_failing_callback_does_not_stop_the_watcher():
         assert watcher.alive
     finally:
         watcher.stop()
+
+
+def test_open_watcher_for_a_demo_station_reader_section():
+    from devices.simulated import SimulatedReader
+    from devices.watcher import open_watcher
+
+    events = Events()
+    watcher = open_watcher({"kind": "simulated", "reader_name": "", "csca_dir": ""}, events)
+    assert isinstance(watcher.backend, SimulatedReader)
+    watcher.start()
+    try:
+        events.until(ReaderReady)
+        watcher.backend.insert("passport-forged")
+        events.until(MrzKeyRequired)
+        watcher.set_mrz_key(samples.get("passport-forged").mrz_key)
+        doc = events.until(CardRead).document
+        assert doc.authenticity == "failed"  # the app asks for a supervisor
+        watcher.backend.insert("idcard-td1")
+        events.until(MrzKeyRequired)
+        watcher.set_mrz_key(samples.get("idcard-td1").mrz_key)
+        assert events.until(CardRead).document.authenticity == "verified"  # the demo CSCA is trusted
+    finally:
+        watcher.stop()
