@@ -14,6 +14,7 @@ from devices.errors import StatusError
 
 SW_OK = 0x9000
 SW_END_OF_FILE = 0x6282  # fewer bytes than Le: the end of the file was reached
+EXTENDED_RESPONSE_LIMIT = 65533  # pcsc-lite / vpcd frames: data + SW within 65535 bytes
 
 
 class Transport(Protocol):
@@ -114,6 +115,13 @@ class CardChannel:
     @property
     def extended_length(self) -> bool:
         return self.transport.extended_length and atr_extended_length(self.transport.atr)
+
+    @property
+    def response_limit(self) -> int:
+        """Largest response data the path carries: 256 for short APDUs, else what the reader allows."""
+        if not self.extended_length:
+            return 256
+        return max(256, getattr(self.transport, "response_limit", EXTENDED_RESPONSE_LIMIT))
 
     def raw(self, apdu: bytes) -> bytes:
         self.apdu_count += 1

@@ -31,7 +31,6 @@ SW_FILE_NOT_FOUND = 0x6A82
 MAX_OFFSET = 0x7FFF  # READ BINARY B0 addresses 15 bits
 
 SHORT_RESPONSE_LIMIT = 256
-EXTENDED_RESPONSE_LIMIT = 65533  # the vpcd/pcsc-lite frame: data + SW within 65535 bytes
 
 
 class IcaoProfile:
@@ -91,7 +90,7 @@ class _SmFileReader:
         self._set_chunk()
 
     def _set_chunk(self) -> None:
-        self.chunk = max_sm_read(EXTENDED_RESPONSE_LIMIT if self.extended else SHORT_RESPONSE_LIMIT)
+        self.chunk = max_sm_read(self.channel.response_limit if self.extended else SHORT_RESPONSE_LIMIT)
 
     def exchange(self, apdu: bytes) -> tuple[bytes, int]:
         protected = self.sm.wrap(apdu)

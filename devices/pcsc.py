@@ -15,6 +15,7 @@ from smartcard import scard
 from smartcard.Exceptions import CardConnectionException, NoCardException, SmartcardException
 from smartcard.pcsc.PCSCExceptions import BaseSCardException, EstablishContextException
 
+from devices.apdu import EXTENDED_RESPONSE_LIMIT
 from devices.errors import (
     CARD_ERROR,
     CARD_REMOVED,
@@ -98,6 +99,15 @@ class PcscTransport:
             self.atr = bytes(self.connection.getATR())
         except PYSCARD_ERRORS as exc:
             raise map_exception(exc) from None
+        self.response_limit = EXTENDED_RESPONSE_LIMIT
+        try:
+            # CCID readers tell their largest APDU; drivers that do not (vpcd) take pcsc-lite's maximum
+            max_input = int.from_bytes(bytes(self.connection.getAttrib(scard.SCARD_ATTR_MAXINPUT)), "little")
+        except PYSCARD_ERRORS:
+            max_input = 0
+        if max_input:
+            self.response_limit = max(256, max_input - 2)
+            self.extended_length = max_input > 261
 
     def transmit(self, apdu: bytes) -> bytes:
         try:
@@ -186,8 +196,7 @@ class PcscBackend(ApduBackend):
             self._reader = None
             raise CardError(NO_READER)
         present = bool(event & scard.SCARD_STATE_PRESENT)
-        problem = CardError(UNSUPPORTED_CARD, detail="card is mute") if (
-            present and event & scard.SCARD_STATE_MUTE) else None
+        problem = UNSUPPORTED_CARD if present and event & scard.SCARD_STATE_MUTE else None
         status = SlotStatus(reader, present, bytes(atr) if present else b"", event >> 16, problem)
         return status, event & ~scard.SCARD_STATE_CHANGED
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from devices.apdu import CardChannel, Transport
-from devices.errors import CardError
 from devices.identity import IdentityDocument
 from devices.mrz import MrzKey
 
@@ -25,7 +24,7 @@ class SlotStatus:
     card_present: bool
     atr: bytes = b""
     card_id: int = 0  # changes with every insertion, so remove-and-reinsert between polls is seen
-    problem: CardError | None = None  # e.g. a mute card: present but unusable
+    problem: str | None = None  # a devices.errors state, e.g. unsupported_card for a mute card
 
 
 @dataclass(frozen=True)

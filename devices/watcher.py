@@ -193,9 +193,9 @@ class CardWatcher:
                         self._read_requested, pending_read = False, True
                 if pending_read and status.problem is not None:
                     pending_read = False
-                    self.state = status.problem.state
-                    self._emit(ReaderError(status.problem.state, status.problem.message, reader, False,
-                                           status.problem.detail))
+                    self.state = status.problem
+                    self._emit(ReaderError(status.problem, MESSAGES[status.problem], reader, False,
+                                           "the card does not answer the reset"))
                 elif pending_read:
                     pending_read = False
                     self._read(reader)

@@ -268,3 +268,21 @@ def test_cli_simulate_sscard_with_data_options(stack, tmp_path):
         sim.terminate()
         sim.wait(10)
     stack.wait_card(False)
+
+
+def test_card_with_an_invalid_atr_is_unsupported(stack):
+    from devices.sim.base import UnknownCard
+
+    class BrokenAtrCard(UnknownCard):
+        atr = b"\x12\x34"  # not an ATR: pcscd can agree no protocol with it
+
+    events = Events()
+    watcher = CardWatcher(PcscBackend(), events).start()
+    try:
+        events.until(ReaderReady)
+        stack.insert(BrokenAtrCard())
+        error = events.until(ReaderError)
+        assert (error.state, error.detail) == (UNSUPPORTED_CARD, "PC/SC 0x8010000F")  # SCARD_E_PROTO_MISMATCH
+        assert error.message == "this card is not a supported document; enter the data by hand"
+    finally:
+        watcher.stop()
