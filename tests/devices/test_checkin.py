@@ -103,11 +103,13 @@ def test_cli_without_ui_does_not_import_textual(station):
     code = ("import sys\nfrom counter.cli import main\n"
             "try:\n    main(['devices', 'read', '--simulated', 'sscard-ji', '--json', '--data-dir', sys.argv[1]])\n"
             "except SystemExit:\n    pass\n"
-            "print('TEXTUAL' if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 'CLEAN')")
+            "print('TEXTUAL' if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 'CLEAN')\n"
+            "print('PYSCARD' if 'smartcard' in sys.modules else 'NO-PCSC')")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code, str(station.data_dir)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip().endswith("CLEAN"), out.stdout + out.stderr
+    tail = out.stdout.strip().splitlines()[-2:]
+    assert tail == ["CLEAN", "NO-PCSC"], out.stdout + out.stderr  # the simulated reader needs no PC/SC stack
     assert '"name": "𠮷永康"' in out.stdout
 
 
