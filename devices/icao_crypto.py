@@ -94,10 +94,9 @@ def retail_mac(key: bytes, data: bytes, *, padded: bool = False) -> bytes:
     if len(msg) % 8:
         raise ValueError("retail MAC input must be a multiple of 8 bytes")
     k1, k2 = key[:8], key[8:16]
-    h = bytes(8)
-    for i in range(0, len(msg), 8):
-        block = bytes(a ^ b for a, b in zip(h, msg[i:i + 8], strict=True))
-        h = _des_ecb(k1, block)
+    # CBC-MAC with single DES under K1 over every block, then the final block through D(K2), E(K1)
+    cbc = Cipher(TripleDES(k1 * 3), modes.CBC(ZERO_IV)).encryptor()
+    h = (cbc.update(msg) + cbc.finalize())[-8:]
     h = _des_ecb(k2, h, decrypt=True)
     return _des_ecb(k1, h)
 
