@@ -1,0 +1,96 @@
+"""Device check-in: readers present, a card test read, printer status; recorded in the journal.
+
+The result is the payload of a "devices.checked_in" journal entry. It holds no
+personal data: a card in the reader is only identified (which profile answers),
+never read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from counter.station import Station
+
+CHECKIN_KIND = "devices.checked_in"
+NOT_CHECKED = "not checked"
+
+
+def check_reader(section: dict[str, Any], backend=None) -> tuple[dict, dict]:
+    """(reader result, card result) for a station's [reader] section."""
+    from devices.errors import NO_READER, CardError
+    from devices.lds import load_csca_dir
+
+    kind = section.get("kind", "pcsc")
+    if kind == "none":
+        return ({"kind": kind, "ok": True, "status": "not_configured", "readers": []},
+                {"ok": True, "status": NOT_CHECKED})
+    csca_dir = section.get("csca_dir") or ""
+    reader: dict[str, Any] = {"kind": kind, "readers": [], "csca_dir": csca_dir,
+                              "csca_certificates": len(load_csca_dir(csca_dir)) if csca_dir else 0}
+    own_backend = backend is None
+    if backend is None:
+        from devices.reader import open_backend
+
+        try:
+            backend = open_backend(kind, section.get("reader_name", ""))
+        except ImportError:
+            reader.update(ok=False, status="no_service", message="pyscard is not installed (pip install counter[pcsc])")
+            return reader, {"ok": True, "status": NOT_CHECKED}
+    try:
+        try:
+            names = backend.readers()
+        except CardError as exc:
+            reader.update(ok=False, status=exc.state, message=exc.message, detail=exc.detail)
+            return reader, {"ok": True, "status": NOT_CHECKED}
+        reader["readers"] = names
+        if not names:
+            from devices.errors import MESSAGES
+
+            reader.update(ok=False, status=NO_READER, message=MESSAGES[NO_READER])
+            return reader, {"ok": True, "status": NOT_CHECKED}
+        try:
+            slot = backend.status(0.0)
+        except CardError as exc:
+            reader.update(ok=False, status=exc.state, message=exc.message, detail=exc.detail)
+            return reader, {"ok": True, "status": NOT_CHECKED}
+        reader.update(ok=True, status="ok", reader=slot.reader)
+        if not slot.card_present:
+            return reader, {"ok": True, "status": "no_card", "present": False}
+        try:
+            profile, apdus = backend.identify_card()
+        except CardError as exc:
+            return reader, {"ok": False, "status": exc.state, "present": True, "message": exc.message,
+                            "detail": exc.detail}
+        return reader, {"ok": True, "status": "ok", "present": True, "profile": profile, "apdus": apdus}
+    finally:
+        if own_backend:
+            backend.close()
+
+
+def check_printer_guarded(station: Station) -> dict:
+    """The printer helper's check_printer(station), if that module is installed."""
+    try:
+        from counter.printer_service import check_printer
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("counter.printer_service",):
+            raise
+        return {"ok": None, "status": NOT_CHECKED}
+    try:
+        result = dict(check_printer(station))
+    except Exception as exc:  # a printer fault is a check-in result, not a crash
+        return {"ok": False, "status": "error", "message": f"printer check failed: {type(exc).__name__}"}
+    result.setdefault("status", "ok" if result.get("ok") else "error")
+    return result
+
+
+def run_checkin(station: Station, clerk_id: str | None = None, *, reader_backend=None) -> dict:
+    """Check the devices, record a devices.checked_in entry, return its payload plus its seq.
+
+    reader_backend: the app's live simulated reader (the demo); PC/SC check-ins open their own context.
+    """
+    reader, card = check_reader(station.config.section("reader"), reader_backend)
+    printer = check_printer_guarded(station)
+    ok = bool(reader.get("ok")) and bool(card.get("ok")) and printer.get("ok") is not False
+    payload = {"ok": ok, "reader": reader, "card": card, "printer": printer}
+    entry = station.record(CHECKIN_KIND, payload, clerk_id=clerk_id)
+    return {**payload, "seq": entry.seq}

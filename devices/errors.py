@@ -1,0 +1,54 @@
+"""Reader and card states the app reacts to, and the one exception that carries them.
+
+Messages are English and double as gettext msgids (the UI translates them);
+they never contain personal data.
+"""
+
+from __future__ import annotations
+
+# States a reader or card can be in when a read does not give a document.
+NO_SERVICE = "no_service"  # pcscd is not running (or restarted under us)
+NO_READER = "no_reader"  # no reader attached, or the configured one is gone
+NO_CARD = "no_card"
+CARD_REMOVED = "card_removed"  # pulled mid-read: put it back and the read starts over
+UNSUPPORTED_CARD = "unsupported_card"  # no profile recognises the card
+MRZ_KEY_REQUIRED = "mrz_key_required"  # an eMRTD needs the MRZ key before it can be read
+MRZ_MISMATCH = "mrz_mismatch"  # the card refused BAC with the MRZ key given
+CARD_ERROR = "card_error"  # the card answered something a profile cannot use
+
+MESSAGES = {
+    NO_SERVICE: "the smart-card service (pcscd) is not running; start it or call district IT",
+    NO_READER: "no card reader found; check the reader's cable",
+    NO_CARD: "no card in the reader",
+    CARD_REMOVED: "the card was removed during reading; insert it again",
+    UNSUPPORTED_CARD: "this card is not a supported document; enter the data by hand",
+    MRZ_KEY_REQUIRED: "enter the document number, birth date and expiry date from the MRZ",
+    MRZ_MISMATCH: "MRZ does not match this document; check the document number and dates",
+    CARD_ERROR: "the card could not be read; remove it and insert it again",
+}
+
+# States after which the same card can be read again without any change by the clerk
+RETRYABLE = frozenset({CARD_REMOVED, CARD_ERROR})
+
+
+class CardError(Exception):
+    """A read that did not give a document; `state` is one of the constants above."""
+
+    def __init__(self, state: str, message: str | None = None, detail: str = ""):
+        self.state = state
+        self.message = message or MESSAGES.get(state, state)
+        self.detail = detail  # technical, for district IT: status words, hresults; no personal data
+        super().__init__(self.message if not detail else f"{self.message} ({detail})")
+
+
+class CardRemoved(CardError):
+    def __init__(self, detail: str = ""):
+        super().__init__(CARD_REMOVED, detail=detail)
+
+
+class StatusError(CardError):
+    """The card answered a status word other than success."""
+
+    def __init__(self, sw: int, what: str):
+        self.sw = sw
+        super().__init__(CARD_ERROR, detail=f"{what}: SW {sw:04X}")
