@@ -79,7 +79,9 @@ def check_printer_guarded(station: Station) -> dict:
         result = dict(check_printer(station))
     except Exception as exc:  # a printer fault is a check-in result, not a crash
         return {"ok": False, "status": "error", "message": f"printer check failed: {type(exc).__name__}"}
-    result.setdefault("status", "ok" if result.get("ok") else "error")
+    # check_printer reports `printable` and `state`; check-in speaks `ok` and `status`
+    result.setdefault("ok", bool(result.get("printable")))
+    result.setdefault("status", result.get("state") or ("ok" if result["ok"] else "error"))
     return result
 
 

@@ -34,7 +34,8 @@ def test_checkin_without_card_is_ok_and_recorded(station):
     assert result["ok"] is True
     assert result["reader"]["readers"] == ["Simulated reader"]
     assert result["card"]["status"] == "no_card"
-    assert result["printer"]["status"] == "not checked"  # counter.printer_service is not on this branch
+    # the default printer of a new station is the simulated one, ready
+    assert result["printer"]["status"] == "ready" and result["printer"]["ok"] is True
     kind, payload = _last_entry(station)
     assert kind == CHECKIN_KIND
     assert payload["ok"] is True
@@ -63,12 +64,11 @@ def test_checkin_with_an_unsupported_card_is_not_ok(station):
     assert row[0] == 0
 
 
-def test_printer_result_is_taken_from_the_printer_service(station, monkeypatch):
-    import types
+def test_printer_result_is_taken_from_the_printer_service(station):
+    from counter.printer_service import simulated_dir
+    from devices.printer import set_simulated_condition
 
-    module = types.ModuleType("counter.printer_service")
-    module.check_printer = lambda st: {"ok": False, "status": "paper_out", "message": "paper out"}
-    monkeypatch.setitem(sys.modules, "counter.printer_service", module)
+    set_simulated_condition(simulated_dir(station), paper="out")
     result = run_checkin(station, None, reader_backend=SimulatedReader())
     assert result["printer"]["status"] == "paper_out"
     assert result["ok"] is False
@@ -96,7 +96,7 @@ def test_cli_check_json(station):
     data = json.loads(out.stdout)
     assert data["ok"] is True and data["reader"]["kind"] == "simulated"
     text = _cli("devices", "check", "--data-dir", str(station.data_dir))
-    assert "printer: not checked" in text.stdout
+    assert "printer: ready" in text.stdout
 
 
 def test_cli_without_ui_does_not_import_textual(station):
@@ -137,7 +137,8 @@ async def test_checkin_screen_shows_lines_and_dismisses_with_result(station):
             await pilot.pause()
             card_text = str(screen.query_one("#card").render())
             assert "试读卡" in card_text and "sscard" in card_text
-            assert "打印机：未检查" in str(screen.query_one("#printer").render())
+            assert "打印机：" in str(screen.query_one("#printer").render())
+            assert "未检查" not in str(screen.query_one("#printer").render())
             await pilot.press("enter")
             await pilot.pause()
         assert results and results[0]["ok"] is True
