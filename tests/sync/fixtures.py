@@ -182,17 +182,30 @@ class HQServer:
 
 
 @pytest.fixture
-def hq_server(hq_url, hq_key_dir):
+def server_factory(hq_key_dir):
+    """Start HQ servers on any database URL; all are stopped at test end."""
     servers: list[HQServer] = []
 
-    def start(fault: str | None = None, workers: int = 1) -> HQServer:
-        server = HQServer(hq_url, hq_key_dir, fault, workers).start()
+    def start(url: str, fault: str | None = None, workers: int = 1) -> HQServer:
+        server = HQServer(url, hq_key_dir, fault, workers).start()
         servers.append(server)
         return server
 
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture
+def hq_server(hq_url, server_factory):
+    """Start HQ servers on this test's (parametrised) HQ database."""
+    return lambda fault=None, workers=1: server_factory(hq_url, fault, workers)
+
+
+def fresh_hq(url: str, hq_key_dir: Path):
+    store = open_store(url, admin.load_key(hq_key_dir))
+    store.init_schema()
+    return store
 
 
 # --- stations -------------------------------------------------------------------------------
