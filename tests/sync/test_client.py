@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from counter.hq import admin
+from counter.i18n import catalog
 from counter.hq.store import open_store
 from counter.station import Station
 from counter.sync import sync_loop, sync_once, sync_status
@@ -68,6 +69,8 @@ def test_offline_for_three_days_at_peak_then_catch_up(hq_url, hq_key_dir, store,
         assert result.error == (f"HQ unreachable at {dead}: connection refused; entries stay queued"
                                 f" ({1 + 1500 * (day + 1)} pending)")
     assert sync_status(st)["error"] == result.error
+    zh = result.localized_error(lambda m: catalog("zh_CN").get(m, m))
+    assert zh == f"无法连接总部 {dead}：connection refused；记录保留在本机待上传（4501 条待上传）"
     server = hq_server()
     st.config.section("sync")["hq_url"] = server.url
     result = sync_once(st)
@@ -317,3 +320,20 @@ def test_cli_end_to_end_and_hq_status_json(backend, hq_url, hq_key_dir, hq_serve
     bad = run_cli("hq", "status", "--db", "mysql://x")
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error: database URL mysql://x is not supported")
     assert "Traceback" not in bad.stderr
+
+
+def test_sync_while_clerks_keep_recording(server, store, hq_key_dir, tmp_path):
+    st = make_station(tmp_path, "W-1", server.url, hq_key_dir, batch_size=7)
+    enroll_station(store, st)
+    stop = threading.Event()
+    worker = threading.Thread(target=sync_loop, args=(st, stop.is_set), kwargs={"interval": 0})
+    worker.start()
+    for _ in range(6):
+        fill(st, 10, fast=False)  # one transaction of 10 entries at a time, as the UI thread would
+    stop.set()
+    worker.join(30)
+    assert not worker.is_alive()
+    final = sync_once(st)
+    assert final.ok and final.acked_seq == 61
+    assert hq_rows(store, "W-1") == local_rows(st)
+    st.close()
