@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from counter.hq import admin
-from counter.i18n import catalog
 from counter.hq.store import open_store
+from counter.i18n import catalog
 from counter.station import Station
 from counter.sync import sync_loop, sync_once, sync_status
 from counter.sync_state import last_ack
@@ -336,4 +336,35 @@ def test_sync_while_clerks_keep_recording(server, store, hq_key_dir, tmp_path):
     final = sync_once(st)
     assert final.ok and final.acked_seq == 61
     assert hq_rows(store, "W-1") == local_rows(st)
+    st.close()
+
+
+def test_cli_loop_runs_until_ctrl_c(server, store, hq_key_dir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.sync.fixtures import REPO
+
+    st = make_station(tmp_path, "LOOP-1", server.url, hq_key_dir)
+    st.config.section("sync")["interval_seconds"] = 1
+    st.config.save()
+    fill(st, 4)
+    enroll_station(store, st)
+    proc = subprocess.Popen([sys.executable, "-m", "counter", "sync", "--data-dir", str(st.data_dir)], cwd=REPO,
+                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(hq_rows(store, "LOOP-1")) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        fill(st, 2, fast=False)  # recorded while the loop runs: picked up on the next round
+        while len(hq_rows(store, "LOOP-1")) < 7 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert hq_rows(store, "LOOP-1") == local_rows(st)
+    assert proc.returncode == 0, err
+    assert "synced: 5 entries" in out and "synced: 2 entries" in out and out.rstrip().endswith("stopped")
     st.close()
