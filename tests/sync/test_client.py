@@ -257,7 +257,7 @@ def test_concurrent_duplicate_pushes_through_two_server_processes(pg_cluster, hq
     # stateless servers: two processes share one PostgreSQL
     url = pg_cluster.create_database()
     store = fresh_hq(url, hq_key_dir)
-    a, b = server_factory(url), server_factory(url)
+    a, b = server_factory(url, workers=2), server_factory(url)  # a: uvicorn with two worker processes
     st = make_station(tmp_path, "D-1")
     fill(st, 299)
     enroll_station(store, st)

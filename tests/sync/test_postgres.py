@@ -86,3 +86,22 @@ def test_default_path_choice_by_batch_size(pg_store):
         big = tx.insert_entries([("X", i, *row[2:]) for i in range(2, 2 + COPY_THRESHOLD)])
         tx.execute("DELETE FROM hq_journal WHERE station_id = 'X'")
     assert (small, big) == ("executemany", "copy")
+
+
+def test_both_backends_have_the_same_tables_and_columns(pg_store, tmp_path):
+    import sqlite3
+
+    lite = open_store(f"sqlite:///{tmp_path / 'hq.db'}")
+    lite.init_schema()
+    conn = sqlite3.connect(tmp_path / "hq.db")
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'hq_%'"
+                                         " ORDER BY name")]
+    sqlite_cols = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+    with pg_store.transaction() as tx:
+        pg_tables = [r[0] for r in tx.all("SELECT c.relname FROM pg_class c WHERE c.relname LIKE 'hq\\_%'"
+                                          " AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1")]
+        pg_cols = {t: [r[0] for r in tx.all("SELECT column_name FROM information_schema.columns"
+                                            " WHERE table_name = ? ORDER BY ordinal_position", (t,))]
+                   for t in pg_tables}
+    assert tables == pg_tables == ["hq_alarms", "hq_batches", "hq_journal", "hq_meta", "hq_station_keys", "hq_stations"]
+    assert sqlite_cols == pg_cols
