@@ -19,6 +19,7 @@ from counter.sync import sync_loop, sync_once, sync_status
 from counter.sync_state import last_ack
 from db import journal
 from tests.sync.fixtures import (
+    HQServer,
     cli_env,
     clone_station,
     enroll_station,
@@ -33,9 +34,32 @@ from tests.sync.fixtures import (
 )
 
 
+class SharedHQ:
+    def __init__(self, url, server):
+        self.url, self.server = url, server
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_hq(request, tmp_path_factory, hq_key_dir):
+    """One HQ database and server per backend for this module: stateless server, distinct station ids."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('shared-hq') / 'hq.db'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database()
+    fresh_hq(url, hq_key_dir).close()
+    server = HQServer(url, hq_key_dir).start()
+    yield SharedHQ(url, server)
+    server.stop()
+
+
 @pytest.fixture
-def server(hq_server):
-    return hq_server()
+def hq_url(shared_hq):
+    return shared_hq.url
+
+
+@pytest.fixture
+def server(shared_hq):
+    return shared_hq.server
 
 
 def test_sync_pushes_everything_once_and_stores_the_verified_ack(server, store, hq_key_dir, tmp_path):
@@ -57,7 +81,7 @@ def test_sync_pushes_everything_once_and_stores_the_verified_ack(server, store, 
     st.close()
 
 
-def test_offline_for_three_days_at_peak_then_catch_up(hq_url, hq_key_dir, store, tmp_path, hq_server):
+def test_offline_for_three_days_at_peak_then_catch_up(server, hq_key_dir, store, tmp_path):
     dead = f"http://127.0.0.1:{free_port()}"
     st = make_station(tmp_path, "OFF-1", dead, hq_key_dir, batch_size=500)
     enroll_station(store, st)
@@ -71,15 +95,14 @@ def test_offline_for_three_days_at_peak_then_catch_up(hq_url, hq_key_dir, store,
     assert sync_status(st)["error"] == result.error
     zh = result.localized_error(lambda m: catalog("zh_CN").get(m, m))
     assert zh == f"无法连接总部 {dead}：connection refused；记录保留在本机待上传（4501 条待上传）"
-    server = hq_server()
-    st.config.section("sync")["hq_url"] = server.url
+    st.config.section("sync")["hq_url"] = server.url  # HQ is back
     result = sync_once(st)
     assert result.ok, result.error
     assert (result.pushed, result.batches, result.pending) == (4501, 10, 0)
     assert hq_rows(store, "OFF-1") == local_rows(st)
     assert admin.verify_station(store, "OFF-1").ok
     with store.transaction() as tx:  # old entries are expected after days offline: not flagged as clock trouble
-        assert tx.one("SELECT count(*) FROM hq_journal WHERE flags IS NOT NULL")[0] == 0
+        assert tx.one("SELECT count(*) FROM hq_journal WHERE station_id = 'OFF-1' AND flags IS NOT NULL")[0] == 0
     st.close()
 
 
@@ -107,24 +130,24 @@ def test_client_killed_after_reply_before_storing_the_ack(server, store, hq_key_
 
 
 @pytest.mark.parametrize("stage", ["before_commit", "after_commit"])
-def test_server_killed_before_and_after_commit(hq_server, store, hq_key_dir, tmp_path, stage):
+def test_server_killed_before_and_after_commit(hq_server, server, store, hq_key_dir, tmp_path, stage):
+    sid = f"K2-{stage.split('_')[0]}"
     dying = hq_server(fault=stage)
-    st = make_station(tmp_path, "K-2", dying.url, hq_key_dir, batch_size=30)
+    st = make_station(tmp_path, sid, dying.url, hq_key_dir, batch_size=30)
     fill(st, 49)
     enroll_station(store, st)
     result = sync_once(st)
     assert not result.ok and result.error.startswith(f"HQ unreachable at {dying.url}")
     assert result.error.endswith("entries stay queued (50 pending)")
     assert dying.wait_dead() == 86
-    held = len(hq_rows(store, "K-2"))
+    held = len(hq_rows(store, sid))
     assert held == (0 if stage == "before_commit" else 30)
-    server = hq_server()
     st.config.section("sync")["hq_url"] = server.url
     result = sync_once(st)
     assert result.ok, result.error
     assert result.pushed == 50 - held and result.duplicates == held
-    assert hq_rows(store, "K-2") == local_rows(st)
-    assert admin.verify_station(store, "K-2").ok
+    assert hq_rows(store, sid) == local_rows(st)
+    assert admin.verify_station(store, sid).ok
     st.close()
 
 
@@ -137,7 +160,8 @@ def _drop_triggers(st: Station) -> sqlite3.Connection:
 
 @pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
 def test_locally_tampered_rows_are_never_pushed(server, store, hq_key_dir, tmp_path, tamper):
-    st = make_station(tmp_path, "T-1", server.url, hq_key_dir)
+    sid = f"T1-{tamper}"
+    st = make_station(tmp_path, sid, server.url, hq_key_dir)
     fill(st, 19)
     enroll_station(store, st)
     conn = _drop_triggers(st)
@@ -155,7 +179,7 @@ def test_locally_tampered_rows_are_never_pushed(server, store, hq_key_dir, tmp_p
     result = sync_once(st)
     assert not result.ok
     assert result.error.startswith("local journal broken at seq 7")
-    assert hq_rows(store, "T-1") == []
+    assert hq_rows(store, sid) == []
     assert not st.verify_journal().ok
     st.close()
 
@@ -300,8 +324,7 @@ def test_sync_loop_stops_when_asked(server, store, hq_key_dir, tmp_path):
     st.close()
 
 
-def test_cli_end_to_end_and_hq_status_json(backend, hq_url, hq_key_dir, hq_server, tmp_path):
-    server = hq_server()
+def test_cli_end_to_end_and_hq_status_json(hq_url, hq_key_dir, server, tmp_path):
     data = tmp_path / "cli-station"
     run_cli("init", "--station-id", "CLI-1", "--district", "110101", "--office", "大厅", "--data-dir", str(data),
             check=True)
@@ -313,9 +336,10 @@ def test_cli_end_to_end_and_hq_status_json(backend, hq_url, hq_key_dir, hq_serve
     out = run_cli("sync", "--once", "--data-dir", str(data), check=True).stdout
     assert "synced: 1 entries in 1 batch(es); HQ acked seq 1; 0 pending" in out
     status = json.loads(run_cli("hq", "status", "--db", hq_url, "--json", check=True).stdout)
+    status = [s for s in status if s["station_id"] == "CLI-1"]
     assert [(s["station_id"], s["acked_seq"], s["quarantined"]) for s in status] == [("CLI-1", 1, False)]
     assert status[0]["last_contact"].endswith("Z") and len(status[0]["head_hash"]) == 64
-    assert "ok 1 entries" in run_cli("hq", "verify", "--db", hq_url, check=True).stdout
+    assert "ok 1 entries" in run_cli("hq", "verify", "--db", hq_url, "--station-id", "CLI-1", check=True).stdout
     assert json.loads(run_cli("sync", "status", "--json", "--data-dir", str(data), check=True).stdout)["acked_seq"] == 1
     bad = run_cli("hq", "status", "--db", "mysql://x")
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error: database URL mysql://x is not supported")
@@ -343,7 +367,6 @@ def test_cli_loop_runs_until_ctrl_c(server, store, hq_key_dir, tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
     from tests.sync.fixtures import REPO
 
@@ -353,18 +376,21 @@ def test_cli_loop_runs_until_ctrl_c(server, store, hq_key_dir, tmp_path):
     fill(st, 4)
     enroll_station(store, st)
     proc = subprocess.Popen([sys.executable, "-m", "counter", "sync", "--data-dir", str(st.data_dir)], cwd=REPO,
-                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=cli_env(PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    seen = []
     try:
-        deadline = time.monotonic() + 30
-        while len(hq_rows(store, "LOOP-1")) < 5 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        fill(st, 2, fast=False)  # recorded while the loop runs: picked up on the next round
-        while len(hq_rows(store, "LOOP-1")) < 7 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        seen.append(proc.stdout.readline())
+        seen.append(proc.stdout.readline())
+        fill(st, 2, fast=False)  # recorded while the loop runs: picked up on a later round
+        while "synced: 2 entries" not in seen[-1] and len(seen) < 20:
+            seen.append(proc.stdout.readline())
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
-    assert hq_rows(store, "LOOP-1") == local_rows(st)
     assert proc.returncode == 0, err
-    assert "synced: 5 entries" in out and "synced: 2 entries" in out and out.rstrip().endswith("stopped")
+    assert seen[0].startswith("syncing every 1 s to http://127.0.0.1:")
+    assert seen[1].startswith("synced: 5 entries in 1 batch(es)") and seen[-1].startswith("synced: 2 entries")
+    assert out.rstrip().endswith("stopped")
+    assert hq_rows(store, "LOOP-1") == local_rows(st)
     st.close()
