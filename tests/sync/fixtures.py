@@ -148,17 +148,21 @@ class HQServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
+        self.log_path = Path(tempfile.mkdtemp(prefix="counter-hq-log-")) / "server.log"
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def start(self) -> HQServer:
         env = cli_env(**({"COUNTER_HQ_FAULT": self.fault} if self.fault else {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "counter", "hq", "serve", "--db", self.db_url, "--key-dir", str(self.key_dir),
              "--port", str(self.port), "--workers", str(self.workers)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self.log_path.open("wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"HQ server exited: {self.proc.stderr.read()}")
+                raise RuntimeError(f"HQ server exited: {self.log_text()}")
             try:
                 if httpx.get(f"{self.url}/openapi.json", timeout=1).status_code == 200:
                     return self

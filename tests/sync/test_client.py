@@ -221,6 +221,9 @@ def test_old_backup_restored_reuses_seqs_and_hq_detects_it(server, store, hq_key
     status = {s["station_id"]: s for s in admin.status(store)}["B-1"]
     assert status["quarantined"] and status["acked_seq"] == 20
     assert [a["kind"] for a in admin.alarms(store, "B-1")] == ["fork"]
+    log = server.log_text()
+    assert "ALARM station=B-1 kind=fork seq 13" in log
+    assert not any(name in log for name in ("𠮷", "䶮", "阿依古丽", "张三", "测试"))
     assert len(hq_rows(store, "B-1")) == 20
     restored.close()
 

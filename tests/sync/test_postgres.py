@@ -105,3 +105,16 @@ def test_both_backends_have_the_same_tables_and_columns(pg_store, tmp_path):
                    for t in pg_tables}
     assert tables == pg_tables == ["hq_alarms", "hq_batches", "hq_journal", "hq_meta", "hq_station_keys", "hq_stations"]
     assert sqlite_cols == pg_cols
+
+
+def test_hq_init_cli_on_postgresql(pg_cluster, tmp_path):
+    from tests.sync.fixtures import run_cli
+
+    url = pg_cluster.create_database()
+    out = run_cli("hq", "init", "--db", url, "--key-dir", str(tmp_path / "k"), check=True).stdout
+    assert out.startswith(f"schema created in {url}")
+    assert "already present" in run_cli("hq", "init", "--db", url, "--key-dir", str(tmp_path / "k"), check=True).stdout
+    assert run_cli("hq", "status", "--db", url, check=True).stdout.strip() == "no stations enrolled"
+    down = run_cli("hq", "status", "--db", f"postgresql://postgres:secret@127.0.0.1:{pg_cluster.port + 1}/x")
+    assert down.returncode == 1 and "cannot connect to PostgreSQL at postgresql://postgres:***@" in down.stderr
+    assert "secret" not in down.stderr and "Traceback" not in down.stderr
