@@ -143,7 +143,7 @@ class PersonScreen(LocalizedBindings, Screen):
             usable = self.file is not None or spec.person == "any"
             text = f"{spec.menu_key}  {spec.text(self.lang)}"
             menu.append(text if usable else f"[dim]{text}[/dim]")
-        for sid, err in cat.errors.items():
+        for sid in cat.errors:
             menu.append(f"[dim]-  {sid}: {_('unavailable')}[/dim]")
         self.query_one("#person-services", Static).update("\n".join(menu))
         table = self.query_one("#person-history", DataTable)
