@@ -34,7 +34,6 @@ class Clerk:
         for key in keys:
             self.keys += 1
             await self.pilot.press(key)
-        await self.pilot.pause()
 
     async def type(self, text: str) -> None:
         focused = self.app.focused
