@@ -28,6 +28,7 @@ FIELD_TYPES = ("text", "name", "id_number", "date", "choice", "phone", "district
                "years", "passport_number", "nationality")
 VALIDATORS = ("birth_date", "not_future", "after", "matches_id", "proof")
 OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no")
+COMPLETIONS = ("addresses", "employers")
 PREFILL_ROOTS = ("card", "person", "permit", "today", "policy")
 DOCUMENTS = ("receipt", "certificate", "request")
 PERSON_MODES = ("any", "existing")
@@ -59,6 +60,7 @@ class FieldSpec:
     required_when: str | None = None  # "other_field=value"
     identity: bool = False  # part of the person's identity: locked once the person is on file
     max_length: int = 120
+    complete: str | None = None  # completion from values on file: addresses | employers
 
     def text(self, lang: str) -> str:
         return _pick(self.label, lang)
@@ -166,7 +168,7 @@ def parse_spec(data: bytes, path: str) -> FormSpec:
         if fid in fields:
             ffail("duplicate field id")
         unknown = set(f) - {"id", "label", "type", "required", "validators", "options", "prefill", "default",
-                            "help", "required_when", "identity", "max_length"}
+                            "help", "required_when", "identity", "max_length", "complete"}
         if unknown:
             ffail(f"unknown key(s) {', '.join(sorted(unknown))}")
         if f.get("type") not in FIELD_TYPES:
@@ -187,6 +189,8 @@ def parse_spec(data: bytes, path: str) -> FormSpec:
                 ffail("each option needs value, zh and en")
         elif options is not None:
             ffail("options must be a source name or a list")
+        if f.get("complete") not in (None, *COMPLETIONS):
+            ffail(f"unknown completion source {f.get('complete')!r}; one of {', '.join(COMPLETIONS)}")
         prefill = f.get("prefill")
         if prefill is not None and prefill.split(".")[0] not in PREFILL_ROOTS:
             ffail(f"prefill {prefill!r} must start with one of {', '.join(PREFILL_ROOTS)}")
@@ -203,6 +207,7 @@ def parse_spec(data: bytes, path: str) -> FormSpec:
             required_when=f.get("required_when"),
             identity=bool(f.get("identity", False)),
             max_length=int(f.get("max_length", 120)),
+            complete=f.get("complete") or ("addresses" if f["type"] == "address" else None),
         )
     steps = []
     for s in raw["steps"]:

@@ -43,9 +43,11 @@ class SupervisorDialog(LocalizedBindings, ModalScreen[object]):
         self.purpose = purpose
 
     def compose(self) -> ComposeResult:
+        self.supervisors = [c.name for c in clerks.list_clerks(self.app.station) if c.is_supervisor and c.active]
         with Vertical(classes="dialog"):
             yield Static(_("Supervisor approval"), classes="title")
             yield Static(self.purpose, classes="hint")
+            yield Static("  ".join(f"{i}={name}" for i, name in enumerate(self.supervisors, 1)), classes="hint")
             yield Label(_("Supervisor"))
             yield Input(id="sup-name", placeholder=_("Supervisor"))
             yield Label(_("PIN"))
@@ -60,6 +62,8 @@ class SupervisorDialog(LocalizedBindings, ModalScreen[object]):
             self.query_one("#sup-pin", Input).focus()
             return
         name = self.query_one("#sup-name", Input).value.strip()
+        if name.isdigit() and 1 <= int(name) <= len(self.supervisors):
+            name = self.supervisors[int(name) - 1]  # a supervisor by number: one key
         pin = event.input.value
         event.input.value = ""
         try:

@@ -65,6 +65,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.card_values = card_prefill(card) if card is not None else {}
         self.pending_service = pending_service
         self.file: people.PersonFile | None = None
+        self.awaiting_new_person = False  # a new-person file becomes the person's file once registered
         self.lang = language()
 
     def compose(self) -> ComposeResult:
@@ -89,7 +90,7 @@ class PersonScreen(LocalizedBindings, Screen):
 
     def on_screen_resume(self) -> None:
         new_person = getattr(self.app, "last_outcome_person", None)
-        if self.person_id is None and new_person:
+        if self.person_id is None and self.awaiting_new_person and new_person:
             # the new person was just registered: this is now their file
             self.person_id = new_person
             self.file = people.open_file(self.app.station, self.app.session, new_person)
@@ -177,6 +178,7 @@ class PersonScreen(LocalizedBindings, Screen):
         from screens.wizard import WizardScreen
 
         self.app.last_outcome_person = None
+        self.awaiting_new_person = self.file is None
         self.app.push_screen(WizardScreen(spec, person=self.file.person if self.file else None, card=self.card,
                                           card_values=self.card_values))
 

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
+from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from counter import forms
@@ -23,6 +23,26 @@ from screens.dialogs import HelpDialog, SupervisorDialog
 REVIEW = "review"
 
 
+class AddressSuggester(Suggester):
+    """Completes an address (or an employer) from those already on file: by prefix, else by any part of it (type the street
+    and number, "太原街8", and → takes "沈阳市和平区太原街8号"). Most used addresses first."""
+
+    def __init__(self, addresses: list[str]):
+        super().__init__(use_cache=True, case_sensitive=True)
+        self.addresses = addresses
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        for address in self.addresses:
+            if address.startswith(value):
+                return address
+        for address in self.addresses:
+            if value in address:
+                return address
+        return None
+
+
 class FieldRow(Vertical):
     DEFAULT_CSS = """
     FieldRow { height: auto; margin-bottom: 1; }
@@ -34,6 +54,7 @@ class FieldRow(Vertical):
     FieldRow Input:focus { background: $accent 25%; border: none; }
     FieldRow Input:disabled { background: $surface; color: $text-muted; }
     FieldRow Input.-invalid-field { background: $error 20%; border: none; }
+    FieldRow Input.-inside-match > .input--suggestion { color: $boost; }
     FieldRow .field-hint { width: 34; padding: 0 0 0 1; color: $text-muted; }
     FieldRow .field-error { padding: 0 0 0 23; color: $error; height: auto; }
     """
@@ -76,7 +97,7 @@ class WizardScreen(LocalizedBindings, Screen):
     def compose(self) -> ComposeResult:
         policy = engine.policy_of(self.station)
         initial = engine.prefill(self.spec, card=self.card_values, person=self.person, policy=policy)
-        addresses = None
+        completions: dict[str, list[str]] = {}
         yield Header()
         who = self.person.name if self.person else (self.card_values.get("name") or _("new person"))
         yield Static(f"{self.spec.text(self.lang)} · {who}", id="wizard-title", classes="title")
@@ -87,10 +108,12 @@ class WizardScreen(LocalizedBindings, Screen):
                     for fid in step.fields:
                         f = self.spec.fields[fid]
                         suggester = None
-                        if f.type == "address":
-                            if addresses is None:
-                                addresses = people.known_addresses(self.station)
-                            suggester = SuggestFromList(addresses, case_sensitive=False)
+                        if f.complete:
+                            if f.complete not in completions:
+                                completions[f.complete] = (people.known_addresses(self.station)
+                                                           if f.complete == "addresses"
+                                                           else people.known_employers(self.station))
+                            suggester = AddressSuggester(completions[f.complete])
                         elif f.type in ("choice", "years"):
                             opts = forms.options_for(f, policy)
                             suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
@@ -114,6 +137,9 @@ class WizardScreen(LocalizedBindings, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        for inp in self.query(Input):
+            if isinstance(inp.suggester, AddressSuggester):
+                self.watch(inp, "_suggestion", self._completion_watcher(inp), init=False)
         self._show_step(self._first_step_needing_input())
         self._focus_first_needing_input()
 
@@ -213,6 +239,19 @@ class WizardScreen(LocalizedBindings, Screen):
                 return ""
             return f"✓ {value}" if value else ""
         return ""
+
+    def _completion_watcher(self, inp: Input):
+        def watcher(suggestion: str) -> None:
+            self._show_completion(inp, suggestion)
+
+        return watcher
+
+    def _show_completion(self, inp: Input, suggestion: str) -> None:
+        """A completion found inside an address (not at its start) is shown whole in the hint; → takes it."""
+        inside = bool(suggestion) and not suggestion.startswith(inp.value)
+        inp.set_class(inside, "-inside-match")
+        fid = (inp.id or "")[2:]
+        self.query_one(f"#h-{fid}", Static).update(f"→ {suggestion}" if inside else "")
 
     def _show_error(self, fid: str, exc: ValidationError | None) -> None:
         error = self.query_one(f"#e-{fid}", Static)

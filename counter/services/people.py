@@ -149,6 +149,13 @@ def known_addresses(station, limit: int = 500) -> list[str]:
     return [r[0] for r in rows]
 
 
+def known_employers(station, limit: int = 500) -> list[str]:
+    rows = station.db.conn.execute(
+        "SELECT employer, count(*) n FROM persons WHERE employer IS NOT NULL AND employer != ''"
+        " GROUP BY employer ORDER BY n DESC, employer LIMIT ?", (limit,)).fetchall()
+    return [r[0] for r in rows]
+
+
 def today_counts(station, business_day: str) -> dict[str, int]:
     rows = station.db.conn.execute(
         "SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",

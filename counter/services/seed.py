@@ -29,6 +29,8 @@ FOREIGN = [("KIM MINJUN", "KOR"), ("LEE SEOYEON", "KOR"), ("TANAKA HIROSHI", "JP
 AREAS = ["210102", "210103", "210104", "210105", "210106", "210111", "110105", "110108", "320583", "440305",
          "510104", "650102", "130102", "370102", "410102", "430102", "220102", "230102", "150102", "540102"]
 STREETS = ["南京北街", "太原街", "中山路", "三好街", "北四马路", "十一纬路", "民主路", "和平大街", "光荣街", "长白路"]
+EMPLOYERS = ["沈阳华晨宝马汽车有限公司", "沈阳新松机器人自动化股份有限公司", "和平区太原街商业管理有限公司",
+             "沈阳𠮷祥餐饮有限公司", "辽宁省人民医院", "东北大学", "沈阳地铁集团有限公司", "中街冰点城食品有限公司"]
 ETHNIC_OTHER = ["03", "06", "08", "10", "11", "13", "15"]
 
 
@@ -113,6 +115,8 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
                         arrival = rng.randrange(0, 7) if rng.random() > 0.15 else rng.randrange(8, 40)
                         service = "residence_registration" if rng.random() < 0.7 else "lodging_registration"
                         values = {**person, "arrival_date": f"-{arrival}", "stay_reason": str(rng.randrange(1, 6))}
+                        if rng.random() < 0.5:
+                            values["employer"] = rng.choice(EMPLOYERS)
                         out = engine.perform(station, service, values, clerk=clerk, now=moment,
                                              build_document=False, source="seed")
                         people_made += 1

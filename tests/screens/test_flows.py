@@ -62,7 +62,7 @@ SERVICES_ZH = [
     ("a", [("new_address", "沈阳市和平区三好街5号")], "变更居住地址"),
     ("e", [("new_employer", "沈阳𠮷祥有限公司")], "变更工作单位"),
     ("t", [("new_phone", "13900001111")], "变更联系电话"),
-    ("n", [("new_name", "𠮷田春花"), ("correction_reason", "录入错误")], "姓名更正"),
+    ("n", [("new_name", "𠮷田春花")], "姓名更正"),
     ("7", [], "居住证注销"),
 ]
 TITLES_EN = ["Residence registration", "Lodging registration", "Residence permit: apply", "Residence permit: collect",

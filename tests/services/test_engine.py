@@ -189,7 +189,7 @@ def test_name_correction_needs_a_supervisor(station, clerk, supervisor):
     with pytest.raises(PermissionDenied):
         perform(station, "name_correction", {"new_name": "吉田", "correction_reason": "录入错误"}, person_id=pid,
                 clerk=clerk)
-    out = perform(station, "name_correction", {"new_name": "阿依古丽・买买提", "correction_reason": "证件变更"},
+    out = perform(station, "name_correction", {"new_name": "阿依古丽・买买提", "correction_reason": "2"},
                   person_id=pid, clerk=clerk, supervisor=supervisor)
     assert people.get(station, pid).name == "阿依古丽·买买提"
     assert out.entry.data["old_name"] == "𠮷田" and out.entry.data["supervisor_id"] == supervisor.clerk_id
