@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.suggester import SuggestFromList, Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from counter import forms
