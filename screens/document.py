@@ -12,6 +12,8 @@ from counter.i18n import N_, _
 from counter.services import documents, output
 from screens.base import LocalizedBindings
 
+PREVIEW_WIDTH = 54  # the preview box is 60 cells with border and padding
+
 
 class DocumentScreen(LocalizedBindings, Screen):
     BINDINGS = [
@@ -31,7 +33,7 @@ class DocumentScreen(LocalizedBindings, Screen):
         yield Static(_("Done: {number}").format(number=self.document.number), id="doc-title", classes="title")
         yield Static("", id="doc-status", classes="hint")
         with VerticalScroll(id="doc-scroll"):
-            yield Static(documents.as_text(self.document), id="doc-preview")
+            yield Static(documents.as_text(self.document, width=PREVIEW_WIDTH), id="doc-preview")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -44,13 +46,11 @@ class DocumentScreen(LocalizedBindings, Screen):
             self.query_one("#doc-status", Static).update(_("Printing failed: {error}").format(error=type(exc).__name__))
             return
         text = _("Sent to the printer") if result.printed else _("Printing is not connected: preview only")
-        if self.ready_ms is not None:
-            text += f" · {_('ready in')} {self.ready_ms:.0f} ms"
         self.query_one("#doc-status", Static).update(text)
 
     def action_reprint(self) -> None:
         copy = documents.reprint(self.app.station, self.seq, self.app.session.clerk.clerk_id)
-        self.query_one("#doc-preview", Static).update(documents.as_text(copy))
+        self.query_one("#doc-preview", Static).update(documents.as_text(copy, width=PREVIEW_WIDTH))
         self.ready_ms = None
         self._deliver(copy)
 

@@ -129,7 +129,6 @@ class WizardScreen(LocalizedBindings, Screen):
                                              classes="field-hint")
                             yield Static("", id=f"e-{fid}", classes="field-error")
             with Vertical(id="step-review", classes="wizard-step"):
-                yield Static(_("Review"), classes="title")
                 yield Static("", id="review-table")
                 yield Static("", id="review-note", classes="hint")
                 yield Static(_("F10 or Enter: confirm and record · Esc: back to the form"), classes="hint")

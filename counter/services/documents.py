@@ -113,14 +113,15 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
     person = people.get(station, d["person_id"])
     x = d["derived"]
     issued = _local(station, entry)
-    who = f"{d['name']}（{'男' if person.sex == 'M' else '女' if person.sex == 'F' else ''}，证件号码 {person.id_number}）"
+    sex = {"M": "男，", "F": "女，"}.get(person.sex or "", "")
+    who = f"{d['name']}（{sex}证件号码{person.id_number}）"
     if d["service"] == "residence_certificate":
         title = "居住证明"
-        body = [f"兹证明 {who}自 {x.get('resident_since') or '—'} 起居住于{x.get('address') or '—'}，"
+        body = [f"兹证明{who}自{x.get('resident_since') or '—'}起居住于{x.get('address') or '—'}，"
                 "已在本辖区办理居住登记。", "特此证明。"]
     else:
         title = "生存证明"
-        body = [f"兹证明 {who}于 {issued:%Y年%m月%d日} 本人到{station.config.office}现场办理，经核验证件，"
+        body = [f"兹证明{who}于{issued:%Y年%m月%d日}本人到{station.config.office}现场办理，经核验证件，"
                 "本人健在。", "特此证明。"]
     purpose = d["values"].get("purpose")
     if purpose:
@@ -183,8 +184,31 @@ def reprint(station, seq: int, clerk_id: str | None = None):
     return document
 
 
-def as_text(document, lang: str = "zh_CN") -> str:
-    """The document as plain text, for the on-screen preview."""
+def _cells(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap_cjk(text: str, width: int) -> list[str]:
+    """Wrap mixed Chinese text by display cells: break between Chinese characters, keep numbers whole."""
+    import re
+
+    tokens = re.findall(r"[\x21-\x7e]+|\s|.", text)
+    lines, line = [], ""
+    for token in tokens:
+        if _cells(line + token) > width and line:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line:
+        lines.append(line)
+    return lines
+
+
+def as_text(document, lang: str = "zh_CN", width: int | None = None) -> str:
+    """The document as plain text, for the on-screen preview (wrapped to `width` cells if given)."""
     out: list[str] = []
     if isinstance(document, Certificate):
         out += [document.title.center(30), "", f"编号：{document.number}", ""]
@@ -203,4 +227,6 @@ def as_text(document, lang: str = "zh_CN") -> str:
         out += ["", f"经办：{document.clerk_name}  {document.issued_at}  {document.station_id}"]
     if document.copy_number:
         out.insert(0, f"【副本 {document.copy_number} / COPY】")
+    if width:
+        out = [wrapped for line in out for wrapped in (wrap_cjk(line, width) or [""])]
     return "\n".join(out)
