@@ -16,11 +16,21 @@ class LocalizedBindings:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for key, bindings in list(self._bindings.key_to_bindings.items()):
-            self._bindings.key_to_bindings[key] = [
-                replace(b, description=_(b.description) if b.description else "",
-                        tooltip=_(b.tooltip) if b.tooltip else "")
-                for b in bindings
-            ]
+            self._bindings.key_to_bindings[key] = [_localize(b) for b in bindings]
+
+
+def _localize(binding):
+    if binding.id and binding.id.startswith("svc_"):
+        # service keys: the title comes from the form spec, in the UI language
+        from counter import forms
+        from counter.i18n import language
+
+        spec = forms.catalogue().specs.get(binding.id[4:])
+        if spec is not None:
+            title = spec.text(language())
+            return replace(binding, description=title, tooltip=title)
+    return replace(binding, description=_(binding.description) if binding.description else "",
+                   tooltip=_(binding.tooltip) if binding.tooltip else "")
 
 
 class StatusBar(Static):

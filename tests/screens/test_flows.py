@@ -207,3 +207,29 @@ async def test_card_of_a_person_on_file_opens_their_file_and_journals_the_openin
         await clerk.type("𠮷田")
         await clerk.press("enter")
         assert isinstance(app.screen, PersonScreen) and app.screen.file.person.name == "𠮷田春"
+
+
+async def test_a_broken_spec_is_reported_and_the_app_still_starts(flow_station, tmp_path, monkeypatch):
+    from importlib import resources
+
+    from counter import forms
+
+    broken = tmp_path / "forms"
+    broken.mkdir()
+    for item in (resources.files("templates") / "forms").iterdir():
+        if item.name.endswith(".toml"):
+            (broken / item.name).write_bytes(item.read_bytes())
+    path = broken / "proof_of_life.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('type = "text"', 'type = "txet"'), encoding="utf-8")
+    monkeypatch.setattr(forms, "catalogue", lambda: forms.load_catalogue(broken))
+    app = CounterApp(flow_station, lang="en", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        errors = str(app.screen.query_one("#home-spec-errors", Static).content)
+        assert "proof_of_life.toml:" in errors and "unknown type 'txet'" in errors
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        await clerk.press("0")  # proof of life: unavailable, nothing opens
+        assert isinstance(app.screen, PersonScreen)
+        await run_service(clerk, "1", [("current_address", "沈阳市和平区南京北街10号"), ("arrival_date", "0")],
+                          "Residence registration")

@@ -147,3 +147,13 @@ def test_phones():
     for bad in ("12812345678", "1381234567", "abc"):
         with pytest.raises(ValidationError):
             check_phone(bad)
+
+
+def test_district_codes_including_historical():
+    from counter.domain.fields import check_district
+
+    assert check_district("210102") == "210102"
+    with pytest.raises(ValidationError, match="not a GB/T 2260 area code"):
+        check_district("999999")
+    with pytest.raises(ValidationError):
+        check_district("2101")
