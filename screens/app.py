@@ -77,6 +77,19 @@ class CounterApp(LocalizedBindings, App):
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
 
+    # --- crashes -------------------------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """Textual renders a crash with show_locals=True: locals hold names and ID numbers. Not here."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # --- status bar (the device and sync workers call these) ------------------------------
 
     def set_device_status(self, text: str) -> None:

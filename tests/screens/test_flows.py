@@ -233,3 +233,32 @@ async def test_a_broken_spec_is_reported_and_the_app_still_starts(flow_station, 
         assert isinstance(app.screen, PersonScreen)
         await run_service(clerk, "1", [("current_address", "沈阳市和平区南京北街10号"), ("arrival_date", "0")],
                           "Residence registration")
+
+
+async def test_a_crash_report_shows_no_local_variables(flow_station):
+    """Textual's default crash report prints locals; ours must not (they hold ID numbers)."""
+
+    from textual.binding import Binding
+
+    class Crashing(CounterApp):
+        BINDINGS = [Binding("f9", "boom", "boom")]
+        captured: list = []
+
+        def action_boom(self) -> None:
+            # built at run time, so only the locals (not the source lines shown) could carry it
+            secret_id_number = "".join(reversed("X20013219491501011"))  # noqa: F841
+            raise RuntimeError("boom")
+
+        def _fatal_error(self) -> None:
+            super()._fatal_error()
+            self.captured.extend(self._exit_renderables)
+
+    app = Crashing(flow_station, lang="en", idle_lock_seconds=0)
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f9")
+            await pilot.pause()
+    rendered = "".join(seg.text for r in app.captured for seg in r.segments)
+    assert "RuntimeError" in rendered
+    assert "11010519491231002X" not in rendered
