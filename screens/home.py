@@ -44,6 +44,9 @@ class HomeScreen(LocalizedBindings, Screen):
 
     def on_mount(self) -> None:
         self.refresh_summary()
+        for error in forms.catalogue().errors.values():
+            # a form spec that failed to load: its service is unavailable until the file is fixed
+            self.notify(_("Unavailable: {error}").format(error=str(error)), severity="error", timeout=15)
 
     def on_screen_resume(self) -> None:
         self.refresh_summary()
