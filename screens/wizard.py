@@ -266,6 +266,12 @@ class WizardScreen(LocalizedBindings, Screen):
             error.update("")
             error.remove_class("-shown")
 
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """Leaving a filled field checks it at once; an empty required field waits for review."""
+        fid = (event.input.id or "")[2:]
+        if fid in self.spec.fields and event.value.strip() and not self.on_review:
+            self._show_error(fid, self._field_error(fid))
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self.on_review:

@@ -262,3 +262,16 @@ async def test_a_crash_report_shows_no_local_variables(flow_station):
     rendered = "".join(seg.text for r in app.captured for seg in r.segments)
     assert "RuntimeError" in rendered
     assert "11010519491231002X" not in rendered
+
+
+async def test_leaving_a_field_checks_it_inline(flow_station):
+    app = CounterApp(flow_station, lang="zh_CN", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2", "1")
+        await clerk.fill([("arrival_date", "2099-01-01")])
+        await clerk.press("tab")
+        error = str(app.screen.query_one("#e-arrival_date", Static).content)
+        assert error == "2099-01-01 晚于今天"  # the zh_CN message, at the field
+        assert str(app.screen.query_one("#e-current_address", Static).content) == ""
