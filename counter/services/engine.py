@@ -193,7 +193,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
             pid = uuid.uuid4().hex
             station.record("person.registered", {
                 "person_id": pid, **{f: values.get(f) for f in IDENTITY_FIELDS},
-                "phone": values.get("phone"), "source": source,
+                "phone": values.get("phone"), "source": source, "form": spec.ref,
             }, clerk_id=clerk_id, now=moment)
             person = people.get(station, pid)
         late, permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)

@@ -32,6 +32,8 @@ def test_registration_creates_person_from_journal_with_spec_hash(station, clerk)
     spec = forms.catalogue().get("residence_registration")
     assert entry.data["form"] == {"id": "residence_registration", "version": "1.0.0", "sha256": spec.sha256}
     assert entry.data["masked_id"] == "110105********002X"
+    registered = journal.get(station.db, out.entry.seq - 1)
+    assert registered.kind == "person.registered" and registered.data["form"]["sha256"] == spec.sha256
     # only person.registered carries the full ID number; the service entry does not
     assert "11010519491231002X" not in entry.payload
     assert out.document.masked_id == "110105********002X"
