@@ -42,6 +42,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "accepted_proofs": (list, None),
         "permit_optional_under_age": (int, None),
         "fee": (str, None),
+        "holidays": (list, None),
     },
     "reader": {
         # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none

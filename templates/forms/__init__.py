@@ -1,0 +1,1 @@
+"""Form specs (data): one TOML file per counter service."""
