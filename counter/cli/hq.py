@@ -1,0 +1,155 @@
+"""counter hq init|serve|enroll|revoke|release|status|alarms|verify"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from counter.cli.common import JsonFlag, fail, new_app, print_json
+
+app = new_app("Headquarters: the service that receives every station's journal.")
+
+DbUrl = Annotated[str, typer.Option("--db", envvar="COUNTER_HQ_DB",
+                                    help="sqlite:///path/hq.db (embedded) or postgresql://user@host/db")]
+KeyDir = Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
+                                      help="Directory of HQ's key pair (hq.key, hq.pub)")]
+StationId = Annotated[str, typer.Option("--station-id", help="The station's id")]
+
+
+def _store(url: str, key_dir: Path | None = None):
+    from counter.hq import admin
+    from counter.hq.store import open_store
+
+    store = open_store(url, admin.load_key(key_dir) if key_dir else None)
+    store.require_schema()
+    return store
+
+
+@app.command("init")
+def init(db: DbUrl, key_dir: KeyDir) -> None:
+    """Create the HQ schema and HQ's Ed25519 key pair (KEY_DIR/hq.key 0600, KEY_DIR/hq.pub)."""
+    from counter.hq import admin
+    from counter.hq.store import open_store, redact
+
+    key, made = admin.init_keys(key_dir)
+    store = open_store(db, key)
+    created = store.init_schema()
+    print(f"schema {'created' if created else 'already present'} in {redact(db)}")
+    print(f"HQ key {key.key_id} {'created' if made else 'kept'}; give stations {key_dir / admin.HQ_PUB}")
+
+
+@app.command("serve")
+def serve(
+    db: DbUrl,
+    key_dir: KeyDir,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port")] = 8765,
+    workers: Annotated[int, typer.Option("--workers", help="Server processes (PostgreSQL only)")] = 1,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "warning",
+) -> None:
+    """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json)."""
+    import os
+
+    import uvicorn
+
+    store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
+    if workers > 1:
+        if store.dialect != "postgresql":
+            fail("--workers > 1 needs PostgreSQL; the embedded SQLite backend is for one process")
+        os.environ["COUNTER_HQ_DB"], os.environ["COUNTER_HQ_KEY_DIR"] = db, str(key_dir)
+        store.close()
+        uvicorn.run("counter.hq.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level)
+        return
+    from counter.hq.server import create_app
+
+    uvicorn.run(create_app(store), host=host, port=port, log_level=log_level)
+
+
+@app.command("enroll")
+def enroll(
+    db: DbUrl,
+    station_id: StationId,
+    public_key: Annotated[Path, typer.Option("--public-key", help="The station's DATA_DIR/keys/station.pub")],
+) -> None:
+    """Enrol a station's public key; a station's earlier key stops being accepted for new batches."""
+    from counter.hq import admin
+
+    try:
+        pem = public_key.read_bytes()
+    except OSError:
+        fail(f"cannot read public key file {public_key}")
+    key_id = admin.enroll(_store(db), station_id, pem, str(public_key))
+    print(f"station {station_id} enrolled with key {key_id}")
+
+
+@app.command("revoke")
+def revoke(db: DbUrl, station_id: StationId) -> None:
+    """Revoke a station's keys: HQ refuses its batches until a new key is enrolled."""
+    from counter.hq import admin
+
+    count = admin.revoke(_store(db), station_id)
+    print(f"station {station_id}: {count} key(s) revoked")
+
+
+@app.command("release")
+def release(db: DbUrl, station_id: StationId) -> None:
+    """Lift a station's quarantine after its fork was investigated."""
+    from counter.hq import admin
+
+    admin.release(_store(db), station_id)
+    print(f"station {station_id} released from quarantine")
+
+
+@app.command("status")
+def status(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """Per station: acked seq, head hash, last contact, quarantine."""
+    from counter.hq import admin
+
+    rows = admin.status(_store(db))
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        print("no stations enrolled")
+        return
+    print(f"{'station':<20} {'acked_seq':>9} {'head':<16} {'last contact':<27} state")
+    for r in rows:
+        state = f"QUARANTINED ({r['quarantine_reason']})" if r["quarantined"] else "ok"
+        if r["alarms"]:
+            state += f", {r['alarms']} alarm(s)"
+        print(f"{r['station_id']:<20} {r['acked_seq']:>9} {r['head_hash'][:16]:<16} {r['last_contact'] or 'never':<27}"
+              f" {state}")
+
+
+@app.command("alarms")
+def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id")] = None,
+           json_out: JsonFlag = False) -> None:
+    """List alarms (forks, broken chains, bad signatures, clock offsets)."""
+    from counter.hq import admin
+
+    rows = admin.alarms(_store(db), station_id)
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        print(f"{r['created_at']} {r['station_id']:<20} {r['kind']:<14} {r['detail']}")
+
+
+@app.command("verify")
+def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id")] = None,
+           json_out: JsonFlag = False) -> None:
+    """Re-verify every stored chain and batch signature; exit 1 if any station fails."""
+    from counter.hq import admin
+
+    store = _store(db)
+    ids = [station_id] if station_id else [r["station_id"] for r in admin.status(store)]
+    reports = [admin.verify_station(store, sid) for sid in ids]
+    if json_out:
+        print_json([r.__dict__ for r in reports])
+    else:
+        for r in reports:
+            print(f"{r.station_id:<20} {'ok' if r.ok else 'BROKEN'} {r.count} entries" + (f": {r.reason}" if r.reason else ""))
+    raise typer.Exit(0 if all(r.ok for r in reports) else 1)

@@ -1,0 +1,162 @@
+"""HQ administration: schema and key set-up, station enrolment and revocation, status, audit."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from counter import identity
+from counter.errors import ConfigError, CounterError
+from counter.hq.store import Store
+from counter.station import STATION_ID
+from counter.sync_protocol import checkpoint_message, utc_now_text
+from db.journal import GENESIS_HASH, entry_hash
+
+HQ_KEY = "hq.key"
+HQ_PUB = "hq.pub"
+
+
+def init_keys(key_dir: Path) -> tuple[identity.SigningKey, bool]:
+    """HQ's Ed25519 key pair in key_dir (hq.key 0600, hq.pub); an existing pair is kept, never replaced."""
+    private, public = key_dir / HQ_KEY, key_dir / HQ_PUB
+    if private.exists():
+        return identity.load_private(private), False
+    key_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(key_dir, 0o700)
+    return identity.generate_keypair(private, public), True
+
+
+def load_key(key_dir: Path) -> identity.SigningKey:
+    path = key_dir / HQ_KEY
+    if not path.exists():
+        raise ConfigError("no HQ key in {dir}; run 'counter hq init --key-dir {dir}' first", dir=key_dir)
+    return identity.load_private(path)
+
+
+def enroll(store: Store, station_id: str, public_pem: bytes, where: str = "public key") -> str:
+    """Enrol (or rotate) a station's key; the previous active key stops being accepted for new batches."""
+    if not STATION_ID.match(station_id or ""):
+        raise ConfigError("station id {sid!r} must be 1-32 letters, digits or '-'", sid=station_id)
+    public = identity.public_from_pem(public_pem, where)
+    raw = identity.raw_public(public)
+    key_id = identity.key_id_of(raw)
+    now = utc_now_text()
+    with store.transaction() as tx:
+        if tx.one("SELECT 1 FROM hq_stations WHERE station_id = ?", (station_id,)) is None:
+            tx.execute("INSERT INTO hq_stations (station_id, cursor_seq, cursor_hash, quarantined, enrolled_at)"
+                       " VALUES (?, 0, ?, 0, ?)", (station_id, GENESIS_HASH, now))
+        existing = tx.one("SELECT status FROM hq_station_keys WHERE station_id = ? AND key_id = ?",
+                          (station_id, key_id))
+        if existing is not None and existing[0] != "active":
+            raise CounterError("key {kid} of station {sid} was {status} before; generate a new key pair",
+                               kid=key_id, sid=station_id, status=existing[0])
+        if existing is None:
+            tx.execute("UPDATE hq_station_keys SET status = 'rotated', retired_at = ?"
+                       " WHERE station_id = ? AND status = 'active'", (now, station_id))
+            tx.execute("INSERT INTO hq_station_keys (station_id, key_id, public_key, status, enrolled_at)"
+                       " VALUES (?, ?, ?, 'active', ?)", (station_id, key_id, identity.b64(raw), now))
+    return key_id
+
+
+def revoke(store: Store, station_id: str) -> int:
+    """Revoke every key of the station still in use; returns how many keys were revoked."""
+    now = utc_now_text()
+    with store.transaction() as tx:
+        if tx.one("SELECT 1 FROM hq_stations WHERE station_id = ?", (station_id,)) is None:
+            raise CounterError("station {sid} is not enrolled", sid=station_id)
+        count = tx.one("SELECT count(*) FROM hq_station_keys WHERE station_id = ? AND status <> 'revoked'",
+                       (station_id,))[0]
+        tx.execute("UPDATE hq_station_keys SET status = 'revoked', retired_at = ?"
+                   " WHERE station_id = ? AND status <> 'revoked'", (now, station_id))
+    return count
+
+
+def release(store: Store, station_id: str) -> None:
+    """Lift a quarantine after the fork was investigated (entries HQ holds stay as they are)."""
+    with store.transaction() as tx:
+        if tx.one("SELECT 1 FROM hq_stations WHERE station_id = ?", (station_id,)) is None:
+            raise CounterError("station {sid} is not enrolled", sid=station_id)
+        tx.execute("UPDATE hq_stations SET quarantined = 0, quarantine_reason = NULL WHERE station_id = ?",
+                   (station_id,))
+
+
+def status(store: Store) -> list[dict]:
+    with store.transaction() as tx:
+        rows = tx.all(
+            "SELECT s.station_id, s.cursor_seq, s.cursor_hash, s.last_contact, s.quarantined, s.quarantine_reason,"
+            " s.last_clock_offset_s, (SELECT count(*) FROM hq_alarms a WHERE a.station_id = s.station_id),"
+            " (SELECT key_id FROM hq_station_keys k WHERE k.station_id = s.station_id AND k.status = 'active')"
+            " FROM hq_stations s ORDER BY s.station_id")
+    return [
+        {"station_id": r[0], "acked_seq": r[1], "head_hash": r[2], "last_contact": r[3], "quarantined": bool(r[4]),
+         "quarantine_reason": r[5], "clock_offset_s": r[6], "alarms": r[7], "active_key_id": r[8]}
+        for r in rows
+    ]
+
+
+def alarms(store: Store, station_id: str | None = None) -> list[dict]:
+    sql = "SELECT alarm_id, station_id, kind, detail, created_at FROM hq_alarms"
+    args: tuple = ()
+    if station_id:
+        sql, args = sql + " WHERE station_id = ?", (station_id,)
+    with store.transaction() as tx:
+        rows = tx.all(sql + " ORDER BY alarm_id", args)
+    return [dict(zip(("alarm_id", "station_id", "kind", "detail", "created_at"), r, strict=True)) for r in rows]
+
+
+@dataclass
+class ChainReport:
+    station_id: str
+    ok: bool
+    count: int
+    head_seq: int
+    reason: str | None = None
+
+
+def verify_station(store: Store, station_id: str, page: int = 2000) -> ChainReport:
+    """Re-verify what HQ holds: every hash recomputes, every link holds, the cursor is the head, and
+    every stored batch checkpoint verifies with the key that signed it (rotated or revoked keys included)."""
+    with store.transaction() as tx:
+        row = tx.one("SELECT cursor_seq, cursor_hash FROM hq_stations WHERE station_id = ?", (station_id,))
+        if row is None:
+            raise CounterError("station {sid} is not enrolled", sid=station_id)
+        cursor_seq, cursor_hash = row
+        keys = dict(tx.all("SELECT key_id, public_key FROM hq_station_keys WHERE station_id = ?", (station_id,)))
+        batches = tx.all("SELECT last_seq, head_hash, key_id, signature FROM hq_batches WHERE station_id = ?",
+                         (station_id,))
+    hashes_at: dict[int, str] = {}
+    checkpoint_seqs = {b[0] for b in batches}
+    prev, expected, count = GENESIS_HASH, 1, 0
+    cols = ("seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id", "kind",
+            "schema_ver", "payload", "prev_hash", "hash")
+    while True:
+        with store.transaction() as tx:
+            rows = tx.all(f"SELECT {', '.join(cols)} FROM hq_journal WHERE station_id = ? AND seq >= ?"
+                          " ORDER BY seq LIMIT ?", (station_id, expected, page))
+        if not rows:
+            break
+        for r in rows:
+            e = dict(zip(cols, r, strict=True))
+            if e["seq"] != expected:
+                return ChainReport(station_id, False, count, expected - 1, f"seq {expected} is missing")
+            if e["prev_hash"] != prev or entry_hash(station_id, e) != e["hash"]:
+                return ChainReport(station_id, False, count, expected - 1, f"seq {expected} does not verify")
+            if e["seq"] in checkpoint_seqs:
+                hashes_at[e["seq"]] = e["hash"]
+            prev, expected, count = e["hash"], expected + 1, count + 1
+    if count != cursor_seq or (count and prev != cursor_hash):
+        return ChainReport(station_id, False, count, count, f"cursor {cursor_seq} does not match the stored head")
+    for last_seq, head_hash, key_id, signature in batches:
+        if hashes_at.get(last_seq) != head_hash:
+            return ChainReport(station_id, False, count, count, f"batch ending at seq {last_seq} does not match")
+        public = keys.get(key_id)
+        if public is None or not identity.verify(identity.unb64(public),
+                                                 checkpoint_message(station_id, last_seq, head_hash), signature):
+            return ChainReport(station_id, False, count, count, f"checkpoint at seq {last_seq} does not verify")
+    return ChainReport(station_id, True, count, count)
+
+
+def dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2)

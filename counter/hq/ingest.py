@@ -1,0 +1,258 @@
+"""The one ingest path for station journal batches (network sync and bundle import alike).
+
+`ingest_batch(store, batch)` runs in ONE database transaction:
+signature and key check, station lock, gap / overlap / fork decisions, chain
+verification, insert, cursor advance, then an ack signed by HQ.
+
+Rejections that HQ must remember (a fork quarantines the station; a broken
+chain or bad signature raises an alarm) are committed without inserting any
+entry, and then raised as an IngestError.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from counter import identity
+from counter.errors import CounterError
+from counter.hq.store import Store, Tx
+from counter.sync_protocol import (
+    Ack,
+    Batch,
+    ProtocolError,
+    ack_message,
+    checkpoint_message,
+    parse_utc,
+    utc_now_text,
+)
+from db.journal import GENESIS_HASH, SCHEMA_VER, entry_hash
+
+log = logging.getLogger("counter.hq")
+
+# Station clocks further than this from HQ's are recorded and flagged.
+CLOCK_TOLERANCE_S = 300.0
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class IngestError(CounterError):
+    """A refused batch. `status` is the HTTP status, `code` a stable word, `extra` goes into the reply."""
+
+    status = 400
+    code = "bad_batch"
+
+    def __init__(self, template: str, extra: dict | None = None, **params: object):
+        super().__init__(template, **params)
+        self.extra = extra or {}
+
+    def body(self) -> dict:
+        return {"error": self.code, "message": str(self), **self.extra}
+
+
+class MalformedBatch(IngestError):
+    status, code = 400, "malformed"
+
+
+class UnknownStation(IngestError):
+    status, code = 403, "unknown_station"
+
+
+class KeyRejected(IngestError):
+    status, code = 403, "key_rejected"
+
+
+class Quarantined(IngestError):
+    status, code = 423, "quarantined"
+
+
+class Gap(IngestError):
+    status, code = 409, "gap"
+
+
+class Fork(IngestError):
+    status, code = 409, "fork"
+
+
+class ChainBroken(IngestError):
+    status, code = 422, "chain_broken"
+
+
+@dataclass
+class _Alarm:
+    kind: str
+    detail: str
+
+
+def sign_ack(store: Store, station_id: str, seq: int, digest: str, server_time: str,
+             inserted: int = 0, duplicates: int = 0) -> Ack:
+    if store.hq_key is None:
+        raise CounterError("this HQ store has no signing key; open it with --key-dir")
+    signature = store.hq_key.sign(ack_message(station_id, seq, digest, server_time))
+    return Ack(station_id, seq, digest, server_time, store.hq_key.key_id, signature, inserted, duplicates)
+
+
+def raise_alarm(tx: Tx, station_id: str, kind: str, detail: str, at: str) -> None:
+    """Alarms carry station ids, seqs and reasons only: never payload content (personal data)."""
+    tx.execute("INSERT INTO hq_alarms (station_id, kind, detail, created_at) VALUES (?, ?, ?, ?)",
+               (station_id, kind, detail, at))
+    log.warning("ALARM station=%s kind=%s %s", station_id, kind, detail)
+
+
+def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> list[str]:
+    """Rules an entry may break without blocking later seqs: it is stored and flagged."""
+    flags = []
+    try:
+        payload = json.loads(entry["payload"])
+        if not isinstance(payload, dict):
+            flags.append("payload_not_object")
+    except ValueError:
+        flags.append("payload_not_json")
+    if not KIND_PATTERN.match(entry["kind"]):
+        flags.append("kind_malformed")
+    if entry["schema_ver"] != SCHEMA_VER:
+        flags.append("unknown_schema_ver")
+    if not UUID_PATTERN.match(entry["uuid"]):
+        flags.append("uuid_malformed")
+    try:
+        date.fromisoformat(entry["business_day"])
+    except ValueError:
+        flags.append("business_day_malformed")
+    try:
+        device_time = parse_utc(entry["device_time_utc"])
+        if (device_time - server_now).total_seconds() > CLOCK_TOLERANCE_S:
+            flags.append("device_time_in_future")
+    except ValueError:
+        flags.append("device_time_malformed")
+    if abs(batch_offset_s) > CLOCK_TOLERANCE_S:
+        flags.append("station_clock_offset")
+    return flags
+
+
+def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = None,
+                 use_copy: bool | None = None, fault=None) -> Ack:
+    """Store a batch exactly once and return HQ's signed ack of the station's cursor.
+
+    `use_copy` forces the PostgreSQL insert path (None: by batch size).
+    `fault(stage)` is a test hook called at 'before_commit' and 'after_commit'.
+    """
+    if not isinstance(batch, Batch):
+        try:
+            batch = Batch.from_dict(batch)
+        except ProtocolError as exc:
+            raise MalformedBatch("malformed batch: {why}", why=str(exc)) from None
+    server_now = now or datetime.now(UTC)
+    server_time = utc_now_text(server_now)
+    offset_s = (parse_utc(batch.sent_at) - server_now).total_seconds()
+    sid = batch.station_id
+    refusal: IngestError | None = None
+    ack: Ack | None = None
+
+    with store.transaction() as tx:
+        station = tx.lock_station(sid)
+        if station is None:
+            raise UnknownStation("station {sid} is not enrolled at HQ; run 'counter hq enroll' there", sid=sid)
+        _, cursor_seq, cursor_hash, quarantined = station
+        key = tx.one("SELECT public_key, status FROM hq_station_keys WHERE station_id = ? AND key_id = ?",
+                     (sid, batch.key_id))
+        if key is None:
+            raise KeyRejected("key {kid} is not enrolled for station {sid}", kid=batch.key_id, sid=sid)
+        public, status = key
+        if status == "revoked":
+            raise KeyRejected("key {kid} of station {sid} was revoked", kid=batch.key_id, sid=sid)
+        if status == "rotated":
+            raise KeyRejected("key {kid} of station {sid} was replaced by a newer key; sign with the current key",
+                              kid=batch.key_id, sid=sid)
+        message = checkpoint_message(sid, batch.last_seq, batch.head_hash)
+        if not identity.verify(identity.unb64(public), message, batch.signature):
+            refusal = KeyRejected("checkpoint signature of station {sid} does not verify with key {kid}",
+                                  sid=sid, kid=batch.key_id)
+            raise_alarm(tx, sid, "bad_signature", f"batch {batch.first_seq}-{batch.last_seq} key {batch.key_id}",
+                        server_time)
+        elif quarantined:
+            raise Quarantined("station {sid} is quarantined after a fork; HQ accepts nothing until it is resolved",
+                              sid=sid)
+        elif batch.first_seq > cursor_seq + 1:
+            cursor = sign_ack(store, sid, cursor_seq, cursor_hash, server_time)
+            raise Gap("gap: HQ holds station {sid} up to seq {cur}, the batch starts at seq {first}",
+                      extra={"cursor": cursor.as_dict()}, sid=sid, cur=cursor_seq, first=batch.first_seq)
+        else:
+            refusal, ack = _accept(store, tx, batch, cursor_seq, cursor_hash, server_now, server_time,
+                                   offset_s, use_copy)
+        if fault is not None and refusal is None:
+            fault("before_commit")
+    if fault is not None and refusal is None:
+        fault("after_commit")
+    if refusal is not None:
+        raise refusal
+    assert ack is not None
+    return ack
+
+
+def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: str, server_now: datetime,
+            server_time: str, offset_s: float, use_copy: bool | None) -> tuple[IngestError | None, Ack | None]:
+    sid = batch.station_id
+    duplicates = 0
+    if batch.first_seq <= cursor_seq:
+        overlap_end = min(batch.last_seq, cursor_seq)
+        held = dict(tx.all("SELECT seq, hash FROM hq_journal WHERE station_id = ? AND seq BETWEEN ? AND ?",
+                           (sid, batch.first_seq, overlap_end)))
+        for e in batch.entries:
+            if e["seq"] > overlap_end:
+                break
+            if held.get(e["seq"]) != e["hash"]:
+                detail = (f"seq {e['seq']}: HQ holds {str(held.get(e['seq']))[:16]}, station sent {e['hash'][:16]}"
+                          f" (batch {batch.first_seq}-{batch.last_seq})")
+                tx.execute("UPDATE hq_stations SET quarantined = 1, quarantine_reason = ?, last_contact = ?"
+                           " WHERE station_id = ?", (f"fork at seq {e['seq']}", server_time, sid))
+                raise_alarm(tx, sid, "fork", detail, server_time)
+                return Fork("fork: station {sid} sent a different entry for seq {seq} than HQ holds;"
+                            " station quarantined", sid=sid, seq=e["seq"]), None
+            duplicates += 1
+    new = [e for e in batch.entries if e["seq"] > cursor_seq]
+    prev = cursor_hash if cursor_seq else GENESIS_HASH
+    for e in new:
+        reason = None
+        if e["prev_hash"] != prev:
+            reason = "prev_hash does not link to the previous entry"
+        elif entry_hash(sid, e) != e["hash"]:
+            reason = "hash does not match the entry's content"
+        if reason:
+            raise_alarm(tx, sid, "chain_broken", f"seq {e['seq']}: {reason}", server_time)
+            return ChainBroken("chain broken at seq {seq} of station {sid}: {reason}; nothing stored",
+                               seq=e["seq"], sid=sid, reason=reason), None
+        prev = e["hash"]
+
+    inserted = len(new)
+    if inserted:
+        batch_id = tx.one(
+            "INSERT INTO hq_batches (station_id, key_id, first_seq, last_seq, head_hash, signature, sent_at,"
+            " received_at, clock_offset_s, inserted, duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING batch_id",
+            (sid, batch.key_id, batch.first_seq, batch.last_seq, batch.head_hash, batch.signature, batch.sent_at,
+             server_time, offset_s, inserted, duplicates))[0]
+        rows = []
+        for e in new:
+            flags = business_flags(e, server_now, offset_s)
+            rows.append((sid, e["seq"], e["uuid"], e["business_day"], e["device_time_utc"], e["monotonic_ns"],
+                         e["boot_id"], e["clerk_id"], e["kind"], e["schema_ver"], e["payload"], e["prev_hash"],
+                         e["hash"], batch_id, server_time, ",".join(flags) if flags else None))
+        tx.insert_entries(rows, use_copy=use_copy)
+        cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
+    previous_offset = tx.one("SELECT last_clock_offset_s FROM hq_stations WHERE station_id = ?", (sid,))[0]
+    if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):
+        raise_alarm(tx, sid, "clock_offset", f"station clock is {offset_s:+.0f} s from HQ", server_time)
+    tx.execute("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
+               " WHERE station_id = ?", (cursor_seq, cursor_hash, server_time, offset_s, sid))
+    return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates)
+
+
+def cursor_ack(store: Store, station_id: str, now: datetime | None = None) -> Ack:
+    """HQ's signed statement of how far it holds a station's journal."""
+    with store.transaction() as tx:
+        row = tx.one("SELECT cursor_seq, cursor_hash FROM hq_stations WHERE station_id = ?", (station_id,))
+    if row is None:
+        raise UnknownStation("station {sid} is not enrolled at HQ", sid=station_id)
+    return sign_ack(store, station_id, row[0], row[1], utc_now_text(now))

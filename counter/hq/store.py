@@ -1,0 +1,346 @@
+"""HQ storage backends: embedded SQLite and PostgreSQL (psycopg 3), one schema for both.
+
+A store hands out transactions (`with store.transaction() as tx:`); SQL is
+written once with `?` placeholders. Nothing is cached between requests, so
+several server processes can share one PostgreSQL database.
+
+SQLite runs in rollback-journal mode (not WAL) with synchronous=FULL: HQ may
+have a CLI and a server process writing the same file, and SQLite 3.40's
+WAL-reset bug bites exactly when two connections write concurrently.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+from counter.errors import ConfigError, CounterError
+
+SCHEMA_VERSION = 1
+PARTITIONS = 8
+JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
+                   "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash", "batch_id", "received_at",
+                   "flags")
+# Batches at least this long go through COPY on PostgreSQL; shorter ones through executemany.
+COPY_THRESHOLD = 200
+
+
+class StoreError(CounterError):
+    pass
+
+
+def schema_statements(dialect: str) -> list[str]:
+    """The HQ schema; the same tables and columns on both backends, only the DDL dialect differs."""
+    pg = dialect == "postgresql"
+    identity = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    real = "DOUBLE PRECISION" if pg else "REAL"
+    statements = [
+        "CREATE TABLE hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        f"""CREATE TABLE hq_stations (
+            station_id TEXT PRIMARY KEY,
+            cursor_seq BIGINT NOT NULL DEFAULT 0,
+            cursor_hash TEXT NOT NULL,
+            quarantined INTEGER NOT NULL DEFAULT 0,
+            quarantine_reason TEXT,
+            enrolled_at TEXT NOT NULL,
+            last_contact TEXT,
+            last_clock_offset_s {real}
+        )""",
+        """CREATE TABLE hq_station_keys (
+            station_id TEXT NOT NULL REFERENCES hq_stations(station_id),
+            key_id TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'rotated', 'revoked')),
+            enrolled_at TEXT NOT NULL,
+            retired_at TEXT,
+            PRIMARY KEY (station_id, key_id)
+        )""",
+        f"""CREATE TABLE hq_batches (
+            batch_id {identity},
+            station_id TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            first_seq BIGINT NOT NULL,
+            last_seq BIGINT NOT NULL,
+            head_hash TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            clock_offset_s {real} NOT NULL,
+            inserted INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL
+        )""",
+        "CREATE INDEX hq_batches_station ON hq_batches(station_id, last_seq)",
+        f"""CREATE TABLE hq_journal (
+            station_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            uuid TEXT NOT NULL,
+            business_day TEXT NOT NULL,
+            device_time_utc TEXT NOT NULL,
+            monotonic_ns BIGINT NOT NULL,
+            boot_id TEXT NOT NULL,
+            clerk_id TEXT,
+            kind TEXT NOT NULL,
+            schema_ver INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            batch_id BIGINT NOT NULL,
+            received_at TEXT NOT NULL,
+            flags TEXT,
+            PRIMARY KEY (station_id, seq)
+        ){" PARTITION BY HASH (station_id)" if pg else ""}""",
+        f"""CREATE TABLE hq_alarms (
+            alarm_id {identity},
+            station_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX hq_alarms_station ON hq_alarms(station_id)",
+    ]
+    if pg:
+        statements += [
+            f"CREATE TABLE hq_journal_p{i} PARTITION OF hq_journal FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {i})"
+            for i in range(PARTITIONS)
+        ]
+    statements.append(f"INSERT INTO hq_meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')")
+    return statements
+
+
+class Tx:
+    """One open transaction; `?` placeholders on both backends."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def _sql(self, sql: str) -> str:
+        return sql
+
+    def execute(self, sql: str, params: Sequence = ()):
+        return self.conn.execute(self._sql(sql), tuple(params))
+
+    def one(self, sql: str, params: Sequence = ()):
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence = ()) -> list:
+        return self.execute(sql, params).fetchall()
+
+    def lock_station(self, station_id: str):
+        """The station's row, locked until commit (SQLite: the whole database is, by BEGIN IMMEDIATE)."""
+        return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations WHERE station_id = ?",
+                        (station_id,))
+
+    def insert_entries(self, rows: list[tuple], *, use_copy: bool | None = None) -> str:
+        """Insert journal rows (JOURNAL_COLUMNS order); returns the path used."""
+        cols = ", ".join(JOURNAL_COLUMNS)
+        marks = ", ".join("?" * len(JOURNAL_COLUMNS))
+        self.conn.executemany(f"INSERT INTO hq_journal ({cols}) VALUES ({marks})", rows)
+        return "executemany"
+
+
+class PgTx(Tx):
+    dialect = "postgresql"
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def lock_station(self, station_id: str):
+        return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"
+                        " WHERE station_id = ? FOR UPDATE", (station_id,))
+
+    def insert_entries(self, rows: list[tuple], *, use_copy: bool | None = None) -> str:
+        cols = ", ".join(JOURNAL_COLUMNS)
+        if use_copy is None:
+            use_copy = len(rows) >= COPY_THRESHOLD
+        with self.conn.cursor() as cur:
+            if use_copy:
+                with cur.copy(f"COPY hq_journal ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return "copy"
+            marks = ", ".join(["%s"] * len(JOURNAL_COLUMNS))
+            cur.executemany(f"INSERT INTO hq_journal ({cols}) VALUES ({marks})", rows)
+            return "executemany"
+
+
+class Store:
+    """Base: `hq_key` is HQ's SigningKey (needed to sign acks), `url` where the data lives."""
+
+    dialect = ""
+
+    def __init__(self, url: str, hq_key=None):
+        self.url = url
+        self.hq_key = hq_key
+
+    def transaction(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def is_initialized(self) -> bool:
+        raise NotImplementedError
+
+    def init_schema(self) -> bool:
+        """Create the schema if absent; False when it was already there."""
+        if self.is_initialized():
+            self._check_version()
+            return False
+        with self.transaction() as tx:
+            for statement in schema_statements(self.dialect):
+                tx.execute(statement)
+        return True
+
+    def _check_version(self) -> None:
+        with self.transaction() as tx:
+            row = tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError("HQ database schema {got} does not match this software ({want})",
+                             got=row[0] if row else "?", want=SCHEMA_VERSION)
+
+    def require_schema(self) -> None:
+        if not self.is_initialized():
+            raise StoreError("the HQ database at {url} has no schema; run 'counter hq init' first",
+                             url=redact(self.url))
+        self._check_version()
+
+    def close(self) -> None:
+        pass
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    def __init__(self, url: str, hq_key=None):
+        super().__init__(url, hq_key)
+        # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ConfigError("sqlite URL {url} names no file; use sqlite:///path/to/hq.db", url=url)
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if not self.path.parent.exists():
+            raise StoreError("directory {dir} for the HQ database does not exist", dir=self.path.parent)
+        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=FULL")
+        if conn.execute("PRAGMA synchronous").fetchone()[0] != 2:
+            raise StoreError("SQLite refused synchronous=FULL for {path}", path=self.path)
+        conn.execute("PRAGMA foreign_keys=ON")
+        self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def is_initialized(self) -> bool:
+        conn = self._connect()
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'hq_meta'").fetchone() is not None
+
+
+class PostgresStore(Store):
+    dialect = "postgresql"
+
+    def __init__(self, url: str, hq_key=None, pool_size: int = 8):
+        super().__init__(url, hq_key)
+        self._pool: queue.LifoQueue = queue.LifoQueue()
+        self._pool_size = pool_size
+
+    def _connect(self):
+        import psycopg
+
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError("cannot connect to PostgreSQL at {url}: {why}", url=redact(self.url), why=first) from None
+        # Durability: an ack must never be sent for a commit that a crash could lose.
+        setting = conn.execute("SHOW synchronous_commit").fetchone()[0]
+        if setting != "on":
+            conn.close()
+            raise StoreError("PostgreSQL synchronous_commit is {value!r} at {url}; HQ requires 'on'",
+                             value=setting, url=redact(self.url))
+        return conn
+
+    @contextmanager
+    def connection(self):
+        try:
+            conn = self._pool.get_nowait()
+        except queue.Empty:
+            conn = self._connect()
+        healthy = True
+        try:
+            yield conn
+        except BaseException:
+            healthy = not conn.closed and conn.info.transaction_status == 0  # IDLE
+            raise
+        finally:
+            if healthy and not conn.closed and self._pool.qsize() < self._pool_size:
+                self._pool.put(conn)
+            else:
+                conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.connection() as conn, conn.transaction():
+            yield PgTx(conn)
+
+    def is_initialized(self) -> bool:
+        with self.connection() as conn:
+            return conn.execute("SELECT to_regclass('hq_meta')").fetchone()[0] is not None
+
+    def synchronous_commit(self) -> str:
+        with self.connection() as conn:
+            return conn.execute("SHOW synchronous_commit").fetchone()[0]
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url
+
+
+def open_store(url: str, hq_key=None) -> Store:
+    if url.startswith("sqlite:"):
+        return SqliteStore(url, hq_key)
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url, hq_key)
+    raise ConfigError("database URL {url} is not supported; use sqlite:///path or postgresql://...", url=redact(url))
+
+
+def iter_chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

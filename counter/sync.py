@@ -1,0 +1,338 @@
+"""The station's sync client: push journal entries past HQ's signed ack, store the ack.
+
+API (the app footer and `counter sync` use these):
+
+- `sync_once(station) -> SyncResult`: push everything pending, batch by batch
+  ([sync] batch_size entries each, streamed from the journal so memory stays
+  bounded). Never raises for expected failures (HQ unreachable, refused):
+  the result carries one clear line in `.error`, also kept in sync_state.
+- `sync_status(station) -> {"last_sync", "pending", "error", "acked_seq"}`.
+- `sync_loop(station, should_stop, on_result=None, interval=None)`: for a
+  Textual thread worker, e.g.
+  `self.run_worker(lambda: sync_loop(st, lambda: get_current_worker().is_cancelled,
+  lambda r: self.call_from_thread(self.show_sync, r)), thread=True, exit_on_error=False)`.
+  Offline for days is normal: it keeps trying every [sync] interval_seconds.
+
+Every ack is verified with HQ's public key ([sync] hq_public_key) before it
+is stored, in its own station transaction. A crash anywhere costs at most a
+resend, which HQ recognises as duplicates.
+
+Test-only fault injection: COUNTER_SYNC_FAULT=after_response makes the process
+die after HQ replied and before the ack is stored.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from counter import identity
+from counter.errors import ConfigError, CounterError
+from counter.sync_protocol import Ack, Batch, ProtocolError, checkpoint_message, parse_utc, utc_now_text
+from db import journal
+from db.connection import write_transaction
+
+FAULT_ENV = "COUNTER_SYNC_FAULT"
+MAX_REWINDS = 3
+HTTP_TIMEOUT_S = 30.0
+
+
+class SyncError(CounterError):
+    pass
+
+
+@dataclass
+class SyncResult:
+    ok: bool
+    pushed: int = 0  # entries HQ newly stored
+    duplicates: int = 0  # entries HQ already held (resends after a crash or a lost reply)
+    batches: int = 0
+    acked_seq: int = 0
+    pending: int = 0
+    rewinds: int = 0
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- station-local state -----------------------------------------------------------
+
+
+def _state(station) -> tuple[int, str]:
+    row = station.db.conn.execute("SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1").fetchone()
+    return (row[0], row[1]) if row else (0, journal.GENESIS_HASH)
+
+
+def _ensure_row(db) -> None:
+    db.conn.execute("INSERT OR IGNORE INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, ?)",
+                    (journal.GENESIS_HASH,))
+
+
+def _store_ack(station, ack: Ack, clock_offset_s: float | None) -> None:
+    with write_transaction(station.db) as db:
+        _ensure_row(db)
+        db.conn.execute(
+            "UPDATE sync_state SET acked_seq = ?, acked_hash = ?, acked_server_time = ?, ack_signature = ?,"
+            " hq_key_id = ?, last_success_at = ?, last_error = NULL, clock_offset_s = ? WHERE id = 1",
+            (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text(),
+             clock_offset_s))
+
+
+def _store_attempt(station, error: str | None) -> None:
+    with write_transaction(station.db) as db:
+        _ensure_row(db)
+        db.conn.execute("UPDATE sync_state SET last_attempt_at = ?, last_error = ? WHERE id = 1",
+                        (utc_now_text(), error))
+
+
+def sync_status(station) -> dict:
+    """{last_sync, pending, error, acked_seq} for the footer and `counter sync status`."""
+    row = station.db.conn.execute(
+        "SELECT acked_seq, last_success_at, last_error, last_attempt_at, clock_offset_s FROM sync_state WHERE id = 1"
+    ).fetchone()
+    head_seq, _ = journal.head(station.db)
+    acked = row[0] if row else 0
+    return {
+        "last_sync": row[1] if row else None,
+        "pending": max(head_seq - acked, 0),
+        "error": row[2] if row else None,
+        "acked_seq": acked,
+        "last_attempt": row[3] if row else None,
+        "clock_offset_s": row[4] if row else None,
+        "configured": bool(station.config.section("sync")["hq_url"]),
+    }
+
+
+# --- configuration -------------------------------------------------------------------
+
+HQ_PUB_FILE = "hq.pub"
+
+
+def configure(station, hq_url: str, hq_public_key_file: Path) -> str:
+    """Store HQ's URL and a copy of HQ's public key (DATA_DIR/keys/hq.pub); returns HQ's key id."""
+    import httpx
+
+    try:
+        url = httpx.URL(hq_url)
+    except Exception:
+        raise ConfigError("HQ URL {url} is not a valid URL", url=hq_url) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError("HQ URL {url} must start with http:// or https://", url=hq_url)
+    try:
+        pem = Path(hq_public_key_file).read_bytes()
+    except OSError:
+        raise ConfigError("cannot read HQ public key file {path}", path=hq_public_key_file) from None
+    public = identity.public_from_pem(pem, str(hq_public_key_file))
+    target = station.data_dir / "keys" / HQ_PUB_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_bytes(pem)
+    os.replace(tmp, target)
+    section = station.config.section("sync")
+    section["hq_url"] = str(hq_url).rstrip("/")
+    section["hq_public_key"] = f"keys/{HQ_PUB_FILE}"
+    station.config.save()
+    return identity.key_id_of(public)
+
+
+def _hq_public_key(station):
+    value = station.config.section("sync")["hq_public_key"]
+    if not value:
+        raise ConfigError("HQ's public key is not configured; run 'counter sync configure --hq-public-key FILE'")
+    if value.lstrip().startswith("-----BEGIN"):
+        return identity.public_from_pem(value.encode(), "[sync] hq_public_key")
+    path = Path(value)
+    return identity.load_public(path if path.is_absolute() else station.data_dir / path)
+
+
+# --- the push ------------------------------------------------------------------------
+
+
+def _verify_ack(station, data: object, hq_public) -> Ack:
+    try:
+        ack = Ack.from_dict(data)
+    except ProtocolError as exc:
+        raise SyncError("HQ sent an unreadable ack ({why}); entries stay queued", why=str(exc)) from None
+    if ack.station_id != station.station_id:
+        raise SyncError("HQ acked station {other}, not this station {sid}", other=ack.station_id, sid=station.station_id)
+    if not identity.verify(hq_public, ack.message(), ack.signature):
+        raise SyncError("HQ's ack signature does not verify with the configured HQ public key; ack ignored")
+    return ack
+
+
+def _check_ack_against_journal(station, ack: Ack, local_head: int) -> None:
+    if ack.acked_seq > local_head:
+        raise SyncError("HQ holds this station up to seq {acked} but the local journal ends at seq {head}:"
+                        " the journal was truncated or restored from an old backup; call district IT before"
+                        " recording more", acked=ack.acked_seq, head=local_head)
+    if ack.acked_seq:
+        local = journal.get(station.db, ack.acked_seq)
+        if local is None or local.hash != ack.acked_hash:
+            raise SyncError("the local entry at seq {seq} differs from what HQ acknowledged: the journal was"
+                            " changed or restored from a backup; call district IT", seq=ack.acked_seq)
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    import httpx
+
+    text = str(exc).lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text:
+        return "host name not found"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first
+
+
+def _fault(stage: str, fault: Callable[[str], None] | None) -> None:
+    if fault is not None:
+        fault(stage)
+    if os.environ.get(FAULT_ENV) == stage:
+        os._exit(87)
+
+
+def sync_once(station, *, client=None, batch_size: int | None = None,
+              clock: Callable[[], datetime] | None = None, fault: Callable[[str], None] | None = None) -> SyncResult:
+    """Push every pending entry; see the module docstring."""
+    result = SyncResult(ok=False)
+    try:
+        _push_all(station, result, client, batch_size, clock or (lambda: datetime.now(UTC)), fault)
+        result.ok = True
+    except CounterError as exc:
+        result.error = str(exc)
+    head_seq, _ = journal.head(station.db)
+    result.pending = max(head_seq - _state(station)[0], 0)
+    if result.error and "{pending}" in result.error:
+        result.error = result.error.replace("{pending}", str(result.pending))
+    _store_attempt(station, result.error)
+    return result
+
+
+def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> None:
+    import httpx
+
+    section = station.config.section("sync")
+    url = section["hq_url"]
+    if not url:
+        raise ConfigError("sync is not configured; run 'counter sync configure --hq-url URL --hq-public-key FILE'")
+    hq_public = _hq_public_key(station)
+    size = batch_size or section["batch_size"]
+    if size < 1:
+        raise ConfigError("[sync] batch_size must be at least 1")
+    cursor_seq, cursor_hash = _state(station)
+    result.acked_seq = cursor_seq
+    head_seq, _ = journal.head(station.db)
+    if cursor_seq > head_seq:
+        raise SyncError("the last HQ ack is seq {acked} but the local journal ends at seq {head}: the journal was"
+                        " truncated; call district IT", acked=cursor_seq, head=head_seq)
+    if cursor_seq:
+        local = journal.get(station.db, cursor_seq)
+        if local is None or local.hash != cursor_hash:
+            raise SyncError("the local entry at seq {seq} differs from what HQ acknowledged; call district IT",
+                            seq=cursor_seq)
+    own_client = client is None
+    http = client or httpx.Client(timeout=HTTP_TIMEOUT_S)
+    try:
+        while cursor_seq < head_seq:
+            batch = _build_batch(station, cursor_seq, cursor_hash, size, clock)
+            _fault("before_send", fault)
+            try:
+                response = http.post(f"{url}/v1/batches", content=batch.to_json().encode(),
+                                     headers={"content-type": "application/json"})
+            except httpx.HTTPError as exc:
+                raise SyncError("HQ unreachable at {url}: {why}; entries stay queued ({{pending}} pending)",
+                                url=url, why=_describe_transport_error(exc)) from None
+            body = _json(response)
+            if response.status_code == 200:
+                ack = _verify_ack(station, body, hq_public)
+                _check_ack_against_journal(station, ack, head_seq)
+                if ack.acked_seq < batch.last_seq:
+                    raise SyncError("HQ acked seq {acked} for a batch ending at seq {last}; entries stay queued",
+                                    acked=ack.acked_seq, last=batch.last_seq)
+                _fault("after_response", fault)
+                _store_ack(station, ack, _offset(ack, clock))
+                result.batches += 1
+                result.pushed += ack.inserted
+                result.duplicates += ack.duplicates
+                cursor_seq, cursor_hash = ack.acked_seq, ack.acked_hash
+                result.acked_seq = cursor_seq
+            elif response.status_code == 409 and body.get("error") == "gap" and isinstance(body.get("cursor"), dict):
+                # HQ holds less than our ack says (e.g. HQ restored from a backup): resend from its cursor
+                ack = _verify_ack(station, body["cursor"], hq_public)
+                _check_ack_against_journal(station, ack, head_seq)
+                result.rewinds += 1
+                if result.rewinds > MAX_REWINDS:
+                    raise SyncError("HQ keeps reporting a gap at seq {seq}; entries stay queued", seq=ack.acked_seq)
+                _store_ack(station, ack, _offset(ack, clock))
+                cursor_seq, cursor_hash = ack.acked_seq, ack.acked_hash
+                result.acked_seq = cursor_seq
+            else:
+                message = body.get("message") if isinstance(body, dict) else None
+                raise SyncError("HQ refused the batch {first}-{last} ({status}): {why}", first=batch.first_seq,
+                                last=batch.last_seq, status=response.status_code,
+                                why=message or response.text[:200])
+    finally:
+        if own_client:
+            http.close()
+
+
+def _json(response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _offset(ack: Ack, clock) -> float | None:
+    try:
+        return (clock() - parse_utc(ack.server_time)).total_seconds()
+    except ValueError:
+        return None
+
+
+def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock) -> Batch:
+    """Read at most `size` entries after the cursor, re-verifying the local chain as they stream by."""
+    rows: list[dict] = []
+    prev = cursor_hash
+    for e in journal.entries(station.db, since=cursor_seq, until=cursor_seq + size, batch=min(size, 500)):
+        expected = cursor_seq + len(rows) + 1
+        if e.seq != expected:
+            raise SyncError("local journal broken at seq {seq}: row missing; not pushing (run 'counter journal"
+                            " verify')", seq=expected)
+        if e.prev_hash != prev:
+            raise SyncError("local journal broken at seq {seq}: prev_hash does not link; not pushing (run"
+                            " 'counter journal verify')", seq=e.seq)
+        if journal.entry_hash(station.station_id, e) != e.hash:
+            raise SyncError("local journal broken at seq {seq}: entry was changed; not pushing (run 'counter"
+                            " journal verify')", seq=e.seq)
+        rows.append(e.as_dict())
+        prev = e.hash
+    if not rows:
+        raise SyncError("local journal has no entries after seq {seq}; not pushing", seq=cursor_seq)
+    last = rows[-1]
+    return Batch(
+        station_id=station.station_id, key_id=station.key.key_id, first_seq=rows[0]["seq"], last_seq=last["seq"],
+        prev_hash=rows[0]["prev_hash"], head_hash=last["hash"],
+        signature=station.key.sign(checkpoint_message(station.station_id, last["seq"], last["hash"])),
+        sent_at=utc_now_text(clock()), entries=rows,
+    )
+
+
+def sync_loop(station, should_stop: Callable[[], bool], on_result: Callable[[SyncResult], None] | None = None,
+              interval: float | None = None, **kwargs) -> None:
+    """Sync, then wait [sync] interval_seconds, until should_stop() is true (checked every 0.2 s)."""
+    wait = interval if interval is not None else station.config.section("sync")["interval_seconds"]
+    while not should_stop():
+        result = sync_once(station, **kwargs)
+        if on_result is not None:
+            on_result(result)
+        deadline = time.monotonic() + wait
+        while not should_stop() and time.monotonic() < deadline:
+            time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
