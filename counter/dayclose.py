@@ -12,6 +12,7 @@ functions below: that is the one place to change when a kind is renamed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -28,41 +29,54 @@ CORRECTION_KIND = "day.correction"
 EXPIRY_HORIZON_DAYS = 30
 FIGURES_VERSION = 1
 
-# Entries that are the station's housekeeping, not work done for a person.
-HOUSEKEEPING_PREFIXES = (
-    "station.", "clerk.", "session.", "supervisor.", "record.", "day.", "devices.", "print.", "sync.",
-    "export.", "config.", "journal.",
-)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# The services area records one entry per clerk action: kind "service.<service>", payload
+# {"service", "person_id", "number", "late_days", ...}; a void is "service.voided" and a
+# correction "service.corrected", both with "ref_seq" pointing at the original.
+SERVICE_PREFIX = "service."
+VOID_KINDS = ("service.voided",)
+CORRECTION_KINDS = ("service.corrected", CORRECTION_KIND)
+CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
+SERVICE_LABELS = {
+    "residence_registration": "居住登记", "lodging_registration": "寄住登记",
+    "permit_apply": "居住证申领", "permit_extend": "居住证延期", "permit_change": "居住证变更",
+    "permit_replace": "居住证补领/换领", "permit_cancel": "居住证注销", "permit_collect": "居住证领取",
+    "residence_certificate": "居住证明", "proof_of_life": "生存证明", "criminal_record_request": "无犯罪记录证明申请",
+    "change_address": "地址变更", "change_employer": "单位变更", "change_phone": "电话变更",
+    "name_correction": "姓名更正",
+}
 
 
 # --- reading other areas' kinds (swap here when their names settle) ----------------------------
 
 def is_transaction(kind: str) -> bool:
-    """A clerk's service for a person: anything that is not station housekeeping."""
-    return not kind.startswith(HOUSEKEEPING_PREFIXES)
+    """A service done for a person (voids and corrections are counted on their own)."""
+    return kind.startswith(SERVICE_PREFIX) and kind not in VOID_KINDS and kind not in CORRECTION_KINDS
 
 
 def service_of(kind: str, data: dict) -> str:
-    """The service an entry belongs to: the payload's `service` if it names one, else the kind."""
+    """The service an entry belongs to: the payload's `service` if it names one, else the kind's tail."""
     service = data.get("service")
-    return service if isinstance(service, str) and service else kind
+    return service if isinstance(service, str) and service else kind.removeprefix(SERVICE_PREFIX)
+
+
+def service_label(service: str) -> str:
+    return SERVICE_LABELS.get(service, service)
 
 
 def is_late(data: dict) -> bool:
     """A registration or change reported after its deadline (accepted and flagged, never refused)."""
-    if data.get("late") is True:
-        return True
-    flags = data.get("flags")
-    return isinstance(flags, list | tuple) and "late" in flags
+    late_days = data.get("late_days")
+    return (isinstance(late_days, int) and late_days > 0) or data.get("late") is True
 
 
 def is_void(kind: str) -> bool:
-    return kind.endswith((".voided", ".void"))
+    return kind in VOID_KINDS
 
 
 def is_certificate_issue(kind: str, data: dict) -> bool:
-    return kind.startswith(("certificate.", "cert.")) and kind.endswith(".issued")
+    return is_transaction(kind) and service_of(kind, data) in CERTIFICATE_SERVICES
 
 
 _PRINT_DONE = ("printed", "done", "completed", "succeeded", "sent")
@@ -110,7 +124,7 @@ def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS)
         return None
     where = "valid_until > ? AND valid_until <= ?"
     if "status" in cols:
-        where += " AND status NOT IN ('cancelled', 'replaced', 'expired')"
+        where += " AND status IN ('accepted', 'issued')"
     return conn.execute(f"SELECT count(*) FROM permits WHERE {where}", (day, end)).fetchone()[0]
 
 
@@ -155,7 +169,7 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dic
         n_entries += 1
         first_seq = e["seq"] if first_seq is None else first_seq
         last_seq = e["seq"]
-        if kind == CORRECTION_KIND:
+        if kind in CORRECTION_KINDS:
             corrections += 1
         if is_void(kind):
             voided += 1
@@ -168,7 +182,7 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dic
             job["status"] = status
             job["document"] = job["document"] or document
             job["reprint"] = job["reprint"] or reprint
-        if is_transaction(kind) and not is_void(kind):
+        if is_transaction(kind):
             transactions += 1
             by_service[service_of(kind, data)] += 1
             by_clerk[e["clerk_id"] or "-"] += 1
@@ -199,13 +213,7 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dic
 
 def _payload(e: dict) -> dict:
     payload = e["payload"]
-    return journal_loads(payload) if isinstance(payload, str) else payload
-
-
-def journal_loads(text: str) -> dict:
-    import json
-
-    value = json.loads(text)
+    value = json.loads(payload) if isinstance(payload, str) else payload
     return value if isinstance(value, dict) else {}
 
 
@@ -392,3 +400,48 @@ def open_days(station) -> list[str]:
         "SELECT DISTINCT business_day FROM journal j WHERE NOT EXISTS"
         " (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day) ORDER BY business_day").fetchall()
     return [r[0] for r in rows]
+
+
+def report_data(rec: Reconciliation, *, figures: dict | None = None, at_close: dict | None = None,
+                seq_range: tuple[int, int] | None = None):
+    """The printable report (printing.report.DayReport) for a reconciliation."""
+    from counter import __version__
+    from printing.report import DayReport
+
+    f = figures or rec.figures
+    state = at_close if at_close is not None else (rec.at_close or {
+        "unsynced_entries": rec.unsynced, "permits_expiring_30d": rec.permits_expiring})
+    closed_at = ""
+    if rec.closed_at:
+        moment = datetime.strptime(rec.closed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        closed_at = moment.astimezone(ZoneInfo(rec.timezone)).strftime("%Y-%m-%d %H:%M")
+    warnings = []
+    if state.get("unsynced_entries"):
+        warnings.append(f"{state['unsynced_entries']} 条日志尚未同步到上级 entries not yet synced to headquarters")
+    if f["print_jobs_failed"]:
+        warnings.append(f"{f['print_jobs_failed']} 个打印任务失败 print jobs failed")
+    if f["print_jobs_unprinted"]:
+        warnings.append(f"{f['print_jobs_unprinted']} 个打印任务未打印 print jobs not printed")
+    return DayReport(
+        station_id=rec.station_id, office=rec.office, district=rec.district, business_day=rec.business_day,
+        closed=rec.closed, closed_by=rec.closed_by or "", closed_at=closed_at,
+        entries=f["entries"], transactions=f["transactions"],
+        by_service=[(service_label(s), n) for s, n in sorted(f["by_service"].items(), key=lambda kv: -kv[1])],
+        by_hour=list(f["by_hour"]),
+        by_clerk=[(rec.clerk_names.get(c, c), n) for c, n in f["by_clerk"].items()],
+        receipts_printed=f["receipts_printed"], receipts_reprinted=f["receipts_reprinted"],
+        receipts_voided=f["receipts_voided"], certificates_issued=f["certificates_issued"],
+        print_jobs_failed=f["print_jobs_failed"], print_jobs_unprinted=f["print_jobs_unprinted"],
+        late_registrations=f["late_registrations"], corrections=f["corrections"],
+        unsynced_entries=state.get("unsynced_entries") or 0,
+        permits_expiring_30d=state.get("permits_expiring_30d"),
+        seq_range=f"{seq_range[0]}–{seq_range[1]}" if seq_range else "",
+        warnings=warnings, footer=f"counter {__version__}",
+    )
+
+
+def render_report(station, day: str) -> bytes:
+    """The daily report PDF of `day` (a draft while the day is open)."""
+    from printing.report import render_day_report
+
+    return render_day_report(report_data(reconcile(station, day)))
