@@ -139,11 +139,10 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
     `use_copy` forces the PostgreSQL insert path (None: by batch size).
     `fault(stage)` is a test hook called at 'before_commit' and 'after_commit'.
     """
-    if not isinstance(batch, Batch):
-        try:
-            batch = Batch.from_dict(batch)
-        except ProtocolError as exc:
-            raise MalformedBatch("malformed batch: {why}", why=str(exc)) from None
+    try:  # a Batch object is checked too: bundle import may build one by hand
+        batch = Batch.from_dict(batch.as_dict() if isinstance(batch, Batch) else batch)
+    except ProtocolError as exc:
+        raise MalformedBatch("malformed batch: {why}", why=str(exc)) from None
     server_now = now or datetime.now(UTC)
     server_time = utc_now_text(server_now)
     offset_s = (parse_utc(batch.sent_at) - server_now).total_seconds()
