@@ -15,7 +15,9 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import JsonFlag, print_json
+# Not counter.cli.common's JsonFlag: importing counter.cli from here would be circular
+# (counter.cli registers counter.cli.hq, which registers this module's command).
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]
 
 
 def _unverified_manifest(members: dict[str, bytes]) -> dict:
@@ -78,6 +80,7 @@ def register(hq_app: typer.Typer) -> None:
         json_out: JsonFlag = False,
     ) -> None:
         """Verify a day bundle and store its journal entries, exactly as a network sync would."""
+        from counter.cli.common import print_json
         from counter.cli.hq import _store
         from counter.errors import CounterError
 
