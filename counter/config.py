@@ -54,9 +54,18 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
     "printer": {
         # file | usb | serial | network | cups | simulated | none
         "kind": (str, "simulated"),
+        # a profile in templates/printers/: generic-80, generic-58, gb18030-80, big5-80
         "model": (str, "generic-80"),
+        # usb: VID:PID hex; serial: /dev/ttyUSB0; network: host[:port]; file: path; cups: queue name
         "target": (str, ""),
         "timeout_seconds": (float, 3.0),
+        "baudrate": (int, 9600),
+        "usb_in_ep": (int, 0x82),
+        "usb_out_ep": (int, 0x01),
+        # false for one-way printers that never answer DLE EOT: a job is then done once sent
+        "status_query": (bool, True),
+        # where certificate PDFs go; empty = DATA_DIR/certificates
+        "certificate_dir": (str, ""),
     },
     "sync": {
         "hq_url": (str, ""),
