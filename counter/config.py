@@ -44,6 +44,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         ),
         "permit_optional_under_age": (int, 16),
         "fee": (str, "0.00"),
+        # public holidays (ISO dates) skipped when counting working days; weekends always are
+        "holidays": (list, []),
     },
     "reader": {
         # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none

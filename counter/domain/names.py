@@ -1,0 +1,82 @@
+"""Person names: Chinese (any CJK extension, minority names with ·) or Latin (foreigners, as in the MRZ).
+
+A name is never silently changed except for one thing: look-alike dots are
+normalised to the middle dot U+00B7, the separator GB 11643 cards and the
+public security forms use for minority names (阿依古丽·买买提).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from counter.errors import ValidationError
+
+MIDDLE_DOT = "\u00b7"
+# Dots clerks and input methods produce instead of U+00B7.
+LOOKALIKE_DOTS = "\u30fb\u2022\u2027\u2219\u22c5\uff0e\uff65\u0387\u2e31\u00b7\u16eb\u318d\u10fb\u2e33\ua78f"
+MAX_NAME_LENGTH = 64
+
+_LATIN_EXTRA = set(" -'")
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    name: str
+    script: str  # "cjk" or "latin"
+
+
+def is_cjk_ideograph(ch: str) -> bool:
+    """Any CJK unified or compatibility ideograph, BMP or not (𠮷 U+20BB7, 䶮 U+4DAE)."""
+    try:
+        n = unicodedata.name(ch)
+    except ValueError:
+        return False
+    return n.startswith("CJK UNIFIED IDEOGRAPH") or n.startswith("CJK COMPATIBILITY IDEOGRAPH")
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return ch.isalpha() and "LATIN" in unicodedata.name(ch, "")
+
+
+def normalise_name(text: str) -> str:
+    """Trim, collapse spaces, and turn look-alike dots into U+00B7. Never drops a character."""
+    text = unicodedata.normalize("NFC", text or "").strip()
+    text = re.sub(r"\s+", " ", text)
+    out = []
+    for ch in text:
+        if ch in LOOKALIKE_DOTS:
+            out.append(MIDDLE_DOT)
+        else:
+            out.append(ch)
+    name = "".join(out)
+    # a dot between CJK characters has no spaces around it
+    name = re.sub(r"\s*\u00b7\s*", MIDDLE_DOT, name)
+    return name
+
+
+def check_name(text: str, field: str = "name") -> NameCheck:
+    name = normalise_name(text)
+    if not name:
+        raise ValidationError("a name is required", field=field)
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError("a name has at most {n} characters", field=field, n=MAX_NAME_LENGTH)
+    if any(ch.isdigit() for ch in name):
+        raise ValidationError("a name must not contain digits", field=field)
+    if any(is_cjk_ideograph(ch) for ch in name):
+        for ch in name:
+            if not (is_cjk_ideograph(ch) or ch == MIDDLE_DOT):
+                raise ValidationError("a Chinese name has only Chinese characters and · ; {ch!r} is not allowed",
+                                      field=field, ch=ch)
+        if name.startswith(MIDDLE_DOT) or name.endswith(MIDDLE_DOT) or MIDDLE_DOT * 2 in name:
+            raise ValidationError("· separates the parts of a name; it cannot start, end or repeat",
+                                  field=field)
+        return NameCheck(name, "cjk")
+    for ch in name:
+        if not (_is_latin_letter(ch) or ch in _LATIN_EXTRA):
+            raise ValidationError("a foreign name has Latin letters, spaces, - and ' only; {ch!r} is not allowed",
+                                  field=field, ch=ch)
+    if not any(_is_latin_letter(ch) for ch in name):
+        raise ValidationError("a name is required", field=field)
+    return NameCheck(name.upper() if name.isascii() else name, "latin")

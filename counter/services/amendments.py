@@ -1,0 +1,93 @@
+"""Corrections and voids: a past entry is never edited. Each is a new entry that references the
+old one by seq and hash, is approved with a supervisor's PIN, and shows in the person's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from counter import forms, numbers
+from counter.domain import fields as rules
+from counter.domain.citizen_id import mask
+from counter.errors import CounterError, PermissionDenied, ValidationError
+from counter.services import people
+from db import journal
+from db.connection import write_transaction
+
+# What a correction may change, and how each value is checked.
+CORRECTABLE = {
+    "current_address": rules.check_address,
+    "household_address": rules.check_address,
+    "phone": rules.check_phone,
+    "employer": lambda t, field: (t or "").strip() or None,
+}
+
+
+@dataclass
+class Amendment:
+    entry: journal.Entry
+    number: str
+    document: object | None = None
+
+
+def _target(station, ref_seq: int):
+    item = people.transaction(station, ref_seq)
+    entry = journal.get(station.db, ref_seq)
+    if item is None or entry is None:
+        raise CounterError("entry {seq} is not a service on file", seq=ref_seq)
+    if item.status in ("voided",):
+        raise CounterError("entry {seq} is already voided", seq=ref_seq)
+    if item.service in ("void", "correction"):
+        raise CounterError("a void or correction cannot itself be amended; amend the original entry")
+    return item, entry
+
+
+def _record(station, kind, ref_entry, payload, clerk, supervisor, now):
+    if supervisor is None or not getattr(supervisor, "is_supervisor", False):
+        raise PermissionDenied("a supervisor's PIN is needed")
+    d = ref_entry.data
+    person = people.get(station, d["person_id"])
+    moment = now or datetime.now(UTC)
+    with write_transaction(station.db):
+        day = station.business_day(moment)
+        number = numbers.allocate(station, "A", day)
+        full = {
+            "person_id": d["person_id"], "name": person.name, "masked_id": mask(person.id_number),
+            "ref_seq": ref_entry.seq, "ref_hash": ref_entry.hash, "ref_number": d.get("number"),
+            "number": number, "numbers": [{"number": number, "kind": "A", "day_seq": numbers.parse_number(number).seq}],
+            "supervisor_id": supervisor.clerk_id, **payload,
+        }
+        entry = station.record(kind, full, clerk_id=clerk.clerk_id if clerk else None, now=moment)
+    from counter.services import documents
+
+    return Amendment(entry, number, documents.from_entry(station, entry))
+
+
+def void(station, ref_seq: int, reason: str, *, clerk=None, supervisor=None, now=None) -> Amendment:
+    if not (reason or "").strip():
+        raise ValidationError("give the reason for the void", field="reason")
+    _item, ref_entry = _target(station, ref_seq)
+    return _record(station, "service.voided", ref_entry, {"reason": reason.strip()}, clerk, supervisor, now)
+
+
+def correct(station, ref_seq: int, changes: dict[str, str], reason: str, *, clerk=None, supervisor=None,
+            now=None) -> Amendment:
+    if not (reason or "").strip():
+        raise ValidationError("give the reason for the correction", field="reason")
+    if not changes:
+        raise ValidationError("nothing to correct", field="changes")
+    _item, ref_entry = _target(station, ref_seq)
+    clean: dict[str, str | None] = {}
+    errors = {}
+    for key, value in changes.items():
+        check = CORRECTABLE.get(key)
+        if check is None:
+            raise ValidationError("{field} cannot be corrected here", field=key)
+        try:
+            clean[key] = check(value, field=key)
+        except ValidationError as exc:
+            errors[key] = exc
+    if errors:
+        raise forms.FormInvalid(errors)
+    return _record(station, "service.corrected", ref_entry, {"changes": clean, "reason": reason.strip()},
+                   clerk, supervisor, now)

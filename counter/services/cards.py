@@ -1,0 +1,35 @@
+"""From a card read (devices.identity.IdentityDocument) to the person file and form prefill."""
+
+from __future__ import annotations
+
+from devices.identity import IdentityDocument
+
+
+def card_prefill(doc: IdentityDocument) -> dict[str, str]:
+    """Field values a card provides, keyed by form field id."""
+    out: dict[str, str] = {"name": doc.name}
+    if doc.citizen_id:
+        out["doc_type"] = "citizen_id"
+        out["id_number"] = doc.citizen_id
+    else:
+        out["doc_type"] = "passport"
+        out["id_number"] = doc.document_number
+    if doc.sex in ("M", "F"):
+        out["sex"] = doc.sex
+    if doc.birth_date:
+        out["birth_date"] = doc.birth_date.isoformat()
+    if doc.ethnicity:
+        out["ethnicity"] = doc.ethnicity
+    if doc.nationality:
+        out["nationality"] = doc.nationality
+    return out
+
+
+def card_key(doc: IdentityDocument) -> tuple[str, str]:
+    """(doc_type, id_number) the person file is found by."""
+    p = card_prefill(doc)
+    return p["doc_type"], p["id_number"].upper()
+
+
+def source_of(doc: IdentityDocument) -> str:
+    return f"card:{doc.doc_type}"

@@ -1,0 +1,192 @@
+"""Documents of finished services: a Receipt or a Certificate (printing/documents.py), built from the
+journal entry, so a reprint is the same document rebuilt with a copy number."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from counter import forms
+from counter.domain import ethnicity
+from counter.services import people
+from counter.services.output import verification_payload
+from db import journal
+from printing.documents import Certificate, Receipt
+
+ENTITLEMENTS = (
+    "按规定参加社会保险，享受相关待遇",
+    "申请公共租赁住房",
+    "在居住地申领机动车驾驶证、办理车辆登记",
+    "随迁子女在居住地接受教育",
+    "申请法律援助",
+    "在居住地办理出入境证件、证明等",
+)
+SERVICE_TITLES_ZH = {"void": "作废凭证", "correction": "更正凭证"}
+
+
+def _clerk_name(station, clerk_id: str | None) -> str:
+    if not clerk_id:
+        return ""
+    row = station.db.conn.execute("SELECT name FROM clerks WHERE clerk_id = ?", (clerk_id,)).fetchone()
+    return row[0] if row else clerk_id
+
+
+def _local(station, entry: journal.Entry) -> datetime:
+    t = datetime.strptime(entry.device_time_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=ZoneInfo("UTC"))
+    return t.astimezone(ZoneInfo(station.config.timezone))
+
+
+def display_value(spec: forms.FormSpec, fid: str, value: str, lang: str = "zh_CN") -> str:
+    """A stored value as a person reads it: option labels, ethnicity names."""
+    f = spec.fields.get(fid)
+    if f is None or value is None:
+        return "" if value is None else str(value)
+    if f.type == "ethnicity":
+        e = ethnicity.by_code(value)
+        return f"{e.label(lang)}（{value}）" if e and lang.startswith("zh") else (f"{e.label(lang)} ({value})" if e else value)
+    if f.type in ("choice", "years"):
+        from counter.domain.policy import Policy
+
+        opts = forms.options_for(f, Policy(permit_validity_years=(1, 2, 3, 4, 5)))
+        for o in opts:
+            if o.value == value:
+                return o.label(lang)
+    return str(value)
+
+
+def from_entry(station, entry: journal.Entry, copy_number: int = 0):
+    d = entry.data
+    if entry.kind in ("service.voided", "service.corrected"):
+        return _amendment_receipt(station, entry, d, copy_number)
+    spec = forms.catalogue().get(d["service"])
+    if spec.document == "certificate":
+        return _certificate(station, entry, d, spec, copy_number)
+    return _receipt(station, entry, d, spec, copy_number)
+
+
+def _receipt(station, entry, d, spec, copy_number) -> Receipt:
+    v, x = d["values"], d["derived"]
+    lines: list[tuple[str, str]] = [("业务", spec.title["zh"])]
+    for fid in spec.review_fields:
+        if fid in v and fid not in ("phone",):
+            lines.append((spec.fields[fid].label["zh"], display_value(spec, fid, v[fid])))
+    if "valid_until" in x:
+        lines.append(("有效期至", x["valid_until"]))
+    if x.get("cancelled_card"):
+        lines.append(("原卡号（已注销）", x["cancelled_card"]))
+    if x.get("card_number"):
+        lines.append(("居住证卡号", x["card_number"]))
+    if d.get("old_name"):
+        lines.append(("原姓名", d["old_name"]))
+    if d.get("late_days"):
+        lines.append(("逾期", f"超过申报期限 {d['late_days']} 天（已受理）"))
+    if x.get("optional"):
+        lines.append(("说明", "未满 16 周岁或在校学生，可不申领，本人自愿申领"))
+    next_steps = ""
+    if x.get("collection_date"):
+        next_steps = f"请于 {x['collection_date']} 起凭本回执到本窗口领取居住证"
+    elif spec.document == "request":
+        next_steps = "本窗口仅登记申请，核实后另行通知出具证明"
+    return Receipt(
+        service=d["service"],
+        title=spec.document_title["zh"],
+        office=station.config.office,
+        station_id=station.station_id,
+        clerk_name=_clerk_name(station, entry.clerk_id),
+        issued_at=_local(station, entry).strftime("%Y-%m-%d %H:%M"),
+        applicant_name=d["name"],
+        masked_id=d["masked_id"],
+        number=d["number"],
+        lines=lines,
+        next_steps=next_steps,
+        collection_date=x.get("collection_date"),
+        fee=station.config.policy["fee"],
+        fee_note="免费" if station.config.policy["fee"] in ("0", "0.00", "") else "",
+        entitlements=list(ENTITLEMENTS) if d["service"] == "permit_apply" else [],
+        verification=verification_payload(station, d["number"], entry.seq, entry.hash),
+        copy_number=copy_number,
+    )
+
+
+def _certificate(station, entry, d, spec, copy_number) -> Certificate:
+    person = people.get(station, d["person_id"])
+    x = d["derived"]
+    issued = _local(station, entry)
+    who = f"{d['name']}（{'男' if person.sex == 'M' else '女' if person.sex == 'F' else ''}，证件号码 {person.id_number}）"
+    if d["service"] == "residence_certificate":
+        title = "居住证明"
+        body = [f"兹证明 {who}自 {x.get('resident_since') or '—'} 起居住于{x.get('address') or '—'}，"
+                "已在本辖区办理居住登记。", "特此证明。"]
+    else:
+        title = "生存证明"
+        body = [f"兹证明 {who}于 {issued:%Y年%m月%d日} 本人到{station.config.office}现场办理，经核验证件，"
+                "本人健在。", "特此证明。"]
+    purpose = d["values"].get("purpose")
+    if purpose:
+        body.insert(1, f"用途：{purpose}")
+    return Certificate(
+        kind=d["service"],
+        title=title,
+        number=d["number"],
+        subject_name=d["name"],
+        subject_id_number=person.id_number,
+        subject_sex={"M": "男", "F": "女"}.get(person.sex or "", ""),
+        subject_birth_date=person.birth_date or "",
+        body=body,
+        office=station.config.office,
+        station_id=station.station_id,
+        issue_date=issued.strftime("%Y-%m-%d"),
+        valid_until=None,
+        verification=verification_payload(station, d["number"], entry.seq, entry.hash),
+        copy_number=copy_number,
+    )
+
+
+def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
+    voided = entry.kind == "service.voided"
+    lines = [("业务", SERVICE_TITLES_ZH["void" if voided else "correction"]),
+             ("原业务编号", d.get("ref_number") or ""), ("原台账序号", str(d["ref_seq"])), ("原因", d.get("reason", ""))]
+    for k, val in (d.get("changes") or {}).items():
+        lines.append((k, str(val)))
+    return Receipt(
+        service="void" if voided else "correction",
+        title=SERVICE_TITLES_ZH["void" if voided else "correction"],
+        office=station.config.office, station_id=station.station_id,
+        clerk_name=_clerk_name(station, entry.clerk_id),
+        issued_at=_local(station, entry).strftime("%Y-%m-%d %H:%M"),
+        applicant_name=d["name"], masked_id=d["masked_id"], number=d["number"], lines=lines,
+        fee=station.config.policy["fee"], fee_note="免费",
+        verification=verification_payload(station, d["number"], entry.seq, entry.hash),
+        copy_number=copy_number,
+    )
+
+
+def reprint(station, seq: int, copy_number: int):
+    entry = journal.get(station.db, seq)
+    if entry is None:
+        raise LookupError(seq)
+    return replace(from_entry(station, entry), copy_number=copy_number) if copy_number else from_entry(station, entry)
+
+
+def as_text(document, lang: str = "zh_CN") -> str:
+    """The document as plain text, for the on-screen preview."""
+    out: list[str] = []
+    if isinstance(document, Certificate):
+        out += [document.title.center(30), "", f"编号：{document.number}", ""]
+        out += [f"  {p}" for p in document.body]
+        out += ["", f"{document.office}", f"{document.issue_date}"]
+    else:
+        out += [document.office, document.title, "", f"编号：{document.number}",
+                f"申请人：{document.applicant_name}", f"证件号码：{document.masked_id}"]
+        out += [f"{label}：{value}" for label, value in document.lines]
+        out.append(f"费用：{document.fee} {document.fee_note}".rstrip())
+        if document.next_steps:
+            out.append(document.next_steps)
+        if document.entitlements:
+            out.append("持证可享受：")
+            out += [f"  · {e}" for e in document.entitlements]
+        out += ["", f"经办：{document.clerk_name}  {document.issued_at}  {document.station_id}"]
+    if document.copy_number:
+        out.insert(0, f"【副本 {document.copy_number} / COPY】")
+    return "\n".join(out)

@@ -1,0 +1,229 @@
+"""Performing a service: validate, check the rules, record one journal entry, return its document.
+
+Everything is validated before anything is written, and everything that is written (a new
+person, the service entry, its number) goes in ONE transaction: a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from counter import forms, numbers
+from counter.domain import policy as rules
+from counter.domain.citizen_id import mask
+from counter.domain.fields import age_on
+from counter.errors import CounterError, PermissionDenied, ValidationError
+from counter.services import people
+from db.connection import write_transaction
+from db.journal import Entry
+
+IDENTITY_FIELDS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
+                   "household_address")
+NUMBER_KIND = {"receipt": "A", "certificate": "C", "request": "R"}
+
+
+@dataclass
+class Outcome:
+    entry: Entry
+    person_id: str
+    number: str
+    service: str
+    late_days: int = 0
+    notes: list[str] = field(default_factory=list)
+    document: object | None = None  # printing.documents.Receipt | Certificate
+
+
+def policy_of(station) -> rules.Policy:
+    return rules.Policy.from_config(station.config.policy)
+
+
+def business_date(station, now: datetime | None = None) -> date:
+    return date.fromisoformat(station.business_day(now))
+
+
+def prefill(spec: forms.FormSpec, *, card: dict | None = None, person: people.Person | None = None,
+            permit: people.Permit | None = None, policy: rules.Policy | None = None) -> dict[str, str]:
+    """Initial text of every field: the card first, then the person file, then the spec's default."""
+    sources = {"card": card or {}, "person": person.as_prefill() if person else {},
+               "permit": permit.__dict__ if permit else {}}
+    out: dict[str, str] = {}
+    for fid, f in spec.fields.items():
+        value = None
+        if person is not None and f.identity:
+            value = sources["person"].get(fid)
+        if value is None and f.prefill:
+            root, _, key = f.prefill.partition(".")
+            if root == "today":
+                value = "0"
+            else:
+                value = sources.get(root, {}).get(key or fid)
+        if value is None and f.prefill and f.prefill.startswith("card.") and card:
+            value = card.get(fid)
+        if value is None:
+            value = f.default
+        if value is not None:
+            out[fid] = str(value)
+    return out
+
+
+def _require_person(person: people.Person | None) -> people.Person:
+    if person is None:
+        raise CounterError("find the person first: this service needs a person on file")
+    return person
+
+
+def _open_permit(station, person: people.Person, today: date) -> people.Permit:
+    permit = people.current_permit(station, person.person_id)
+    if permit is None or not rules.permit_is_open(permit.status, permit.valid_until_date, today):
+        raise ValidationError("this person has no open residence permit", field="permit")
+    return permit
+
+
+def _check_service(station, spec, person, values, today, pol, derived, notes) -> tuple[int, str | None]:
+    """Rules that need the person's file. Returns (late_days, permit_id) and fills derived/notes."""
+    sid = spec.id
+    late = 0
+    permit_id = None
+    if sid in ("residence_registration", "lodging_registration"):
+        t = rules.timeliness(date.fromisoformat(values["arrival_date"]), today, pol.registration_deadline_days)
+        late = t.days_late
+        derived["deadline"] = t.deadline.isoformat()
+    elif sid == "permit_apply":
+        if person is not None:
+            rules.check_no_open_permit(
+                [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)],
+                today)
+            since = date.fromisoformat(person.resident_since) if person.resident_since else None
+        else:
+            since = None
+        rules.check_residence_length(since, today, pol)
+        years = int(values["validity_years"])
+        derived["valid_from"] = today.isoformat()
+        derived["valid_until"] = rules.permit_valid_until(today, years).isoformat()
+        derived["collection_date"] = rules.collection_date(today, pol).isoformat()
+        birth = values.get("birth_date")
+        if birth and rules.permit_optional(age_on(date.fromisoformat(birth), today),
+                                           values.get("is_student") == "yes", pol):
+            derived["optional"] = True
+            notes.append("optional")
+    elif sid == "permit_extend":
+        permit = people.current_permit(station, person.person_id)
+        if permit is None or permit.status != "issued":
+            raise ValidationError("only a collected permit can be extended", field="validity_years")
+        rules.check_extension(permit.valid_until_date, today, pol, field="validity_years")
+        derived["previous_valid_until"] = permit.valid_until
+        derived["valid_until"] = rules.extended_until(permit.valid_until_date, int(values["validity_years"])).isoformat()
+        permit_id = permit.permit_id
+    elif sid == "permit_change":
+        permit = _open_permit(station, person, today)
+        t = rules.timeliness(date.fromisoformat(values["change_date"]), today, pol.change_deadline_days)
+        late = t.days_late
+        derived["previous_address"] = permit.address
+        permit_id = permit.permit_id
+    elif sid == "permit_replace":
+        permit = _open_permit(station, person, today)
+        if permit.status != "issued":
+            raise ValidationError("the permit has not been collected yet; nothing to replace", field="replace_reason")
+        derived["cancelled_card"] = permit.card_number
+        derived["collection_date"] = rules.collection_date(today, pol).isoformat()
+        permit_id = permit.permit_id
+    elif sid == "permit_cancel":
+        permit = _open_permit(station, person, today)
+        derived["cancelled_card"] = permit.card_number
+        permit_id = permit.permit_id
+    elif sid == "permit_collect":
+        permit = people.current_permit(station, person.person_id)
+        if permit is None or permit.status != "accepted":
+            raise ValidationError("no permit is waiting to be collected", field="collected_by")
+        if permit.collection_date and today < date.fromisoformat(permit.collection_date):
+            raise ValidationError("the card is ready from {date}", field="collected_by", date=permit.collection_date)
+        derived["valid_until"] = permit.valid_until
+        permit_id = permit.permit_id
+    elif sid == "residence_certificate":
+        if not person.registration_number:
+            raise ValidationError("no current residence registration: register first", field="purpose")
+        derived["resident_since"] = person.resident_since
+        derived["address"] = person.current_address
+    elif sid in ("change_address", "change_employer"):
+        t = rules.timeliness(date.fromisoformat(values["change_date"]), today, pol.change_deadline_days)
+        late = t.days_late
+        derived["previous"] = person.current_address if sid == "change_address" else person.employer
+    elif sid == "change_phone":
+        derived["previous"] = person.phone
+    elif sid == "name_correction":
+        if values["new_name"] == person.name:
+            raise ValidationError("the corrected name is the same as the name on file", field="new_name")
+    return late, permit_id
+
+
+def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
+            supervisor=None, source: str = "manual", now: datetime | None = None,
+            build_document: bool = True, catalogue: forms.Catalogue | None = None) -> Outcome:
+    """One clerk action. `clerk` and `supervisor` are counter.clerks.Clerk (the supervisor already authorised)."""
+    spec = (catalogue or forms.catalogue()).get(service)
+    moment = now or datetime.now(UTC)
+    pol = policy_of(station)
+    today = business_date(station, moment)
+    person = people.get(station, person_id) if person_id else None
+    if person_id and person is None:
+        raise CounterError("no person with id {pid} on file", pid=person_id)
+    if spec.person == "existing":
+        _require_person(person)
+    if spec.supervisor and supervisor is None:
+        raise PermissionDenied("this service needs a supervisor's approval")
+    # fields not given start from what the form would have shown (person file, defaults)
+    raw = {**prefill(spec, person=person, policy=pol), **raw}
+    if person is not None:
+        # identity on file is locked: only a name correction (its own service) changes it
+        for fid in IDENTITY_FIELDS:
+            if fid in spec.fields and getattr(person, fid) is not None:
+                raw[fid] = getattr(person, fid)
+    values = forms.clean(spec, raw, forms.Context(today, pol))
+
+    notes: list[str] = []
+    derived: dict = {}
+    clerk_id = clerk.clerk_id if clerk else None
+    with write_transaction(station.db):
+        if person is None:
+            person = people.by_document(station, values["doc_type"], values["id_number"])
+            if person is not None and person.name != values["name"]:
+                raise ValidationError("this document number is on file under another name; use a name correction",
+                                      field="id_number")
+        if person is None:
+            pid = uuid.uuid4().hex
+            station.record("person.registered", {
+                "person_id": pid, **{f: values.get(f) for f in IDENTITY_FIELDS},
+                "phone": values.get("phone"), "source": source,
+            }, clerk_id=clerk_id, now=moment)
+            person = people.get(station, pid)
+        late, permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)
+        day = station.business_day(moment)
+        allocated = []
+        kind = NUMBER_KIND[spec.document]
+        number = numbers.allocate(station, kind, day)
+        allocated.append({"number": number, "kind": kind, "day_seq": numbers.parse_number(number).seq})
+        if service == "permit_collect":
+            card = numbers.allocate(station, "P", day)
+            derived["card_number"] = card
+            allocated.append({"number": card, "kind": "P", "day_seq": numbers.parse_number(card).seq})
+        service_values = {k: v for k, v in values.items() if k not in IDENTITY_FIELDS}
+        payload = {
+            "service": service, "person_id": person.person_id, "name": person.name,
+            "masked_id": mask(person.id_number), "number": number, "numbers": allocated,
+            "values": service_values, "derived": derived, "late_days": late, "form": spec.ref,
+        }
+        if permit_id:
+            payload["permit_id"] = permit_id
+        if service == "name_correction":
+            payload["old_name"] = person.name
+        if supervisor is not None:
+            payload["supervisor_id"] = supervisor.clerk_id
+        entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+    outcome = Outcome(entry, person.person_id, number, service, late, notes)
+    if build_document:
+        from counter.services import documents
+
+        outcome.document = documents.from_entry(station, entry)
+    return outcome

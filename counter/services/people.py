@@ -1,0 +1,156 @@
+"""Read side of the person file: lookups and history. All SQL the screens need lives here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from counter.domain.citizen_id import mask
+from counter.numbers import looks_like_number
+
+_PERSON_COLS = ("person_id", "doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
+                "household_address", "current_address", "phone", "employer", "registration_kind",
+                "registration_number", "resident_since", "registered_on")
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    doc_type: str
+    id_number: str
+    name: str
+    sex: str | None = None
+    birth_date: str | None = None
+    ethnicity: str | None = None
+    nationality: str | None = None
+    household_address: str | None = None
+    current_address: str | None = None
+    phone: str | None = None
+    employer: str | None = None
+    registration_kind: str | None = None
+    registration_number: str | None = None
+    resident_since: str | None = None
+    registered_on: str | None = None
+
+    @property
+    def masked_id(self) -> str:
+        return mask(self.id_number)
+
+    def as_prefill(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class Permit:
+    permit_id: str
+    status: str
+    application_number: str
+    validity_years: int
+    accepted_on: str
+    collection_date: str | None
+    valid_from: str
+    valid_until: str
+    card_number: str | None
+    collected_on: str | None
+    address: str | None
+
+    @property
+    def valid_until_date(self) -> date:
+        return date.fromisoformat(self.valid_until)
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    seq: int
+    service: str
+    number: str | None
+    business_day: str
+    status: str
+    late_days: int
+    summary: dict = field(default_factory=dict)
+    ref_seq: int | None = None
+    form_version: str | None = None
+
+
+def _person(row) -> Person | None:
+    return Person(*row) if row else None
+
+
+def get(station, person_id: str) -> Person | None:
+    return _person(station.db.conn.execute(
+        f"SELECT {', '.join(_PERSON_COLS)} FROM persons WHERE person_id = ?", (person_id,)).fetchone())
+
+
+def by_document(station, doc_type: str, id_number: str) -> Person | None:
+    return _person(station.db.conn.execute(
+        f"SELECT {', '.join(_PERSON_COLS)} FROM persons WHERE doc_type = ? AND id_number = ?",
+        (doc_type, id_number)).fetchone())
+
+
+def search(station, query: str, limit: int = 50) -> list[Person]:
+    """By ID or passport number, name (or its start), phone, or an application/permit/card number."""
+    q = (query or "").strip()
+    if not q:
+        return []
+    cols = ", ".join(f"p.{c}" for c in _PERSON_COLS)
+    conn = station.db.conn
+    if looks_like_number(q):
+        rows = conn.execute(
+            f"SELECT DISTINCT {cols} FROM persons p WHERE p.person_id IN ("
+            " SELECT person_id FROM transactions WHERE number = ?"
+            " UNION SELECT person_id FROM permits WHERE permit_id = ? OR application_number = ? OR card_number = ?"
+            " UNION SELECT pe.person_id FROM permit_cards c JOIN permits pe USING (permit_id) WHERE c.card_number = ?)"
+            " LIMIT ?", (q.upper(),) * 5 + (limit,)).fetchall()
+        return [Person(*r) for r in rows]
+    upper = q.upper()
+    rows = conn.execute(
+        f"SELECT {cols} FROM persons p WHERE p.id_number = ? OR p.phone = ? OR p.name = ? OR p.name LIKE ?"
+        " ORDER BY (p.id_number = ?) DESC, (p.name = ?) DESC, p.name LIMIT ?",
+        (upper, q, q, q.replace("%", "").replace("_", "") + "%", upper, q, limit)).fetchall()
+    return [Person(*r) for r in rows]
+
+
+def permits(station, person_id: str) -> list[Permit]:
+    rows = station.db.conn.execute(
+        "SELECT permit_id, status, application_number, validity_years, accepted_on, collection_date, valid_from,"
+        " valid_until, card_number, collected_on, address FROM permits WHERE person_id = ?"
+        " ORDER BY updated_seq DESC", (person_id,)).fetchall()
+    return [Permit(*r) for r in rows]
+
+
+def current_permit(station, person_id: str) -> Permit | None:
+    """The latest permit that is not voided."""
+    for p in permits(station, person_id):
+        if p.status != "voided":
+            return p
+    return None
+
+
+def history(station, person_id: str) -> list[HistoryItem]:
+    rows = station.db.conn.execute(
+        "SELECT seq, service, number, business_day, status, late_days, summary, ref_seq, form_version"
+        " FROM transactions WHERE person_id = ? ORDER BY seq DESC", (person_id,)).fetchall()
+    return [HistoryItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8]) for r in rows]
+
+
+def transaction(station, seq: int) -> HistoryItem | None:
+    r = station.db.conn.execute(
+        "SELECT seq, service, number, business_day, status, late_days, summary, ref_seq, form_version, person_id"
+        " FROM transactions WHERE seq = ?", (seq,)).fetchone()
+    return HistoryItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8]) if r else None
+
+
+def known_addresses(station, limit: int = 500) -> list[str]:
+    """Addresses already on file, most used first: the address field completes from these."""
+    rows = station.db.conn.execute(
+        "SELECT current_address, count(*) n FROM persons WHERE current_address IS NOT NULL"
+        " GROUP BY current_address ORDER BY n DESC, current_address LIMIT ?", (limit,)).fetchall()
+    return [r[0] for r in rows]
+
+
+def today_counts(station, business_day: str) -> dict[str, int]:
+    rows = station.db.conn.execute(
+        "SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",
+        (business_day,)).fetchall()
+    return dict(rows)
