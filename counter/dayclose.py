@@ -79,35 +79,21 @@ def is_certificate_issue(kind: str, data: dict) -> bool:
     return is_transaction(kind) and service_of(kind, data) in CERTIFICATE_SERVICES
 
 
-_PRINT_DONE = ("printed", "done", "completed", "succeeded", "sent")
-_PRINT_FAILED = ("failed", "error")
-_PRINT_ENDED = ("cancelled", "canceled", "abandoned")
+# The printing area journals a job once (print.queued {job_id, doc_type, ...}) and then each
+# attempt: print.printed (the original came out), print.reprinted (a copy n came out),
+# print.failed (result "failed" or "unconfirmed"). See db/projectors/printing.py.
+PRINT_QUEUED = "print.queued"
+PRINT_STATES = {"print.queued": "queued", "print.printed": "printed", "print.reprinted": "reprinted",
+                "print.failed": "failed"}
 
 
-def print_event(kind: str, data: dict) -> tuple[str, str, str, bool] | None:
-    """(job_id, status, document, is_reprint) for a print.* entry, or None.
-
-    status is 'pending', 'printed', 'failed' or 'ended'; document is
-    'receipt', 'certificate' or another document name.
-    """
-    if not kind.startswith("print."):
+def print_event(kind: str, data: dict) -> tuple[str, str] | None:
+    """(job_id, state) for a print entry, or None."""
+    state = PRINT_STATES.get(kind)
+    job = data.get("job_id")
+    if state is None or not isinstance(job, str):
         return None
-    job = data.get("job_id") or data.get("job") or data.get("print_job_id")
-    if not isinstance(job, str | int):
-        return None
-    verb = kind.rsplit(".", 1)[-1]
-    if verb in _PRINT_DONE:
-        status = "printed"
-    elif verb in _PRINT_FAILED:
-        status = "failed"
-    elif verb in _PRINT_ENDED:
-        status = "ended"
-    else:
-        status = "pending"
-    document = data.get("document") or data.get("document_kind") or data.get("doc") or ""
-    copy = data.get("copy_number") or data.get("copy") or 0
-    reprint = bool(data.get("reprint")) or (isinstance(copy, int) and copy > 0) or "reprint" in kind
-    return str(job), status, str(document), reprint
+    return job, state
 
 
 def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS) -> int | None:
@@ -144,18 +130,24 @@ def local_hour(device_time_utc: str, tz: ZoneInfo) -> int:
     return moment.astimezone(tz).hour
 
 
-def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dict:
+def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
+                job_types: dict[str, str] | None = None) -> dict:
     """The reconciliation figures of business day `day`, from the journal entries given.
 
     Only entries whose business_day is `day` count, and the day's own close
-    entry does not. Every value is JSON-plain, so the figures go into the close
-    entry and the bundle manifest as they are.
+    entry does not. `job_types` gives the document type (receipt, certificate)
+    of print jobs queued on an earlier day and printed or reprinted on this one.
+    Every value is JSON-plain, so the figures go into the close entry and the
+    bundle manifest as they are.
     """
     tz = ZoneInfo(timezone)
     by_service: Counter[str] = Counter()
     by_clerk: Counter[str] = Counter()
     by_hour = [0] * 24
-    jobs: dict[str, dict] = {}
+    job_type = dict(job_types or {})
+    job_state: dict[str, str] = {}
+    printed: Counter[str] = Counter()  # doc type -> originals printed
+    reprinted: Counter[str] = Counter()
     n_entries = transactions = voided = certificates = late = corrections = 0
     first_seq = last_seq = None
     for item in entries:
@@ -177,11 +169,14 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dic
             certificates += 1
         event = print_event(kind, data)
         if event is not None:
-            job_id, status, document, reprint = event
-            job = jobs.setdefault(job_id, {"document": document, "reprint": reprint, "status": status})
-            job["status"] = status
-            job["document"] = job["document"] or document
-            job["reprint"] = job["reprint"] or reprint
+            job_id, state = event
+            if state == "queued":
+                job_type[job_id] = str(data.get("doc_type") or "")
+            job_state[job_id] = state
+            if state == "printed":
+                printed[job_type.get(job_id, "")] += 1
+            elif state == "reprinted":
+                reprinted[job_type.get(job_id, "")] += 1
         if is_transaction(kind):
             transactions += 1
             by_service[service_of(kind, data)] += 1
@@ -189,7 +184,6 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dic
             by_hour[local_hour(e["device_time_utc"], tz)] += 1
             if is_late(data):
                 late += 1
-    receipts = [j for j in jobs.values() if j["document"] == "receipt" and j["status"] == "printed"]
     return {
         "version": FIGURES_VERSION,
         "business_day": day,
@@ -200,12 +194,12 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str) -> dic
         "by_service": dict(sorted(by_service.items())),
         "by_clerk": dict(sorted(by_clerk.items())),
         "by_hour": by_hour,
-        "receipts_printed": sum(1 for j in receipts if not j["reprint"]),
-        "receipts_reprinted": sum(1 for j in receipts if j["reprint"]),
+        "receipts_printed": printed["receipt"],
+        "receipts_reprinted": reprinted["receipt"],
         "receipts_voided": voided,
         "certificates_issued": certificates,
-        "print_jobs_failed": sum(1 for j in jobs.values() if j["status"] == "failed"),
-        "print_jobs_unprinted": sum(1 for j in jobs.values() if j["status"] == "pending"),
+        "print_jobs_failed": sum(1 for state in job_state.values() if state == "failed"),
+        "print_jobs_unprinted": sum(1 for state in job_state.values() if state == "queued"),
         "late_registrations": late,
         "corrections": corrections,
     }
@@ -215,6 +209,26 @@ def _payload(e: dict) -> dict:
     payload = e["payload"]
     value = json.loads(payload) if isinstance(payload, str) else payload
     return value if isinstance(value, dict) else {}
+
+
+def earlier_job_types(station, entries: list[Entry]) -> dict[str, str]:
+    """Document types of the print jobs these entries print or reprint but did not queue themselves."""
+    queued, wanted = set(), set()
+    for e in entries:
+        if e.kind.startswith("print."):
+            event = print_event(e.kind, e.data)
+            if event is not None:
+                (queued if event[1] == "queued" else wanted).add(event[0])
+    missing = sorted(wanted - queued)
+    found: dict[str, str] = {}
+    for i in range(0, len(missing), 500):
+        chunk = missing[i:i + 500]
+        rows = station.db.conn.execute(
+            "SELECT json_extract(payload, '$.job_id'), json_extract(payload, '$.doc_type') FROM journal"
+            f" WHERE kind = ? AND json_extract(payload, '$.job_id') IN ({','.join('?' * len(chunk))})",
+            (PRINT_QUEUED, *chunk)).fetchall()
+        found.update({job: doc_type or "" for job, doc_type in rows})
+    return found
 
 
 # --- the reconciliation shown before the close -------------------------------------------------------
@@ -265,6 +279,10 @@ class Reconciliation:
         }
 
 
+def _figures_of(station, entries: list[Entry], day: str) -> dict:
+    return day_figures(entries, day, station.config.timezone, earlier_job_types(station, entries))
+
+
 def _closure(station, day: str):
     return station.db.conn.execute(
         "SELECT closed_seq, closed_by, closed_at FROM day_closures WHERE business_day = ?", (day,)).fetchone()
@@ -292,7 +310,7 @@ def reconcile(station, day: str) -> Reconciliation:
     rec = Reconciliation(
         business_day=day, station_id=station.station_id, office=station.config.office,
         district=station.config.district, timezone=station.config.timezone,
-        figures=day_figures(day_entries(station, day), day, station.config.timezone),
+        figures=_figures_of(station, day_entries(station, day), day),
         head_seq=head_seq, acked_seq=ack[0] if ack else None,
         permits_expiring=expiring_permits(station, day), clerk_names=names,
     )
@@ -352,13 +370,15 @@ def close_day(station, day: str, supervisor_name: str, pin: str, *, by=None,
     for _attempt in range(5):
         check_can_close(station, day, today)
         entries = day_entries(station, day)
-        figures = day_figures(entries, day, station.config.timezone)
+        job_types = earlier_job_types(station, entries)
+        figures = day_figures(entries, day, station.config.timezone, job_types)
         seen = (figures["entries"], figures["last_seq"])
         ack = last_ack(station)
         head_seq = journal.head(station.db)[0]
         payload = {
             **figures,
             "supervisor_id": supervisor.clerk_id,
+            "print_job_types": job_types,
             "at_close": {
                 "head_seq": head_seq,
                 "acked_seq": ack[0] if ack else None,

@@ -198,7 +198,11 @@ def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str 
     jsonl, entries, prev_hash = journal_lines(station, first_seq, last_seq)
     head_hash = entries[-1]["hash"]
     rec = dayclose.reconcile(station, day)
-    figures = dayclose.day_figures(entries, day, station.config.timezone)
+    if close_seq is not None:
+        job_types = json.loads(entries[-1]["payload"]).get("print_job_types", {})
+    else:
+        job_types = dayclose.earlier_job_types(station, dayclose.day_entries(station, day))
+    figures = dayclose.day_figures(entries, day, station.config.timezone, job_types)
     if close_seq is not None:
         close = entries[-1]
         recorded = {k: json.loads(close["payload"]).get(k) for k in figures}
@@ -232,7 +236,7 @@ def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str 
         "batch": batch,
         "journal_jsonl_sha256": _sha256(jsonl),
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in files.items()},
-        "figures": figures, "at_close": at_close,
+        "figures": figures, "at_close": at_close, "print_job_types": job_types,
         "software": {"name": "counter", "version": __version__},
         "created_at": sent_at,
     }
@@ -423,10 +427,14 @@ def _check_batch(manifest: dict, batch, raw_public: bytes) -> None:
 
 def _check_figures(manifest: dict, entries: list[dict], summary: bytes) -> None:
     day = manifest["business_day"]
-    figures = dayclose.day_figures(entries, day, manifest["timezone"])
+    job_types = manifest["print_job_types"]
     if manifest["closed"]:
         close = entries[-1]
         payload = json.loads(close["payload"])
+        if payload.get("print_job_types", {}) != job_types:
+            raise BundleError("the manifest's print job types differ from those recorded at the close")
+    figures = dayclose.day_figures(entries, day, manifest["timezone"], job_types)
+    if manifest["closed"]:
         if close["kind"] != dayclose.CLOSE_KIND or payload.get("business_day") != day \
                 or close["seq"] != manifest["close_seq"]:
             raise BundleError("a closed day's journal must end with its close entry")

@@ -15,7 +15,7 @@ from counter.hq.store import open_store
 from counter.sync import sync_once
 from db import journal
 from tests.dayclose.conftest import NEXT_PAST_DAY, PAST_DAY, cli_env, run_cli
-from tests.dayclose.seed import SUPERVISOR, seed_day
+from tests.dayclose.seed import SUPERVISOR, another_transaction, seed_day
 from tests.sync.fixtures import HQServer, hq_rows, local_rows
 
 
@@ -88,7 +88,8 @@ def test_a_tampered_bundle_stores_nothing(station, hq, two_days):
 def test_import_then_network_sync_then_import_again_has_no_duplicates(station, hq, hq_keys, two_days, tmp_path):
     first, second = two_days
     import_bundle(hq, first.read_bytes())
-    station.record("service.change_phone", {"service": "change_phone", "person_id": "p9", "late_days": 0})
+    person_id = station.db.conn.execute("SELECT person_id FROM persons LIMIT 1").fetchone()[0]
+    another_transaction(station, person_id)
     server = HQServer(hq.url, hq_keys).start()
     try:
         section = station.config.section("sync")
