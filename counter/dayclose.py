@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from counter.errors import CounterError, ValidationError
@@ -125,9 +126,17 @@ def parse_day(text: str) -> str:
         raise ValidationError("{text} is not a calendar date", field="date", text=text) from None
 
 
+@lru_cache(maxsize=4096)
+def _hour_of(utc_minute: str, tz: ZoneInfo) -> int:
+    return datetime.fromisoformat(utc_minute).replace(tzinfo=UTC).astimezone(tz).hour
+
+
 def local_hour(device_time_utc: str, tz: ZoneInfo) -> int:
-    moment = datetime.strptime(device_time_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return moment.astimezone(tz).hour
+    """The local hour of a journal timestamp ('2026-11-21T02:15:00.000000Z').
+
+    Zone offsets are whole minutes, so the UTC minute decides it: cached per minute.
+    """
+    return _hour_of(device_time_utc[:16], tz)
 
 
 def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
@@ -151,7 +160,7 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
     n_entries = transactions = voided = certificates = late = corrections = 0
     first_seq = last_seq = None
     for item in entries:
-        e = item if isinstance(item, dict) else item.as_dict()
+        e = item if isinstance(item, dict) else vars(item)  # not as_dict(): it deep-copies
         if e["business_day"] != day:
             continue
         kind = e["kind"]
@@ -298,8 +307,11 @@ def day_entries(station, day: str, until: int | None = None) -> list[Entry]:
     return [Entry(*row) for row in station.db.conn.execute(sql + " ORDER BY seq", args)]
 
 
-def reconcile(station, day: str) -> Reconciliation:
-    """The reconciliation of `day`: as recorded at its close if closed, else as of now."""
+def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliation:
+    """The reconciliation of `day`: as recorded at its close if closed, else as of now.
+
+    `figures`, when the caller has just computed them, saves reading the day again.
+    """
     from counter.sync_state import last_ack
 
     day = parse_day(day)
@@ -310,7 +322,7 @@ def reconcile(station, day: str) -> Reconciliation:
     rec = Reconciliation(
         business_day=day, station_id=station.station_id, office=station.config.office,
         district=station.config.district, timezone=station.config.timezone,
-        figures=_figures_of(station, day_entries(station, day), day),
+        figures=figures if figures is not None else _figures_of(station, day_entries(station, day), day),
         head_seq=head_seq, acked_seq=ack[0] if ack else None,
         permits_expiring=expiring_permits(station, day), clerk_names=names,
     )
