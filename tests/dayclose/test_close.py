@@ -148,3 +148,17 @@ def test_projections_rebuild_to_the_same_state(station, tmp_path):
     projections.rebuild(station.db)
     assert projections.checksum(station.db) == before
     assert station.db.conn.execute("SELECT count(*) FROM day_exports").fetchone()[0] == 1
+
+
+def test_refusals_are_translated_for_the_screen(station):
+    from counter.i18n import catalog
+
+    zh = catalog("zh_CN")
+    seed_day(station, PAST_DAY, 1)
+    seed_day(station, NEXT_PAST_DAY, 1)
+    future = (station.local_now().date() + timedelta(days=3)).isoformat()
+    for day in (NEXT_PAST_DAY, future, "2026-02-30"):
+        with pytest.raises(CounterError) as info:
+            dayclose.check_can_close(station, day)
+        text = info.value.localized(lambda m: zh.get(m, m))
+        assert text != str(info.value) and day in text

@@ -128,3 +128,21 @@ def test_cli_import_encrypted_bundle(station, hq, hq_keys, two_days, tmp_path):
         assert proc.returncode == 0 and expected in proc.stdout, proc.stderr
         assert f"HQ holds up to seq {close2}" in proc.stdout
     assert held(hq, station) == local_rows(station)[:close2]
+
+
+def test_a_late_close_overlaps_the_next_bundle_and_import_deduplicates(station, hq, tmp_path):
+    """The next day began before the previous day was closed: its bundle starts at its own first entry."""
+    seed_day(station, PAST_DAY, 3)
+    seed_day(station, NEXT_PAST_DAY, 3)  # recorded before PAST_DAY's close
+    dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
+    dayclose.close_day(station, NEXT_PAST_DAY, *SUPERVISOR)
+    first, b1 = export.export_day(station, PAST_DAY, tmp_path)
+    second, b2 = export.export_day(station, NEXT_PAST_DAY, tmp_path)
+    m1, m2 = b1.manifest, b2.manifest
+    assert m2["first_seq"] <= m1["last_seq"]  # every entry of the second day is in its own bundle
+    assert m1["figures"]["transactions"] == m2["figures"]["transactions"] == 3
+    admin.enroll(hq, station.station_id, station.key.public_pem())
+    import_bundle(hq, first.read_bytes())
+    _, ack = import_bundle(hq, second.read_bytes())
+    assert ack.duplicates == m1["last_seq"] - m2["first_seq"] + 1 and ack.acked_seq == m2["last_seq"]
+    assert held(hq, station) == local_rows(station)[:m2["last_seq"]]
