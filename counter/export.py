@@ -123,7 +123,10 @@ def summary_csv(station_id: str, district: str, figures: dict, at_close: dict,
 
 
 def parse_summary(data: bytes) -> dict[tuple[str, str], str]:
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error):
+        raise BundleError("summary.csv is not UTF-8 CSV") from None
     if not rows or rows[0] != ["section", "key", "label", "value"]:
         raise BundleError("summary.csv does not have the expected header")
     return {(r[0], r[1]): r[3] for r in rows[1:] if len(r) == 4}
@@ -360,7 +363,6 @@ def verify_bundle(data: bytes, public_key, *, identity_text: str | None = None) 
 
     `public_key` is the station's Ed25519 public key (cryptography object or raw bytes).
     """
-    from counter.sync_protocol import Batch, ProtocolError
 
     encrypted = is_encrypted(data)
     if encrypted:
@@ -381,8 +383,18 @@ def verify_bundle(data: bytes, public_key, *, identity_text: str | None = None) 
         manifest = json.loads(manifest_bytes)
     except ValueError:
         raise BundleError("manifest.json is not valid JSON") from None
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+            or manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError("this is not a {fmt} version {v} bundle", fmt=FORMAT, v=FORMAT_VERSION)
+    try:
+        return _check_contents(manifest, members, raw_public, encrypted)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise BundleError("the manifest or journal lacks a required field ({what})", what=str(exc)) from None
+
+
+def _check_contents(manifest: dict, members: dict[str, bytes], raw_public: bytes, encrypted: bool) -> VerifiedBundle:
+    from counter.sync_protocol import Batch, ProtocolError
+
     if manifest["key_id"] != identity.key_id_of(raw_public):
         raise BundleError("the manifest names key {kid}, not the station key given", kid=manifest["key_id"])
     for name in MEMBERS[2:]:

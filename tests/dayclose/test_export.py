@@ -210,7 +210,9 @@ def test_export_commands_do_not_import_textual(closed_day, tmp_path):
     code = ("import sys; from counter.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
             "assert 'textual' not in sys.modules, 'textual imported'\nprint('clean', code)")
-    for args in (["export", "--date", PAST_DAY, "--out", str(tmp_path)], ["day", "show", "--date", PAST_DAY]):
+    bundle = tmp_path / export.bundle_name("HP-01", PAST_DAY, False)
+    for args in (["export", "--date", PAST_DAY, "--out", str(tmp_path)], ["day", "show", "--date", PAST_DAY],
+                 ["export", "verify", str(bundle)]):
         proc = subprocess.run([__import__("sys").executable, "-c", code, *args], env=cli_env(st.data_dir),
                               capture_output=True, text=True, cwd=cli_env()["PYTHONPATH"], timeout=60)
         assert proc.returncode == 0 and "clean 0" in proc.stdout, proc.stderr
