@@ -50,6 +50,14 @@ class CloseDayDialog(ModalScreen[bool]):
     """The supervisor's name and PIN; dismissed with True once the day is closed."""
 
     BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="cancel")]
+    DEFAULT_CSS = """
+    CloseDayDialog { align: center middle; }
+    #close-box { width: 64; height: auto; border: round $accent; padding: 1 2; background: $panel; }
+    #close-box .warning { color: $warning; }
+    #close-box .error { color: $error; }
+    #close-box Horizontal { height: auto; margin-top: 1; }
+    #close-box Button { margin-right: 2; }
+    """
 
     def __init__(self, day: str, warnings: list[str]):
         super().__init__()
@@ -110,6 +118,14 @@ class DayCloseScreen(Screen):
         Binding("r", "refresh", _("Refresh"), id="refresh"),
         Binding("escape", "app.pop_screen", _("Back"), id="back"),
     ]
+    DEFAULT_CSS = """
+    #dayclose { padding: 0 2; }
+    #dayclose .title { text-style: bold; margin-bottom: 1; }
+    #dayclose .subtitle { text-style: bold; margin-top: 1; }
+    #dayclose .warning { color: $warning; margin-top: 1; }
+    #dayclose-hours { height: 3; margin-right: 4; }
+    #dayclose-status { margin-top: 1; color: $success; }
+    """
 
     def __init__(self, day: str | None = None, *, out_dir: Path | None = None):
         super().__init__()

@@ -120,7 +120,7 @@ def export(
     allow_open: Annotated[bool, typer.Option(
         "--allow-open", help="Export a day that is not closed yet (a provisional bundle)")] = False,
     encrypt_to: Annotated[str | None, typer.Option(
-        "--encrypt-to", help="age X25519 recipient (age1...) of the district [default: [export] age_recipient]")] = None,
+        "--encrypt-to", help="age X25519 recipient (age1...) of the district; default: station.toml export.age_recipient")] = None,
     no_encrypt: Annotated[bool, typer.Option("--no-encrypt", help="Do not encrypt even if configured")] = False,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
