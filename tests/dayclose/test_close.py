@@ -162,3 +162,24 @@ def test_refusals_are_translated_for_the_screen(station):
             dayclose.check_can_close(station, day)
         text = info.value.localized(lambda m: zh.get(m, m))
         assert text != str(info.value) and day in text
+
+
+def test_permits_expiring_within_30_days_are_counted(station):
+    import random
+    from datetime import UTC, datetime
+
+    from counter.services import perform
+    from tests.dayclose.seed import clerk_of, person
+
+    rng = random.Random(3)
+    clerk = clerk_of(station)
+    # applied a year before: valid until about 2026-11-24, inside 30 days of PAST_DAY
+    for n, applied in enumerate((datetime(2025, 11, 25, 2, tzinfo=UTC), datetime(2026, 6, 1, 2, tzinfo=UTC))):
+        perform(station, "permit_apply", {**person(rng, 900 + n, "110105"), "arrival_date": "-2", "proof": "1",
+                                          "validity_years": "1"}, clerk=clerk, now=applied, build_document=False)
+    assert dayclose.reconcile(station, PAST_DAY).permits_expiring == 1
+    dayclose.close_day(station, "2025-11-25", *SUPERVISOR)
+    dayclose.close_day(station, "2026-06-01", *SUPERVISOR)
+    seed_day(station, PAST_DAY, 1)
+    entry = dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
+    assert entry.data["at_close"]["permits_expiring_30d"] == 1

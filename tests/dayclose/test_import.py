@@ -104,6 +104,7 @@ def test_import_then_network_sync_then_import_again_has_no_duplicates(station, h
     n_first = export.verify_bundle(first.read_bytes(), station.key.public).manifest["last_seq"]
     assert (result.duplicates, result.pushed, result.acked_seq) == (n_first, head - n_first, head)
     assert held(hq, station) == local_rows(station)
+    assert dayclose.reconcile(station, station.business_day()).unsynced == 0
     _, ack = import_bundle(hq, second.read_bytes())  # already synced: all duplicates
     assert ack.inserted == 0 and ack.acked_seq == head
     assert held(hq, station) == local_rows(station)
