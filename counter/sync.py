@@ -32,7 +32,15 @@ from pathlib import Path
 
 from counter import identity
 from counter.errors import ConfigError, CounterError
-from counter.sync_protocol import Ack, Batch, ProtocolError, checkpoint_message, parse_utc, utc_now_text
+from counter.sync_protocol import (
+    ENTRY_FIELDS,
+    Ack,
+    Batch,
+    ProtocolError,
+    checkpoint_message,
+    parse_utc,
+    utc_now_text,
+)
 from db import journal
 from db.connection import write_transaction
 
@@ -45,6 +53,10 @@ class SyncError(CounterError):
     pass
 
 
+class HQUnreachable(SyncError):
+    """Filled with the pending count once it is known."""
+
+
 @dataclass
 class SyncResult:
     ok: bool
@@ -54,10 +66,19 @@ class SyncResult:
     acked_seq: int = 0
     pending: int = 0
     rewinds: int = 0
-    error: str | None = None
+    error: str | None = None  # one line, English
+    error_template: str | None = None  # gettext msgid of `error`, for the UI
+    error_params: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def localized_error(self, gettext: Callable[[str], str]) -> str | None:
+        """The error in the UI language: `result.localized_error(counter.i18n.gettext)`."""
+        if self.error_template is None:
+            return self.error
+        text = gettext(self.error_template)
+        return text.format(**self.error_params) if self.error_params else text
 
 
 # --- station-local state -----------------------------------------------------------
@@ -205,11 +226,15 @@ def sync_once(station, *, client=None, batch_size: int | None = None,
         _push_all(station, result, client, batch_size, clock or (lambda: datetime.now(UTC)), fault)
         result.ok = True
     except CounterError as exc:
-        result.error = str(exc)
+        error = exc
+    else:
+        error = None
     head_seq, _ = journal.head(station.db)
     result.pending = max(head_seq - _state(station)[0], 0)
-    if result.error and "{pending}" in result.error:
-        result.error = result.error.replace("{pending}", str(result.pending))
+    if isinstance(error, HQUnreachable):
+        error = HQUnreachable(error.template, **{**error.params, "pending": result.pending})
+    if error is not None:
+        result.error, result.error_template, result.error_params = str(error), error.template, dict(error.params)
     _store_attempt(station, result.error)
     return result
 
@@ -227,7 +252,8 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
         raise ConfigError("[sync] batch_size must be at least 1")
     cursor_seq, cursor_hash = _state(station)
     result.acked_seq = cursor_seq
-    head_seq, _ = journal.head(station.db)
+    with write_transaction(station.db):  # see _build_batch: committed rows only
+        head_seq, _ = journal.head(station.db)
     if cursor_seq > head_seq:
         raise SyncError("the last HQ ack is seq {acked} but the local journal ends at seq {head}: the journal was"
                         " truncated; call district IT", acked=cursor_seq, head=head_seq)
@@ -240,14 +266,17 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
     http = client or httpx.Client(timeout=HTTP_TIMEOUT_S)
     try:
         while cursor_seq < head_seq:
-            batch = _build_batch(station, cursor_seq, cursor_hash, size, clock)
+            # The station shares one connection between threads: reading under the writer lock
+            # means a clerk's half-done transaction is never read (and never pushed).
+            with write_transaction(station.db):
+                batch = _build_batch(station, cursor_seq, cursor_hash, size, clock)
             _fault("before_send", fault)
             try:
                 response = http.post(f"{url}/v1/batches", content=batch.to_json().encode(),
                                      headers={"content-type": "application/json"})
             except httpx.HTTPError as exc:
-                raise SyncError("HQ unreachable at {url}: {why}; entries stay queued ({{pending}} pending)",
-                                url=url, why=_describe_transport_error(exc)) from None
+                raise HQUnreachable("HQ unreachable at {url}: {why}; entries stay queued ({pending} pending)",
+                                    url=url, why=_describe_transport_error(exc), pending="?") from None
             body = _json(response)
             if response.status_code == 200:
                 ack = _verify_ack(station, body, hq_public)
@@ -312,7 +341,7 @@ def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock) -
         if journal.entry_hash(station.station_id, e) != e.hash:
             raise SyncError("local journal broken at seq {seq}: entry was changed; not pushing (run 'counter"
                             " journal verify')", seq=e.seq)
-        rows.append(e.as_dict())
+        rows.append({f: getattr(e, f) for f in ENTRY_FIELDS})  # == e.as_dict(), without asdict's deep copy
         prev = e.hash
     if not rows:
         raise SyncError("local journal has no entries after seq {seq}; not pushing", seq=cursor_seq)

@@ -28,7 +28,7 @@ def sync(
     once: Annotated[bool, typer.Option("--once", help="Push what is pending once, then exit")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Push pending journal entries to HQ; without --once, keep going every [sync] interval_seconds."""
+    """Push pending journal entries to HQ; without --once, keep going every sync.interval_seconds."""
     if ctx.invoked_subcommand is not None:
         return
     from counter.sync import sync_loop, sync_once
@@ -53,7 +53,7 @@ def configure(
     hq_public_key: Annotated[Path, typer.Option("--hq-public-key", help="HQ's public key file (hq.pub)")],
     data_dir: DataDir = None,
 ) -> None:
-    """Store HQ's URL and public key ([sync] hq_url, hq_public_key -> DATA_DIR/keys/hq.pub)."""
+    """Store HQ's URL and public key (config sync.hq_url, sync.hq_public_key; key copied to DATA_DIR/keys/hq.pub)."""
     from counter.sync import configure as do_configure
 
     station = open_station(data_dir)

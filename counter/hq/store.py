@@ -151,6 +151,10 @@ class PgTx(Tx):
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s")
 
+    def execute(self, sql: str, params: Sequence = ()):
+        # no parameters: pass None so a literal % in the SQL is not taken for a placeholder
+        return self.conn.execute(self._sql(sql), tuple(params) or None)
+
     def lock_station(self, station_id: str):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"
                         " WHERE station_id = ? FOR UPDATE", (station_id,))

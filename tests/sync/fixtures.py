@@ -148,17 +148,21 @@ class HQServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
+        self.log_path = Path(tempfile.mkdtemp(prefix="counter-hq-log-")) / "server.log"
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def start(self) -> HQServer:
         env = cli_env(**({"COUNTER_HQ_FAULT": self.fault} if self.fault else {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "counter", "hq", "serve", "--db", self.db_url, "--key-dir", str(self.key_dir),
              "--port", str(self.port), "--workers", str(self.workers)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self.log_path.open("wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"HQ server exited: {self.proc.stderr.read()}")
+                raise RuntimeError(f"HQ server exited: {self.log_text()}")
             try:
                 if httpx.get(f"{self.url}/openapi.json", timeout=1).status_code == 200:
                     return self
@@ -182,17 +186,30 @@ class HQServer:
 
 
 @pytest.fixture
-def hq_server(hq_url, hq_key_dir):
+def server_factory(hq_key_dir):
+    """Start HQ servers on any database URL; all are stopped at test end."""
     servers: list[HQServer] = []
 
-    def start(fault: str | None = None, workers: int = 1) -> HQServer:
-        server = HQServer(hq_url, hq_key_dir, fault, workers).start()
+    def start(url: str, fault: str | None = None, workers: int = 1) -> HQServer:
+        server = HQServer(url, hq_key_dir, fault, workers).start()
         servers.append(server)
         return server
 
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture
+def hq_server(hq_url, server_factory):
+    """Start HQ servers on this test's (parametrised) HQ database."""
+    return lambda fault=None, workers=1: server_factory(hq_url, fault, workers)
+
+
+def fresh_hq(url: str, hq_key_dir: Path):
+    store = open_store(url, admin.load_key(hq_key_dir))
+    store.init_schema()
+    return store
 
 
 # --- stations -------------------------------------------------------------------------------

@@ -11,10 +11,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counter import identity
 from counter.hq import admin
-from counter.hq.ingest import ChainBroken, Fork, Gap, KeyRejected, MalformedBatch, Quarantined, UnknownStation, ingest_batch
+from counter.hq.ingest import (
+    ChainBroken,
+    Fork,
+    Gap,
+    KeyRejected,
+    MalformedBatch,
+    Quarantined,
+    UnknownStation,
+    ingest_batch,
+)
 from counter.sync_protocol import ack_message
 from db import journal
-from tests.sync.fixtures import clone_station, enroll_station, fill, hq_rows, local_rows, make_station, raw_batch
+from tests.sync.fixtures import (
+    clone_station,
+    enroll_station,
+    fill,
+    hq_rows,
+    local_rows,
+    make_station,
+    raw_batch,
+)
 
 
 @pytest.fixture

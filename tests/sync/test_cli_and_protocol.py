@@ -1,0 +1,127 @@
+"""The batch format, the HQ CLI, and import hygiene (sync and hq never import textual)."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from counter.sync_protocol import Ack, Batch, ProtocolError, ack_message, checkpoint_message
+from db.journal import head_message
+from tests.sync.fixtures import REPO, cli_env, fill, make_station, raw_batch, run_cli
+
+
+def test_batch_round_trips_through_its_canonical_json(tmp_path):
+    st = make_station(tmp_path, "P-1")
+    fill(st, 3)
+    batch = raw_batch(st, 1, 4)
+    text = batch.to_json()
+    assert "𠮷" in text  # UTF-8 kept, not \\u escapes
+    again = Batch.from_dict(json.loads(text))
+    assert again == batch and again.to_json() == text
+    assert checkpoint_message("P-1", 4, batch.head_hash) == head_message("P-1", 4, batch.head_hash)
+    st.close()
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d.pop("signature"), "missing \\['signature'\\]"),
+    (lambda d: d.update(version=2), "protocol version 2"),
+    (lambda d: d.update(first_seq=0), "first_seq must be a positive"),
+    (lambda d: d["entries"][0].update(seq=True), r"entries\[0\]\.seq must be a whole number"),
+    (lambda d: d["entries"][0].update(hash="ABC"), "64 lowercase hex"),
+    (lambda d: d.update(sent_at="yesterday"), "sent_at must be a UTC timestamp"),
+    (lambda d: d.update(head_hash="0" * 64), "head_hash does not match"),
+])
+def test_malformed_batches_are_named(tmp_path, mutate, message):
+    st = make_station(tmp_path, "P-2")
+    fill(st, 1)
+    data = json.loads(raw_batch(st, 1, 2).to_json())
+    mutate(data)
+    with pytest.raises(ProtocolError, match=message):
+        Batch.from_dict(data)
+    st.close()
+
+
+def test_ack_message_binds_every_field():
+    base = ack_message("S", 5, "a" * 64, "2026-01-01T00:00:00.000000Z")
+    assert base != ack_message("S", 6, "a" * 64, "2026-01-01T00:00:00.000000Z")
+    assert base != ack_message("S2", 5, "a" * 64, "2026-01-01T00:00:00.000000Z")
+    assert base != ack_message("S", 5, "b" * 64, "2026-01-01T00:00:00.000000Z")
+    with pytest.raises(ProtocolError, match="acked_hash"):
+        Ack.from_dict({"station_id": "S", "acked_seq": 1, "acked_hash": "x", "server_time": "t", "hq_key_id": "k",
+                       "signature": "s"})
+
+
+def test_hq_cli_init_enroll_rotate_revoke(tmp_path):
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    keys = tmp_path / "keys"
+    out = run_cli("hq", "init", "--db", url, "--key-dir", str(keys), check=True).stdout
+    assert "schema created" in out
+    assert stat.S_IMODE((keys / "hq.key").stat().st_mode) == 0o600 and (keys / "hq.pub").exists()
+    key_before = (keys / "hq.key").read_bytes()
+    assert "already present" in run_cli("hq", "init", "--db", url, "--key-dir", str(keys), check=True).stdout
+    assert (keys / "hq.key").read_bytes() == key_before  # never replaced
+
+    a = make_station(tmp_path, "E-1")
+    b = make_station(tmp_path, "E-2")
+    pub_a, pub_b = a.data_dir / "keys/station.pub", b.data_dir / "keys/station.pub"
+    out = run_cli("hq", "enroll", "--db", url, "--station-id", "E-1", "--public-key", str(pub_a), check=True).stdout
+    assert a.key.key_id in out
+    # rotation: E-1 now gets another key; the first one becomes 'rotated'
+    run_cli("hq", "enroll", "--db", url, "--station-id", "E-1", "--public-key", str(pub_b), check=True)
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "hq.db")
+    statuses = dict(conn.execute("SELECT key_id, status FROM hq_station_keys WHERE station_id = 'E-1'").fetchall())
+    assert statuses == {a.key.key_id: "rotated", b.key.key_id: "active"}
+    again = run_cli("hq", "enroll", "--db", url, "--station-id", "E-1", "--public-key", str(pub_a))
+    assert again.returncode == 1 and "was rotated before; generate a new key pair" in again.stderr
+    # revoking a station (a stolen disk) revokes every key it ever had; stored batches still verify
+    assert "2 key(s) revoked" in run_cli("hq", "revoke", "--db", url, "--station-id", "E-1", check=True).stdout
+    statuses = dict(conn.execute("SELECT key_id, status FROM hq_station_keys WHERE station_id = 'E-1'").fetchall())
+    assert statuses == {a.key.key_id: "revoked", b.key.key_id: "revoked"}
+    conn.close()
+
+    missing = run_cli("hq", "enroll", "--db", url, "--station-id", "E-3", "--public-key", str(tmp_path / "nope.pub"))
+    assert missing.returncode == 1 and missing.stderr.strip() == f"error: cannot read public key file {tmp_path / 'nope.pub'}"
+    not_init = run_cli("hq", "status", "--db", f"sqlite:///{tmp_path / 'other.db'}")
+    assert not_init.returncode == 1 and "has no schema; run 'counter hq init' first" in not_init.stderr
+    no_key = run_cli("hq", "serve", "--db", url, "--key-dir", str(tmp_path / "nokeys"), "--port", "1")
+    assert no_key.returncode == 2 and "no HQ key in" in no_key.stderr
+    for st in (a, b):
+        st.close()
+
+
+def test_sync_cli_errors_are_one_line(tmp_path):
+    st = make_station(tmp_path, "U-1")
+    st.close()
+    proc = run_cli("sync", "--once", "--data-dir", str(st.data_dir))
+    assert proc.returncode == 1
+    assert proc.stderr == ("error: sync is not configured; run 'counter sync configure --hq-url URL"
+                           " --hq-public-key FILE'\n")
+    bad = run_cli("sync", "configure", "--hq-url", "ftp://x", "--hq-public-key", "/nonexistent",
+                  "--data-dir", str(st.data_dir))
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: HQ URL ftp://x must start with http:// or https://"
+
+
+def test_sync_and_hq_commands_do_not_import_textual(tmp_path):
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    code = (
+        "import sys\n"
+        "from counter.cli import main\n"
+        "for argv in (['hq', 'init', '--db', sys.argv[1], '--key-dir', sys.argv[2]], ['hq', 'status', '--db', sys.argv[1]],"
+        " ['sync', 'status', '--data-dir', sys.argv[3]]):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "import counter.sync, counter.hq.server, counter.hq.ingest\n"
+        "assert 'textual' not in sys.modules, 'textual imported'\n"
+        "print('clean')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, url, str(tmp_path / "k"), str(tmp_path / "none")], cwd=REPO,
+                          env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().endswith("clean"), proc.stderr
