@@ -71,21 +71,44 @@ def _pil_font(font: fonts.FontFile, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(fonts.font_path(font)), size=size, index=font.subfont_index)
 
 
-def raster_line(text: str, model: PrinterModel, scale: int = 1, bold: bool = False) -> Image.Image:
-    """The whole line drawn at its printer columns: a 1-bit image `model.dots` wide."""
-    cell = model.cell_dots * scale
-    height = FONT_DOTS * scale
-    img = Image.new("L", (model.dots, height), 255)
+def raster_line(text: str, model: PrinterModel, wide: bool = False, tall: bool = False,
+                bold: bool = False) -> Image.Image:
+    """The whole line drawn at its printer columns: a 1-bit image `model.dots` wide.
+    `wide` / `tall` double the width / height, as GS ! does for printer text."""
+    s = 2 if (wide or tall) else 1
+    cell = model.cell_dots * s
+    height = FONT_DOTS * s
+    laid = textenc.cells(text, model)
+    columns = max((c.column + c.width for c in laid), default=0)
+    img = Image.new("L", (max(1, columns * cell), height), 255)
     draw = ImageDraw.Draw(img)
-    for c in textenc.cells(text, model):
+    for c in laid:
         if c.ch == " " or c.width == 0:
             continue
         font = fonts.font_for(c.ch) or fonts.MAIN
-        glyph_font = _pil_font(font, height)
         x = c.column * cell + c.width * cell / 2
-        draw.text((x, height / 2), c.ch, font=glyph_font, fill=0, anchor="mm",
+        draw.text((x, height / 2), c.ch, font=_pil_font(font, height), fill=0, anchor="mm",
                   stroke_width=1 if bold else 0, stroke_fill=0)
-    return img.point(lambda v: 0 if v < 140 else 255, mode="1")
+    out_w = columns * model.cell_dots * (2 if wide else 1)
+    out_h = FONT_DOTS * (2 if tall else 1)
+    if img.size != (out_w, out_h):
+        img = img.resize((max(1, out_w), out_h), Image.LANCZOS)
+    line = Image.new("L", (model.dots, out_h), 255)
+    line.paste(img.crop((0, 0, min(out_w, model.dots), out_h)), (0, 0))
+    return line.point(lambda v: 0 if v < 140 else 255, mode="1")
+
+
+def defuse_realtime(raster: bytes) -> bytes:
+    """Printers execute real-time commands even inside bit-image data (DLE EOT n, DLE ENQ n,
+    DLE DC4 ...: status replies, buffer clears, even power-off). Where raster bytes happen to
+    spell one, clear the byte after DLE: at most 8 dots become white, no command is formed."""
+    data = bytearray(raster)
+    i = data.find(0x10)
+    while 0 <= i < len(data) - 1:
+        if data[i + 1] in (0x04, 0x05, 0x14):
+            data[i + 1] = 0x00
+        i = data.find(0x10, i + 1)
+    return bytes(data)
 
 
 # --- the byte builder ------------------------------------------------------------
@@ -98,6 +121,7 @@ class _Builder:
         from escpos.printer import Dummy
 
         self.model = model
+        self.preview: list[str] = []  # the lines as laid out, for an on-screen preview
         self.dummy = Dummy()
         # Tell python-escpos the paper width, so it can check image widths (no stdout warning).
         data = copy.deepcopy(self.dummy.profile.profile_data)
@@ -108,28 +132,38 @@ class _Builder:
     def raw(self, data: bytes) -> None:
         self.dummy._raw(data)
 
-    def line(self, text: str, align: str = "left", scale: int = 1, bold: bool = False) -> None:
-        width = self.model.columns // scale
+    def line(self, text: str, align: str = "left", wide: bool = False, tall: bool = False,
+             bold: bool = False) -> None:
+        width = self.model.columns // (2 if wide else 1)
         pad = width - textenc.display_width(text, self.model)
         if align == "center":
             text = " " * (pad // 2) + text
         elif align == "right":
             text = " " * pad + text
         text = text.rstrip()
+        self.preview.append(text if not wide else " " * (len(text) - len(text.lstrip())) * 2 + text.lstrip())
+        size = (0x10 if wide else 0) | (0x01 if tall else 0)
         if textenc.all_native(text, self.model):
-            size = GS + b"!" + bytes([(scale - 1) * 0x11])
-            self.raw((size if scale > 1 else b"") + (BOLD_ON if bold else b"")
+            self.raw((GS + b"!" + bytes([size]) if size else b"") + (BOLD_ON if bold else b"")
                      + textenc.encode_native(text, self.model)
-                     + (BOLD_OFF if bold else b"") + (GS + b"!\x00" if scale > 1 else b"") + b"\n")
+                     + (BOLD_OFF if bold else b"") + (GS + b"!\x00" if size else b"") + b"\n")
         else:
-            self.image(raster_line(text, self.model, scale, bold))
+            self.image(raster_line(text, self.model, wide, tall, bold))
 
     def image(self, img: Image.Image) -> None:
-        self.dummy.image(img, impl="bitImageRaster")
+        from escpos.printer import Dummy
+
+        one = Dummy()
+        one.profile.profile_data = self.dummy.profile.profile_data
+        one.image(img, impl="bitImageRaster")
+        data = bytearray(one.output)
+        header = 8  # GS v 0 m xL xH yL yH
+        self.raw(bytes(data[:header]) + defuse_realtime(bytes(data[header:])))
 
     def qr(self, payload: str) -> None:
         from escpos.constants import QR_ECLEVEL_M
 
+        self.preview.append("[QR]".center(self.model.columns))
         if self.model.qr == "native":
             self.raw(ALIGN["center"])
             self.dummy.qr(payload, ec=QR_ECLEVEL_M, size=self.model.qr_module_dots, native=True)
@@ -167,6 +201,16 @@ class _Builder:
 
 def render_receipt(receipt: Receipt, model: PrinterModel | str, layout: str = "acceptance") -> bytes:
     """The receipt as ESC/POS bytes for the printer model; the same input always gives the same bytes."""
+    return _render(receipt, model, layout).output()
+
+
+def preview_lines(receipt: Receipt, model: PrinterModel | str, layout: str = "acceptance") -> list[str]:
+    """The receipt as text lines laid out exactly as printed (same wrapping and columns; images and
+    QR codes shown as their text / "[QR]"), for an on-screen preview."""
+    return _render(receipt, model, layout).preview
+
+
+def _render(receipt: Receipt, model: PrinterModel | str, layout: str) -> _Builder:
     model = load_model(model) if isinstance(model, str) else model
     spec = load_layout(layout)
     values = _fields(receipt, spec)
@@ -179,19 +223,16 @@ def render_receipt(receipt: Receipt, model: PrinterModel | str, layout: str = "a
         align = block.get("align", "left")
         if kind == "copy_mark":
             if receipt.copy_number > 0:
-                text = _format(block.get("text", "副本 COPY {copy_number}"), values)
-                for line in textenc.wrap(text, cols // scale, model):
-                    out.line(line, "center", scale, True)
+                _big_text(out, _format(block.get("text", "副本 COPY {copy_number}"), values), "center", scale, True)
         elif kind == "text":
             text = _format(block["text"], values)
             if text or not block.get("optional"):
-                for line in textenc.wrap(text, cols // scale, model):
-                    out.line(line, align, scale, bold)
+                _big_text(out, text, align, scale, bold)
         elif kind == "paragraph":
             text = _format(block.get("text", ""), values)
             if text:
                 for line in textenc.wrap(text, cols, model):
-                    out.line(line, align, 1, bold)
+                    out.line(line, align, bold=bold)
         elif kind == "field":
             value = _format(block["value"], values)
             if not value and block.get("optional"):
@@ -206,7 +247,7 @@ def render_receipt(receipt: Receipt, model: PrinterModel | str, layout: str = "a
                 continue
             if block.get("heading"):
                 for line in textenc.wrap(block["heading"], cols, model):
-                    out.line(line, "left", 1, bold)
+                    out.line(line, "left", bold=bold)
             bullet = block.get("bullet", "· ")
             indent = " " * textenc.display_width(bullet, model)
             for item in items:
@@ -224,7 +265,16 @@ def render_receipt(receipt: Receipt, model: PrinterModel | str, layout: str = "a
         elif kind == "feed":
             out.raw(b"\n" * int(block.get("lines", 1)))
     out.cut()
-    return out.output()
+    return out
+
+
+def _big_text(out: _Builder, text: str, align: str, scale: int, bold: bool) -> None:
+    """scale 2 = double width and height; a text too long for half the columns keeps normal
+    width (double height only) rather than breaking a title over two lines."""
+    cols = out.model.columns
+    wide = scale > 1 and textenc.display_width(text, out.model) <= cols // 2
+    for line in textenc.wrap(text, cols // (2 if wide else 1), out.model):
+        out.line(line, align, wide=wide, tall=scale > 1, bold=bold)
 
 
 def _field(out: _Builder, label: str, value: str, bold: bool, label_width: int | None) -> None:

@@ -171,3 +171,41 @@ def test_bytes_through_python_escpos_file(tmp_path, receipt):
     printer._raw(data)
     printer.close()
     assert parse(out.read_bytes(), model.encoding).lines == parse(data, model.encoding).lines
+
+
+def test_long_title_on_58mm_stays_on_one_line(receipt):
+    """Double size would need 36 of 32 columns: the title keeps double height, normal width."""
+    model = load_model("generic-58")
+    data = render_receipt(receipt, model)
+    p = parse(data, model.encoding)
+    assert any(line.strip() == "居住证申领受理回执" for line in p.lines)
+    assert b"\x1d!\x01" in data  # GS ! 1: double height only
+
+
+def test_preview_lines_match_the_printed_layout(receipt):
+    from printing.receipt import preview_lines
+
+    model = load_model("generic-80")
+    lines = preview_lines(receipt, model)
+    printed = parse(render_receipt(receipt, model), model.encoding).lines
+    assert any(NAME in line for line in lines)  # the raster line shows as its text
+    assert "[QR]" in "".join(lines)
+    for line in printed:
+        if line.strip() and "居住证申领受理回执" not in line:
+            assert line in [x.replace("¥", "￥") for x in lines]  # the printer's own yen sign
+
+
+def test_raster_data_never_spells_a_realtime_command():
+    """A printer executes DLE EOT / DLE ENQ / DLE DC4 even inside image data."""
+    from printing.receipt import _Builder
+
+    model = load_model("generic-80")
+    row = bytes([0x10, 0x04, 0x01, 0x10, 0x05, 0x02, 0x10, 0x14, 0x01]) + bytes(model.dots // 8 - 9)
+    img = Image.frombytes("1", (model.dots, 1), row).point(lambda v: 255 - v, mode="1")  # 1 = black in ESC/POS
+    out = _Builder(model)
+    out.image(img)
+    p = parse(out.output(), model.encoding)
+    data = p.rasters[0].data
+    for seq in (b"\x10\x04", b"\x10\x05", b"\x10\x14"):
+        assert seq not in data
+    assert p.rasters[0].black_pixels() >= bin(int.from_bytes(row, "big")).count("1") - 8
