@@ -10,19 +10,28 @@ from textual.app import App
 from textual.binding import Binding
 
 from counter import clerks
-from counter.i18n import _, set_language
+from counter.i18n import N_, _, set_language
+from screens.base import LocalizedBindings, StatusBar
+from screens.commands import CounterCommands
 from screens.home import HomeScreen
 from screens.lock import LockScreen
+from screens.messages import CardRead
 from screens.signin import SignInScreen
 
 IDLE_CHECK_SECONDS = 5.0
 
 
-class CounterApp(App):
+class CounterApp(LocalizedBindings, App):
     CSS_PATH = [Path(__file__).with_name("global.tcss")]
     TITLE = "counter"
+    COMMANDS = App.COMMANDS | {CounterCommands}
     BINDINGS = [
-        Binding("ctrl+q", "quit", _("Quit"), id="quit", tooltip=_("Quit"), show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), id="quit", tooltip=N_("Quit"), show=False),
+        Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help for the focused field or this screen")),
+        Binding("f2", "demo_card", N_("Sample card"), id="demo_card", show=False,
+                tooltip=N_("Insert a sample card (demo)")),
+        Binding("f3", "find_person", N_("Find person"), id="app_find_person", show=False,
+                tooltip=N_("Find a person")),
     ]
 
     def __init__(self, station, *, lang: str | None = None, demo: bool = False,
@@ -35,7 +44,18 @@ class CounterApp(App):
         minutes = station.config.section("security")["idle_lock_minutes"]
         self.idle_lock_seconds = idle_lock_seconds if idle_lock_seconds is not None else minutes * 60
         self.last_activity = time.monotonic()
-        self.sub_title = f"{station.config.office} · {station.station_id}"
+        self.base_sub_title = f"{station.config.office} · {station.station_id}"
+        self.sub_title = self.base_sub_title
+        # filled by the device and sync workers (StatusBar.set_device_status / set_sync_status)
+        self.device_status = ""
+        self.sync_status = ""
+        self.printer_status = ""
+        self.ticket = ""
+        self.last_confirm_ms: float | None = None
+        self.last_outcome_person: str | None = None
+        # the in-process sample card source: demo stations and the simulated reader kind
+        self.demo_cards = demo or station.config.section("reader")["kind"] == "simulated"
+        self._next_demo_card = 0
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -56,6 +76,74 @@ class CounterApp(App):
         self.session = session
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
+
+    # --- status bar (the device and sync workers call these) ------------------------------
+
+    def set_device_status(self, text: str) -> None:
+        self.device_status = text
+        for bar in self.screen.query(StatusBar):
+            bar.refresh_status()
+
+    def set_sync_status(self, text: str) -> None:
+        self.sync_status = text
+        for bar in self.screen.query(StatusBar):
+            bar.refresh_status()
+
+    # --- navigation, cards ------------------------------------------------------------------
+
+    def _to_home(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_home(self) -> None:
+        if self.session is not None and not self.locked:
+            self._to_home()
+
+    def action_find_person(self) -> None:
+        if self.session is None or self.locked:
+            return
+        from screens.lookup import LookupScreen
+
+        self._to_home()
+        self.push_screen(LookupScreen())
+
+    def action_help(self) -> None:
+        from screens.dialogs import HelpDialog
+        from screens.wizard import WizardScreen
+
+        if isinstance(self.screen, WizardScreen):
+            self.screen.action_field_help()
+            return
+        keys = [f"{b.key_display or b.key}: {b.description}" for _k, b in self.screen._bindings
+                if b.description]
+        self.push_screen(HelpDialog(_("Keys"), "\n".join(keys) + "\n\nCtrl+P: " + _("command palette")))
+
+    def action_demo_card(self) -> None:
+        """The in-process sample card source: F2 'inserts' the next sample card."""
+        if not self.demo_cards:
+            return
+        from counter.demo_cards import SAMPLE_CARDS
+
+        card = SAMPLE_CARDS[self._next_demo_card % len(SAMPLE_CARDS)]
+        self._next_demo_card += 1
+        self.post_message(CardRead(card))
+
+    def on_card_read(self, message: CardRead) -> None:
+        """A card read jumps straight to the person's file (or a new-person file)."""
+        from counter.services import people
+        from counter.services.cards import card_key
+        from screens.person import PersonScreen
+        from screens.wizard import WizardScreen
+
+        if self.session is None or self.locked:
+            return
+        if isinstance(self.screen, WizardScreen):
+            self.notify(_("Finish or cancel the current form before reading another card"), severity="warning")
+            return
+        doc_type, number = card_key(message.document)
+        person = people.by_document(self.station, doc_type, number)
+        self._to_home()
+        self.push_screen(PersonScreen(person.person_id if person else None, card=message.document))
 
     # --- idle lock -------------------------------------------------------------------
 

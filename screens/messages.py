@@ -1,4 +1,4 @@
-"""Small message types the screens exchange."""
+"""Small message types the screens exchange (one module, posting-style)."""
 
 from __future__ import annotations
 
@@ -15,3 +15,18 @@ class SignedIn(Message):
 @dataclass
 class Unlocked(Message):
     pass
+
+
+@dataclass
+class CardRead(Message):
+    """A card was read: post to the App from any thread (post_message is thread-safe)."""
+
+    document: object  # devices.identity.IdentityDocument
+
+
+@dataclass
+class ServiceCompleted(Message):
+    """A service was confirmed and recorded; the person file refreshes."""
+
+    person_id: str
+    seq: int

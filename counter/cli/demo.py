@@ -1,4 +1,4 @@
-"""counter demo: a throwaway station with simulated devices."""
+"""counter demo: a throwaway station with simulated devices; counter demo seed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(help="A demo station with a simulated card reader and printer.", invoke_without_command=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, pretty_exceptions_show_locals=False, add_completion=False)
 
 
 @app.callback()
@@ -30,8 +30,29 @@ def demo(
     run_app(station, lang=lang or station.config.lang, demo=True)
 
 
+@app.command("seed")
+def seed(
+    count: Annotated[int, typer.Option("--count", min=1, max=1_000_000, help="How many service transactions")] = 100,
+    data_dir: Annotated[
+        str | None,
+        typer.Option("--data-dir", envvar="COUNTER_DATA_DIR",
+                     help="Station to fill; a demo station is created there if none exists"),
+    ] = None,
+    rng_seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same people)")] = 2026,
+) -> None:
+    """Create N realistic transactions through the service layer (names with · and 𠮷, passports, late entries)."""
+    from counter import clerks
+    from counter.config import resolve_data_dir
+    from counter.demo import DEMO_CLERK, open_demo_station
+    from counter.services.seed import seed as make
+
+    station = open_demo_station(str(resolve_data_dir(data_dir)))
+    clerk = clerks.find_clerk(station, DEMO_CLERK[0])
+    result = make(station, count, clerk=clerk, rng_seed=rng_seed)
+    rate = result.transactions / result.seconds if result.seconds else 0
+    print(f"seeded {result.transactions} transactions for {result.people} new people "
+          f"({result.late} late) in {result.seconds:.1f} s ({rate:.0f}/s) into {station.data_dir}")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="demo")
-
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from counter.domain.citizen_id import lookup_area
 from devices.identity import IdentityDocument
 
 
@@ -11,6 +12,10 @@ def card_prefill(doc: IdentityDocument) -> dict[str, str]:
     if doc.citizen_id:
         out["doc_type"] = "citizen_id"
         out["id_number"] = doc.citizen_id
+        # the ID number's area code names the household registration area; the clerk adds the street
+        area = lookup_area(doc.citizen_id[:6])
+        if area is not None:
+            out["household_address"] = area.name
     else:
         out["doc_type"] = "passport"
         out["id_number"] = doc.document_number

@@ -162,11 +162,25 @@ def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
     )
 
 
-def reprint(station, seq: int, copy_number: int):
+def next_copy_number(station, seq: int) -> int:
+    row = station.db.conn.execute(
+        "SELECT count(*) FROM journal WHERE kind = 'document.reprinted' AND json_extract(payload, '$.ref_seq') = ?",
+        (seq,)).fetchone()
+    return row[0] + 1
+
+
+def reprint(station, seq: int, clerk_id: str | None = None):
+    """A numbered copy of the document of entry `seq`; the reprint itself is journaled."""
     entry = journal.get(station.db, seq)
-    if entry is None:
-        raise LookupError(seq)
-    return replace(from_entry(station, entry), copy_number=copy_number) if copy_number else from_entry(station, entry)
+    if entry is None or not (entry.kind.startswith("service.")):
+        from counter.errors import CounterError
+
+        raise CounterError("entry {seq} has no document to reprint", seq=seq)
+    copy_number = next_copy_number(station, seq)
+    document = replace(from_entry(station, entry), copy_number=copy_number)
+    station.record("document.reprinted", {"ref_seq": seq, "ref_hash": entry.hash, "number": document.number,
+                                          "copy_number": copy_number}, clerk_id=clerk_id)
+    return document
 
 
 def as_text(document, lang: str = "zh_CN") -> str:

@@ -53,14 +53,11 @@ def prefill(spec: forms.FormSpec, *, card: dict | None = None, person: people.Pe
         value = None
         if person is not None and f.identity:
             value = sources["person"].get(fid)
+        if value is None and card and fid in card:
+            value = card[fid]
         if value is None and f.prefill:
             root, _, key = f.prefill.partition(".")
-            if root == "today":
-                value = "0"
-            else:
-                value = sources.get(root, {}).get(key or fid)
-        if value is None and f.prefill and f.prefill.startswith("card.") and card:
-            value = card.get(fid)
+            value = "0" if root == "today" else sources.get(root, {}).get(key or fid)
         if value is None:
             value = f.default
         if value is not None:
@@ -160,7 +157,8 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
 
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
             supervisor=None, source: str = "manual", now: datetime | None = None,
-            build_document: bool = True, catalogue: forms.Catalogue | None = None) -> Outcome:
+            build_document: bool = True, catalogue: forms.Catalogue | None = None,
+            ticket: str | None = None) -> Outcome:
     """One clerk action. `clerk` and `supervisor` are counter.clerks.Clerk (the supervisor already authorised)."""
     spec = (catalogue or forms.catalogue()).get(service)
     moment = now or datetime.now(UTC)
@@ -216,6 +214,8 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         }
         if permit_id:
             payload["permit_id"] = permit_id
+        if ticket:
+            payload["ticket"] = ticket
         if service == "name_correction":
             payload["old_name"] = person.name
         if supervisor is not None:

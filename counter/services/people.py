@@ -154,3 +154,23 @@ def today_counts(station, business_day: str) -> dict[str, int]:
         "SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",
         (business_day,)).fetchall()
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class PersonFile:
+    person: Person
+    permit: Permit | None
+    history: list[HistoryItem]
+
+
+def open_file(station, session, person_id: str, purpose: str = "service") -> PersonFile:
+    """The whole file of one person; every opening is journaled (who, when, which record)."""
+    from counter import clerks
+
+    person = get(station, person_id)
+    if person is None:
+        from counter.errors import CounterError
+
+        raise CounterError("no person with id {pid} on file", pid=person_id)
+    clerks.open_record(station, session, "person", person_id, purpose)
+    return PersonFile(person, current_permit(station, person_id), history(station, person_id))

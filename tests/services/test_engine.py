@@ -242,9 +242,11 @@ def test_search_by_id_name_phone_and_number(station, clerk):
 
 def test_reprint_rebuilds_the_same_document_as_a_copy(station, clerk):
     reg = register(station, clerk)
-    copy = documents.reprint(station, reg.entry.seq, 1)
+    copy = documents.reprint(station, reg.entry.seq, clerk.clerk_id)
     assert copy.copy_number == 1 and copy.number == reg.document.number and copy.lines == reg.document.lines
     assert "副本" in documents.as_text(copy)
+    assert documents.reprint(station, reg.entry.seq, clerk.clerk_id).copy_number == 2
+    assert journal.get(station.db, journal.head(station.db)[0]).kind == "document.reprinted"
 
 
 def test_transactions_summary_is_json(station, clerk):

@@ -1,0 +1,252 @@
+"""The person file: identity, current registration, permit, full history, and every service one key away.
+
+Opening the file of a person on record is journaled (counter.clerks.open_record). A card of someone
+not yet on file opens a new-person file: only services that register a person are offered.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from counter import forms
+from counter.domain import ethnicity
+from counter.errors import CounterError
+from counter.i18n import N_, _, language
+from counter.services import amendments, documents, people
+from counter.services.cards import card_prefill
+from screens.base import LocalizedBindings, StatusBar
+from screens.dialogs import ReasonDialog, SupervisorDialog
+
+STATUS_TEXT = {"done": N_("done"), "requested": N_("requested"), "voided": N_("voided"),
+               "corrected": N_("corrected")}
+PERMIT_STATUS = {"accepted": N_("accepted, being made"), "issued": N_("issued"), "cancelled": N_("cancelled"),
+                 "voided": N_("voided")}
+
+
+def service_title(service: str, lang: str) -> str:
+    cat = forms.catalogue()
+    if service in cat.specs:
+        return cat.specs[service].text(lang)
+    return {"void": _("Void"), "correction": _("Correction")}.get(service, service)
+
+
+def service_bindings() -> list[Binding]:
+    """One key per service, from the specs' menu_key (ids svc_<service>)."""
+    cat = forms.catalogue()
+    out = []
+    names = sorted(set(cat.specs) | set(cat.errors))
+    for sid in names:
+        spec = cat.specs.get(sid)
+        key = spec.menu_key if spec else ""
+        if key:
+            out.append(Binding(key, f"service('{sid}')", spec.title["en"], id=f"svc_{sid}", show=False,
+                               tooltip=spec.title["en"]))
+    return out
+
+
+class PersonScreen(LocalizedBindings, Screen):
+    BINDINGS = [
+        Binding("r", "reprint", N_("Reprint"), id="history_reprint", tooltip=N_("Reprint the selected entry's document")),
+        Binding("v", "void", N_("Void"), id="history_void", tooltip=N_("Void the selected entry (supervisor PIN)")),
+        Binding("x", "correct", N_("Correct"), id="history_correct",
+                tooltip=N_("Correct the selected entry (supervisor PIN)")),
+        Binding("escape", "back", N_("Back"), id="person_back", tooltip=N_("Back")),
+        *service_bindings(),
+    ]
+
+    def __init__(self, person_id: str | None = None, *, card=None, pending_service: str | None = None):
+        super().__init__()
+        self.person_id = person_id
+        self.card = card
+        self.card_values = card_prefill(card) if card is not None else {}
+        self.pending_service = pending_service
+        self.file: people.PersonFile | None = None
+        self.lang = language()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="person-top"):
+            yield Static("", id="person-identity")
+            yield Static("", id="person-services")
+        yield Static(_("History"), classes="title")
+        yield DataTable(id="person-history", cursor_type="row", zebra_stripes=True)
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#person-history", DataTable)
+        table.add_columns(_("Seq"), _("Day"), _("Service"), _("Number"), _("Status"), _("Note"))
+        if self.person_id:
+            self.file = people.open_file(self.app.station, self.app.session, self.person_id)
+        self.render_file()
+        if self.pending_service:
+            service, self.pending_service = self.pending_service, None
+            self.action_service(service)
+
+    def on_screen_resume(self) -> None:
+        new_person = getattr(self.app, "last_outcome_person", None)
+        if self.person_id is None and new_person:
+            # the new person was just registered: this is now their file
+            self.person_id = new_person
+            self.file = people.open_file(self.app.station, self.app.session, new_person)
+        elif self.person_id:
+            # the file is already open: refresh without journaling a second opening
+            self.file = people.PersonFile(people.get(self.app.station, self.person_id),
+                                          people.current_permit(self.app.station, self.person_id),
+                                          people.history(self.app.station, self.person_id))
+        self.render_file()
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def _identity_lines(self) -> list[str]:
+        if self.file is None:
+            v = self.card_values
+            if not v:
+                return [f"[b]{_('New person')}[/b]", _("Not on file. Register the person (1 or 2) or apply for a permit (3).")]
+            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})",
+                    f"{_('Document')}: {v.get('id_number', '')}",
+                    f"{_('Date of birth')}: {v.get('birth_date', '')}",
+                    _("Register the person (1 or 2) or apply for a permit (3).")]
+        p = self.file.person
+        eth = ethnicity.by_code(p.ethnicity) if p.ethnicity else None
+        sex = {"M": _("male"), "F": _("female")}.get(p.sex or "", "")
+        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {p.nationality or ''}",
+                 f"{_('Document')}: {p.id_number}",
+                 f"{_('Date of birth')}: {p.birth_date or ''}",
+                 f"{_('Household address')}: {p.household_address or ''}",
+                 f"{_('Current address')}: {p.current_address or ''}",
+                 f"{_('Phone')}: {p.phone or ''}   {_('Employer')}: {p.employer or ''}"]
+        if p.registration_number:
+            kind = _("residence") if p.registration_kind == "residence" else _("lodging")
+            lines.append(f"{_('Registration')}: {kind} · {_('since')} {p.resident_since} · {p.registration_number}")
+        else:
+            lines.append(f"{_('Registration')}: {_('none')}")
+        permit = self.file.permit
+        if permit:
+            status = _(PERMIT_STATUS.get(permit.status, permit.status))
+            lines.append(f"{_('Residence permit')}: {status} · {_('valid until')} {permit.valid_until}"
+                         + (f" · {_('collect from')} {permit.collection_date}" if permit.status == "accepted" else "")
+                         + (f" · {permit.card_number}" if permit.card_number else ""))
+        else:
+            lines.append(f"{_('Residence permit')}: {_('none')}")
+        return lines
+
+    def render_file(self) -> None:
+        self.query_one("#person-identity", Static).update("\n".join(self._identity_lines()))
+        cat = forms.catalogue()
+        menu = [f"[b]{_('Services')}[/b]"]
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
+            usable = self.file is not None or spec.person == "any"
+            text = f"{spec.menu_key}  {spec.text(self.lang)}"
+            menu.append(text if usable else f"[dim]{text}[/dim]")
+        for sid in cat.errors:
+            menu.append(f"[dim]-  {sid}: {_('unavailable')}[/dim]")
+        self.query_one("#person-services", Static).update("\n".join(menu))
+        table = self.query_one("#person-history", DataTable)
+        table.clear()
+        if self.file is None:
+            return
+        for h in self.file.history:
+            note = []
+            if h.late_days:
+                note.append(_("late by {days} days").format(days=h.late_days))
+            if h.ref_seq:
+                note.append(f"→ {h.ref_seq}")
+            table.add_row(str(h.seq), h.business_day, service_title(h.service, self.lang), h.number or "",
+                          _(STATUS_TEXT.get(h.status, h.status)), " ".join(note), key=str(h.seq))
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_service(self, service: str) -> None:
+        cat = forms.catalogue()
+        if service in cat.errors:
+            self.notify(_("This service is unavailable: {error}").format(error=str(cat.errors[service])),
+                        severity="error", timeout=8)
+            return
+        spec = cat.specs[service]
+        if self.file is None and spec.person != "any":
+            self.notify(_("Register the person first (1 or 2)"), severity="warning")
+            return
+        from screens.wizard import WizardScreen
+
+        self.app.last_outcome_person = None
+        self.app.push_screen(WizardScreen(spec, person=self.file.person if self.file else None, card=self.card,
+                                          card_values=self.card_values))
+
+    def _selected_seq(self) -> int | None:
+        table = self.query_one("#person-history", DataTable)
+        if self.file is None or table.row_count == 0:
+            return None
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(row.value)
+
+    def action_reprint(self) -> None:
+        seq = self._selected_seq()
+        if seq is None:
+            return
+        from screens.document import DocumentScreen
+
+        try:
+            copy = documents.reprint(self.app.station, seq, self.app.session.clerk.clerk_id)
+        except CounterError as exc:
+            self.notify(exc.localized(_), severity="error")
+            return
+        self.app.push_screen(DocumentScreen(copy, seq=seq, person_id=self.person_id))
+
+    def action_void(self) -> None:
+        seq = self._selected_seq()
+        if seq is None:
+            return
+
+        def with_reason(answer) -> None:
+            if not answer:
+                return
+
+            def approved(supervisor) -> None:
+                if supervisor is None:
+                    return
+                self._amend(lambda: amendments.void(self.app.station, seq, answer["reason"],
+                                                    clerk=self.app.session.clerk, supervisor=supervisor))
+
+            self.app.push_screen(SupervisorDialog("void", _("Void entry {seq}").format(seq=seq)), approved)
+
+        self.app.push_screen(ReasonDialog(_("Void entry {seq}").format(seq=seq), _("Reason")), with_reason)
+
+    def action_correct(self) -> None:
+        seq = self._selected_seq()
+        if seq is None:
+            return
+        fields = (("current_address", _("Current address")), ("phone", _("Phone")), ("employer", _("Employer")))
+
+        def with_reason(answer) -> None:
+            if not answer:
+                return
+            changes = {k: answer[k] for k, _label in fields if answer.get(k, "").strip()}
+
+            def approved(supervisor) -> None:
+                if supervisor is None:
+                    return
+                self._amend(lambda: amendments.correct(self.app.station, seq, changes, answer["reason"],
+                                                       clerk=self.app.session.clerk, supervisor=supervisor))
+
+            self.app.push_screen(SupervisorDialog("correct", _("Correct entry {seq}").format(seq=seq)), approved)
+
+        self.app.push_screen(ReasonDialog(_("Correct entry {seq}").format(seq=seq), _("Reason"), fields),
+                             with_reason)
+
+    def _amend(self, do) -> None:
+        try:
+            result = do()
+        except CounterError as exc:
+            self.notify(exc.localized(_), severity="error", timeout=8)
+            return
+        from screens.document import DocumentScreen
+
+        self.app.push_screen(DocumentScreen(result.document, seq=result.entry.seq, person_id=self.person_id))

@@ -1,0 +1,360 @@
+"""The form wizard: a spec's steps, prefilled from the card or the person file, inline validation,
+a review page, then confirm. Keyboard-first: Enter moves on, F10 reviews and confirms."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from counter import forms
+from counter.domain.policy import DuplicatePermit
+from counter.errors import CounterError, ValidationError
+from counter.i18n import N_, _, language
+from counter.services import documents, engine, people
+from screens.base import LocalizedBindings
+from screens.dialogs import HelpDialog, SupervisorDialog
+
+REVIEW = "review"
+
+
+class FieldRow(Vertical):
+    DEFAULT_CSS = """
+    FieldRow { height: auto; margin-bottom: 1; }
+    FieldRow .field-error { display: none; }
+    FieldRow .field-error.-shown { display: block; }
+    FieldRow > Horizontal { height: auto; }
+    FieldRow Label { width: 22; padding: 0 1 0 0; text-align: right; }
+    FieldRow Input { width: 1fr; height: 1; border: none; padding: 0 1; background: $boost; }
+    FieldRow Input:focus { background: $accent 25%; border: none; }
+    FieldRow Input:disabled { background: $surface; color: $text-muted; }
+    FieldRow Input.-invalid-field { background: $error 20%; border: none; }
+    FieldRow .field-hint { width: 34; padding: 0 0 0 1; color: $text-muted; }
+    FieldRow .field-error { padding: 0 0 0 23; color: $error; height: auto; }
+    """
+
+
+class WizardScreen(LocalizedBindings, Screen):
+    BINDINGS = [
+        Binding("f10", "review_or_confirm", N_("Review / confirm"), id="review_confirm",
+                tooltip=N_("Check every field and show the review page; on the review page, confirm")),
+        Binding("pagedown", "next_step", N_("Next step"), id="next_step", tooltip=N_("Next step")),
+        Binding("pageup", "prev_step", N_("Previous step"), id="prev_step", tooltip=N_("Previous step")),
+        Binding("f1", "field_help", N_("Help"), id="field_help", tooltip=N_("Help for the focused field")),
+        Binding("escape", "back", N_("Back"), id="wizard_back",
+                tooltip=N_("Leave the review page, or cancel the form")),
+    ]
+
+    def __init__(self, spec: forms.FormSpec, *, person: people.Person | None = None, card=None,
+                 card_values: dict | None = None):
+        super().__init__()
+        self.spec = spec
+        self.person = person
+        self.card = card
+        self.lang = language()
+        self.values = {}
+        self.card_values = card_values or {}
+        self.step_index = 0
+        self.on_review = False
+        self.confirming = False
+
+    # --- building -----------------------------------------------------------------------
+
+    @property
+    def station(self):
+        return self.app.station
+
+    def _locked(self, fid: str) -> bool:
+        f = self.spec.fields[fid]
+        return self.person is not None and f.identity and getattr(self.person, fid, None) is not None
+
+    def compose(self) -> ComposeResult:
+        policy = engine.policy_of(self.station)
+        initial = engine.prefill(self.spec, card=self.card_values, person=self.person, policy=policy)
+        addresses = None
+        yield Header()
+        who = self.person.name if self.person else (self.card_values.get("name") or _("new person"))
+        yield Static(f"{self.spec.text(self.lang)} · {who}", id="wizard-title", classes="title")
+        yield Static("", id="wizard-steps", classes="hint")
+        with VerticalScroll(id="wizard-body"):
+            for step in self.spec.steps:
+                with Vertical(id=f"step-{step.id}", classes="wizard-step"):
+                    for fid in step.fields:
+                        f = self.spec.fields[fid]
+                        suggester = None
+                        if f.type == "address":
+                            if addresses is None:
+                                addresses = people.known_addresses(self.station)
+                            suggester = SuggestFromList(addresses, case_sensitive=False)
+                        elif f.type in ("choice", "years"):
+                            opts = forms.options_for(f, policy)
+                            suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
+                        mark = " *" if f.required else ""
+                        with FieldRow(id=f"row-{fid}"):
+                            with Horizontal():
+                                yield Label(f"{f.text(self.lang)}{mark}", id=f"l-{fid}")
+                                inp = Input(value=initial.get(fid, ""), id=f"f-{fid}", suggester=suggester,
+                                            max_length=f.max_length, disabled=self._locked(fid),
+                                            tooltip=f.help_text(self.lang) or None)
+                                yield inp
+                                yield Static(self._hint(fid, initial.get(fid, "")), id=f"h-{fid}",
+                                             classes="field-hint")
+                            yield Static("", id=f"e-{fid}", classes="field-error")
+            with Vertical(id="step-review", classes="wizard-step"):
+                yield Static(_("Review"), classes="title")
+                yield Static("", id="review-table")
+                yield Static("", id="review-note", classes="hint")
+                yield Static(_("F10 or Enter: confirm and record · Esc: back to the form"), classes="hint")
+        yield Static("", id="wizard-error", classes="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_step(self._first_step_needing_input())
+        self._focus_first_needing_input()
+
+    # --- steps --------------------------------------------------------------------------
+
+    def _raw(self) -> dict[str, str]:
+        return {fid: self.query_one(f"#f-{fid}", Input).value for fid in self.spec.fields}
+
+    def _ctx(self) -> forms.Context:
+        return forms.Context(engine.business_date(self.station), engine.policy_of(self.station))
+
+    def _field_error(self, fid: str, raw: dict[str, str] | None = None) -> ValidationError | None:
+        raw = raw or self._raw()
+        try:
+            forms.clean_field(self.spec.fields[fid], raw.get(fid, ""), self._ctx(), raw)
+        except ValidationError as exc:
+            return exc
+        return None
+
+    def _first_step_needing_input(self) -> int:
+        raw = self._raw()
+        for i, step in enumerate(self.spec.steps):
+            if any(not self._locked(f) and self._field_error(f, raw) for f in step.fields):
+                return i
+        return len(self.spec.steps) - 1
+
+    def _editable(self, step_index: int) -> list[str]:
+        return [f for f in self.spec.steps[step_index].fields if not self._locked(f)]
+
+    def _focus_first_needing_input(self) -> None:
+        raw = self._raw()
+        editable = self._editable(self.step_index)
+        for fid in editable:
+            if self._field_error(fid, raw):
+                self.query_one(f"#f-{fid}", Input).focus()
+                return
+        if editable:
+            self.query_one(f"#f-{editable[0]}", Input).focus()
+
+    def _show_step(self, index: int) -> None:
+        self.on_review = False
+        self.step_index = index
+        for i, step in enumerate(self.spec.steps):
+            self.query_one(f"#step-{step.id}").display = i == index
+        self.query_one("#step-review").display = False
+        labels = []
+        for i, step in enumerate(self.spec.steps):
+            text = f"{i + 1}. {step.title['zh' if self.lang.startswith('zh') else 'en']}"
+            labels.append(f"[b]{text}[/b]" if i == index else text)
+        labels.append(_("Review"))
+        self.query_one("#wizard-steps", Static).update("  ›  ".join(labels))
+
+    def action_next_step(self) -> None:
+        if self.on_review:
+            return
+        if self.step_index + 1 < len(self.spec.steps):
+            self._show_step(self.step_index + 1)
+            self._focus_first_needing_input()
+        else:
+            self.action_review_or_confirm()
+
+    def action_prev_step(self) -> None:
+        if self.on_review:
+            self._show_step(len(self.spec.steps) - 1)
+            self._focus_first_needing_input()
+        elif self.step_index > 0:
+            self._show_step(self.step_index - 1)
+            self._focus_first_needing_input()
+
+    def action_back(self) -> None:
+        if self.on_review:
+            self.action_prev_step()
+        else:
+            self.dismiss(None)
+
+    # --- fields -------------------------------------------------------------------------
+
+    def _hint(self, fid: str, text: str) -> str:
+        f = self.spec.fields[fid]
+        if f.type in ("choice", "years"):
+            opts = forms.options_for(f, engine.policy_of(self.station))
+            found = forms.match_option(text, opts)
+            if found:
+                return f"✓ {found.label(self.lang)}"
+            return " ".join(f"{i}={o.label(self.lang)}" for i, o in enumerate(opts, 1))
+        if f.type == "ethnicity":
+            from counter.domain.ethnicity import parse_ethnicity
+
+            try:
+                return f"✓ {parse_ethnicity(text).label(self.lang)}"
+            except ValidationError:
+                return "01=" + ("汉族" if self.lang.startswith("zh") else "Han")
+        if f.type == "date" and text.strip().lstrip("-+").isdigit() and len(text.strip()) <= 4:
+            try:
+                value = forms.clean_field(f, text, self._ctx(), {})
+            except ValidationError:
+                return ""
+            return f"✓ {value}" if value else ""
+        return ""
+
+    def _show_error(self, fid: str, exc: ValidationError | None) -> None:
+        error = self.query_one(f"#e-{fid}", Static)
+        error.update(exc.localized(_) if exc else "")
+        error.set_class(exc is not None, "-shown")
+        self.query_one(f"#f-{fid}", Input).set_class(exc is not None, "-invalid-field")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        fid = (event.input.id or "")[2:]
+        if fid in self.spec.fields:
+            self.query_one(f"#h-{fid}", Static).update(self._hint(fid, event.value))
+            error = self.query_one(f"#e-{fid}", Static)
+            error.update("")
+            error.remove_class("-shown")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.on_review:
+            self.action_review_or_confirm()
+            return
+        fid = (event.input.id or "")[2:]
+        if fid not in self.spec.fields:
+            return
+        exc = self._field_error(fid)
+        self._show_error(fid, exc)
+        if exc:
+            return
+        editable = self._editable(self.step_index)
+        position = editable.index(fid) if fid in editable else len(editable)
+        if position + 1 < len(editable):
+            self.query_one(f"#f-{editable[position + 1]}", Input).focus()
+        else:
+            self.action_next_step()
+
+    def action_field_help(self) -> None:
+        focused = self.focused
+        fid = (focused.id or "")[2:] if isinstance(focused, Input) else ""
+        f = self.spec.fields.get(fid)
+        if f is None:
+            self.app.push_screen(HelpDialog(self.spec.text(self.lang),
+                                            _("Enter: next field · PgDn/PgUp: steps · F10: review and confirm")))
+            return
+        self.app.push_screen(HelpDialog(f.text(self.lang), f.help_text(self.lang) or _("No help for this field")))
+
+    # --- review and confirm -----------------------------------------------------------------
+
+    def _mark_errors(self, errors: dict[str, ValidationError]) -> None:
+        for fid in self.spec.fields:
+            self._show_error(fid, errors.get(fid))
+        first = next(iter(errors))
+        for i, step in enumerate(self.spec.steps):
+            if first in step.fields:
+                self._show_step(i)
+                break
+        self.query_one(f"#f-{first}", Input).focus()
+
+    def action_review_or_confirm(self) -> None:
+        if self.on_review:
+            self.confirm()
+            return
+        raw = self._raw()
+        try:
+            values = forms.clean(self.spec, raw, self._ctx())
+        except forms.FormInvalid as exc:
+            self._mark_errors(exc.errors)
+            self.query_one("#wizard-error", Static).update(_("Some fields need attention"))
+            return
+        self.query_one("#wizard-error", Static).update("")
+        self.values = values
+        rows = []
+        width = max(len(self.spec.fields[f].text(self.lang)) for f in self.spec.review_fields) + 2
+        for fid in self.spec.review_fields:
+            if fid in values:
+                label = self.spec.fields[fid].text(self.lang)
+                shown = documents.display_value(self.spec, fid, values[fid], self.lang)
+                rows.append(f"{label:\u3000<{width}} {shown}" if self.lang.startswith("zh")
+                            else f"{label:<{width}} {shown}")
+        self.query_one("#review-table", Static).update("\n".join(rows))
+        note = self.spec.review_note.get("zh" if self.lang.startswith("zh") else "en", "")
+        self.query_one("#review-note", Static).update(note)
+        for step in self.spec.steps:
+            self.query_one(f"#step-{step.id}").display = False
+        self.query_one("#step-review").display = True
+        self.on_review = True
+        self.query_one("#wizard-steps", Static).update(f"[b]{_('Review')}[/b]")
+        self.set_focus(None)
+
+    def on_key(self, event) -> None:
+        if self.on_review and event.key == "enter":
+            event.stop()
+            self.confirm()
+
+    def confirm(self) -> None:
+        if self.confirming:
+            return
+        if self.spec.supervisor:
+            self.app.push_screen(SupervisorDialog(f"service:{self.spec.id}", _("This service needs a supervisor's approval")),
+                                 self._confirmed_with)
+            return
+        self._confirmed_with(None)
+
+    def _confirmed_with(self, supervisor) -> None:
+        if self.spec.supervisor and supervisor is None:
+            return
+        self.confirming = True
+        started = time.perf_counter()
+        raw = self._raw()
+        source = "manual"
+        if self.card is not None:
+            from counter.services.cards import source_of
+
+            source = source_of(self.card)
+        try:
+            outcome = engine.perform(
+                self.station, self.spec.id, raw, person_id=self.person.person_id if self.person else None,
+                clerk=self.app.session.clerk if self.app.session else None, supervisor=supervisor, source=source,
+                ticket=getattr(self.app, "ticket", "") or None)
+        except DuplicatePermit as exc:
+            self.confirming = False
+            keys = " / ".join(f"{forms.catalogue().get(s).menu_key} {forms.catalogue().get(s).text(self.lang)}"
+                              for s in exc.offers if s in forms.catalogue().specs)
+            self.app.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
+            self.dismiss(None)
+            return
+        except forms.FormInvalid as exc:
+            self.confirming = False
+            self._mark_errors(exc.errors)
+            return
+        except ValidationError as exc:
+            self.confirming = False
+            if exc.field in self.spec.fields:
+                self._mark_errors({exc.field: exc})
+            self.query_one("#wizard-error", Static).update(exc.localized(_))
+            return
+        except CounterError as exc:
+            self.confirming = False
+            self.query_one("#wizard-error", Static).update(exc.localized(_))
+            return
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self.app.last_confirm_ms = elapsed_ms
+        self.app.last_outcome_person = outcome.person_id
+        from screens.document import DocumentScreen
+
+        self.app.switch_screen(DocumentScreen(outcome.document, seq=outcome.entry.seq, person_id=outcome.person_id,
+                                              ready_ms=elapsed_ms))
