@@ -1,32 +1,22 @@
 """The daily reconciliation report as an A4 PDF: data in, PDF bytes out.
 
-Chinese is drawn with an embedded TrueType face (AR PL UMing CN, face 0 of
-uming.ttc; WenQuanYi Zen Hei if UMing is absent). Characters the main face
-lacks (𠮷 and the rest of CJK Extension B) fall back per run to Hanazono
-Mincho. The document is built with invariant=1 and no unembedded base font,
-so the same data gives the same bytes everywhere the same fonts are installed.
+Fonts, the non-BMP ToUnicode fix and the deterministic document come from the
+printing area's shared PDF pieces (printing.pdf, printing.fonts): an embedded
+TrueType Song face with per-glyph fallback (𠮷 included), invariant=1, and no
+unembedded Helvetica anywhere (charts and tables start in the embedded face).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from xml.sax.saxutils import escape
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
-ENV_FONT_DIRS = "COUNTER_FONT_DIRS"
-# (registered name, file, subfont index, Debian package); the first found is the main face.
-MAIN_FACES = (("CounterReportSong", "uming.ttc", 0, "fonts-arphic-uming"),
-              ("CounterReportHei", "wqy-zenhei.ttc", 0, "fonts-wqy-zenhei"))
-FALLBACK_FACES = (("CounterReportHanaA", "HanaMinA.ttf", 0, "fonts-hanazono"),
-                  ("CounterReportHanaB", "HanaMinB.ttf", 0, "fonts-hanazono"))
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer, Table
 
-
-class ReportFontMissing(Exception):
-    """No CJK TrueType font is installed; the message names the package."""
+from printing import pdf
 
 
 @dataclass(frozen=True)
@@ -58,77 +48,6 @@ class DayReport:
     seq_range: str = ""
     warnings: list[str] = field(default_factory=list)
     footer: str = ""  # e.g. software version
-
-
-# --- fonts -----------------------------------------------------------------------------------
-
-_font_lock = threading.Lock()
-_fonts: dict[str, tuple[str, frozenset[int]]] = {}  # role -> (registered name, coverage)
-
-
-def _find(filename: str) -> Path | None:
-    extra = [Path(p) for p in os.environ.get(ENV_FONT_DIRS, "").split(os.pathsep) if p]
-    for base in (*extra, *FONT_DIRS):
-        if (base / filename).is_file():
-            return base / filename
-        if base.is_dir():
-            for found in base.rglob(filename):
-                return found
-    return None
-
-
-def _register(name: str, path: Path, index: int) -> frozenset[int]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    font = TTFont(name, str(path), subfontIndex=index)
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(font)
-    face = font.face
-    return frozenset(cp for cp, glyph in face.charToGlyph.items() if glyph)
-
-
-def fonts() -> list[tuple[str, frozenset[int]]]:
-    """[(main font name, coverage), *fallbacks], registered with reportlab once per process."""
-    with _font_lock:
-        if "main" not in _fonts:
-            for name, filename, index, _pkg in MAIN_FACES:
-                path = _find(filename)
-                if path:
-                    _fonts["main"] = (name, _register(name, path, index))
-                    break
-            else:
-                raise ReportFontMissing("no CJK TrueType font found; install fonts-arphic-uming or fonts-wqy-zenhei")
-            for name, filename, index, _pkg in FALLBACK_FACES:
-                path = _find(filename)
-                if path:
-                    _fonts[name] = (name, _register(name, path, index))
-        return [_fonts["main"], *(v for k, v in _fonts.items() if k != "main")]
-
-
-def _font_of(ch: str, chain) -> str:
-    cp = ord(ch)
-    for name, cover in chain:
-        if cp in cover:
-            return name
-    return chain[0][0]
-
-
-def markup(text: str) -> str:
-    """Paragraph markup for text: escaped, with runs the main face lacks set in a fallback face."""
-    chain = fonts()
-    main = chain[0][0]
-    out, run, run_font = [], "", main
-    for ch in text:
-        name = main if ch.isspace() or ord(ch) < 0x80 else _font_of(ch, chain)
-        if name != run_font and run:
-            out.append(escape(run) if run_font == main else f'<font name="{run_font}">{escape(run)}</font>')
-            run = ""
-        run_font = name
-        run += ch
-    if run:
-        out.append(escape(run) if run_font == main else f'<font name="{run_font}">{escape(run)}</font>')
-    return "".join(out)
 
 
 # --- the document ----------------------------------------------------------------------------
@@ -202,62 +121,23 @@ def _service_chart(by_service: list[tuple[str, int]], font: str):
     return drawing
 
 
-def _to_unicode_cmap(fontname: str, subset) -> str:
-    """reportlab's ToUnicode CMap, but with UTF-16BE code units as PDF requires.
-
-    reportlab writes U+20BB7 as <20BB7>, which readers take as U+20BB plus junk;
-    a surrogate pair <D842DFB7> makes text extraction and search give 𠮷.
-    """
-    lines = [
-        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
-        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
-        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
-        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(subset)} beginbfchar",
-    ]
-    lines += [f"<{i:02X}> <{chr(v).encode('utf-16-be').hex().upper()}>" for i, v in enumerate(subset)]
-    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines)
-
-
-_build_lock = threading.Lock()
-
-
 def render_day_report(report: DayReport) -> bytes:
     """The report PDF's bytes; the same report gives the same bytes."""
-    from reportlab.pdfbase import ttfonts
+    font = pdf.register_fonts()
+    base = pdf.paragraph_style("report-base", size=9.5, leading=13, bulletFontName=font)
+    title = ParagraphStyle("report-title", parent=base, fontSize=16, leading=22, alignment=1)
+    h2 = ParagraphStyle("report-h2", parent=base, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3)
+    warn = ParagraphStyle("report-warn", parent=base, textColor=colors.HexColor("#9a3412"))
+    foot = ParagraphStyle("report-foot", parent=base, fontSize=7.5, textColor=colors.grey)
 
-    with _build_lock:
-        saved = ttfonts.makeToUnicodeCMap
-        ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # only while this document is written
-        try:
-            return _render(report)
-        finally:
-            ttfonts.makeToUnicodeCMap = saved
-
-
-def _render(report: DayReport) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    chain = fonts()
-    font = chain[0][0]
-    base = ParagraphStyle("base", fontName=font, bulletFontName=font, fontSize=9.5, leading=13, wordWrap="CJK")
-    title = ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1)
-    h2 = ParagraphStyle("h2", parent=base, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3)
-    warn = ParagraphStyle("warn", parent=base, textColor=colors.HexColor("#9a3412"))
-
-    def p(text: str, style=base) -> Paragraph:
-        return Paragraph(markup(text), style)
+    def p(text: str, style=base):
+        return pdf.paragraph(text, style)
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf, pagesize=A4, invariant=1, initialFontName=font, initialFontSize=9.5,
+    doc = pdf.doc_template(
+        buf, title=f"日终对账报告 {report.business_day} {report.station_id}", author=report.station_id,
         leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
-        title=f"日终对账报告 {report.business_day} {report.station_id}", author=report.station_id,
-        creator="counter", producer="counter", subject="daily reconciliation",
+        subject="daily reconciliation",
     )
     status = (f"已日结 Closed — {report.closed_by} {report.closed_at}" if report.closed
               else "未日结（草稿） NOT CLOSED (draft)")
@@ -272,14 +152,7 @@ def _render(report: DayReport) -> bytes:
         story.append(p(f"日志序号 Journal seq: {report.seq_range}"))
     story.append(p("对账 Reconciliation", h2))
     rows = [[p(label), p(value)] for label, value in _figure_rows(report)]
-    table = Table(rows, colWidths=[120 * mm, 45 * mm])
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("FONTNAME", (0, 0), (-1, -1), font),  # else the table references Helvetica
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
-    ]))
-    story.append(table)
+    story.append(_grid(rows, [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7"))]))
     if report.warnings:
         story.append(p("提示 Warnings", h2))
         story.extend(p(f"• {w}", warn) for w in report.warnings)
@@ -289,24 +162,21 @@ def _render(report: DayReport) -> bytes:
     story.append(_service_chart(report.by_service, font))
     story.append(p("按业务类型 By service", h2))
     svc_rows = [[p(name), p(str(n))] for name, n in report.by_service] or [[p("—"), p("0")]]
-    story.append(_grid(svc_rows, font))
+    story.append(_grid(svc_rows))
     if report.by_clerk:
         story.append(p("按柜员 By clerk", h2))
-        story.append(_grid([[p(name), p(str(n))] for name, n in report.by_clerk], font))
+        story.append(_grid([[p(name), p(str(n))] for name, n in report.by_clerk]))
     story.append(Spacer(1, 18))
     story.append(p("主管签字 Supervisor signature: ______________________　日期 Date: ______________"))
     if report.footer:
         story.append(Spacer(1, 8))
-        story.append(p(report.footer, ParagraphStyle("foot", parent=base, fontSize=7.5, textColor=colors.grey)))
+        story.append(p(report.footer, foot))
     doc.build(story)
     return buf.getvalue()
 
 
-def _grid(rows, font: str):
-    from reportlab.lib import colors
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Table, TableStyle
-
+def _grid(rows, extra: list | None = None):
     table = Table(rows, colWidths=[120 * mm, 45 * mm])
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTNAME", (0, 0), (-1, -1), font)]))
+    table.setStyle(pdf.table_style([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *(extra or [])]))
     return table
