@@ -72,6 +72,10 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "interval_seconds": (int, 30),
         "batch_size": (int, 500),
     },
+    "export": {
+        # the district's age X25519 recipient (age1...): when set, day bundles are encrypted to it
+        "age_recipient": (str, ""),
+    },
 }
 
 LANGS = ("zh_CN", "en")

@@ -153,3 +153,8 @@ def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
         for r in reports:
             print(f"{r.station_id:<20} {'ok' if r.ok else 'BROKEN'} {r.count} entries" + (f": {r.reason}" if r.reason else ""))
     raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+
+
+from counter import bundle_import  # noqa: E402  (day bundles: counter hq import)
+
+bundle_import.register(app)

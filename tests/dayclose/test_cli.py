@@ -1,0 +1,42 @@
+"""`counter day close|show|report` and `counter export` as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+
+from tests.dayclose.conftest import PAST_DAY, cli_env, run_cli
+from tests.dayclose.seed import SUPERVISOR, seed_day
+
+
+def test_close_from_the_command_line(station, tmp_path):
+    seed_day(station, PAST_DAY, 4, failed_prints=1)
+    station.close()
+    env = cli_env(station.data_dir)
+    shown = run_cli("day", "show", "--date", PAST_DAY, "--json", env=env)
+    assert json.loads(shown.stdout)["figures"]["transactions"] == 4
+    refused = run_cli("export", "--date", PAST_DAY, "--out", str(tmp_path / "out"), env=env)
+    assert refused.returncode == 2 and "is not closed" in refused.stderr and "--allow-open" in refused.stderr
+    unconfirmed = run_cli("day", "close", "--date", PAST_DAY, "--supervisor", SUPERVISOR[0], "--pin-stdin",
+                          env=env, stdin=SUPERVISOR[1] + "\n")
+    assert unconfirmed.returncode == 2 and "pass --yes" in unconfirmed.stderr
+    assert "1 print jobs failed" in unconfirmed.stderr and "not yet synced" in unconfirmed.stderr
+    wrong = run_cli("day", "close", "--date", PAST_DAY, "--supervisor", SUPERVISOR[0], "--pin-stdin", "--yes",
+                    env=env, stdin="0000\n")
+    assert wrong.returncode == 1 and "wrong PIN" in wrong.stderr
+    done = run_cli("day", "close", "--date", PAST_DAY, "--supervisor", SUPERVISOR[0], "--pin-stdin", "--yes",
+                   env=env, stdin=SUPERVISOR[1] + "\n")
+    assert done.returncode == 0, done.stderr
+    assert f"day {PAST_DAY} closed" in done.stdout and "transactions                 4" in done.stdout
+    twice = run_cli("day", "close", "--date", PAST_DAY, "--supervisor", SUPERVISOR[0], "--pin-stdin", "--yes",
+                    env=env, stdin=SUPERVISOR[1] + "\n")
+    assert twice.returncode == 2 and twice.stderr.strip() == (
+        f"error: day {PAST_DAY} is already closed (journal seq {done.stdout.split('journal seq ')[1].split(')')[0]});"
+        " a correction is a new entry on the current day")
+    report = run_cli("day", "report", "--date", PAST_DAY, "--out", str(tmp_path / "r.pdf"), env=env)
+    assert report.returncode == 0 and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    exported = run_cli("export", "--date", PAST_DAY, "--out", str(tmp_path / "out"), "--json", env=env)
+    assert exported.returncode == 0, exported.stderr
+    info = json.loads(exported.stdout)
+    assert info["closed"] is True
+    verified = run_cli("export", "verify", info["file"], "--json", env=env)
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
