@@ -96,3 +96,10 @@ def run_checkin(station: Station, clerk_id: str | None = None, *, reader_backend
     payload = {"ok": ok, "reader": reader, "card": card, "printer": printer}
     entry = station.record(CHECKIN_KIND, payload, clerk_id=clerk_id)
     return {**payload, "seq": entry.seq}
+
+
+def checked_in_today(station: Station) -> bool:
+    """Whether this business day already has a device check-in (the first sign-in of the day runs one)."""
+    row = station.db.conn.execute("SELECT 1 FROM device_checkins WHERE business_day = ? LIMIT 1",
+                                  (station.business_day(),)).fetchone()
+    return row is not None

@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from counter import clerks
 from counter.i18n import N_, _, set_language
+from screens.background import BackgroundWork
 from screens.base import LocalizedBindings, StatusBar
 from screens.commands import CounterCommands
 from screens.home import HomeScreen
@@ -21,7 +22,7 @@ from screens.signin import SignInScreen
 IDLE_CHECK_SECONDS = 5.0
 
 
-class CounterApp(LocalizedBindings, App):
+class CounterApp(BackgroundWork, LocalizedBindings, App):
     CSS_PATH = [Path(__file__).with_name("global.tcss")]
     TITLE = "counter"
     COMMANDS = App.COMMANDS | {CounterCommands}
@@ -35,8 +36,11 @@ class CounterApp(LocalizedBindings, App):
     ]
 
     def __init__(self, station, *, lang: str | None = None, demo: bool = False,
-                 idle_lock_seconds: float | None = None):
+                 idle_lock_seconds: float | None = None, background: bool = False):
+        """background: run the card watcher, sync and printer workers and the daily check-in
+        (the real app and the demo do; most UI tests drive the screens without them)."""
         self.station = station
+        self.background = background
         set_language(lang or station.config.lang)
         super().__init__()
         self.demo = demo
@@ -62,6 +66,11 @@ class CounterApp(LocalizedBindings, App):
     def on_mount(self) -> None:
         self.push_screen(SignInScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+        if self.background:
+            self.start_background_work()
+
+    def on_unmount(self) -> None:
+        self.stop_background_work()
 
     def on_event(self, event: events.Event):
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -76,6 +85,14 @@ class CounterApp(LocalizedBindings, App):
         self.session = session
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
+        if self.background:
+            from counter.checkin import checked_in_today
+
+            if not checked_in_today(self.station):
+                from screens.checkin import CheckinScreen
+
+                self.push_screen(CheckinScreen(self.station, session.clerk.clerk_id,
+                                               reader_backend=self.simulated_reader))
 
     # --- crashes -------------------------------------------------------------------------
 
@@ -99,6 +116,11 @@ class CounterApp(LocalizedBindings, App):
 
     def set_sync_status(self, text: str) -> None:
         self.sync_status = text
+        for bar in self.screen.query(StatusBar):
+            bar.refresh_status()
+
+    def set_printer_status(self, text: str) -> None:
+        self.printer_status = text
         for bar in self.screen.query(StatusBar):
             bar.refresh_status()
 
@@ -133,8 +155,11 @@ class CounterApp(LocalizedBindings, App):
 
     def action_demo_card(self) -> None:
         """The in-process sample card source: F2 'inserts' the next sample card."""
+        if self.insert_next_sample():
+            return  # the simulated reader reads it through the card OS, like a real card
         if not self.demo_cards:
             return
+        # No watcher running (UI tests, benchmarks): ready-made sample documents.
         from counter.demo_cards import SAMPLE_CARDS
 
         card = SAMPLE_CARDS[self._next_demo_card % len(SAMPLE_CARDS)]
@@ -199,4 +224,4 @@ class CounterApp(LocalizedBindings, App):
 
 
 def run_app(station, *, lang: str | None = None, demo: bool = False) -> None:
-    CounterApp(station, lang=lang, demo=demo).run()
+    CounterApp(station, lang=lang, demo=demo, background=True).run()

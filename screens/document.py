@@ -69,7 +69,7 @@ class DocumentScreen(LocalizedBindings, Screen):
         message = _(result.message).format(path=Path(result.output).name if result.output else "")
         if result.printed:
             self.failed_job = None
-            status.update(_("Printed: {message}").format(message=message))
+            status.update(message if result.state == "pdf" else _("Printed"))
         else:
             self.failed_job = result.job_id
             status.update(_("Not printed: {message} Press P to retry; the service itself is saved.")

@@ -21,6 +21,8 @@ class HomeScreen(LocalizedBindings, Screen):
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",
                 tooltip=N_("Enter the queue ticket number")),
+        Binding("f9", "end_of_day", N_("End of day"), id="end_of_day",
+                tooltip=N_("Reconciliation, day close (supervisor), report and export")),
         Binding("ctrl+l", "app.lock", N_("Lock"), id="lock", tooltip=N_("Lock")),
         Binding("ctrl+o", "app.sign_out", N_("Sign out"), id="sign_out", tooltip=N_("Sign out")),
         Binding("ctrl+q", "app.quit", N_("Quit"), id="quit", tooltip=N_("Quit")),
@@ -78,6 +80,11 @@ class HomeScreen(LocalizedBindings, Screen):
             self.app.ticket = event.value.strip().upper()
             self.app.sub_title = self.app.base_sub_title + (f" · {_('Ticket')} {self.app.ticket}" if self.app.ticket else "")
             self.set_focus(None)
+
+    def action_end_of_day(self) -> None:
+        from screens.dayclose import DayCloseScreen
+
+        self.app.push_screen(DayCloseScreen())
 
     def action_focus_ticket(self) -> None:
         self.query_one("#ticket", Input).focus()
