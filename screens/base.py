@@ -56,5 +56,5 @@ class StatusBar(Static):
         app = self.app
         device = getattr(app, "device_status", "") or _("not connected")
         sync = getattr(app, "sync_status", "") or _("not configured")
-        printer = getattr(app, "printer_status", "") or _("preview only")
+        printer = getattr(app, "printer_status", "") or _("not checked")
         self.update(f"{_('Card reader')}: {device}  │  {_('Printer')}: {printer}  │  {_('Sync')}: {sync}")

@@ -26,13 +26,17 @@ NO_UI_COMMANDS = [
     ["config", "show", "--data-dir", "{d}"],
     ["--help"],
 ]
-# Area commands, checked when their module exists.
+# Every area's command group.
 AREA_COMMANDS = [
     ("counter.cli.sync", ["sync", "--help"]),
     ("counter.cli.hq", ["hq", "--help"]),
     ("counter.cli.day", ["export", "--help"]),
     ("counter.cli.devices", ["devices", "--help"]),
     ("counter.cli.printing", ["print", "--help"]),
+    ("counter.cli.hq", ["hq", "status", "--db", "sqlite:///{d}/hq.db"]),
+    ("counter.cli.day", ["day", "show", "--date", "2026-11-21", "--data-dir", "{d}"]),
+    ("counter.cli.devices", ["devices", "read", "--simulated", "sscard-ji", "--json", "--data-dir", "{d}"]),
+    ("counter.cli.sync", ["sync", "status", "--data-dir", "{d}"]),
 ]
 
 
@@ -61,10 +65,9 @@ def test_no_ui_import(args, station_dir):
 
 @pytest.mark.parametrize("module, args", AREA_COMMANDS, ids=lambda a: a if isinstance(a, str) else " ".join(a))
 def test_area_commands_do_not_import_the_ui(module, args, station_dir):
-    import importlib.util
+    import importlib
 
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not part of this build")
+    importlib.import_module(module)  # every area is part of the build
     assert _ui_modules(args, station_dir) == ""
 
 
