@@ -25,8 +25,13 @@ IDLE_CHECK_SECONDS = 5.0
 class CounterApp(BackgroundWork, LocalizedBindings, App):
     CSS_PATH = [Path(__file__).with_name("global.tcss")]
     TITLE = "counter"
-    COMMANDS = App.COMMANDS | {CounterCommands}
+    # only the counter's own commands: Textual's system commands (theme, screenshot...) are English
+    # and no business of a clerk
+    COMMANDS = {CounterCommands}
     BINDINGS = [
+        # replaces Textual's default palette binding, whose footer label "palette" is English
+        Binding("ctrl+p", "command_palette", N_("Commands"), id="command_palette", show=False, priority=True,
+                tooltip=N_("Open the command palette")),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", tooltip=N_("Quit"), show=False),
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help for the focused field or this screen")),
         Binding("f2", "demo_card", N_("Sample card"), id="demo_card", show=False,
@@ -141,6 +146,12 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
 
         self._to_home()
         self.push_screen(LookupScreen())
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def action_help(self) -> None:
         from screens.dialogs import HelpDialog

@@ -16,7 +16,9 @@ from screens.person import service_bindings, service_title
 
 
 class HomeScreen(LocalizedBindings, Screen):
-    AUTO_FOCUS = None  # service keys work at once; Ctrl+T focuses the ticket field
+    # "" focuses nothing (None would fall back to the app default "*", the ticket field, and then
+    # the service keys would type into it); Ctrl+T focuses the ticket field
+    AUTO_FOCUS = ""
     BINDINGS = [
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",

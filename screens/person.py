@@ -202,9 +202,19 @@ class PersonScreen(LocalizedBindings, Screen):
             return
         self.app.push_screen(DocumentScreen(copy, seq=seq, person_id=self.person_id))
 
+    def _amendable(self, seq: int | None) -> bool:
+        if seq is None:
+            return False
+        try:
+            amendments.check_amendable(self.app.station, seq)
+        except CounterError as exc:
+            self.notify(exc.localized(_), severity="error", timeout=8)
+            return False
+        return True
+
     def action_void(self) -> None:
         seq = self._selected_seq()
-        if seq is None:
+        if not self._amendable(seq):
             return
 
         def with_reason(answer) -> None:
@@ -223,7 +233,7 @@ class PersonScreen(LocalizedBindings, Screen):
 
     def action_correct(self) -> None:
         seq = self._selected_seq()
-        if seq is None:
+        if not self._amendable(seq):
             return
         fields = (("current_address", _("Current address")), ("phone", _("Phone")), ("employer", _("Employer")))
 
@@ -231,6 +241,12 @@ class PersonScreen(LocalizedBindings, Screen):
             if not answer:
                 return
             changes = {k: answer[k] for k, _label in fields if answer.get(k, "").strip()}
+            try:
+                amendments.check_correction(changes, answer.get("reason", ""))
+            except CounterError as exc:
+                # a wrong phone number or nothing to correct: say so before the supervisor comes over
+                self.notify(exc.localized(_), severity="error", timeout=8)
+                return
 
             def approved(supervisor) -> None:
                 if supervisor is None:

@@ -121,11 +121,17 @@ class WizardScreen(LocalizedBindings, Screen):
                         with FieldRow(id=f"row-{fid}"):
                             with Horizontal():
                                 yield Label(f"{f.text(self.lang)}{mark}", id=f"l-{fid}")
-                                inp = Input(value=initial.get(fid, ""), id=f"f-{fid}", suggester=suggester,
+                                shown = initial.get(fid, "")
+                                if f.type == "choice":
+                                    # the option's label in the UI language (what a clerk types), not its
+                                    # internal code ("citizen_id", "M", "work")
+                                    found = forms.match_option(shown, forms.options_for(f, policy))
+                                    shown = found.label(self.lang) if found else shown
+                                inp = Input(value=shown, id=f"f-{fid}", suggester=suggester,
                                             max_length=f.max_length, disabled=self._locked(fid),
                                             tooltip=f.help_text(self.lang) or None)
                                 yield inp
-                                yield Static(self._hint(fid, initial.get(fid, "")), id=f"h-{fid}",
+                                yield Static(self._hint(fid, shown), id=f"h-{fid}",
                                              classes="field-hint")
                             yield Static("", id=f"e-{fid}", classes="field-error")
             with Vertical(id="step-review", classes="wizard-step"):
