@@ -409,9 +409,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     elif kind == "ethnicity":
         value = ethnicity_data.parse_ethnicity(t, field=fid).code
     elif kind == "nationality":
-        if not re.fullmatch(r"[A-Za-z]{3}", t):
-            raise ValidationError("nationality is a 3-letter code as in the passport, e.g. CHN, KOR", field=fid)
-        value = t.upper()
+        value = rules.check_nationality(t, field=fid)
     elif kind == "choice" or kind == "years":
         opts = options_for(spec, ctx.policy)
         found = match_option(t, opts)

@@ -33,6 +33,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         Binding("ctrl+p", "command_palette", N_("Commands"), id="command_palette", show=False, priority=True,
                 tooltip=N_("Open the command palette")),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", tooltip=N_("Quit"), show=False),
+        # Ctrl+L locks from every screen (an open person file most of all), not only from home
+        Binding("ctrl+l", "lock", N_("Lock"), id="app_lock", show=False, tooltip=N_("Lock")),
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help for the focused field or this screen")),
         Binding("f2", "demo_card", N_("Sample card"), id="demo_card", show=False,
                 tooltip=N_("Insert a sample card (demo)")),

@@ -64,7 +64,9 @@ class HomeScreen(LocalizedBindings, Screen):
         day = app.station.business_day()
         self.query_one("#home-day", Static).update(f"{_('Business day')}: {day}")
         counts = people.today_counts(app.station, day)
-        lines = [f"{_('Transactions today')}: {sum(counts.values())}"]
+        # voids and corrections are listed but not counted as transactions, as at the end of day (F9)
+        total = sum(n for s, n in counts.items() if s not in ("void", "correction"))
+        lines = [f"{_('Transactions today')}: {total}"]
         lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(counts.items())]
         self.query_one("#home-counts", Static).update("\n".join(lines))
         cat = forms.catalogue()

@@ -147,3 +147,91 @@ async def test_a_bad_correction_is_refused_before_the_supervisor_is_asked(statio
         await pilot.pause()
         assert isinstance(app.screen, PersonScreen)  # no supervisor dialog for a correction that would fail
         assert journal.head(station.db) == head
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_lookup_says_when_an_id_or_application_number_is_mistyped(station, lang):
+    from textual.widgets import Static
+
+    from screens.person import PersonScreen
+    from tests.screens.driver import Clerk
+    from tests.screens.test_flows import run_service
+
+    app = CounterApp(station, lang=lang, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")  # the first sample card (𠮷田春), registered below
+        number = app.screen.card_values["id_number"]
+        receipt = await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"),
+                                                 ("arrival_date", "0")],
+                                    "居住登记" if lang == "zh_CN" else "Residence registration")
+        wrong_check = number[:17] + ("0" if number[17] != "0" else "1")
+        wrong_app = receipt.number[:-1] + ("0" if receipt.number[-1] != "0" else "1")
+        expected = {"zh_CN": ("校验码", "校验"), "en": ("check character", "check character")}[lang]
+        for query, word in ((wrong_check, expected[0]), (wrong_app.lower(), expected[1])):
+            await clerk.press("f3")
+            await clerk.type(query)
+            await clerk.press("enter")
+            message = str(app.screen.query_one("#lookup-message", Static).content)
+            assert word in message and "Ctrl+N" not in message, message
+            await clerk.press("escape")
+        # an old 15-digit card number finds the 18-digit file
+        old = number[:6] + number[8:17]
+        await clerk.press("f3")
+        await clerk.type(old)
+        await clerk.press("enter")
+        assert isinstance(app.screen, PersonScreen) and app.screen.file.person.id_number == number
+
+
+async def test_end_of_day_names_services_in_the_ui_language_and_home_counts_like_it(station):
+    from textual.widgets import Static
+
+    from counter import clerks
+    from counter.services import amendments, people
+    from screens.dayclose import DayCloseScreen
+    from screens.home import HomeScreen
+    from tests.screens.driver import Clerk
+    from tests.screens.test_flows import run_service
+
+    app = CounterApp(station, lang="en", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
+                          "Residence registration")
+        seq = people.history(station, app.screen.person_id)[0].seq
+        supervisor = next(c for c in clerks.list_clerks(station) if c.is_supervisor)
+        amendments.void(station, seq, "wrong person", clerk=app.session.clerk, supervisor=supervisor)
+        await clerk.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        app.screen.refresh_summary()
+        counts = str(app.screen.query_one("#home-counts", Static).content)
+        assert "Transactions today: 1" in counts and "Void: 1" in counts
+        await clerk.press("f9")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, DayCloseScreen)
+        chart = str(app.screen.query_one("#dayclose-services", Static).content)
+        assert "Residence registration" in chart and "居住登记" not in chart
+
+
+async def test_the_lock_screen_hides_the_person_file_underneath(station):
+    from screens.lock import LockScreen
+    from tests.screens.driver import Clerk
+
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        number = app.screen.card_values["id_number"]
+        assert number in app.export_screenshot()
+        await clerk.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        shot = app.export_screenshot()
+        assert number not in shot and "𠮷田春" not in shot
+        await clerk.type("1234")
+        await clerk.press("enter")
+        assert not isinstance(app.screen, LockScreen) and number in app.export_screenshot()

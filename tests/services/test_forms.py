@@ -99,3 +99,29 @@ def test_doc_type_typed_as_its_number_or_label_still_means_citizen_id():
     # a passport (2) takes a passport number and needs no ethnicity
     values = clean(spec, {**base, "doc_type": "2", "id_number": "E12345678", "nationality": "KOR"}, ctx)
     assert values["doc_type"] == "passport"
+
+
+def test_a_german_mrz_nationality_d_becomes_deu_on_the_form():
+    # ICAO 9303 writes Germany as "D<<"; the form wants ISO 3166 alpha-3 and refused the card's own value
+    from dataclasses import replace
+    from datetime import date
+
+    import pytest
+
+    from counter.demo_cards import SAMPLE_CARDS
+    from counter.domain.fields import check_nationality
+    from counter.domain.policy import Policy
+    from counter.errors import ValidationError
+    from counter.forms import Context, clean_field
+    from counter.services.cards import card_prefill
+
+    passport = next(c for c in SAMPLE_CARDS if c.nationality == "KOR")
+    assert card_prefill(replace(passport, nationality="D"))["nationality"] == "DEU"
+    assert card_prefill(passport)["nationality"] == "KOR"
+    spec = load_catalogue().get("lodging_registration").fields["nationality"]
+    ctx = Context(date(2026, 3, 2), Policy())
+    for typed in ("D", "d", "D<<", "deu"):
+        assert clean_field(spec, typed, ctx) == "DEU"
+    for bad in ("DE", "CHN1", "中国"):
+        with pytest.raises(ValidationError, match="3-letter"):
+            check_nationality(bad)
