@@ -78,6 +78,12 @@ class PersonScreen(LocalizedBindings, Screen):
         yield StatusBar(id="status-bar")
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # reprint, void and correct act on a history row: hidden from the footer while there is none
+        if action in ("reprint", "void", "correct"):
+            return self.file is not None and bool(self.file.history)
+        return True
+
     def on_mount(self) -> None:
         table = self.query_one("#person-history", DataTable)
         table.add_columns(_("Seq"), _("Day"), _("Service"), _("Number"), _("Status"), _("Note"))
@@ -149,6 +155,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.query_one("#person-services", Static).update("\n".join(menu))
         table = self.query_one("#person-history", DataTable)
         table.clear()
+        self.refresh_bindings()
         if self.file is None:
             return
         for h in self.file.history:

@@ -86,6 +86,7 @@ async def test_choice_fields_show_the_option_label_not_its_internal_code(station
 
 async def test_an_entry_that_cannot_be_amended_is_refused_before_reason_and_supervisor(station):
     from textual.widgets import DataTable
+    from textual.widgets._footer import FooterKey
 
     from counter import clerks
     from counter.services import amendments, people
@@ -93,6 +94,9 @@ async def test_an_entry_that_cannot_be_amended_is_refused_before_reason_and_supe
     from screens.person import PersonScreen
     from tests.screens.driver import Clerk
     from tests.screens.test_flows import run_service
+
+    def footer_keys():
+        return {k.key for k in app.screen.query(FooterKey)}
 
     app = CounterApp(station, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -121,12 +125,16 @@ async def test_an_entry_that_cannot_be_amended_is_refused_before_reason_and_supe
 
 async def test_a_bad_correction_is_refused_before_the_supervisor_is_asked(station):
     from textual.widgets import DataTable
+    from textual.widgets._footer import FooterKey
 
     from db import journal
     from screens.dialogs import ReasonDialog
     from screens.person import PersonScreen
     from tests.screens.driver import Clerk
     from tests.screens.test_flows import run_service
+
+    def footer_keys():
+        return {k.key for k in app.screen.query(FooterKey)}
 
     app = CounterApp(station, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -235,3 +243,70 @@ async def test_the_lock_screen_hides_the_person_file_underneath(station):
         await clerk.type("1234")
         await clerk.press("enter")
         assert not isinstance(app.screen, LockScreen) and number in app.export_screenshot()
+
+
+async def test_paper_out_message_reads_as_two_sentences_and_p_retries(tmp_path):
+    from textual.widgets import Static
+
+    from counter import clerks
+    from counter import printer_service as ps
+    from counter.station import Station
+    from devices.printer import set_simulated_condition
+    from screens.document import DocumentScreen
+    from tests.screens.conftest import CLERK
+    from tests.screens.driver import Clerk
+
+    station = Station.init(tmp_path / "station", "T-02", "210102", "和平区政务服务中心",
+                           reader={"kind": "simulated"}, printer={"kind": "simulated"})
+    clerks.add_clerk(station, CLERK[0], "clerk", CLERK[1])
+    set_simulated_condition(ps.simulated_dir(station), paper="out")
+    app = CounterApp(station, idle_lock_seconds=0)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await sign_in(pilot)
+            clerk = Clerk(pilot, fast=True)
+            await clerk.press("f2", "1")
+            await clerk.fill([("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")])
+            await clerk.press("f10", "f10")
+            assert isinstance(app.screen, DocumentScreen)
+            for _ in range(50):
+                await pilot.pause(0.1)
+                status = str(app.screen.query_one("#doc-status", Static).content)
+                if status != "打印中…" and status != "Printing…":
+                    break
+            assert status == "未打印：打印机缺纸，请装入新纸卷后重试。按 P 重试；业务本身已保存。", status
+            set_simulated_condition(ps.simulated_dir(station), paper="ok")
+            await clerk.press("p")
+            for _ in range(50):
+                await pilot.pause(0.1)
+                status = str(app.screen.query_one("#doc-status", Static).content)
+                if status == "已打印":
+                    break
+            assert status == "已打印", status
+    finally:
+        station.close()
+
+
+async def test_history_keys_show_only_when_there_is_history(station):
+    from textual.widgets._footer import FooterKey
+
+    from screens.person import PersonScreen
+    from tests.screens.driver import Clerk
+    from tests.screens.test_flows import run_service
+
+    def footer_keys():
+        return {k.key for k in app.screen.query(FooterKey)}
+
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        assert isinstance(app.screen, PersonScreen) and app.screen.file is None
+        await pilot.pause(0.3)
+        assert not {"r", "v", "x"} & footer_keys()
+        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
+                          "居住登记")
+        await pilot.pause(0.3)
+        assert {"r", "v", "x"} <= footer_keys()
+
