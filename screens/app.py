@@ -162,9 +162,29 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         if isinstance(self.screen, WizardScreen):
             self.screen.action_field_help()
             return
-        keys = [f"{b.key_display or b.key}: {b.description}" for _k, b in self.screen._bindings
-                if b.description]
-        self.push_screen(HelpDialog(_("Keys"), "\n".join(keys) + "\n\nCtrl+P: " + _("command palette")))
+        self.push_screen(HelpDialog(_("Keys"), self.keys_help()))
+
+    def keys_help(self) -> str:
+        """The screen's own keys (not Textual's English built-ins: focus, copy), then its service keys
+        in menu order, two to a line so that all fit on a 36-line terminal."""
+        from rich.cells import cell_len
+
+        general: list[str] = []
+        services: list[tuple[int, str]] = []
+        for _key, b in self.screen._bindings:
+            if not (b.description and b.id) or (b.show is False and not b.id.startswith("svc_")):
+                continue
+            key = (b.key_display or b.key).title() if len(b.key) > 1 else b.key
+            if b.id.startswith("svc_"):
+                services.append(("1234567890caetn".find(b.key), f"{key}  {b.description}"))
+            elif f"{key}: {b.description}" not in general:
+                general.append(f"{key}: {b.description}")
+        items = [text for _order, text in sorted(services)]
+        width = max((cell_len(t) for t in items), default=0) + 3
+        rows = [items[i] + " " * (width - cell_len(items[i])) + (items[i + 1] if i + 1 < len(items) else "")
+                for i in range(0, len(items), 2)]
+        general.append("Ctrl+P: " + _("command palette"))
+        return "\n".join(general + ([""] + [r.rstrip() for r in rows] if rows else []))
 
     def action_demo_card(self) -> None:
         """The in-process sample card source: F2 'inserts' the next sample card."""

@@ -310,3 +310,26 @@ async def test_history_keys_show_only_when_there_is_history(station):
         await pilot.pause(0.3)
         assert {"r", "v", "x"} <= footer_keys()
 
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+async def test_f1_lists_every_key_of_the_screen_in_the_ui_language_and_fits(station, lang):
+    from textual.widgets import Static
+
+    from counter import forms
+    from screens.dialogs import HelpDialog
+
+    app = CounterApp(station, lang=lang, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpDialog)
+        text = str(app.screen.query_one("#help-text", Static).content)
+        for english in ("Focus Next", "Focus Previous", "Copy selected text", "super+c"):
+            assert english not in text
+        for spec in forms.catalogue().specs.values():
+            assert f"{spec.menu_key}  {spec.text(lang)}" in text, spec.id
+        assert ("日终" if lang == "zh_CN" else "End of day") in text
+        # all of it on screen: the close hint (the dialog's last line) is visible
+        assert ("Esc" in app.export_screenshot())
+        assert len(text.splitlines()) <= 24
