@@ -14,9 +14,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from counter import forms
 from counter.domain import ethnicity
+from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError
 from counter.i18n import N_, _, language
-from counter.services import amendments, documents, people
+from counter.services import amendments, documents, engine, people
 from counter.services.cards import card_prefill
 from screens.base import LocalizedBindings, StatusBar
 from screens.dialogs import ReasonDialog, SupervisorDialog
@@ -181,6 +182,17 @@ class PersonScreen(LocalizedBindings, Screen):
         spec = cat.specs[service]
         if self.file is None and spec.person != "any":
             self.notify(_("Register the person first (1 or 2)"), severity="warning")
+            return
+        try:
+            # refused whatever the form says (no permit to extend, card not ready...): say so now
+            engine.precheck(self.app.station, service, self.file.person if self.file else None)
+        except DuplicatePermit as exc:
+            keys = " / ".join(f"{cat.specs[s].menu_key} {cat.specs[s].text(self.lang)}"
+                              for s in exc.offers if s in cat.specs)
+            self.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
+            return
+        except CounterError as exc:
+            self.notify(exc.localized(_), severity="warning", timeout=8)
             return
         from screens.wizard import WizardScreen
 

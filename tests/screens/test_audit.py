@@ -333,3 +333,30 @@ async def test_f1_lists_every_key_of_the_screen_in_the_ui_language_and_fits(stat
         # all of it on screen: the close hint (the dialog's last line) is visible
         assert ("Esc" in app.export_screenshot())
         assert len(text.splitlines()) <= 24
+
+
+async def test_a_service_the_person_cannot_have_is_refused_before_the_form(station):
+    # collect a card not ready yet, extend a permit not collected, a second application: the
+    # clerk heard it only after filling the form and confirming
+    from screens.person import PersonScreen
+    from screens.wizard import WizardScreen
+    from tests.screens.driver import Clerk
+    from tests.screens.test_flows import run_service
+
+    notes = []
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify = lambda message, **kw: notes.append(message)
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "-200")],
+                          "居住登记")
+        await run_service(clerk, "3", [("validity_years", "1")], "居住证申领")
+        for key, words in (("8", "起可领取"), ("4", "领取"), ("3", "4 居住证延期")):
+            notes.clear()
+            await clerk.press(key)
+            assert isinstance(app.screen, PersonScreen), key
+            assert notes and words in notes[-1], (key, notes)
+        await clerk.press("5")  # an open permit can be changed: the form opens
+        assert isinstance(app.screen, WizardScreen)
