@@ -196,6 +196,31 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
     return late, permit_id
 
 
+def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[str, str]:
+    # fields not given start from what the form would have shown (person file, defaults)
+    raw = {**prefill(spec, person=person, policy=pol), **raw}
+    if person is not None:
+        # identity on file is locked: only a name correction (its own service) changes it
+        for fid in IDENTITY_FIELDS:
+            if fid in spec.fields and getattr(person, fid) is not None:
+                raw[fid] = getattr(person, fid)
+    return forms.clean(spec, raw, forms.Context(today, pol))
+
+
+def check(station, service: str, raw: dict[str, str], *, person_id: str | None = None,
+          now: datetime | None = None) -> None:
+    """Everything perform() would refuse for this person and these values, without recording: run
+    before a supervisor is called over (a name correction to the same name...)."""
+    spec = forms.catalogue().get(service)
+    pol = policy_of(station)
+    today = business_date(station, now)
+    person = people.get(station, person_id) if person_id else None
+    if spec.person == "existing":
+        _require_person(person)
+    values = _clean_values(spec, raw, person, pol, today)
+    _check_service(station, spec, person, values, today, pol, {}, [])
+
+
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
             supervisor=None, source: str = "manual", now: datetime | None = None,
             build_document: bool = True, catalogue: forms.Catalogue | None = None,
@@ -212,14 +237,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         _require_person(person)
     if spec.supervisor and supervisor is None:
         raise PermissionDenied("this service needs a supervisor's approval")
-    # fields not given start from what the form would have shown (person file, defaults)
-    raw = {**prefill(spec, person=person, policy=pol), **raw}
-    if person is not None:
-        # identity on file is locked: only a name correction (its own service) changes it
-        for fid in IDENTITY_FIELDS:
-            if fid in spec.fields and getattr(person, fid) is not None:
-                raw[fid] = getattr(person, fid)
-    values = forms.clean(spec, raw, forms.Context(today, pol))
+    values = _clean_values(spec, raw, person, pol, today)
 
     notes: list[str] = []
     derived: dict = {}

@@ -360,3 +360,137 @@ async def test_a_service_the_person_cannot_have_is_refused_before_the_form(stati
             assert notes and words in notes[-1], (key, notes)
         await clerk.press("5")  # an open permit can be changed: the form opens
         assert isinstance(app.screen, WizardScreen)
+
+
+async def test_a_name_correction_to_the_same_name_is_refused_before_the_supervisor_is_called(station):
+    from textual.widgets import Static
+
+    from db import journal
+    from screens.dialogs import SupervisorDialog
+    from screens.wizard import WizardScreen
+    from tests.screens.driver import Clerk
+    from tests.screens.test_flows import run_service
+
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
+                          "居住登记")
+        name = app.screen.file.person.name
+        head = journal.head(station.db)
+        await clerk.press("n")
+        await clerk.fill([("new_name", name)])
+        await clerk.press("f10")
+        assert app.screen.on_review
+        await clerk.press("f10")
+        assert not isinstance(app.screen, SupervisorDialog)
+        screen = app.screen
+        assert isinstance(screen, WizardScreen) and not screen.on_review
+        assert "相同" in str(screen.query_one("#e-new_name", Static).content)
+        assert journal.head(station.db) == head
+
+
+async def test_idle_lock_keeps_the_form_and_unlocks_to_it(station):
+    import time
+
+    from textual.widgets import Input
+
+    from screens.lock import LockScreen
+    from screens.wizard import WizardScreen
+    from tests.screens.driver import Clerk
+
+    app = CounterApp(station, idle_lock_seconds=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2", "1")
+        await clerk.fill([("current_address", "沈阳市和平区北四马路2号")])
+        app.check_idle_lock(now=time.monotonic() + 30)
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)  # not idle long enough
+        app.check_idle_lock(now=time.monotonic() + 61)
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await clerk.type("9999")
+        await clerk.press("enter")
+        assert isinstance(app.screen, LockScreen)  # a wrong PIN keeps it locked
+        await clerk.type("1234")
+        await clerk.press("enter")
+        assert isinstance(app.screen, WizardScreen)
+        assert app.screen.query_one("#f-current_address", Input).value == "沈阳市和平区北四马路2号"
+
+
+async def test_a_certificate_that_cannot_be_written_says_so_in_chinese_and_p_retries_it(tmp_path):
+    # it showed "cannot write the certificate PDF to /full/path (Not a directory); job … stays queued"
+    # in the zh UI, and P did nothing (the job id was lost)
+    from textual.widgets import Static
+
+    from counter import clerks
+    from counter.station import Station
+    from screens.document import DocumentScreen
+    from tests.screens.conftest import CLERK
+    from tests.screens.driver import Clerk
+    from tests.screens.test_flows import run_service
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the certificate folder should be")
+    station = Station.init(tmp_path / "station", "T-03", "210102", "和平区政务服务中心",
+                           reader={"kind": "simulated"},
+                           printer={"kind": "simulated", "certificate_dir": str(blocker / "certs")})
+    clerks.add_clerk(station, CLERK[0], "clerk", CLERK[1])
+    app = CounterApp(station, idle_lock_seconds=0)
+
+    async def status_after(start):
+        for _ in range(50):
+            await pilot.pause(0.1)
+            text = str(app.screen.query_one("#doc-status", Static).content)
+            if text != start:
+                return text
+        return text
+
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await sign_in(pilot)
+            clerk = Clerk(pilot, fast=True)
+            await clerk.press("f2")
+            await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
+                              "居住登记")
+            await clerk.press("0")  # proof of life: a certificate PDF
+            await clerk.press("f10", "f10")
+            assert isinstance(app.screen, DocumentScreen)
+            status = await status_after("打印中…")
+            assert status == "未打印：证明 PDF 无法写入，请检查证明文件夹。按 P 重试；业务本身已保存。", status
+            assert app.screen.failed_job
+            blocker.unlink()  # the folder can be made now
+            await clerk.press("p")
+            status = await status_after("打印中…")
+            assert status.startswith("证明 PDF 已生成") and app.screen.failed_job is None, status
+    finally:
+        station.close()
+
+
+async def test_one_stray_escape_does_not_throw_away_a_filled_form(station):
+    from screens.person import PersonScreen
+    from screens.wizard import WizardScreen
+    from tests.screens.driver import Clerk
+
+    notes = []
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify = lambda message, **kw: notes.append(message)
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2", "1")
+        await clerk.press("escape")  # nothing typed yet: Esc leaves at once
+        assert isinstance(app.screen, PersonScreen)
+        await clerk.press("1")
+        await clerk.fill([("current_address", "沈阳市和平区北四马路2号")])
+        await clerk.press("escape")
+        assert isinstance(app.screen, WizardScreen) and notes[-1] == "再按一次 Esc 放弃本表单"
+        await clerk.type("3")  # typing again disarms: the next Esc warns again
+        await clerk.press("escape")
+        assert isinstance(app.screen, WizardScreen)
+        await clerk.press("escape")
+        assert isinstance(app.screen, PersonScreen)
