@@ -494,3 +494,29 @@ async def test_one_stray_escape_does_not_throw_away_a_filled_form(station):
         assert isinstance(app.screen, WizardScreen)
         await clerk.press("escape")
         assert isinstance(app.screen, PersonScreen)
+
+
+async def test_a_locked_out_clerk_is_told_the_time_on_the_station_clock(station):
+    # the time came from the machine's zone (UTC here): "try again after 07:14" at 14:59 in Shenyang
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from textual.widgets import Static
+
+    from tests.screens.conftest import CLERK
+
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        minutes = station.config.section("security")["pin_lockout_minutes"]
+        for pin in ["1111", "2222", "3333", "4444", "5555", CLERK[1]]:
+            app.screen.query_one("#name").value = CLERK[0]
+            app.screen.query_one("#pin").value = pin
+            before = datetime.now(UTC)
+            app.screen.attempt()
+            await pilot.pause()
+        message = str(app.screen.query_one("#signin-error", Static).content)
+        local = ZoneInfo(station.config.timezone)
+        expected = {(before - timedelta(seconds=s) + timedelta(minutes=minutes)).astimezone(local).strftime("%H:%M")
+                    for s in (0, 60)}
+        assert any(f"{t} 后重试" in message for t in expected), message
