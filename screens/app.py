@@ -251,6 +251,9 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
 
     def _back_to_sign_in(self) -> None:
         self.session = None
+        # the queue ticket belongs to this clerk's customer: the next clerk's entries must not carry it
+        self.ticket = ""
+        self.sub_title = self.base_sub_title
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(SignInScreen())

@@ -39,7 +39,8 @@ class HomeScreen(LocalizedBindings, Screen):
                 yield Static("", id="home-day")
                 with Horizontal(id="home-ticket-row"):
                     yield Label(_("Queue ticket"))
-                    yield Input(id="ticket", placeholder="A001", max_length=8, restrict=r"[A-Za-z0-9]*")
+                    yield Input(getattr(self.app, "ticket", ""), id="ticket", placeholder="A001", max_length=8,
+                                restrict=r"[A-Za-z0-9]*")
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
             yield Static("", id="home-menu")

@@ -520,3 +520,24 @@ async def test_a_locked_out_clerk_is_told_the_time_on_the_station_clock(station)
         expected = {(before - timedelta(seconds=s) + timedelta(minutes=minutes)).astimezone(local).strftime("%H:%M")
                     for s in (0, 60)}
         assert any(f"{t} 后重试" in message for t in expected), message
+
+
+async def test_the_queue_ticket_does_not_pass_to_the_next_clerk(station):
+    from textual.widgets import Input
+
+    from screens.home import HomeScreen
+    from tests.screens.driver import Clerk
+
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot)
+        await clerk.press("ctrl+t")
+        await clerk.type("a12")
+        await clerk.press("enter")
+        assert app.ticket == "A12" and "A12" in app.sub_title
+        await clerk.press("ctrl+o")
+        await sign_in(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.ticket == "" and "A12" not in app.sub_title
+        assert app.screen.query_one("#ticket", Input).value == ""
