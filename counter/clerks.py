@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -104,7 +105,10 @@ def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
     pin_hash, failed, locked_until = row
     if locked_until and datetime.fromisoformat(locked_until) > now:
         raise SignInError("{name} is locked after too many wrong PINs; try again after {time} or ask a supervisor",
-                          name=clerk.name, time=datetime.fromisoformat(locked_until).astimezone().strftime("%H:%M"))
+                          name=clerk.name,
+                          # the station's clock, as on its receipts, not the machine's time zone
+                          time=datetime.fromisoformat(locked_until).astimezone(ZoneInfo(station.config.timezone))
+                          .strftime("%H:%M"))
     try:
         _hasher.verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):

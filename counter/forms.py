@@ -303,6 +303,9 @@ PROOF_LABELS = {
 }
 
 
+DOC_TYPE_OPTIONS = (Option("citizen_id", "居民身份证", "Citizen ID"), Option("passport", "护照", "Passport"))
+
+
 def options_for(spec: FieldSpec, policy: Policy) -> tuple[Option, ...]:
     src = spec.options
     if src is None:
@@ -314,7 +317,7 @@ def options_for(spec: FieldSpec, policy: Policy) -> tuple[Option, ...]:
     if src == "sex":
         return (Option("M", "男", "Male"), Option("F", "女", "Female"))
     if src == "doc_types":
-        return (Option("citizen_id", "居民身份证", "Citizen ID"), Option("passport", "护照", "Passport"))
+        return DOC_TYPE_OPTIONS
     if src == "yes_no":
         return (Option("no", "否", "No"), Option("yes", "是", "Yes"))
     if src == "validity_years":
@@ -355,10 +358,20 @@ class Context:
     policy: Policy
 
 
+def _raw_choice(raw: dict[str, str], fid: str) -> str:
+    """Another field's raw text as its option value: a clerk types "1" or "居民身份证" for citizen_id.
+    Only doc_type is referenced across fields (required_when, the ID number rules)."""
+    t = (raw.get(fid) or "").strip()
+    if fid == "doc_type":
+        found = match_option(t or "citizen_id", DOC_TYPE_OPTIONS)
+        return found.value if found else t
+    return t
+
+
 def is_required(spec: FieldSpec, raw: dict[str, str]) -> bool:
     if spec.required_when:
         other, _, value = spec.required_when.partition("=")
-        return (raw.get(other) or "").strip() == value
+        return _raw_choice(raw, other) == value
     return spec.required
 
 
@@ -378,8 +391,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     if kind == "name":
         value = check_name(t, field=fid).name
     elif kind == "id_number":
-        doc_type = (raw.get("doc_type") or "citizen_id").strip()
-        if doc_type == "citizen_id":
+        if _raw_choice(raw, "doc_type") == "citizen_id":
             value = parse_citizen_id(t, today=ctx.today).number
         else:
             value = _passport_number(t, fid)
@@ -397,9 +409,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     elif kind == "ethnicity":
         value = ethnicity_data.parse_ethnicity(t, field=fid).code
     elif kind == "nationality":
-        if not re.fullmatch(r"[A-Za-z]{3}", t):
-            raise ValidationError("nationality is a 3-letter code as in the passport, e.g. CHN, KOR", field=fid)
-        value = t.upper()
+        value = rules.check_nationality(t, field=fid)
     elif kind == "choice" or kind == "years":
         opts = options_for(spec, ctx.policy)
         found = match_option(t, opts)

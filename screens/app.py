@@ -25,9 +25,16 @@ IDLE_CHECK_SECONDS = 5.0
 class CounterApp(BackgroundWork, LocalizedBindings, App):
     CSS_PATH = [Path(__file__).with_name("global.tcss")]
     TITLE = "counter"
-    COMMANDS = App.COMMANDS | {CounterCommands}
+    # only the counter's own commands: Textual's system commands (theme, screenshot...) are English
+    # and no business of a clerk
+    COMMANDS = {CounterCommands}
     BINDINGS = [
+        # replaces Textual's default palette binding, whose footer label "palette" is English
+        Binding("ctrl+p", "command_palette", N_("Commands"), id="command_palette", show=False, priority=True,
+                tooltip=N_("Open the command palette")),
         Binding("ctrl+q", "quit", N_("Quit"), id="quit", tooltip=N_("Quit"), show=False),
+        # Ctrl+L locks from every screen (an open person file most of all), not only from home
+        Binding("ctrl+l", "lock", N_("Lock"), id="app_lock", show=False, tooltip=N_("Lock")),
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help for the focused field or this screen")),
         Binding("f2", "demo_card", N_("Sample card"), id="demo_card", show=False,
                 tooltip=N_("Insert a sample card (demo)")),
@@ -142,6 +149,12 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self._to_home()
         self.push_screen(LookupScreen())
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
+
     def action_help(self) -> None:
         from screens.dialogs import HelpDialog
         from screens.wizard import WizardScreen
@@ -149,9 +162,29 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         if isinstance(self.screen, WizardScreen):
             self.screen.action_field_help()
             return
-        keys = [f"{b.key_display or b.key}: {b.description}" for _k, b in self.screen._bindings
-                if b.description]
-        self.push_screen(HelpDialog(_("Keys"), "\n".join(keys) + "\n\nCtrl+P: " + _("command palette")))
+        self.push_screen(HelpDialog(_("Keys"), self.keys_help()))
+
+    def keys_help(self) -> str:
+        """The screen's own keys (not Textual's English built-ins: focus, copy), then its service keys
+        in menu order, two to a line so that all fit on a 36-line terminal."""
+        from rich.cells import cell_len
+
+        general: list[str] = []
+        services: list[tuple[int, str]] = []
+        for _key, b in self.screen._bindings:
+            if not (b.description and b.id) or (b.show is False and not b.id.startswith("svc_")):
+                continue
+            key = (b.key_display or b.key).title() if len(b.key) > 1 else b.key
+            if b.id.startswith("svc_"):
+                services.append(("1234567890caetn".find(b.key), f"{key}  {b.description}"))
+            elif f"{key}: {b.description}" not in general:
+                general.append(f"{key}: {b.description}")
+        items = [text for _order, text in sorted(services)]
+        width = max((cell_len(t) for t in items), default=0) + 3
+        rows = [items[i] + " " * (width - cell_len(items[i])) + (items[i + 1] if i + 1 < len(items) else "")
+                for i in range(0, len(items), 2)]
+        general.append("Ctrl+P: " + _("command palette"))
+        return "\n".join(general + ([""] + [r.rstrip() for r in rows] if rows else []))
 
     def action_demo_card(self) -> None:
         """The in-process sample card source: F2 'inserts' the next sample card."""
@@ -218,6 +251,9 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
 
     def _back_to_sign_in(self) -> None:
         self.session = None
+        # the queue ticket belongs to this clerk's customer: the next clerk's entries must not carry it
+        self.ticket = ""
+        self.sub_title = self.base_sub_title
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(SignInScreen())

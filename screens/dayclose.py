@@ -24,7 +24,8 @@ from textual.widgets import Button, Footer, Header, Input, Sparkline, Static
 
 from counter import dayclose
 from counter.errors import CounterError
-from counter.i18n import _
+from counter.i18n import _, language
+from screens.person import service_title
 
 
 def bar_lines(items: list[tuple[str, int]], width: int = 30) -> str:
@@ -183,7 +184,7 @@ class DayCloseScreen(Screen):
         self.query_one("#dayclose-hour-axis", Static).update(_hour_axis(f["by_hour"]))
         services = sorted(f["by_service"].items(), key=lambda kv: -kv[1])
         self.query_one("#dayclose-services", Static).update(
-            bar_lines([(dayclose.service_label(s), n) for s, n in services]))
+            bar_lines([(service_title(s, language()), n) for s, n in services]))
 
     def _status(self, text: str) -> None:
         self.query_one("#dayclose-status", Static).update(text)

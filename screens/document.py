@@ -72,8 +72,9 @@ class DocumentScreen(LocalizedBindings, Screen):
             status.update(message if result.state == "pdf" else _("Printed"))
         else:
             self.failed_job = result.job_id
-            status.update(_("Not printed: {message} Press P to retry; the service itself is saved.")
-                          .format(message=message))
+            # the printer's reason ends without a stop: add one, or it runs into "Press P"
+            status.update(_("Not printed: {message}. Press P to retry; the service itself is saved.")
+                          .format(message=message.rstrip("。.;； ")))
         self.app.refresh_printer_status() if hasattr(self.app, "refresh_printer_status") else None
 
     def action_retry_print(self) -> None:

@@ -16,7 +16,9 @@ from screens.person import service_bindings, service_title
 
 
 class HomeScreen(LocalizedBindings, Screen):
-    AUTO_FOCUS = None  # service keys work at once; Ctrl+T focuses the ticket field
+    # "" focuses nothing (None would fall back to the app default "*", the ticket field, and then
+    # the service keys would type into it); Ctrl+T focuses the ticket field
+    AUTO_FOCUS = ""
     BINDINGS = [
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",
@@ -37,7 +39,8 @@ class HomeScreen(LocalizedBindings, Screen):
                 yield Static("", id="home-day")
                 with Horizontal(id="home-ticket-row"):
                     yield Label(_("Queue ticket"))
-                    yield Input(id="ticket", placeholder="A001", max_length=8, restrict=r"[A-Za-z0-9]*")
+                    yield Input(getattr(self.app, "ticket", ""), id="ticket", placeholder="A001", max_length=8,
+                                restrict=r"[A-Za-z0-9]*")
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
             yield Static("", id="home-menu")
@@ -62,7 +65,9 @@ class HomeScreen(LocalizedBindings, Screen):
         day = app.station.business_day()
         self.query_one("#home-day", Static).update(f"{_('Business day')}: {day}")
         counts = people.today_counts(app.station, day)
-        lines = [f"{_('Transactions today')}: {sum(counts.values())}"]
+        # voids and corrections are listed but not counted as transactions, as at the end of day (F9)
+        total = sum(n for s, n in counts.items() if s not in ("void", "correction"))
+        lines = [f"{_('Transactions today')}: {total}"]
         lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(counts.items())]
         self.query_one("#home-counts", Static).update("\n".join(lines))
         cat = forms.catalogue()

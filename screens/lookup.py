@@ -44,6 +44,11 @@ class LookupScreen(LocalizedBindings, Screen):
         table.clear()
         message = self.query_one("#lookup-message", Static)
         if not self.results:
+            problem = people.query_problem(event.value)
+            if problem is not None:
+                # a mistyped ID or application number: say so, rather than invite a new person
+                message.update(problem.localized(_))
+                return
             message.update(_("Nobody found. Read the card, or Ctrl+N to enter a new person by hand."))
             return
         if len(self.results) == 1:

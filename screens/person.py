@@ -14,9 +14,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from counter import forms
 from counter.domain import ethnicity
+from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError
 from counter.i18n import N_, _, language
-from counter.services import amendments, documents, people
+from counter.services import amendments, documents, engine, people
 from counter.services.cards import card_prefill
 from screens.base import LocalizedBindings, StatusBar
 from screens.dialogs import ReasonDialog, SupervisorDialog
@@ -77,6 +78,12 @@ class PersonScreen(LocalizedBindings, Screen):
         yield DataTable(id="person-history", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # reprint, void and correct act on a history row: hidden from the footer while there is none
+        if action in ("reprint", "void", "correct"):
+            return self.file is not None and bool(self.file.history)
+        return True
 
     def on_mount(self) -> None:
         table = self.query_one("#person-history", DataTable)
@@ -149,6 +156,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.query_one("#person-services", Static).update("\n".join(menu))
         table = self.query_one("#person-history", DataTable)
         table.clear()
+        self.refresh_bindings()
         if self.file is None:
             return
         for h in self.file.history:
@@ -174,6 +182,17 @@ class PersonScreen(LocalizedBindings, Screen):
         spec = cat.specs[service]
         if self.file is None and spec.person != "any":
             self.notify(_("Register the person first (1 or 2)"), severity="warning")
+            return
+        try:
+            # refused whatever the form says (no permit to extend, card not ready...): say so now
+            engine.precheck(self.app.station, service, self.file.person if self.file else None)
+        except DuplicatePermit as exc:
+            keys = " / ".join(f"{cat.specs[s].menu_key} {cat.specs[s].text(self.lang)}"
+                              for s in exc.offers if s in cat.specs)
+            self.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
+            return
+        except CounterError as exc:
+            self.notify(exc.localized(_), severity="warning", timeout=8)
             return
         from screens.wizard import WizardScreen
 
@@ -202,9 +221,19 @@ class PersonScreen(LocalizedBindings, Screen):
             return
         self.app.push_screen(DocumentScreen(copy, seq=seq, person_id=self.person_id))
 
+    def _amendable(self, seq: int | None) -> bool:
+        if seq is None:
+            return False
+        try:
+            amendments.check_amendable(self.app.station, seq)
+        except CounterError as exc:
+            self.notify(exc.localized(_), severity="error", timeout=8)
+            return False
+        return True
+
     def action_void(self) -> None:
         seq = self._selected_seq()
-        if seq is None:
+        if not self._amendable(seq):
             return
 
         def with_reason(answer) -> None:
@@ -223,7 +252,7 @@ class PersonScreen(LocalizedBindings, Screen):
 
     def action_correct(self) -> None:
         seq = self._selected_seq()
-        if seq is None:
+        if not self._amendable(seq):
             return
         fields = (("current_address", _("Current address")), ("phone", _("Phone")), ("employer", _("Employer")))
 
@@ -231,6 +260,12 @@ class PersonScreen(LocalizedBindings, Screen):
             if not answer:
                 return
             changes = {k: answer[k] for k, _label in fields if answer.get(k, "").strip()}
+            try:
+                amendments.check_correction(changes, answer.get("reason", ""))
+            except CounterError as exc:
+                # a wrong phone number or nothing to correct: say so before the supervisor comes over
+                self.notify(exc.localized(_), severity="error", timeout=8)
+                return
 
             def approved(supervisor) -> None:
                 if supervisor is None:

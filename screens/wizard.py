@@ -121,11 +121,17 @@ class WizardScreen(LocalizedBindings, Screen):
                         with FieldRow(id=f"row-{fid}"):
                             with Horizontal():
                                 yield Label(f"{f.text(self.lang)}{mark}", id=f"l-{fid}")
-                                inp = Input(value=initial.get(fid, ""), id=f"f-{fid}", suggester=suggester,
+                                shown = initial.get(fid, "")
+                                if f.type == "choice":
+                                    # the option's label in the UI language (what a clerk types), not its
+                                    # internal code ("citizen_id", "M", "work")
+                                    found = forms.match_option(shown, forms.options_for(f, policy))
+                                    shown = found.label(self.lang) if found else shown
+                                inp = Input(value=shown, id=f"f-{fid}", suggester=suggester,
                                             max_length=f.max_length, disabled=self._locked(fid),
                                             tooltip=f.help_text(self.lang) or None)
                                 yield inp
-                                yield Static(self._hint(fid, initial.get(fid, "")), id=f"h-{fid}",
+                                yield Static(self._hint(fid, shown), id=f"h-{fid}",
                                              classes="field-hint")
                             yield Static("", id=f"e-{fid}", classes="field-error")
             with Vertical(id="step-review", classes="wizard-step"):
@@ -139,6 +145,8 @@ class WizardScreen(LocalizedBindings, Screen):
         for inp in self.query(Input):
             if isinstance(inp.suggester, AddressSuggester):
                 self.watch(inp, "_suggestion", self._completion_watcher(inp), init=False)
+        self.initial_raw = self._raw()
+        self.discard_armed = False
         self._show_step(self._first_step_needing_input())
         self._focus_first_needing_input()
 
@@ -211,6 +219,10 @@ class WizardScreen(LocalizedBindings, Screen):
     def action_back(self) -> None:
         if self.on_review:
             self.action_prev_step()
+        elif self._raw() != self.initial_raw and not self.discard_armed:
+            # one stray Esc must not throw away what the clerk typed: a second one does
+            self.discard_armed = True
+            self.notify(_("Press Esc again to discard this form"), severity="warning", timeout=4)
         else:
             self.dismiss(None)
 
@@ -259,6 +271,7 @@ class WizardScreen(LocalizedBindings, Screen):
         self.query_one(f"#f-{fid}", Input).set_class(exc is not None, "-invalid-field")
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        self.discard_armed = False
         fid = (event.input.id or "")[2:]
         if fid in self.spec.fields:
             self.query_one(f"#h-{fid}", Static).update(self._hint(fid, event.value))
@@ -353,10 +366,25 @@ class WizardScreen(LocalizedBindings, Screen):
         if self.confirming:
             return
         if self.spec.supervisor:
+            try:
+                # what would be refused anyway is said before the supervisor walks over
+                engine.check(self.station, self.spec.id, self._raw(),
+                             person_id=self.person.person_id if self.person else None)
+            except (forms.FormInvalid, ValidationError) as exc:
+                self._refused(exc)
+                return
             self.app.push_screen(SupervisorDialog(f"service:{self.spec.id}", _("This service needs a supervisor's approval")),
                                  self._confirmed_with)
             return
         self._confirmed_with(None)
+
+    def _refused(self, exc: ValidationError) -> None:
+        if isinstance(exc, forms.FormInvalid):
+            self._mark_errors(exc.errors)
+            return
+        if exc.field in self.spec.fields:
+            self._mark_errors({exc.field: exc})
+        self.query_one("#wizard-error", Static).update(exc.localized(_))
 
     def _confirmed_with(self, supervisor) -> None:
         if self.spec.supervisor and supervisor is None:
@@ -381,15 +409,9 @@ class WizardScreen(LocalizedBindings, Screen):
             self.app.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
             self.dismiss(None)
             return
-        except forms.FormInvalid as exc:
+        except (forms.FormInvalid, ValidationError) as exc:
             self.confirming = False
-            self._mark_errors(exc.errors)
-            return
-        except ValidationError as exc:
-            self.confirming = False
-            if exc.field in self.spec.fields:
-                self._mark_errors({exc.field: exc})
-            self.query_one("#wizard-error", Static).update(exc.localized(_))
+            self._refused(exc)
             return
         except CounterError as exc:
             self.confirming = False

@@ -52,13 +52,18 @@ def lookup_area(code: str) -> Area | None:
     county = info[1][1].get("county")
     if not province or not county:
         return None
-    valid_from = valid_until = None
-    m = _HISTORIC.match(county)
-    if m:
-        valid_from = int(m.group(1)) if m.group(1) else None
-        valid_until = int(m.group(2)) if m.group(2) else None
-        county = county[m.end():]
-    return Area(code, province, county, valid_from, valid_until)
+    # a renamed county lists its periods: "[1983-1989]南头区办事处,[1990-]南山区". The code is valid
+    # from the first period's start to the last one's end, under the last (current) name.
+    periods = []
+    for part in county.split(","):
+        m = _HISTORIC.match(part)
+        if m:
+            periods.append((int(m.group(1)) if m.group(1) else None, int(m.group(2)) if m.group(2) else None,
+                            part[m.end():]))
+        else:
+            periods.append((None, None, part))
+    valid_from, valid_until = periods[0][0], periods[-1][1]
+    return Area(code, province, periods[-1][2], valid_from, valid_until)
 
 
 def validate_area_code(code: str) -> Area:

@@ -76,6 +76,19 @@ def check_district(code: str, field: str = "district") -> str:
     return c
 
 
+# ICAO 9303 codes that are not ISO 3166 alpha-3: Germany's passports and cards read "D<<".
+_ICAO_NATIONALITY = {"D": "DEU"}
+
+
+def check_nationality(text: str, field: str = "nationality") -> str:
+    """A 3-letter nationality code; the MRZ's "D" (Germany) becomes DEU."""
+    t = (text or "").strip().upper().rstrip("<")
+    t = _ICAO_NATIONALITY.get(t, t)
+    if not re.fullmatch(r"[A-Z]{3}", t):
+        raise ValidationError("nationality is a 3-letter code as in the passport, e.g. CHN, KOR", field=field)
+    return t
+
+
 def check_address(text: str, field: str = "address") -> str:
     t = re.sub(r"\s+", " ", (text or "").strip())
     if len(t) < 4:

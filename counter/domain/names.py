@@ -1,7 +1,8 @@
 """Person names: Chinese (any CJK extension, minority names with ·) or Latin (foreigners, as in the MRZ).
 
 A name is never silently changed except for one thing: look-alike dots are
-normalised to the middle dot U+00B7, the separator GB 11643 cards and the
+normalised to the middle dot U+00B7 (and "." or "。" between two Chinese
+characters, which is what an input method gives), the separator GB 11643 cards and the
 public security forms use for minority names (阿依古丽·买买提).
 """
 
@@ -53,7 +54,14 @@ def normalise_name(text: str) -> str:
     name = "".join(out)
     # a dot between CJK characters has no spaces around it
     name = re.sub(r"\s*\u00b7\s*", MIDDLE_DOT, name)
+    # between two Chinese characters, "." (IME in half-width mode) and "。" can only mean the separator
+    name = re.sub(r"(?<=\S)\s*[.\u3002]\s*(?=\S)",
+                  lambda m: MIDDLE_DOT if _between_cjk(name, m) else m.group(0), name)
     return name
+
+
+def _between_cjk(text: str, match: re.Match) -> bool:
+    return is_cjk_ideograph(text[match.start() - 1]) and is_cjk_ideograph(text[match.end()])
 
 
 def check_name(text: str, field: str = "name") -> NameCheck:

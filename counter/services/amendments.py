@@ -42,6 +42,12 @@ def _target(station, ref_seq: int):
     return item, entry
 
 
+def check_amendable(station, ref_seq: int) -> None:
+    """Raise the reason an entry cannot be voided or corrected, before anyone types a reason or a
+    supervisor walks over to enter a PIN."""
+    _target(station, ref_seq)
+
+
 def _record(station, kind, ref_entry, payload, clerk, supervisor, now):
     if supervisor is None or not getattr(supervisor, "is_supervisor", False):
         raise PermissionDenied("a supervisor's PIN is needed")
@@ -72,11 +78,18 @@ def void(station, ref_seq: int, reason: str, *, clerk=None, supervisor=None, now
 
 def correct(station, ref_seq: int, changes: dict[str, str], reason: str, *, clerk=None, supervisor=None,
             now=None) -> Amendment:
+    clean = check_correction(changes, reason)
+    _item, ref_entry = _target(station, ref_seq)
+    return _record(station, "service.corrected", ref_entry, {"changes": clean, "reason": reason.strip()},
+                   clerk, supervisor, now)
+
+
+def check_correction(changes: dict[str, str], reason: str) -> dict[str, str | None]:
+    """The checked changes, or FormInvalid/ValidationError (also run before the supervisor's PIN)."""
     if not (reason or "").strip():
         raise ValidationError("give the reason for the correction", field="reason")
     if not changes:
         raise ValidationError("nothing to correct", field="changes")
-    _item, ref_entry = _target(station, ref_seq)
     clean: dict[str, str | None] = {}
     errors = {}
     for key, value in changes.items():
@@ -89,5 +102,4 @@ def correct(station, ref_seq: int, changes: dict[str, str], reason: str, *, cler
             errors[key] = exc
     if errors:
         raise forms.FormInvalid(errors)
-    return _record(station, "service.corrected", ref_entry, {"changes": clean, "reason": reason.strip()},
-                   clerk, supervisor, now)
+    return clean

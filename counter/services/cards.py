@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from counter.domain.citizen_id import lookup_area
+from counter.domain.fields import check_nationality
+from counter.errors import ValidationError
 from devices.identity import IdentityDocument
 
 
@@ -26,7 +28,10 @@ def card_prefill(doc: IdentityDocument) -> dict[str, str]:
     if doc.ethnicity:
         out["ethnicity"] = doc.ethnicity
     if doc.nationality:
-        out["nationality"] = doc.nationality
+        try:
+            out["nationality"] = check_nationality(doc.nationality)
+        except ValidationError:
+            out["nationality"] = doc.nationality  # the form shows why it is refused
     return out
 
 

@@ -23,6 +23,9 @@ ENTITLEMENTS = (
     "在居住地办理出入境证件、证明等",
 )
 SERVICE_TITLES_ZH = {"void": "作废凭证", "correction": "更正凭证"}
+# the fields a correction may change (amendments.CORRECTABLE), as the printed receipt names them
+CORRECTED_FIELD_LABELS_ZH = {"current_address": "现居住地址", "household_address": "户籍地址",
+                             "phone": "联系电话", "employer": "工作单位"}
 
 
 def _clerk_name(station, clerk_id: str | None) -> str:
@@ -151,7 +154,8 @@ def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
     lines = [("业务", SERVICE_TITLES_ZH["void" if voided else "correction"]),
              ("原业务编号", d.get("ref_number") or ""), ("原台账序号", str(d["ref_seq"])), ("原因", d.get("reason", ""))]
     for k, val in (d.get("changes") or {}).items():
-        lines.append((k, str(val)))
+        # "更正为": the new value; an emptied field (an employer left) reads 无, never "None"
+        lines.append((f"{CORRECTED_FIELD_LABELS_ZH.get(k, k)}更正为", "无" if val in (None, "") else str(val)))
     return Receipt(
         service="void" if voided else "correction",
         title=SERVICE_TITLES_ZH["void" if voided else "correction"],

@@ -78,6 +78,57 @@ def _open_permit(station, person: people.Person, today: date) -> people.Permit:
     return permit
 
 
+def _permit_to_extend(station, person, today: date, pol) -> people.Permit:
+    permit = people.current_permit(station, person.person_id)
+    if permit is None or permit.status != "issued":
+        raise ValidationError("only a collected permit can be extended", field="validity_years")
+    rules.check_extension(permit.valid_until_date, today, pol, field="validity_years")
+    return permit
+
+
+def _permit_to_replace(station, person, today: date) -> people.Permit:
+    permit = _open_permit(station, person, today)
+    if permit.status != "issued":
+        raise ValidationError("the permit has not been collected yet; nothing to replace", field="replace_reason")
+    return permit
+
+
+def _permit_to_collect(station, person, today: date) -> people.Permit:
+    permit = people.current_permit(station, person.person_id)
+    if permit is None or permit.status != "accepted":
+        raise ValidationError("no permit is waiting to be collected", field="collected_by")
+    if permit.collection_date and today < date.fromisoformat(permit.collection_date):
+        raise ValidationError("the card is ready from {date}", field="collected_by", date=permit.collection_date)
+    return permit
+
+
+def _require_registration(person) -> None:
+    if not person.registration_number:
+        raise ValidationError("no current residence registration: register first", field="purpose")
+
+
+def precheck(station, service: str, person: people.Person | None, now: datetime | None = None) -> None:
+    """Raise what would refuse `service` for this person whatever the form says (no permit to extend,
+    card not ready yet...), so the clerk hears it before filling the form, not after confirming."""
+    if person is None:
+        return
+    today = business_date(station, now)
+    pol = policy_of(station)
+    if service == "permit_apply":
+        rules.check_no_open_permit(
+            [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
+    elif service == "permit_extend":
+        _permit_to_extend(station, person, today, pol)
+    elif service in ("permit_change", "permit_cancel"):
+        _open_permit(station, person, today)
+    elif service == "permit_replace":
+        _permit_to_replace(station, person, today)
+    elif service == "permit_collect":
+        _permit_to_collect(station, person, today)
+    elif service == "residence_certificate":
+        _require_registration(person)
+
+
 def _check_service(station, spec, person, values, today, pol, derived, notes) -> tuple[int, str | None]:
     """Rules that need the person's file. Returns (late_days, permit_id) and fills derived/notes."""
     sid = spec.id
@@ -106,10 +157,7 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
             derived["optional"] = True
             notes.append("optional")
     elif sid == "permit_extend":
-        permit = people.current_permit(station, person.person_id)
-        if permit is None or permit.status != "issued":
-            raise ValidationError("only a collected permit can be extended", field="validity_years")
-        rules.check_extension(permit.valid_until_date, today, pol, field="validity_years")
+        permit = _permit_to_extend(station, person, today, pol)
         derived["previous_valid_until"] = permit.valid_until
         derived["valid_until"] = rules.extended_until(permit.valid_until_date, int(values["validity_years"])).isoformat()
         permit_id = permit.permit_id
@@ -120,9 +168,7 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
         derived["previous_address"] = permit.address
         permit_id = permit.permit_id
     elif sid == "permit_replace":
-        permit = _open_permit(station, person, today)
-        if permit.status != "issued":
-            raise ValidationError("the permit has not been collected yet; nothing to replace", field="replace_reason")
+        permit = _permit_to_replace(station, person, today)
         derived["cancelled_card"] = permit.card_number
         derived["collection_date"] = rules.collection_date(today, pol).isoformat()
         permit_id = permit.permit_id
@@ -131,16 +177,11 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
         derived["cancelled_card"] = permit.card_number
         permit_id = permit.permit_id
     elif sid == "permit_collect":
-        permit = people.current_permit(station, person.person_id)
-        if permit is None or permit.status != "accepted":
-            raise ValidationError("no permit is waiting to be collected", field="collected_by")
-        if permit.collection_date and today < date.fromisoformat(permit.collection_date):
-            raise ValidationError("the card is ready from {date}", field="collected_by", date=permit.collection_date)
+        permit = _permit_to_collect(station, person, today)
         derived["valid_until"] = permit.valid_until
         permit_id = permit.permit_id
     elif sid == "residence_certificate":
-        if not person.registration_number:
-            raise ValidationError("no current residence registration: register first", field="purpose")
+        _require_registration(person)
         derived["resident_since"] = person.resident_since
         derived["address"] = person.current_address
     elif sid in ("change_address", "change_employer"):
@@ -153,6 +194,31 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
         if values["new_name"] == person.name:
             raise ValidationError("the corrected name is the same as the name on file", field="new_name")
     return late, permit_id
+
+
+def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[str, str]:
+    # fields not given start from what the form would have shown (person file, defaults)
+    raw = {**prefill(spec, person=person, policy=pol), **raw}
+    if person is not None:
+        # identity on file is locked: only a name correction (its own service) changes it
+        for fid in IDENTITY_FIELDS:
+            if fid in spec.fields and getattr(person, fid) is not None:
+                raw[fid] = getattr(person, fid)
+    return forms.clean(spec, raw, forms.Context(today, pol))
+
+
+def check(station, service: str, raw: dict[str, str], *, person_id: str | None = None,
+          now: datetime | None = None) -> None:
+    """Everything perform() would refuse for this person and these values, without recording: run
+    before a supervisor is called over (a name correction to the same name...)."""
+    spec = forms.catalogue().get(service)
+    pol = policy_of(station)
+    today = business_date(station, now)
+    person = people.get(station, person_id) if person_id else None
+    if spec.person == "existing":
+        _require_person(person)
+    values = _clean_values(spec, raw, person, pol, today)
+    _check_service(station, spec, person, values, today, pol, {}, [])
 
 
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
@@ -171,14 +237,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         _require_person(person)
     if spec.supervisor and supervisor is None:
         raise PermissionDenied("this service needs a supervisor's approval")
-    # fields not given start from what the form would have shown (person file, defaults)
-    raw = {**prefill(spec, person=person, policy=pol), **raw}
-    if person is not None:
-        # identity on file is locked: only a name correction (its own service) changes it
-        for fid in IDENTITY_FIELDS:
-            if fid in spec.fields and getattr(person, fid) is not None:
-                raw[fid] = getattr(person, fid)
-    values = forms.clean(spec, raw, forms.Context(today, pol))
+    values = _clean_values(spec, raw, person, pol, today)
 
     notes: list[str] = []
     derived: dict = {}

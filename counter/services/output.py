@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from counter import printer_service
 from counter.errors import CounterError
+from counter.i18n import N_
 from printing.documents import Certificate
+
+CERTIFICATE_NOT_WRITTEN = N_("the certificate PDF could not be written; check the certificate folder")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,9 @@ def deliver(station, document, clerk_id: str | None) -> Delivery:
         try:
             path = printer_service.print_certificate(station, document, clerk_id)
         except CounterError as exc:
-            return Delivery(False, "failed", str(exc))
+            # the job stays queued: keep its id so that P retries it. The detail (folder, system
+            # error) is English and is in the journal's print.failed entry; the clerk gets a msgid.
+            return Delivery(False, "failed", CERTIFICATE_NOT_WRITTEN, job_id=exc.params.get("job_id"))
         return Delivery(True, "pdf", "Certificate PDF written: {path}", output=str(path))
     result = printer_service.print_receipt(station, document, clerk_id)
     return Delivery(result.confirmed, result.state, result.message, job_id=result.job_id, output=result.output)
@@ -37,6 +42,10 @@ def deliver(station, document, clerk_id: str | None) -> Delivery:
 
 def retry(station, job_id: str, clerk_id: str | None) -> Delivery:
     result = printer_service.retry_job(station, job_id, clerk_id)
+    if printer_service.get_job(station, job_id)["doc_type"] == "certificate":
+        if result.confirmed:
+            return Delivery(True, "pdf", "Certificate PDF written: {path}", job_id=job_id, output=result.output)
+        return Delivery(False, "failed", CERTIFICATE_NOT_WRITTEN, job_id=job_id)
     return Delivery(result.confirmed, result.state, result.message, job_id=job_id, output=result.output)
 
 

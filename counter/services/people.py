@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from counter.domain.citizen_id import mask
-from counter.numbers import looks_like_number
+from counter.domain.citizen_id import mask, parse_citizen_id
+from counter.errors import ValidationError
+from counter.numbers import looks_like_number, parse_number
 
 _PERSON_COLS = ("person_id", "doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
                 "household_address", "current_address", "phone", "employer", "registration_kind",
@@ -104,11 +106,40 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
             " LIMIT ?", (q.upper(),) * 5 + (limit,)).fetchall()
         return [Person(*r) for r in rows]
     upper = q.upper()
+    as_citizen_id = _citizen_id_form(q) or upper  # an old 15-digit ID number finds its 18-digit file
     rows = conn.execute(
-        f"SELECT {cols} FROM persons p WHERE p.id_number = ? OR p.phone = ? OR p.name = ? OR p.name LIKE ?"
-        " ORDER BY (p.id_number = ?) DESC, (p.name = ?) DESC, p.name LIMIT ?",
-        (upper, q, q, q.replace("%", "").replace("_", "") + "%", upper, q, limit)).fetchall()
+        f"SELECT {cols} FROM persons p WHERE p.id_number IN (?, ?) OR p.phone = ? OR p.name = ? OR p.name LIKE ?"
+        " ORDER BY (p.id_number IN (?, ?)) DESC, (p.name = ?) DESC, p.name LIMIT ?",
+        (upper, as_citizen_id, q, q, q.replace("%", "").replace("_", "") + "%", upper, as_citizen_id, q,
+         limit)).fetchall()
     return [Person(*r) for r in rows]
+
+
+_ID_LIKE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
+
+
+def _citizen_id_form(query: str) -> str | None:
+    """A valid citizen ID number as stored: an old 15-digit number becomes its 18-character form."""
+    if not _ID_LIKE.match(query):
+        return None
+    try:
+        return parse_citizen_id(query).number
+    except ValidationError:
+        return None
+
+
+def query_problem(query: str) -> ValidationError | None:
+    """Why a query that found nobody is probably mistyped: an ID number or an application number whose
+    check character does not match. None when it is just not on file."""
+    q = (query or "").strip()
+    try:
+        if _ID_LIKE.match(q):
+            parse_citizen_id(q)
+        elif looks_like_number(q):
+            parse_number(q)
+    except ValidationError as exc:
+        return exc
+    return None
 
 
 def permits(station, person_id: str) -> list[Permit]:

@@ -64,3 +64,16 @@ def test_future_birth_date_is_refused():
 
 def test_mask_keeps_first_six_and_last_four():
     assert mask("32058319800101123X") == "320583********123X"
+
+
+@pytest.mark.parametrize("code, name", [("440305", "广东省南山区"), ("500101", "重庆市万州区")])
+def test_a_renamed_county_has_its_current_name_and_is_not_historical(code, name):
+    # numdb lists "[1983-1989]南头区办事处,[1990-]南山区": the household address prefilled from
+    # the card read "广东省南头区办事处,[1990-]南山区", and the code counted as abolished in 1989
+    area = lookup_area(code)
+    assert area.name == name and not area.historical
+    from counter.demo_cards import SAMPLE_CARDS
+    from counter.services.cards import card_prefill
+
+    wang = next(c for c in SAMPLE_CARDS if c.citizen_id.startswith("440305"))
+    assert card_prefill(wang)["household_address"] == "广东省南山区"

@@ -256,3 +256,20 @@ def test_transactions_summary_is_json(station, clerk):
     summary = station.db.conn.execute("SELECT summary FROM transactions WHERE seq = ?",
                                       (reg.entry.seq,)).fetchone()[0]
     assert json.loads(summary)["values"]["current_address"] == "沈阳市和平区南京北街10号"
+
+
+def test_a_correction_receipt_names_the_fields_in_chinese_and_never_prints_none(station, clerk, supervisor):
+    # the receipt read "phone: 137..." and "employer: None" (field ids and Python's None)
+    from counter.services import amendments, documents, engine
+
+    out = engine.perform(station, "residence_registration", {
+        "doc_type": "1", "id_number": "21010219880314212X", "name": "张三", "sex": "2", "birth_date": "1988-03-14",
+        "ethnicity": "01", "nationality": "CHN", "household_address": "辽宁省沈阳市和平区",
+        "current_address": "沈阳市和平区南京北街1号", "arrival_date": "0", "stay_reason": "1",
+        "employer": "沈阳𠮷祥有限公司", "phone": "13812345678"}, clerk=clerk)
+    fixed = amendments.correct(station, out.entry.seq, {"phone": "13700001234", "employer": ""}, "电话有误",
+                               clerk=clerk, supervisor=supervisor)
+    lines = dict(fixed.document.lines)
+    assert lines["联系电话更正为"] == "13700001234" and lines["工作单位更正为"] == "无"
+    text = documents.as_text(fixed.document, width=54)
+    assert "None" not in text and "phone" not in text and "employer" not in text

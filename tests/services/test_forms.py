@@ -71,3 +71,57 @@ def test_unknown_step_field_and_missing_labels_are_refused():
         parse_spec(base + b'[[steps]]\nid = "s"\ntitle = { zh = "s", en = "s" }\nfields = ["a"]\n'
                    b'[[fields]]\nid = "a"\nlabel = { zh = "a" }\ntype = "text"\n', "x.toml")
     assert shutil  # imported for _copy_forms users
+
+
+def test_doc_type_typed_as_its_number_or_label_still_means_citizen_id():
+    # "1" (the help says 1=居民身份证) or the label: the ID number is checked as a citizen ID, the
+    # ethnicity is required, not waved through as a passport number
+    from datetime import date
+
+    import pytest
+
+    from counter.domain.policy import Policy
+    from counter.forms import Context, FormInvalid, clean
+
+    spec = load_catalogue().get("residence_registration")
+    ctx = Context(date(2026, 3, 2), Policy())
+    base = {"id_number": "210102198803142121", "name": "张三", "sex": "2", "birth_date": "1988-03-14",
+            "nationality": "CHN", "current_address": "沈阳市和平区南京北街1号", "arrival_date": "0",
+            "stay_reason": "1"}
+    for typed in ("1", "居民身份证", "Citizen ID", "citizen_id", ""):
+        with pytest.raises(FormInvalid) as caught:
+            clean(spec, {**base, "doc_type": typed}, ctx)
+        assert set(caught.value.errors) >= {"id_number", "ethnicity", "household_address"}, typed
+        assert "check character" in caught.value.errors["id_number"].template
+    values = clean(spec, {**base, "doc_type": "1", "id_number": "21010219880314212X", "ethnicity": "01",
+                          "household_address": "辽宁省沈阳市和平区"}, ctx)
+    assert values["doc_type"] == "citizen_id" and values["id_number"] == "21010219880314212X"
+    # a passport (2) takes a passport number and needs no ethnicity
+    values = clean(spec, {**base, "doc_type": "2", "id_number": "E12345678", "nationality": "KOR"}, ctx)
+    assert values["doc_type"] == "passport"
+
+
+def test_a_german_mrz_nationality_d_becomes_deu_on_the_form():
+    # ICAO 9303 writes Germany as "D<<"; the form wants ISO 3166 alpha-3 and refused the card's own value
+    from dataclasses import replace
+    from datetime import date
+
+    import pytest
+
+    from counter.demo_cards import SAMPLE_CARDS
+    from counter.domain.fields import check_nationality
+    from counter.domain.policy import Policy
+    from counter.errors import ValidationError
+    from counter.forms import Context, clean_field
+    from counter.services.cards import card_prefill
+
+    passport = next(c for c in SAMPLE_CARDS if c.nationality == "KOR")
+    assert card_prefill(replace(passport, nationality="D"))["nationality"] == "DEU"
+    assert card_prefill(passport)["nationality"] == "KOR"
+    spec = load_catalogue().get("lodging_registration").fields["nationality"]
+    ctx = Context(date(2026, 3, 2), Policy())
+    for typed in ("D", "d", "D<<", "deu"):
+        assert clean_field(spec, typed, ctx) == "DEU"
+    for bad in ("DE", "CHN1", "中国"):
+        with pytest.raises(ValidationError, match="3-letter"):
+            check_nationality(bad)

@@ -100,6 +100,18 @@ def test_lookalike_dots_become_middle_dot(dot):
     assert normalise_name(f"阿依古丽 {dot} 买买提") == "阿依古丽·买买提"
 
 
+@pytest.mark.parametrize("typed", ["阿依古丽.买买提", "阿依古丽。买买提", "阿依古丽 . 买买提"])
+def test_full_stop_typed_between_chinese_characters_is_the_separator(typed):
+    # what a Chinese IME gives for the dot key (half-width "." or full-width "。")
+    assert check_name(typed).name == "阿依古丽·买买提"
+
+
+@pytest.mark.parametrize("name", ["张三.", "。张三", "J. SMITH"])
+def test_a_full_stop_elsewhere_is_still_refused(name):
+    with pytest.raises(ValidationError, match="not allowed"):
+        check_name(name)
+
+
 @pytest.mark.parametrize(("name", "reason"), [
     ("张3", "digits"), ("JOHN2", "digits"), ("", "required"), ("·张三", "cannot start"),
     ("张··三", "cannot start"), ("张三@", "not allowed"), ("JOHN_SMITH", "not allowed"), ("张三 JOHN", "not allowed"),
