@@ -303,9 +303,14 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
                 result.acked_seq = cursor_seq
             else:
                 message = body.get("message") if isinstance(body, dict) else None
+                if not message:
+                    # Not our HQ's JSON (a proxy's or another server's HTML page): never paste it into the
+                    # one-line error or the sync status.
+                    raise SyncError("the server at {url} did not answer as a counter HQ (HTTP {status}); check"
+                                    " sync.hq_url; entries stay queued", url=url, status=response.status_code)
                 raise SyncError("HQ refused the batch {first}-{last} ({status}): {why}", first=batch.first_seq,
                                 last=batch.last_seq, status=response.status_code,
-                                why=message or response.text[:200])
+                                why=" ".join(str(message).split())[:300])
     finally:
         if own_client:
             http.close()

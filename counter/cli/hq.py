@@ -33,11 +33,30 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     from counter.hq import admin
     from counter.hq.store import open_store, redact
 
+    store = open_store(db)
+    store.is_initialized()  # a bad URL or an unreachable database fails here, before any key is written
     key, made = admin.init_keys(key_dir)
-    store = open_store(db, key)
+    store.hq_key = key
     created = store.init_schema()
     print(f"schema {'created' if created else 'already present'} in {redact(db)}")
     print(f"HQ key {key.key_id} {'created' if made else 'kept'}; give stations {key_dir / admin.HQ_PUB}")
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """One clear line for a busy port or a bad address (uvicorn would log 'ERROR: [Errno 98]' and exit 3)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port or stop what uses it")
 
 
 @app.command("serve")
@@ -55,6 +74,7 @@ def serve(
     import uvicorn
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
+    _check_can_listen(host, port)
     if workers > 1:
         if store.dialect != "postgresql":
             fail("--workers > 1 needs PostgreSQL; the embedded SQLite backend is for one process")
