@@ -145,7 +145,7 @@ def status(db: DbUrl, json_out: JsonFlag = False) -> None:
 
 
 @app.command("alarms")
-def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id")] = None,
+def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id", help="Only this station")] = None,
            json_out: JsonFlag = False) -> None:
     """List alarms (forks, broken chains, bad signatures, clock offsets)."""
     from counter.hq import admin
@@ -154,12 +154,15 @@ def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
     if json_out:
         print_json(rows)
         return
+    if not rows:
+        print("no alarms")
+        return
     for r in rows:
         print(f"{r['created_at']} {r['station_id']:<20} {r['kind']:<14} {r['detail']}")
 
 
 @app.command("verify")
-def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id")] = None,
+def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id", help="Only this station")] = None,
            json_out: JsonFlag = False) -> None:
     """Re-verify every stored chain and batch signature; exit 1 if any station fails."""
     from counter.hq import admin

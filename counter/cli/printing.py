@@ -29,7 +29,7 @@ def _show_result(result, json_out: bool) -> None:
 @print_app.command("test")
 def print_test(
     to: Annotated[Path | None, typer.Option("--to", help="Write the ESC/POS bytes to FILE instead of printing")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Printer model profile [default: [printer] model]")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Printer model profile (default: printer.model in station.toml)")] = None,
     clerk: Clerk = None,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
@@ -136,8 +136,8 @@ def print_reprint(
 @print_app.command("simulate")
 def print_simulate(
     paper: Annotated[str | None, typer.Option("--paper", help="ok, near_end or out")] = None,
-    cover_open: Annotated[bool | None, typer.Option("--cover-open/--cover-closed")] = None,
-    online: Annotated[bool | None, typer.Option("--online/--offline")] = None,
+    cover_open: Annotated[bool | None, typer.Option("--cover-open/--cover-closed", help="Cover open or closed")] = None,
+    online: Annotated[bool | None, typer.Option("--online/--offline", help="Printer online or offline")] = None,
     answers: Annotated[bool | None, typer.Option("--answers/--silent", help="Answer status queries or not")] = None,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
