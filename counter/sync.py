@@ -142,8 +142,10 @@ def configure(station, hq_url: str, hq_public_key_file: Path) -> str:
         url = httpx.URL(hq_url)
     except Exception:
         raise ConfigError("HQ URL {url} is not a valid URL", url=hq_url) from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https"):
         raise ConfigError("HQ URL {url} must start with http:// or https://", url=hq_url)
+    if not url.host:
+        raise ConfigError("HQ URL {url} names no host; e.g. http://hq.example:8765", url=hq_url)
     try:
         pem = Path(hq_public_key_file).read_bytes()
     except OSError:

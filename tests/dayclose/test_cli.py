@@ -40,3 +40,24 @@ def test_close_from_the_command_line(station, tmp_path):
     assert info["closed"] is True
     verified = run_cli("export", "verify", info["file"], "--json", env=env)
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
+
+
+def test_a_wrong_out_path_is_one_line_and_nothing_is_journaled(station, tmp_path):
+    """`--out` naming a file for the export (or a directory for the report) used to crash (exit 70)."""
+    seed_day(station, PAST_DAY, 2)
+    station.close()
+    env = cli_env(station.data_dir)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    head_before = run_cli("journal", "show", "--json", env=env).stdout.count("\n")
+    export = run_cli("export", "--date", PAST_DAY, "--allow-open", "--out", str(a_file), env=env)
+    assert export.returncode == 2
+    assert export.stderr == (f"error: --out {a_file} is not a directory; give the directory to write the bundle"
+                             " into\n")
+    report = run_cli("day", "report", "--date", PAST_DAY, "--out", str(tmp_path), env=env)
+    assert report.returncode == 2 and report.stderr == f"error: {tmp_path} is a directory; give a file name\n"
+    under_file = run_cli("day", "report", "--date", PAST_DAY, "--out", str(a_file / "r.pdf"), env=env)
+    assert under_file.returncode == 2
+    assert under_file.stderr == f"error: cannot write {a_file / 'r.pdf'}: {a_file} is not a directory\n"
+    assert run_cli("journal", "show", "--json", env=env).stdout.count("\n") == head_before  # no day.exported
+    assert a_file.read_text() == "x"

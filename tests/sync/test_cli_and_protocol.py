@@ -105,6 +105,10 @@ def test_sync_cli_errors_are_one_line(tmp_path):
     bad = run_cli("sync", "configure", "--hq-url", "ftp://x", "--hq-public-key", "/nonexistent",
                   "--data-dir", str(st.data_dir))
     assert bad.returncode == 2 and bad.stderr.strip() == "error: HQ URL ftp://x must start with http:// or https://"
+    no_host = run_cli("sync", "configure", "--hq-url", "http://", "--hq-public-key", "/nonexistent",
+                      "--data-dir", str(st.data_dir))
+    assert no_host.returncode == 2
+    assert no_host.stderr == "error: HQ URL http:// names no host; e.g. http://hq.example:8765\n"
 
 
 def test_sync_and_hq_commands_do_not_import_textual(tmp_path):
