@@ -118,6 +118,8 @@ def sync_status(station) -> dict:
     ).fetchone()
     head_seq, _ = journal.head(station.db)
     acked = row[0] if row else 0
+    if acked and not _acked_by_configured_hq(station):
+        acked = 0  # that ack came from another HQ: everything is pending for this one
     return {
         "last_sync": row[1] if row else None,
         "pending": max(head_seq - acked, 0),
@@ -127,6 +129,19 @@ def sync_status(station) -> dict:
         "clock_offset_s": row[4] if row else None,
         "configured": bool(station.config.section("sync")["hq_url"]),
     }
+
+
+def _acked_by_configured_hq(station, hq_public=None) -> bool:
+    """False when the stored ack was signed by another HQ key than the one configured now."""
+    row = station.db.conn.execute("SELECT hq_key_id FROM sync_state WHERE id = 1").fetchone()
+    if not row or not row[0]:
+        return True
+    if hq_public is None:
+        try:
+            hq_public = _hq_public_key(station)
+        except CounterError:
+            return True  # not configured (or unreadable): nothing better to say than the stored ack
+    return row[0] == identity.key_id_of(hq_public)
 
 
 # --- configuration -------------------------------------------------------------------
@@ -253,6 +268,10 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
     if size < 1:
         raise ConfigError("[sync] batch_size must be at least 1")
     cursor_seq, cursor_hash = _state(station)
+    if not _acked_by_configured_hq(station, hq_public):
+        # `sync configure` pointed the station at another HQ: that ack says nothing about what this HQ
+        # holds, so push from the start (HQ counts what it already has as duplicates).
+        cursor_seq, cursor_hash = 0, journal.GENESIS_HASH
     result.acked_seq = cursor_seq
     with write_transaction(station.db):  # see _build_batch: committed rows only
         head_seq, _ = journal.head(station.db)

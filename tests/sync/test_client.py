@@ -397,3 +397,32 @@ def test_cli_loop_runs_until_ctrl_c(server, store, hq_key_dir, tmp_path):
     assert out.rstrip().endswith("stopped")
     assert hq_rows(store, "LOOP-1") == local_rows(st)
     st.close()
+
+
+def test_a_station_pointed_at_another_hq_pushes_its_whole_journal_there(server, store, hq_key_dir, tmp_path):
+    """The stored ack belongs to the first HQ: with nothing new, the second HQ used to get nothing at all
+    while `sync --once` and `sync status` said '0 pending'."""
+    from counter.sync import configure
+
+    st = make_station(tmp_path, "MOVE-1", server.url, hq_key_dir)
+    fill(st, 20)
+    enroll_station(store, st)
+    assert sync_once(st).ok
+    other_keys = tmp_path / "other-hq-keys"
+    admin.init_keys(other_keys)
+    other_url = f"sqlite:///{tmp_path / 'other-hq.db'}"
+    other_store = fresh_hq(other_url, other_keys)
+    enroll_station(other_store, st)
+    other = HQServer(other_url, other_keys).start()
+    try:
+        configure(st, other.url, other_keys / "hq.pub")
+        assert sync_status(st)["pending"] == 21
+        result = sync_once(st)
+        assert result.ok, result.error
+        assert (result.pushed, result.acked_seq, result.pending) == (21, 21, 0)
+        assert hq_rows(other_store, "MOVE-1") == local_rows(st)
+        assert sync_once(st).pushed == 0  # from now on the ack is the new HQ's
+    finally:
+        other.stop()
+        other_store.close()
+        st.close()
