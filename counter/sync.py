@@ -324,6 +324,10 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
                 result.acked_seq = cursor_seq
             else:
                 message = body.get("message") if isinstance(body, dict) else None
+                if response.status_code >= 500:
+                    raise SyncError("HQ at {url} failed (HTTP {status}){why}; entries stay queued", url=url,
+                                    status=response.status_code,
+                                    why=f": {' '.join(str(message).split())[:300]}" if message else "")
                 if not message:
                     # Not our HQ's JSON (a proxy's or another server's HTML page): never paste it into the
                     # one-line error or the sync status.

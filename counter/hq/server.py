@@ -112,6 +112,19 @@ def create_app(store: Store) -> FastAPI:
         log.error("request failed: %s", exc)
         return JSONResponse({"error": "server", "message": str(exc)}, status_code=503)
 
+    def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # One line, the error's class only: a driver's message can quote row values (personal data).
+        log.error("HQ database error (%s); the request was not stored", type(exc).__name__)
+        return JSONResponse({"error": "unavailable", "message": "HQ's database is unavailable; nothing was stored,"
+                             " retry later"}, status_code=503)
+
+    import sqlite3
+
+    import psycopg
+
+    app.add_exception_handler(sqlite3.Error, database_unavailable)
+    app.add_exception_handler(psycopg.Error, database_unavailable)
+
     @app.post("/v1/batches", response_model=AckModel, responses=refusals)
     def push_batch(batch: BatchModel) -> dict:
         """Ingest one batch in one transaction; duplicates are acknowledged, never stored twice."""
