@@ -70,6 +70,9 @@ def close(
     """Close a business day on a supervisor's PIN; later entries go to the next business day."""
     from counter import dayclose
 
+    non_interactive = pin_stdin or not sys.stdin.isatty()
+    if not supervisor and non_interactive:  # before the figures scroll by: nothing to decide yet
+        fail("name the supervisor with --supervisor NAME", 2)
     station = open_station(data_dir)
     day = dayclose.parse_day(date)
     dayclose.check_can_close(station, day)
@@ -79,13 +82,11 @@ def close(
     for template, params in rec.warnings():
         print(f"warning: {template.format(**params)}", file=sys.stderr)
     if not yes:
-        if pin_stdin or not sys.stdin.isatty():
+        if non_interactive:
             fail("not closing without confirmation: pass --yes to close non-interactively", 2)
         if not typer.confirm(f"Close business day {day} with these figures?", default=False):
             fail("not closed", 1)
     if not supervisor:
-        if pin_stdin or not sys.stdin.isatty():
-            fail("name the supervisor with --supervisor NAME", 2)
         supervisor = typer.prompt("Supervisor")
     pin = read_pin("Supervisor PIN", from_stdin=pin_stdin)
     entry = dayclose.close_day(station, day, supervisor, pin)

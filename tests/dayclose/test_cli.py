@@ -61,3 +61,12 @@ def test_a_wrong_out_path_is_one_line_and_nothing_is_journaled(station, tmp_path
     assert under_file.stderr == f"error: cannot write {a_file / 'r.pdf'}: {a_file} is not a directory\n"
     assert run_cli("journal", "show", "--json", env=env).stdout.count("\n") == head_before  # no day.exported
     assert a_file.read_text() == "x"
+
+
+def test_close_without_a_supervisor_says_so_before_printing_the_figures(station):
+    seed_day(station, PAST_DAY, 2)
+    station.close()
+    proc = run_cli("day", "close", "--date", PAST_DAY, "--pin-stdin", "--yes", env=cli_env(station.data_dir),
+                   stdin=SUPERVISOR[1] + "\n")
+    assert proc.returncode == 2
+    assert proc.stderr == "error: name the supervisor with --supervisor NAME\n" and proc.stdout == ""
