@@ -54,8 +54,17 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = None,
     ) -> None:
         """Create a station: DIR/station.toml, DIR/station.db and its Ed25519 key pair in DIR/keys/."""
+        from zoneinfo import ZoneInfo
+
         from counter.station import Station
 
+        # Named after the option: the station.toml the config check would name does not exist yet.
+        try:
+            ZoneInfo(timezone)
+        except Exception:  # ZoneInfoNotFoundError, or ValueError for a malformed key
+            fail(f"--timezone {timezone} is not a known time zone, e.g. Asia/Shanghai", 2)
+        if lang not in ("zh_CN", "en"):
+            fail(f"--lang must be zh_CN or en, not {lang}", 2)
         directory = resolve_data_dir(data_dir)
         station = Station.init(directory, station_id, district, office,
                                station={"timezone": timezone, "lang": lang})

@@ -36,6 +36,18 @@ def test_init_validates_the_district_code(cli, tmp_path):
     assert not (tmp_path / "st" / "station.toml").exists()
 
 
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--timezone", "Mars/Base", "error: --timezone Mars/Base is not a known time zone, e.g. Asia/Shanghai\n"),
+    ("--timezone", "../etc", "error: --timezone ../etc is not a known time zone, e.g. Asia/Shanghai\n"),
+    ("--lang", "fr", "error: --lang must be zh_CN or en, not fr\n"),
+])
+def test_init_names_a_bad_option_not_a_station_toml_that_does_not_exist(cli, tmp_path, option, value, message):
+    r = cli("init", "--data-dir", str(tmp_path / "st"), "--station-id", "S", "--district", "210102", "--office", "x",
+            option, value)
+    assert r.returncode == 2 and r.stderr == message
+    assert not (tmp_path / "st").exists()
+
+
 def test_data_dir_comes_from_the_environment(cli, tmp_path):
     from tests.conftest import cli_env
 

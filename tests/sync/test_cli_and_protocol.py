@@ -148,6 +148,7 @@ def test_hq_serve_on_a_busy_port_is_one_line(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'hq.db'}"
     run_cli("hq", "init", "--db", url, "--key-dir", str(tmp_path / "keys"), check=True)
+    assert run_cli("hq", "alarms", "--db", url, check=True).stdout == "no alarms\n"  # was an empty output
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
