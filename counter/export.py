@@ -154,7 +154,8 @@ def untar_members(data: bytes) -> dict[str, bytes]:
             infos = tar.getmembers()
             names = tuple(i.name for i in infos)
             if names != MEMBERS:
-                raise BundleError("the archive holds {names}, expected {want}", names=", ".join(names) or "nothing",
+                raise BundleError("the archive holds ({names}) where a day bundle holds ({want}): the file was"
+                                  " altered, damaged or is not a day bundle", names=", ".join(names) or "nothing",
                                   want=", ".join(MEMBERS))
             members = {}
             for info in infos:
