@@ -44,6 +44,8 @@ def read_pin(prompt: str = "PIN", from_stdin: bool = False) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
+    if not sys.stdin.isatty():  # getpass would warn in three lines and read the PIN visibly
+        fail("cannot ask for the PIN: standard input is not a terminal; pass --pin-stdin", 2)
     import getpass
 
     return getpass.getpass(f"{prompt}: ")

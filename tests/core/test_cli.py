@@ -154,3 +154,30 @@ def test_unknown_config_key_is_refused(cli, tmp_path):
         fh.write("\n[policy]\nextension_window_dayz = 10\n")
     r = cli("config", "show", "--data-dir", str(d))
     assert r.returncode == 2 and "unknown key extension_window_dayz" in r.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["id", "check", "11010519491231002X", "--data-dir", "x"],
+     "error: No such option: --data-dir (see 'counter id check --help')\n"),
+    (["day", "show"], "error: Missing option '--date'. (see 'counter day show --help')\n"),
+    (["nosuch"], "error: No such command 'nosuch'. (see 'counter --help')\n"),
+    (["journal", "show", "--limit", "many"],
+     "error: Invalid value for '--limit': Input should be a valid integer, unable to parse string as an integer"
+     " (see 'counter journal show --help')\n"),
+])
+def test_usage_errors_are_one_line_too(cli, args, message):
+    """Typer drew a multi-line box for these."""
+    r = cli(*args)
+    assert r.returncode == 2 and r.stderr == message and r.stdout == ""
+
+
+def test_a_group_alone_still_shows_its_help(cli):
+    r = cli("clerk")
+    assert r.returncode == 2 and "Usage: counter clerk" in r.stderr + r.stdout and "error:" not in r.stderr
+
+
+def test_pin_without_a_terminal_asks_for_pin_stdin(cli, tmp_path):
+    _init(cli, tmp_path / "st")
+    r = cli("clerk", "add", "王芳", "--data-dir", str(tmp_path / "st"), input="")
+    assert r.returncode == 2
+    assert r.stderr == "error: cannot ask for the PIN: standard input is not a terminal; pass --pin-stdin\n"
