@@ -181,3 +181,17 @@ def test_pin_without_a_terminal_asks_for_pin_stdin(cli, tmp_path):
     r = cli("clerk", "add", "王芳", "--data-dir", str(tmp_path / "st"), input="")
     assert r.returncode == 2
     assert r.stderr == "error: cannot ask for the PIN: standard input is not a terminal; pass --pin-stdin\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["init", "--station-id", "S", "--district", "210102", "--office", "x"],
+    ["demo", "seed", "--count", "3"],
+])
+def test_a_file_in_place_of_the_data_dir_is_one_line(cli, tmp_path, command):
+    """Was an internal error (FileExistsError) with a crash report."""
+    in_the_way = tmp_path / "station"
+    in_the_way.write_text("not a directory")
+    r = cli(*command, "--data-dir", str(in_the_way))
+    assert r.returncode == 2
+    assert r.stderr == f"error: cannot create the data directory {in_the_way}: a file of that name is in the way\n"
+    assert in_the_way.read_text() == "not a directory"
