@@ -41,6 +41,9 @@ def list_(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     if json_out:
         print_json([c.__dict__ for c in rows])
         return
+    if not rows:
+        print("no clerks yet; add a supervisor: counter clerk add NAME --role supervisor")
+        return
     for c in rows:
         print(f"{c.name}\t{c.role}\t{'active' if c.active else 'disabled'}\t{c.clerk_id}")
 

@@ -195,3 +195,11 @@ def test_a_file_in_place_of_the_data_dir_is_one_line(cli, tmp_path, command):
     assert r.returncode == 2
     assert r.stderr == f"error: cannot create the data directory {in_the_way}: a file of that name is in the way\n"
     assert in_the_way.read_text() == "not a directory"
+
+
+def test_clerk_list_on_a_new_station_says_what_to_do(cli, tmp_path):
+    _init(cli, tmp_path / "st")
+    r = cli("clerk", "list", "--data-dir", str(tmp_path / "st"))
+    assert r.returncode == 0
+    assert r.stdout == "no clerks yet; add a supervisor: counter clerk add NAME --role supervisor\n"
+    assert cli("clerk", "list", "--json", "--data-dir", str(tmp_path / "st")).stdout.strip() == "[]"
