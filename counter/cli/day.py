@@ -46,12 +46,23 @@ def _print_reconciliation(rec) -> None:
             print(f"    {hour:02d}h {'#' * max(1, round(30 * n / peak)):<30} {n}")
 
 
+def _day_begun(station, date: str) -> str:
+    """The day, refused when it is after the current business day (it would show as an empty 'open' day)."""
+    from counter.dayclose import parse_day
+
+    day, current = parse_day(date), station.business_day()
+    if day > current:
+        fail(f"{day} has not begun: the current business day is {current}", 2)
+    return day
+
+
 @day_app.command("show")
 def show(date: DateOpt, data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Show a day's reconciliation (as recorded at its close, or as of now while open)."""
     from counter.dayclose import reconcile
 
-    rec = reconcile(open_station(data_dir), date)
+    station = open_station(data_dir)
+    rec = reconcile(station, _day_begun(station, date))
     if json_out:
         print_json(rec.as_dict())
     else:
@@ -108,7 +119,7 @@ def report(
     from counter.export import write_atomic
 
     station = open_station(data_dir)
-    pdf = render_report(station, date)
+    pdf = render_report(station, _day_begun(station, date))
     write_atomic(out, pdf)
     print(f"report for {date} written to {out} ({len(pdf)} bytes)")
 

@@ -70,3 +70,17 @@ def test_close_without_a_supervisor_says_so_before_printing_the_figures(station)
                    stdin=SUPERVISOR[1] + "\n")
     assert proc.returncode == 2
     assert proc.stderr == "error: name the supervisor with --supervisor NAME\n" and proc.stdout == ""
+
+
+def test_a_day_that_has_not_begun_is_refused(station, tmp_path):
+    """show and report used to present a future day as an empty open day (and write its 'report')."""
+    current = station.business_day()
+    station.close()
+    env = cli_env(station.data_dir)
+    for command in (["day", "show", "--date", "2999-01-01"],
+                    ["day", "report", "--date", "2999-01-01", "--out", str(tmp_path / "r.pdf")]):
+        r = run_cli(*command, env=env)
+        assert r.returncode == 2
+        assert r.stderr == f"error: 2999-01-01 has not begun: the current business day is {current}\n"
+    assert not (tmp_path / "r.pdf").exists()
+    assert run_cli("day", "show", "--date", current, env=env).returncode == 0
