@@ -21,7 +21,11 @@ def _show_result(result, json_out: bool) -> None:
     else:
         copy = f" (副本/COPY {result.copy_number})" if result.copy_number else ""
         where = f" -> {result.output}" if result.output else ""
-        print(f"job {result.job_id}: {result.state}{copy}: {result.message}{where}")
+        detail = f": {result.message}" if result.message and result.message != result.state else ""
+        if not result.confirmed:  # an error like any other: one line on stderr
+            fail(f"job {result.job_id} {result.state}{copy}{detail}; it stays in the queue:"
+                 f" counter print retry {result.job_id}")
+        print(f"job {result.job_id}: {result.state}{copy}{detail}{where}")
     if not result.confirmed:
         raise typer.Exit(1)
 
