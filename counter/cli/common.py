@@ -40,6 +40,17 @@ def print_json(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
+def known_clerk(station, clerk_id: str | None) -> str | None:
+    """The --clerk id when it names a clerk of this station: the journal must not record an unknown one."""
+    if clerk_id is None:
+        return None
+    from counter import clerks
+
+    if clerk_id not in {c.clerk_id for c in clerks.list_clerks(station)}:
+        fail(f"no clerk with id {clerk_id!r} at this station; the ids are in 'counter clerk list'", 2)
+    return clerk_id
+
+
 def read_pin(prompt: str = "PIN", from_stdin: bool = False) -> str:
     if from_stdin:
         line = sys.stdin.readline()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, print_json
+from counter.cli.common import DataDir, JsonFlag, fail, known_clerk, new_app, open_station, print_json
 
 app = new_app("Card readers and device check-in.")
 
@@ -129,7 +129,7 @@ def check_cmd(
 
     station = open_station(data_dir)
     try:
-        result = run_checkin(station, clerk)
+        result = run_checkin(station, known_clerk(station, clerk))
     finally:
         station.close()
     if json_out:

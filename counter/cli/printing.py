@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, print_json
+from counter.cli.common import DataDir, JsonFlag, fail, known_clerk, new_app, open_station, print_json
 
 print_app = new_app("Receipt printer: test page, status, and the queue of print jobs.")
 cert_app = new_app("Certificates: sample PDF and verification of signed QR payloads.")
@@ -42,6 +42,7 @@ def print_test(
     from counter import printer_service as ps
 
     station = open_station(data_dir)
+    clerk = known_clerk(station, clerk)
     receipt = ps.test_receipt(station)
     if to is not None:
         from printing.models import ModelError, load_model
@@ -120,7 +121,7 @@ def print_retry(
     from counter import printer_service as ps
 
     station = open_station(data_dir)
-    _show_result(ps.retry_job(station, job_id, clerk), json_out)
+    _show_result(ps.retry_job(station, job_id, known_clerk(station, clerk)), json_out)
 
 
 @print_app.command("reprint")
@@ -134,7 +135,7 @@ def print_reprint(
     from counter import printer_service as ps
 
     station = open_station(data_dir)
-    _show_result(ps.reprint_job(station, job_id, clerk), json_out)
+    _show_result(ps.reprint_job(station, job_id, known_clerk(station, clerk)), json_out)
 
 
 @print_app.command("simulate")

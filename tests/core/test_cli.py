@@ -203,3 +203,19 @@ def test_clerk_list_on_a_new_station_says_what_to_do(cli, tmp_path):
     assert r.returncode == 0
     assert r.stdout == "no clerks yet; add a supervisor: counter clerk add NAME --role supervisor\n"
     assert cli("clerk", "list", "--json", "--data-dir", str(tmp_path / "st")).stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [
+    ["devices", "check", "--clerk-id", "nobody"],
+    ["print", "test", "--clerk", "nobody"],
+    ["print", "retry", "anyjob", "--clerk", "nobody"],
+])
+def test_an_unknown_clerk_id_is_refused_before_anything_is_journaled(cli, tmp_path, command):
+    """These recorded 'nobody' as the clerk of journal entries."""
+    d = tmp_path / "st"
+    _init(cli, d)
+    before = cli("journal", "show", "--json", "--data-dir", str(d)).stdout
+    r = cli(*command, "--data-dir", str(d))
+    assert r.returncode == 2
+    assert r.stderr == "error: no clerk with id 'nobody' at this station; the ids are in 'counter clerk list'\n"
+    assert cli("journal", "show", "--json", "--data-dir", str(d)).stdout == before
