@@ -36,7 +36,9 @@ def enrolled_key(store, station_id: str, key_id: str) -> bytes:
 
     with store.transaction() as tx:
         if tx.one("SELECT 1 FROM hq_stations WHERE station_id = ?", (station_id,)) is None:
-            raise UnknownStation("station {sid} is not enrolled at HQ; run 'counter hq enroll' there", sid=station_id)
+            # Said at HQ, by HQ's operator: not the sync refusal's "run 'counter hq enroll' there".
+            raise UnknownStation("station {sid} is not enrolled at this HQ; enrol its key first: counter hq enroll"
+                                 " --station-id {sid} --public-key STATION.pub", sid=station_id)
         row = tx.one("SELECT public_key FROM hq_station_keys WHERE station_id = ? AND key_id = ?",
                      (station_id, key_id))
     if row is None:

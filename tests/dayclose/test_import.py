@@ -170,3 +170,15 @@ def test_days_made_by_demo_seed_close_export_and_import_in_order(station, hq, tm
     assert total == 320
     last_close = station.db.conn.execute("SELECT max(closed_seq) FROM day_closures").fetchone()[0]
     assert held(hq, station) == local_rows(station)[:last_close]
+
+
+def test_importing_for_a_station_not_enrolled_says_how_to_enrol(station, hq_keys, tmp_path):
+    seed_day(station, PAST_DAY, 2)
+    dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
+    bundle, _ = export.export_day(station, PAST_DAY, tmp_path / "out")
+    url = f"sqlite:///{tmp_path / 'empty-hq.db'}"
+    open_store(url).init_schema()
+    proc = run_cli("hq", "import", str(bundle), "--db", url, "--key-dir", str(hq_keys), env=cli_env())
+    assert proc.returncode != 0
+    assert proc.stderr == (f"error: station {station.station_id} is not enrolled at this HQ; enrol its key first:"
+                           f" counter hq enroll --station-id {station.station_id} --public-key STATION.pub\n")
