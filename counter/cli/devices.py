@@ -60,7 +60,7 @@ def read_cmd(
         "--csca-dir", help="CSCA certificates for passive authentication (default: reader.csca_dir in station.toml)")] = None,
     simulated: Annotated[str | None, typer.Option(
         "--simulated", help="Read a sample card in-process instead of a reader (see 'devices samples')")] = None,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for a card to be inserted")] = 0.0,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a card to be inserted")] = 0.0,
 ) -> None:
     """Read the card in the reader and print its IdentityDocument (face as length and sha256)."""
     from devices.errors import NO_CARD, CardError

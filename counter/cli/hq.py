@@ -64,8 +64,8 @@ def serve(
     db: DbUrl,
     key_dir: KeyDir,
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port")] = 8765,
-    workers: Annotated[int, typer.Option("--workers", help="Server processes (PostgreSQL only)")] = 1,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port")] = 8765,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes (PostgreSQL only)")] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "warning",
 ) -> None:
     """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json)."""

@@ -161,6 +161,12 @@ def test_unknown_config_key_is_refused(cli, tmp_path):
      "error: No such option: --data-dir (see 'counter id check --help')\n"),
     (["day", "show"], "error: Missing option '--date'. (see 'counter day show --help')\n"),
     (["nosuch"], "error: No such command 'nosuch'. (see 'counter --help')\n"),
+    (["journal", "show", "--since", "-5"],
+     "error: Invalid value for '--since': Input should be greater than or equal to 0"
+     " (see 'counter journal show --help')\n"),
+    (["hq", "serve", "--db", "sqlite:///x.db", "--key-dir", "k", "--port", "70000"],
+     "error: Invalid value for '--port': Input should be less than or equal to 65535"
+     " (see 'counter hq serve --help')\n"),
     (["journal", "show", "--limit", "many"],
      "error: Invalid value for '--limit': Input should be a valid integer, unable to parse string as an integer"
      " (see 'counter journal show --help')\n"),
