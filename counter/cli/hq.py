@@ -66,12 +66,16 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port")] = 8765,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes (PostgreSQL only)")] = 1,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "warning",
+    log_level: Annotated[str, typer.Option(
+        "--log-level", help="uvicorn log level: critical, error, warning, info, debug or trace")] = "warning",
 ) -> None:
     """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json)."""
     import os
 
     import uvicorn
+
+    if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
+        fail(f"--log-level must be critical, error, warning, info, debug or trace, not {log_level}", 2)
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
     _check_can_listen(host, port)

@@ -157,6 +157,9 @@ def test_hq_serve_on_a_busy_port_is_one_line(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ") and proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr and "ERROR:" not in proc.stderr
+    loud = run_cli("hq", "serve", "--db", url, "--key-dir", str(tmp_path / "keys"), "--log-level", "loud")
+    assert loud.returncode == 2  # was an internal error (uvicorn's KeyError)
+    assert loud.stderr == "error: --log-level must be critical, error, warning, info, debug or trace, not loud\n"
 
 
 def test_sync_to_a_server_that_is_not_hq_is_one_line(tmp_path):
