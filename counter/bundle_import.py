@@ -91,9 +91,14 @@ def register(hq_app: typer.Typer) -> None:
             identity_text = identity_file.read_text(encoding="utf-8") if identity_file else None
         except OSError as exc:
             raise CounterError("cannot read {path}: {why}", path=exc.filename or file, why=exc.strerror) from None
+        from counter.cli.common import fail
+        from counter.export import BundleError
+
         store = _store(db, key_dir)
         try:
             manifest, ack = import_bundle(store, data, identity_text=identity_text)
+        except BundleError as exc:  # worded as 'counter export verify' words it: which file, and why
+            fail(f"{file}: rejected: {exc}", 1)
         finally:
             store.close()
         if json_out:

@@ -182,3 +182,19 @@ def test_importing_for_a_station_not_enrolled_says_how_to_enrol(station, hq_keys
     assert proc.returncode != 0
     assert proc.stderr == (f"error: station {station.station_id} is not enrolled at this HQ; enrol its key first:"
                            f" counter hq enroll --station-id {station.station_id} --public-key STATION.pub\n")
+
+
+def test_hq_import_of_a_foreign_or_damaged_file_names_it(station, hq, hq_keys, two_days, tmp_path):
+    """Worded as 'counter export verify' words it; it said only the reason, not which file."""
+    first, _ = two_days
+    foreign = tmp_path / "notes.pdf"
+    foreign.write_bytes(b"%PDF-1.4 not a bundle")
+    damaged = tmp_path / "damaged.tar"
+    data = bytearray(first.read_bytes())
+    data[len(data) // 2] ^= 1
+    damaged.write_bytes(bytes(data))
+    for path in (foreign, damaged):
+        proc = run_cli("hq", "import", str(path), "--db", hq.url, "--key-dir", str(hq_keys), env=cli_env())
+        assert proc.returncode == 1
+        assert proc.stderr.startswith(f"error: {path}: rejected: ") and proc.stderr.count("\n") == 1
+    assert held(hq, station) == []  # nothing stored
