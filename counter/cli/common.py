@@ -40,6 +40,15 @@ def print_json(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
+def check_lang(lang: str | None) -> str | None:
+    """--lang must be a language the UI has (the TUI raised ValueError, a crash report)."""
+    from counter.i18n import LANGS
+
+    if lang is not None and lang not in LANGS:
+        fail(f"--lang must be {' or '.join(LANGS)}, not {lang}", 2)
+    return lang
+
+
 def known_clerk(station, clerk_id: str | None) -> str | None:
     """The --clerk id when it names a clerk of this station: the journal must not record an unknown one."""
     if clerk_id is None:

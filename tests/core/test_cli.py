@@ -225,3 +225,11 @@ def test_an_unknown_clerk_id_is_refused_before_anything_is_journaled(cli, tmp_pa
     assert r.returncode == 2
     assert r.stderr == "error: no clerk with id 'nobody' at this station; the ids are in 'counter clerk list'\n"
     assert cli("journal", "show", "--json", "--data-dir", str(d)).stdout == before
+
+
+@pytest.mark.parametrize("command", [["run"], ["demo"]])
+def test_an_unknown_ui_language_is_one_line_before_the_ui_starts(cli, tmp_path, command):
+    """The TUI raised ValueError for --lang fr: an internal error with a crash report."""
+    _init(cli, tmp_path / "st")
+    r = cli(*command, "--lang", "fr", "--data-dir", str(tmp_path / "st"), input="")
+    assert r.returncode == 2 and r.stderr == "error: --lang must be zh_CN or en, not fr\n"
