@@ -198,3 +198,17 @@ def test_sync_to_a_server_that_is_not_hq_is_one_line(tmp_path):
                            " sync.hq_url; entries stay queued\n")
     status = run_cli("sync", "status", "--data-dir", str(st.data_dir), check=True).stdout
     assert "<html" not in status.lower() and "did not answer as a counter HQ" in status
+
+
+def test_hq_init_never_overwrites_an_hq_pub_without_its_private_key(tmp_path):
+    """`--key-dir` pointed at a station's keys/ replaced the station's copy of HQ's public key."""
+    keys = tmp_path / "station-keys"
+    keys.mkdir()
+    (keys / "hq.pub").write_bytes(b"the real HQ's public key")
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    proc = run_cli("hq", "init", "--db", url, "--key-dir", str(keys))
+    assert proc.returncode == 2
+    assert proc.stderr == (f"error: {keys} holds hq.pub but no hq.key (a station's copy of HQ's key, or a pair whose"
+                           " private half is lost); choose another --key-dir\n")
+    assert (keys / "hq.pub").read_bytes() == b"the real HQ's public key" and not (keys / "hq.key").exists()
+    assert not (tmp_path / "hq.db").exists()
