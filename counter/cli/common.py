@@ -13,7 +13,7 @@ from counter.config import ENV_DATA_DIR, resolve_data_dir
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", envvar=ENV_DATA_DIR, help="Station data directory [default: the user data dir]",
+    typer.Option("--data-dir", envvar=ENV_DATA_DIR, help="Station data directory (default: ~/.local/share/counter)",
                  show_default=False),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]

@@ -55,7 +55,7 @@ def read_cmd(
     json_out: JsonFlag = False,
     mrz_key: Annotated[str | None, typer.Option(
         "--mrz-key", help="For passports and ID cards: DOCNO:YYMMDD:YYMMDD (birth, expiry) or the whole MRZ")] = None,
-    reader: Annotated[str | None, typer.Option("--reader", help="Part of the reader's name [default: config]")] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help="Part of the reader's name (default: reader.reader_name in station.toml)")] = None,
     csca_dir: Annotated[Path | None, typer.Option(
         "--csca-dir", help="CSCA certificates for passive authentication (default: reader.csca_dir in station.toml)")] = None,
     simulated: Annotated[str | None, typer.Option(
