@@ -125,11 +125,13 @@ def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS)
 
 def parse_day(text: str) -> str:
     if not isinstance(text, str) or not _DAY.match(text):
-        raise ValidationError("a day is written YYYY-MM-DD, e.g. 2026-11-21; got {text!r}", field="date", text=text)
+        # exit 2 like every other bad option value
+        raise ValidationError("a day is written YYYY-MM-DD, e.g. 2026-11-21; got {text!r}", field="date", text=text,
+                              exit_code=2)
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
-        raise ValidationError("{text} is not a calendar date", field="date", text=text) from None
+        raise ValidationError("{text} is not a calendar date", field="date", text=text, exit_code=2) from None
 
 
 @lru_cache(maxsize=4096)

@@ -84,3 +84,14 @@ def test_a_day_that_has_not_begun_is_refused(station, tmp_path):
         assert r.stderr == f"error: 2999-01-01 has not begun: the current business day is {current}\n"
     assert not (tmp_path / "r.pdf").exists()
     assert run_cli("day", "show", "--date", current, env=env).returncode == 0
+
+
+def test_a_badly_written_date_is_a_usage_error(station):
+    station.close()
+    env = cli_env(station.data_dir)
+    for text, message in (("2026/11/21", "a day is written YYYY-MM-DD, e.g. 2026-11-21; got '2026/11/21'"),
+                          ("2026-13-01", "2026-13-01 is not a calendar date")):
+        for command in (["day", "show"], ["day", "close", "--supervisor", "x", "--pin-stdin", "--yes"],
+                        ["export", "--out", "out", "--allow-open"]):
+            r = run_cli(*command, "--date", text, env=env, stdin="")
+            assert r.returncode == 2 and r.stderr == f"error: {message}\n", (command, r.stderr)
