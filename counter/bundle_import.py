@@ -36,7 +36,9 @@ def enrolled_key(store, station_id: str, key_id: str) -> bytes:
 
     with store.transaction() as tx:
         if tx.one("SELECT 1 FROM hq_stations WHERE station_id = ?", (station_id,)) is None:
-            raise UnknownStation("station {sid} is not enrolled at HQ; run 'counter hq enroll' there", sid=station_id)
+            # Said at HQ, by HQ's operator: not the sync refusal's "run 'counter hq enroll' there".
+            raise UnknownStation("station {sid} is not enrolled at this HQ; enrol its key first: counter hq enroll"
+                                 " --station-id {sid} --public-key STATION.pub", sid=station_id)
         row = tx.one("SELECT public_key FROM hq_station_keys WHERE station_id = ? AND key_id = ?",
                      (station_id, key_id))
     if row is None:
@@ -89,9 +91,14 @@ def register(hq_app: typer.Typer) -> None:
             identity_text = identity_file.read_text(encoding="utf-8") if identity_file else None
         except OSError as exc:
             raise CounterError("cannot read {path}: {why}", path=exc.filename or file, why=exc.strerror) from None
+        from counter.cli.common import fail
+        from counter.export import BundleError
+
         store = _store(db, key_dir)
         try:
             manifest, ack = import_bundle(store, data, identity_text=identity_text)
+        except BundleError as exc:  # worded as 'counter export verify' words it: which file, and why
+            fail(f"{file}: rejected: {exc}", 1)
         finally:
             store.close()
         if json_out:

@@ -88,6 +88,12 @@ PRINT_STATES = {"print.queued": "queued", "print.printed": "printed", "print.rep
                 "print.failed": "failed"}
 
 
+def _job_type(queued: dict) -> str:
+    """What a queued print job counts as: its document type, except that `counter print test` pages
+    (doc_kind "test", printed as receipts) are no citizen's receipt."""
+    return "test" if queued.get("doc_kind") == "test" else str(queued.get("doc_type") or "")
+
+
 def print_event(kind: str, data: dict) -> tuple[str, str] | None:
     """(job_id, state) for a print entry, or None."""
     state = PRINT_STATES.get(kind)
@@ -119,11 +125,13 @@ def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS)
 
 def parse_day(text: str) -> str:
     if not isinstance(text, str) or not _DAY.match(text):
-        raise ValidationError("a day is written YYYY-MM-DD, e.g. 2026-11-21; got {text!r}", field="date", text=text)
+        # exit 2 like every other bad option value
+        raise ValidationError("a day is written YYYY-MM-DD, e.g. 2026-11-21; got {text!r}", field="date", text=text,
+                              exit_code=2)
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:
-        raise ValidationError("{text} is not a calendar date", field="date", text=text) from None
+        raise ValidationError("{text} is not a calendar date", field="date", text=text, exit_code=2) from None
 
 
 @lru_cache(maxsize=4096)
@@ -180,7 +188,7 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
         if event is not None:
             job_id, state = event
             if state == "queued":
-                job_type[job_id] = str(data.get("doc_type") or "")
+                job_type[job_id] = _job_type(data)
             job_state[job_id] = state
             if state == "printed":
                 printed[job_type.get(job_id, "")] += 1
@@ -233,10 +241,10 @@ def earlier_job_types(station, entries: list[Entry]) -> dict[str, str]:
     for i in range(0, len(missing), 500):
         chunk = missing[i:i + 500]
         rows = station.db.conn.execute(
-            "SELECT json_extract(payload, '$.job_id'), json_extract(payload, '$.doc_type') FROM journal"
+            "SELECT json_extract(payload, '$.job_id'), payload FROM journal"
             f" WHERE kind = ? AND json_extract(payload, '$.job_id') IN ({','.join('?' * len(chunk))})",
             (PRINT_QUEUED, *chunk)).fetchall()
-        found.update({job: doc_type or "" for job, doc_type in rows})
+        found.update({job: _job_type(json.loads(payload)) for job, payload in rows})
     return found
 
 

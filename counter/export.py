@@ -154,7 +154,8 @@ def untar_members(data: bytes) -> dict[str, bytes]:
             infos = tar.getmembers()
             names = tuple(i.name for i in infos)
             if names != MEMBERS:
-                raise BundleError("the archive holds {names}, expected {want}", names=", ".join(names) or "nothing",
+                raise BundleError("the archive holds ({names}) where a day bundle holds ({want}): the file was"
+                                  " altered, damaged or is not a day bundle", names=", ".join(names) or "nothing",
                                   want=", ".join(MEMBERS))
             members = {}
             for info in infos:
@@ -297,7 +298,19 @@ def write_atomic(path: Path, data: bytes, *, before_rename: Callable[[], None] |
     never part of a new one.
     """
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise CounterError("{path} is a directory; give a file name", exit_code=2, path=path)
+    if directory.exists() and not directory.is_dir():
+        raise CounterError("cannot write {path}: {dir} is not a directory", exit_code=2, path=path, dir=directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_and_rename(path, data, before_rename)
+    except OSError as exc:  # permissions, a full disk: one line, and no temp file left
+        raise CounterError("cannot write {path}: {why}", path=path, why=exc.strerror or str(exc) or type(exc).__name__) from None
+
+
+def _write_and_rename(path: Path, data: bytes, before_rename: Callable[[], None] | None) -> None:
+    directory = path.parent
     for stale in directory.glob(f"{TMP_PREFIX}{path.name}.*"):
         stale.unlink(missing_ok=True)  # left by an earlier crash
     tmp = directory / f"{TMP_PREFIX}{path.name}.{os.getpid()}"
@@ -328,6 +341,9 @@ def write_atomic(path: Path, data: bytes, *, before_rename: Callable[[], None] |
 def export_day(station, day: str, out_dir: Path, *, allow_open: bool = False, recipient: str | None = None,
                clerk_id: str | None = None) -> tuple[Path, Bundle]:
     """Build, write and journal the export of `day`; returns the file written."""
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise CounterError("--out {out} is not a directory; give the directory to write the bundle into",
+                           exit_code=2, out=out_dir)
     bundle = build_bundle(station, day, allow_open=allow_open, recipient=recipient)
     path = Path(out_dir) / bundle.file_name
     write_atomic(path, bundle.data)

@@ -149,7 +149,11 @@ def qr_payloads_from_pdf(pdf_path: Path, dpi: int = 200) -> list[str]:
     import tempfile
 
     from PIL import Image
-    from pyzbar.pyzbar import ZBarSymbol, decode
+
+    try:
+        from pyzbar.pyzbar import ZBarSymbol, decode
+    except ImportError:  # the pyzbar wheel is there but not the zbar library (or neither)
+        raise VerificationFailed("the zbar library is missing; install the Debian package libzbar0") from None
 
     if not Path(pdf_path).is_file():
         raise VerificationFailed("no such PDF: {path}", path=pdf_path)

@@ -68,7 +68,12 @@ class Station:
         path = data_dir / CONFIG_FILE
         data = validate(raw, path)
         # Personal data lives here: only the station's user may read it.
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, no permission: one line, nothing made
+            raise ConfigError("cannot create the data directory {dir}: {why}", dir=data_dir,
+                              why="a file of that name is in the way" if isinstance(exc, FileExistsError)
+                              else exc.strerror or type(exc).__name__) from None
         try:
             identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
             config = StationConfig(path=path, data=data)

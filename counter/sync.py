@@ -118,6 +118,8 @@ def sync_status(station) -> dict:
     ).fetchone()
     head_seq, _ = journal.head(station.db)
     acked = row[0] if row else 0
+    if acked and not _acked_by_configured_hq(station):
+        acked = 0  # that ack came from another HQ: everything is pending for this one
     return {
         "last_sync": row[1] if row else None,
         "pending": max(head_seq - acked, 0),
@@ -127,6 +129,19 @@ def sync_status(station) -> dict:
         "clock_offset_s": row[4] if row else None,
         "configured": bool(station.config.section("sync")["hq_url"]),
     }
+
+
+def _acked_by_configured_hq(station, hq_public=None) -> bool:
+    """False when the stored ack was signed by another HQ key than the one configured now."""
+    row = station.db.conn.execute("SELECT hq_key_id FROM sync_state WHERE id = 1").fetchone()
+    if not row or not row[0]:
+        return True
+    if hq_public is None:
+        try:
+            hq_public = _hq_public_key(station)
+        except CounterError:
+            return True  # not configured (or unreadable): nothing better to say than the stored ack
+    return row[0] == identity.key_id_of(hq_public)
 
 
 # --- configuration -------------------------------------------------------------------
@@ -142,8 +157,10 @@ def configure(station, hq_url: str, hq_public_key_file: Path) -> str:
         url = httpx.URL(hq_url)
     except Exception:
         raise ConfigError("HQ URL {url} is not a valid URL", url=hq_url) from None
-    if url.scheme not in ("http", "https") or not url.host:
+    if url.scheme not in ("http", "https"):
         raise ConfigError("HQ URL {url} must start with http:// or https://", url=hq_url)
+    if not url.host:
+        raise ConfigError("HQ URL {url} names no host; e.g. http://hq.example:8765", url=hq_url)
     try:
         pem = Path(hq_public_key_file).read_bytes()
     except OSError:
@@ -251,6 +268,10 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
     if size < 1:
         raise ConfigError("[sync] batch_size must be at least 1")
     cursor_seq, cursor_hash = _state(station)
+    if not _acked_by_configured_hq(station, hq_public):
+        # `sync configure` pointed the station at another HQ: that ack says nothing about what this HQ
+        # holds, so push from the start (HQ counts what it already has as duplicates).
+        cursor_seq, cursor_hash = 0, journal.GENESIS_HASH
     result.acked_seq = cursor_seq
     with write_transaction(station.db):  # see _build_batch: committed rows only
         head_seq, _ = journal.head(station.db)
@@ -303,9 +324,18 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
                 result.acked_seq = cursor_seq
             else:
                 message = body.get("message") if isinstance(body, dict) else None
+                if response.status_code >= 500:
+                    raise SyncError("HQ at {url} failed (HTTP {status}){why}; entries stay queued", url=url,
+                                    status=response.status_code,
+                                    why=f": {' '.join(str(message).split())[:300]}" if message else "")
+                if not message:
+                    # Not our HQ's JSON (a proxy's or another server's HTML page): never paste it into the
+                    # one-line error or the sync status.
+                    raise SyncError("the server at {url} did not answer as a counter HQ (HTTP {status}); check"
+                                    " sync.hq_url; entries stay queued", url=url, status=response.status_code)
                 raise SyncError("HQ refused the batch {first}-{last} ({status}): {why}", first=batch.first_seq,
                                 last=batch.last_seq, status=response.status_code,
-                                why=message or response.text[:200])
+                                why=" ".join(str(message).split())[:300])
     finally:
         if own_client:
             http.close()

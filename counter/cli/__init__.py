@@ -44,16 +44,40 @@ _register_areas()
 
 
 def main(argv: list[str] | None = None) -> None:
+    import typer
+    from typer._click import exceptions as click_errors
+
     try:
-        app(args=argv, prog_name="counter", standalone_mode=True)
+        # Not standalone: usage errors come back here and are printed as one line, like every other error
+        # (Typer would draw a multi-line box).
+        result = app(args=argv, prog_name="counter", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except click_errors.NoArgsIsHelpError as exc:  # `counter clerk` alone: its help, as before
+        exc.show()
+        code = exc.exit_code
+    except click_errors.ClickException as exc:
+        print(f"error: {_usage_error_line(exc)}", file=sys.stderr)
+        code = exc.exit_code
+    except typer.Abort:  # end of input at a prompt
+        print("error: aborted; nothing was changed", file=sys.stderr)
+        code = 1
     except CounterError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = 130
     except Exception as exc:  # a bug: one line for the operator, the trace (no locals) in a file
-        sys.exit(_report_crash(exc))
+        code = _report_crash(exc)
+    sys.exit(code)
+
+
+def _usage_error_line(exc) -> str:
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
 
 
 def _report_crash(exc: Exception) -> int:

@@ -10,6 +10,8 @@ from counter.cli.common import DataDir, JsonFlag, new_app, open_station, print_j
 
 app = new_app("Manage the clerks who may sign in at this station.")
 
+ClerkName = Annotated[str, typer.Argument(help="The clerk's name, as shown by 'counter clerk list'")]
+
 
 @app.command("add")
 def add(
@@ -39,12 +41,15 @@ def list_(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     if json_out:
         print_json([c.__dict__ for c in rows])
         return
+    if not rows:
+        print("no clerks yet; add a supervisor: counter clerk add NAME --role supervisor")
+        return
     for c in rows:
         print(f"{c.name}\t{c.role}\t{'active' if c.active else 'disabled'}\t{c.clerk_id}")
 
 
 @app.command("disable")
-def disable(name: str, data_dir: DataDir = None) -> None:
+def disable(name: ClerkName, data_dir: DataDir = None) -> None:
     """Stop a clerk from signing in (the history stays)."""
     from counter import clerks
 
@@ -53,7 +58,7 @@ def disable(name: str, data_dir: DataDir = None) -> None:
 
 
 @app.command("enable")
-def enable(name: str, data_dir: DataDir = None) -> None:
+def enable(name: ClerkName, data_dir: DataDir = None) -> None:
     """Let a disabled or locked-out clerk sign in again."""
     from counter import clerks
 

@@ -46,12 +46,23 @@ def _print_reconciliation(rec) -> None:
             print(f"    {hour:02d}h {'#' * max(1, round(30 * n / peak)):<30} {n}")
 
 
+def _day_begun(station, date: str) -> str:
+    """The day, refused when it is after the current business day (it would show as an empty 'open' day)."""
+    from counter.dayclose import parse_day
+
+    day, current = parse_day(date), station.business_day()
+    if day > current:
+        fail(f"{day} has not begun: the current business day is {current}", 2)
+    return day
+
+
 @day_app.command("show")
 def show(date: DateOpt, data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Show a day's reconciliation (as recorded at its close, or as of now while open)."""
     from counter.dayclose import reconcile
 
-    rec = reconcile(open_station(data_dir), date)
+    station = open_station(data_dir)
+    rec = reconcile(station, _day_begun(station, date))
     if json_out:
         print_json(rec.as_dict())
     else:
@@ -70,6 +81,9 @@ def close(
     """Close a business day on a supervisor's PIN; later entries go to the next business day."""
     from counter import dayclose
 
+    non_interactive = pin_stdin or not sys.stdin.isatty()
+    if not supervisor and non_interactive:  # before the figures scroll by: nothing to decide yet
+        fail("name the supervisor with --supervisor NAME", 2)
     station = open_station(data_dir)
     day = dayclose.parse_day(date)
     dayclose.check_can_close(station, day)
@@ -79,13 +93,11 @@ def close(
     for template, params in rec.warnings():
         print(f"warning: {template.format(**params)}", file=sys.stderr)
     if not yes:
-        if pin_stdin or not sys.stdin.isatty():
+        if non_interactive:
             fail("not closing without confirmation: pass --yes to close non-interactively", 2)
         if not typer.confirm(f"Close business day {day} with these figures?", default=False):
             fail("not closed", 1)
     if not supervisor:
-        if pin_stdin or not sys.stdin.isatty():
-            fail("name the supervisor with --supervisor NAME", 2)
         supervisor = typer.prompt("Supervisor")
     pin = read_pin("Supervisor PIN", from_stdin=pin_stdin)
     entry = dayclose.close_day(station, day, supervisor, pin)
@@ -107,7 +119,7 @@ def report(
     from counter.export import write_atomic
 
     station = open_station(data_dir)
-    pdf = render_report(station, date)
+    pdf = render_report(station, _day_begun(station, date))
     write_atomic(out, pdf)
     print(f"report for {date} written to {out} ({len(pdf)} bytes)")
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from counter.cli.common import check_lang
+
 app = typer.Typer(help="A demo station with a simulated card reader and printer.", invoke_without_command=True,
                   pretty_exceptions_enable=False, pretty_exceptions_show_locals=False, add_completion=False)
 
@@ -22,6 +24,7 @@ def demo(
     """Start the counter on a throwaway demo station. Sign in as 演示柜员 with PIN 1234 (supervisor 演示主管, 4321)."""
     if ctx.invoked_subcommand is not None:
         return
+    check_lang(lang)
     from counter.demo import open_demo_station
 
     station = open_demo_station(data_dir)

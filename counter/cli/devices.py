@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, print_json
+from counter.cli.common import DataDir, JsonFlag, fail, known_clerk, new_app, open_station, print_json
 
 app = new_app("Card readers and device check-in.")
 
@@ -55,12 +55,12 @@ def read_cmd(
     json_out: JsonFlag = False,
     mrz_key: Annotated[str | None, typer.Option(
         "--mrz-key", help="For passports and ID cards: DOCNO:YYMMDD:YYMMDD (birth, expiry) or the whole MRZ")] = None,
-    reader: Annotated[str | None, typer.Option("--reader", help="Part of the reader's name [default: config]")] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help="Part of the reader's name (default: reader.reader_name in station.toml)")] = None,
     csca_dir: Annotated[Path | None, typer.Option(
-        "--csca-dir", help="CSCA certificates for passive authentication [default: config [reader] csca_dir]")] = None,
+        "--csca-dir", help="CSCA certificates for passive authentication (default: reader.csca_dir in station.toml)")] = None,
     simulated: Annotated[str | None, typer.Option(
         "--simulated", help="Read a sample card in-process instead of a reader (see 'devices samples')")] = None,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for a card to be inserted")] = 0.0,
+    wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a card to be inserted")] = 0.0,
 ) -> None:
     """Read the card in the reader and print its IdentityDocument (face as length and sha256)."""
     from devices.errors import NO_CARD, CardError
@@ -129,7 +129,7 @@ def check_cmd(
 
     station = open_station(data_dir)
     try:
-        result = run_checkin(station, clerk)
+        result = run_checkin(station, known_clerk(station, clerk))
     finally:
         station.close()
     if json_out:
@@ -214,7 +214,7 @@ def simulate_card(
     host: Annotated[str, typer.Option("--host", help="Where vpcd (in pcscd) listens")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="vpcd port: 35963 is 'Virtual PCD 00 00'")] = 35963,
     pki_dir: Annotated[Path | None, typer.Option(
-        "--pki-dir", help="Keep the test CSCA and signer here; point [reader] csca_dir at it")] = None,
+        "--pki-dir", help="Keep the test CSCA and signer here; point reader.csca_dir at it")] = None,
     tamper: Annotated[bool, typer.Option("--tamper", help="icao: alter DG1 after signing (PA must FAIL)")] = False,
     short_only: Annotated[bool, typer.Option("--short-only", help="icao: no extended-length APDUs")] = False,
     pull_after: Annotated[int | None, typer.Option("--pull-after", help="Pull the card out after N APDUs")] = None,

@@ -33,11 +33,30 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     from counter.hq import admin
     from counter.hq.store import open_store, redact
 
+    store = open_store(db)
+    store.is_initialized()  # a bad URL or an unreachable database fails here, before any key is written
     key, made = admin.init_keys(key_dir)
-    store = open_store(db, key)
+    store.hq_key = key
     created = store.init_schema()
     print(f"schema {'created' if created else 'already present'} in {redact(db)}")
     print(f"HQ key {key.key_id} {'created' if made else 'kept'}; give stations {key_dir / admin.HQ_PUB}")
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """One clear line for a busy port or a bad address (uvicorn would log 'ERROR: [Errno 98]' and exit 3)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port or stop what uses it")
 
 
 @app.command("serve")
@@ -45,16 +64,21 @@ def serve(
     db: DbUrl,
     key_dir: KeyDir,
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port")] = 8765,
-    workers: Annotated[int, typer.Option("--workers", help="Server processes (PostgreSQL only)")] = 1,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "warning",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port")] = 8765,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes (PostgreSQL only)")] = 1,
+    log_level: Annotated[str, typer.Option(
+        "--log-level", help="uvicorn log level: critical, error, warning, info, debug or trace")] = "warning",
 ) -> None:
     """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json)."""
     import os
 
     import uvicorn
 
+    if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
+        fail(f"--log-level must be critical, error, warning, info, debug or trace, not {log_level}", 2)
+
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
+    _check_can_listen(host, port)
     if workers > 1:
         if store.dialect != "postgresql":
             fail("--workers > 1 needs PostgreSQL; the embedded SQLite backend is for one process")
@@ -125,7 +149,7 @@ def status(db: DbUrl, json_out: JsonFlag = False) -> None:
 
 
 @app.command("alarms")
-def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id")] = None,
+def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id", help="Only this station")] = None,
            json_out: JsonFlag = False) -> None:
     """List alarms (forks, broken chains, bad signatures, clock offsets)."""
     from counter.hq import admin
@@ -134,12 +158,15 @@ def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
     if json_out:
         print_json(rows)
         return
+    if not rows:
+        print("no alarms")
+        return
     for r in rows:
         print(f"{r['created_at']} {r['station_id']:<20} {r['kind']:<14} {r['detail']}")
 
 
 @app.command("verify")
-def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id")] = None,
+def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-id", help="Only this station")] = None,
            json_out: JsonFlag = False) -> None:
     """Re-verify every stored chain and batch signature; exit 1 if any station fails."""
     from counter.hq import admin

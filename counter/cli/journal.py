@@ -29,8 +29,8 @@ def verify(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
 
 @app.command("show")
 def show(
-    since: Annotated[int, typer.Option("--since", help="Only entries after this seq")] = 0,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many entries (0 = all)")] = 0,
+    since: Annotated[int, typer.Option("--since", min=0, help="Only entries after this seq")] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many entries (0 = all)")] = 0,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
 ) -> None:

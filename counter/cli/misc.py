@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, print_json
+from counter.cli.common import DataDir, JsonFlag, check_lang, fail, new_app, print_json
 from counter.config import resolve_data_dir
 
 id_app = new_app("Citizen ID numbers (GB 11643-1999).")
@@ -54,8 +54,16 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = None,
     ) -> None:
         """Create a station: DIR/station.toml, DIR/station.db and its Ed25519 key pair in DIR/keys/."""
+        from zoneinfo import ZoneInfo
+
         from counter.station import Station
 
+        # Named after the option: the station.toml the config check would name does not exist yet.
+        try:
+            ZoneInfo(timezone)
+        except Exception:  # ZoneInfoNotFoundError, or ValueError for a malformed key
+            fail(f"--timezone {timezone} is not a known time zone, e.g. Asia/Shanghai", 2)
+        check_lang(lang)
         directory = resolve_data_dir(data_dir)
         station = Station.init(directory, station_id, district, office,
                                station={"timezone": timezone, "lang": lang})
@@ -71,6 +79,7 @@ def register(app: typer.Typer) -> None:
         """Start the counter (the TUI) for this station."""
         from counter.station import Station
 
+        check_lang(lang)
         station = Station.open(resolve_data_dir(data_dir))
         from screens.app import run_app  # the UI is imported only here
 

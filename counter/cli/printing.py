@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, print_json
+from counter.cli.common import DataDir, JsonFlag, fail, known_clerk, new_app, open_station, print_json
 
 print_app = new_app("Receipt printer: test page, status, and the queue of print jobs.")
 cert_app = new_app("Certificates: sample PDF and verification of signed QR payloads.")
@@ -21,7 +21,11 @@ def _show_result(result, json_out: bool) -> None:
     else:
         copy = f" (副本/COPY {result.copy_number})" if result.copy_number else ""
         where = f" -> {result.output}" if result.output else ""
-        print(f"job {result.job_id}: {result.state}{copy}: {result.message}{where}")
+        detail = f": {result.message}" if result.message and result.message != result.state else ""
+        if not result.confirmed:  # an error like any other: one line on stderr
+            fail(f"job {result.job_id} {result.state}{copy}{detail}; it stays in the queue:"
+                 f" counter print retry {result.job_id}")
+        print(f"job {result.job_id}: {result.state}{copy}{detail}{where}")
     if not result.confirmed:
         raise typer.Exit(1)
 
@@ -29,7 +33,7 @@ def _show_result(result, json_out: bool) -> None:
 @print_app.command("test")
 def print_test(
     to: Annotated[Path | None, typer.Option("--to", help="Write the ESC/POS bytes to FILE instead of printing")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Printer model profile [default: [printer] model]")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Printer model profile (default: printer.model in station.toml)")] = None,
     clerk: Clerk = None,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
@@ -38,6 +42,7 @@ def print_test(
     from counter import printer_service as ps
 
     station = open_station(data_dir)
+    clerk = known_clerk(station, clerk)
     receipt = ps.test_receipt(station)
     if to is not None:
         from printing.models import ModelError, load_model
@@ -116,7 +121,7 @@ def print_retry(
     from counter import printer_service as ps
 
     station = open_station(data_dir)
-    _show_result(ps.retry_job(station, job_id, clerk), json_out)
+    _show_result(ps.retry_job(station, job_id, known_clerk(station, clerk)), json_out)
 
 
 @print_app.command("reprint")
@@ -130,14 +135,14 @@ def print_reprint(
     from counter import printer_service as ps
 
     station = open_station(data_dir)
-    _show_result(ps.reprint_job(station, job_id, clerk), json_out)
+    _show_result(ps.reprint_job(station, job_id, known_clerk(station, clerk)), json_out)
 
 
 @print_app.command("simulate")
 def print_simulate(
     paper: Annotated[str | None, typer.Option("--paper", help="ok, near_end or out")] = None,
-    cover_open: Annotated[bool | None, typer.Option("--cover-open/--cover-closed")] = None,
-    online: Annotated[bool | None, typer.Option("--online/--offline")] = None,
+    cover_open: Annotated[bool | None, typer.Option("--cover-open/--cover-closed", help="Cover open or closed")] = None,
+    online: Annotated[bool | None, typer.Option("--online/--offline", help="Printer online or offline")] = None,
     answers: Annotated[bool | None, typer.Option("--answers/--silent", help="Answer status queries or not")] = None,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,

@@ -59,7 +59,7 @@ def configure(
     station = open_station(data_dir)
     key_id = do_configure(station, hq_url, hq_public_key)
     print(f"sync configured: HQ {hq_url}, HQ key {key_id}")
-    print(f"HQ must enrol this station: counter hq enroll --station-id {station.station_id}"
+    print(f"HQ must enrol this station: counter hq enroll --db URL --station-id {station.station_id}"
           f" --public-key {station.data_dir / 'keys' / 'station.pub'}")
 
 

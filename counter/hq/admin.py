@@ -23,6 +23,10 @@ def init_keys(key_dir: Path) -> tuple[identity.SigningKey, bool]:
     private, public = key_dir / HQ_KEY, key_dir / HQ_PUB
     if private.exists():
         return identity.load_private(private), False
+    if public.exists():
+        # e.g. a station's keys/ (which keeps HQ's hq.pub): a new pair would overwrite that copy
+        raise ConfigError("{dir} holds hq.pub but no hq.key (a station's copy of HQ's key, or a pair whose"
+                          " private half is lost); choose another --key-dir", dir=key_dir)
     key_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(key_dir, 0o700)
     return identity.generate_keypair(private, public), True

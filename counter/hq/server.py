@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -111,6 +112,27 @@ def create_app(store: Store) -> FastAPI:
     def counter_error(_request: Request, exc: CounterError) -> JSONResponse:
         log.error("request failed: %s", exc)
         return JSONResponse({"error": "server", "message": str(exc)}, status_code=503)
+
+    @app.exception_handler(RequestValidationError)
+    def malformed_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default answer echoes each bad field's input (a payload full of names) and has no
+        # 'message', so the station could only say 'not a counter HQ'. Name the places, not the values.
+        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+                          for e in exc.errors()[:3])
+        return JSONResponse({"error": "malformed", "message": f"malformed batch: {where}"}, status_code=422)
+
+    def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # One line, the error's class only: a driver's message can quote row values (personal data).
+        log.error("HQ database error (%s); the request was not stored", type(exc).__name__)
+        return JSONResponse({"error": "unavailable", "message": "HQ's database is unavailable; nothing was stored,"
+                             " retry later"}, status_code=503)
+
+    import sqlite3
+
+    import psycopg
+
+    app.add_exception_handler(sqlite3.Error, database_unavailable)
+    app.add_exception_handler(psycopg.Error, database_unavailable)
 
     @app.post("/v1/batches", response_model=AckModel, responses=refusals)
     def push_batch(batch: BatchModel) -> dict:

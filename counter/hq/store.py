@@ -255,6 +255,11 @@ class SqliteStore(Store):
         conn.execute("COMMIT")
 
     def is_initialized(self) -> bool:
+        if not self.path.exists():
+            # Connecting would create an empty file: a mistyped --db must not leave one behind.
+            if not self.path.parent.exists():
+                raise StoreError("directory {dir} for the HQ database does not exist", dir=self.path.parent)
+            return False
         conn = self._connect()
         return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'hq_meta'").fetchone() is not None
 

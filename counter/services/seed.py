@@ -136,7 +136,9 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
                     done += 1
                     station.db.conn.execute("RELEASE seed_one")
                 except ValidationError:
-                    # e.g. a card not ready to collect yet: nothing of this attempt stays; try again later
+                    # e.g. a card not ready to collect yet: nothing of this attempt stays; try again later.
+                    # The clock goes back too, or retries would push transactions past `end` (the future).
+                    moment -= step
                     station.db.conn.execute("ROLLBACK TO seed_one")
                     station.db.conn.execute("RELEASE seed_one")
                     if retry and retry[0] == "permit_collect":

@@ -36,6 +36,18 @@ def test_init_validates_the_district_code(cli, tmp_path):
     assert not (tmp_path / "st" / "station.toml").exists()
 
 
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--timezone", "Mars/Base", "error: --timezone Mars/Base is not a known time zone, e.g. Asia/Shanghai\n"),
+    ("--timezone", "../etc", "error: --timezone ../etc is not a known time zone, e.g. Asia/Shanghai\n"),
+    ("--lang", "fr", "error: --lang must be zh_CN or en, not fr\n"),
+])
+def test_init_names_a_bad_option_not_a_station_toml_that_does_not_exist(cli, tmp_path, option, value, message):
+    r = cli("init", "--data-dir", str(tmp_path / "st"), "--station-id", "S", "--district", "210102", "--office", "x",
+            option, value)
+    assert r.returncode == 2 and r.stderr == message
+    assert not (tmp_path / "st").exists()
+
+
 def test_data_dir_comes_from_the_environment(cli, tmp_path):
     from tests.conftest import cli_env
 
@@ -142,3 +154,82 @@ def test_unknown_config_key_is_refused(cli, tmp_path):
         fh.write("\n[policy]\nextension_window_dayz = 10\n")
     r = cli("config", "show", "--data-dir", str(d))
     assert r.returncode == 2 and "unknown key extension_window_dayz" in r.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["id", "check", "11010519491231002X", "--data-dir", "x"],
+     "error: No such option: --data-dir (see 'counter id check --help')\n"),
+    (["day", "show"], "error: Missing option '--date'. (see 'counter day show --help')\n"),
+    (["nosuch"], "error: No such command 'nosuch'. (see 'counter --help')\n"),
+    (["journal", "show", "--since", "-5"],
+     "error: Invalid value for '--since': Input should be greater than or equal to 0"
+     " (see 'counter journal show --help')\n"),
+    (["hq", "serve", "--db", "sqlite:///x.db", "--key-dir", "k", "--port", "70000"],
+     "error: Invalid value for '--port': Input should be less than or equal to 65535"
+     " (see 'counter hq serve --help')\n"),
+    (["journal", "show", "--limit", "many"],
+     "error: Invalid value for '--limit': Input should be a valid integer, unable to parse string as an integer"
+     " (see 'counter journal show --help')\n"),
+])
+def test_usage_errors_are_one_line_too(cli, args, message):
+    """Typer drew a multi-line box for these."""
+    r = cli(*args)
+    assert r.returncode == 2 and r.stderr == message and r.stdout == ""
+
+
+def test_a_group_alone_still_shows_its_help(cli):
+    r = cli("clerk")
+    assert r.returncode == 2 and "Usage: counter clerk" in r.stderr + r.stdout and "error:" not in r.stderr
+
+
+def test_pin_without_a_terminal_asks_for_pin_stdin(cli, tmp_path):
+    _init(cli, tmp_path / "st")
+    r = cli("clerk", "add", "王芳", "--data-dir", str(tmp_path / "st"), input="")
+    assert r.returncode == 2
+    assert r.stderr == "error: cannot ask for the PIN: standard input is not a terminal; pass --pin-stdin\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["init", "--station-id", "S", "--district", "210102", "--office", "x"],
+    ["demo", "seed", "--count", "3"],
+])
+def test_a_file_in_place_of_the_data_dir_is_one_line(cli, tmp_path, command):
+    """Was an internal error (FileExistsError) with a crash report."""
+    in_the_way = tmp_path / "station"
+    in_the_way.write_text("not a directory")
+    r = cli(*command, "--data-dir", str(in_the_way))
+    assert r.returncode == 2
+    assert r.stderr == f"error: cannot create the data directory {in_the_way}: a file of that name is in the way\n"
+    assert in_the_way.read_text() == "not a directory"
+
+
+def test_clerk_list_on_a_new_station_says_what_to_do(cli, tmp_path):
+    _init(cli, tmp_path / "st")
+    r = cli("clerk", "list", "--data-dir", str(tmp_path / "st"))
+    assert r.returncode == 0
+    assert r.stdout == "no clerks yet; add a supervisor: counter clerk add NAME --role supervisor\n"
+    assert cli("clerk", "list", "--json", "--data-dir", str(tmp_path / "st")).stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [
+    ["devices", "check", "--clerk-id", "nobody"],
+    ["print", "test", "--clerk", "nobody"],
+    ["print", "retry", "anyjob", "--clerk", "nobody"],
+])
+def test_an_unknown_clerk_id_is_refused_before_anything_is_journaled(cli, tmp_path, command):
+    """These recorded 'nobody' as the clerk of journal entries."""
+    d = tmp_path / "st"
+    _init(cli, d)
+    before = cli("journal", "show", "--json", "--data-dir", str(d)).stdout
+    r = cli(*command, "--data-dir", str(d))
+    assert r.returncode == 2
+    assert r.stderr == "error: no clerk with id 'nobody' at this station; the ids are in 'counter clerk list'\n"
+    assert cli("journal", "show", "--json", "--data-dir", str(d)).stdout == before
+
+
+@pytest.mark.parametrize("command", [["run"], ["demo"]])
+def test_an_unknown_ui_language_is_one_line_before_the_ui_starts(cli, tmp_path, command):
+    """The TUI raised ValueError for --lang fr: an internal error with a crash report."""
+    _init(cli, tmp_path / "st")
+    r = cli(*command, "--lang", "fr", "--data-dir", str(tmp_path / "st"), input="")
+    assert r.returncode == 2 and r.stderr == "error: --lang must be zh_CN or en, not fr\n"

@@ -183,3 +183,16 @@ def test_permits_expiring_within_30_days_are_counted(station):
     seed_day(station, PAST_DAY, 1)
     entry = dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
     assert entry.data["at_close"]["permits_expiring_30d"] == 1
+
+
+def test_printer_test_pages_are_not_counted_as_receipts(station):
+    """`counter print test` prints a receipt-shaped page: the day's 'receipts printed' counted it."""
+    from counter import printer_service as ps
+
+    before = dayclose.reconcile(station, station.business_day()).figures
+    result = ps.print_receipt(station, ps.test_receipt(station), None)
+    ps.reprint_job(station, result.job_id, None)
+    after = dayclose.reconcile(station, station.business_day()).figures
+    assert (after["receipts_printed"], after["receipts_reprinted"]) == (
+        before["receipts_printed"], before["receipts_reprinted"])
+    assert after["entries"] > before["entries"]  # the print entries themselves are there

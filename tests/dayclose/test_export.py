@@ -150,7 +150,7 @@ def test_an_exception_before_the_rename_keeps_the_old_file(closed_day, tmp_path)
     def boom():
         raise OSError("disk full")
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CounterError, match="disk full"):  # one line for the CLI, not a crash report
         export.write_atomic(path, second.data, before_rename=boom)
     assert path.read_bytes() == first.data
     assert sorted(p.name for p in out.iterdir()) == [path.name]
@@ -216,3 +216,16 @@ def test_export_commands_do_not_import_textual(closed_day, tmp_path):
         proc = subprocess.run([__import__("sys").executable, "-c", code, *args], env=cli_env(st.data_dir),
                               capture_output=True, text=True, cwd=cli_env()["PYTHONPATH"], timeout=60)
         assert proc.returncode == 0 and "clean 0" in proc.stdout, proc.stderr
+
+
+def test_a_damaged_member_header_names_the_problem_readably(closed_day, tmp_path):
+    """A flipped byte in a member's header hid the members after it; the reason read
+    'the archive holds manifest.json, manifest.sig, expected manifest.json, ...'."""
+    _, bundle = export.export_day(closed_day, PAST_DAY, tmp_path)
+    with tarfile.open(fileobj=__import__("io").BytesIO(bundle.data)) as tar:
+        third = tar.getmembers()[2]
+    with pytest.raises(export.BundleError) as caught:
+        export.verify_bundle(_flip(bundle.data, third.offset + 100), closed_day.key.public)  # its mode field
+    assert str(caught.value) == (
+        "the archive holds (manifest.json, manifest.sig) where a day bundle holds (manifest.json, manifest.sig,"
+        " journal.jsonl.gz, summary.csv, report.pdf): the file was altered, damaged or is not a day bundle")

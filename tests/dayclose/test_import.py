@@ -170,3 +170,31 @@ def test_days_made_by_demo_seed_close_export_and_import_in_order(station, hq, tm
     assert total == 320
     last_close = station.db.conn.execute("SELECT max(closed_seq) FROM day_closures").fetchone()[0]
     assert held(hq, station) == local_rows(station)[:last_close]
+
+
+def test_importing_for_a_station_not_enrolled_says_how_to_enrol(station, hq_keys, tmp_path):
+    seed_day(station, PAST_DAY, 2)
+    dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
+    bundle, _ = export.export_day(station, PAST_DAY, tmp_path / "out")
+    url = f"sqlite:///{tmp_path / 'empty-hq.db'}"
+    open_store(url).init_schema()
+    proc = run_cli("hq", "import", str(bundle), "--db", url, "--key-dir", str(hq_keys), env=cli_env())
+    assert proc.returncode != 0
+    assert proc.stderr == (f"error: station {station.station_id} is not enrolled at this HQ; enrol its key first:"
+                           f" counter hq enroll --station-id {station.station_id} --public-key STATION.pub\n")
+
+
+def test_hq_import_of_a_foreign_or_damaged_file_names_it(station, hq, hq_keys, two_days, tmp_path):
+    """Worded as 'counter export verify' words it; it said only the reason, not which file."""
+    first, _ = two_days
+    foreign = tmp_path / "notes.pdf"
+    foreign.write_bytes(b"%PDF-1.4 not a bundle")
+    damaged = tmp_path / "damaged.tar"
+    data = bytearray(first.read_bytes())
+    data[len(data) // 2] ^= 1
+    damaged.write_bytes(bytes(data))
+    for path in (foreign, damaged):
+        proc = run_cli("hq", "import", str(path), "--db", hq.url, "--key-dir", str(hq_keys), env=cli_env())
+        assert proc.returncode == 1
+        assert proc.stderr.startswith(f"error: {path}: rejected: ") and proc.stderr.count("\n") == 1
+    assert held(hq, station) == []  # nothing stored

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from counter import dayclose, export, printer_service
 from devices.printer import set_simulated_condition
 from tests.dayclose.seed import CLERK, SUPERVISOR, clerk_of, seed_day
 
 
+def _receipt(station):
+    """A citizen's receipt (the printer test page itself does not count as one)."""
+    return dataclasses.replace(printer_service.test_receipt(station), service="residence_registration")
+
+
 def test_real_print_jobs_reconcile_and_a_later_reprint_counts_on_its_own_day(station, tmp_path):
     cid = clerk_of(station, CLERK[0]).clerk_id
     today = station.business_day()
-    ok = printer_service.print_receipt(station, printer_service.test_receipt(station), cid)
+    ok = printer_service.print_receipt(station, _receipt(station), cid)
     assert ok.state == "printed"
     set_simulated_condition(printer_service.simulated_dir(station), paper="out")
-    failed = printer_service.print_receipt(station, printer_service.test_receipt(station), cid)
+    failed = printer_service.print_receipt(station, _receipt(station), cid)
     assert failed.state == "failed"
     f = dayclose.reconcile(station, today).figures
     assert (f["receipts_printed"], f["receipts_reprinted"], f["print_jobs_failed"]) == (1, 0, 1)

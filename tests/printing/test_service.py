@@ -170,12 +170,17 @@ def test_cli_print_commands(station, tmp_path):
     r = _cli(station, "print", "status")
     assert r.returncode == 1 and "out of paper" in r.stdout
     r = _cli(station, "print", "test")
-    assert r.returncode == 1 and "failed" in r.stdout
+    assert r.returncode == 1 and "failed" in r.stderr and r.stdout == ""
     r = _cli(station, "print", "queue", "--json")
     job = json.loads(r.stdout)[0]["job_id"]
+    # one line, saying what to do (was 'job X: failed: ...' on stdout)
+    assert r.returncode == 0
+    failed_line = _cli(station, "print", "test").stderr
+    assert failed_line.startswith("error: job ") and failed_line.count("\n") == 1
+    assert " failed: printer is out of paper" in failed_line and "; it stays in the queue: counter print retry " in failed_line
     _cli(station, "print", "simulate", "--paper", "ok")
     r = _cli(station, "print", "retry", job)
-    assert r.returncode == 0 and "printed" in r.stdout
+    assert r.returncode == 0 and r.stdout == f"job {job}: printed\n"  # not 'printed: printed'
     r = _cli(station, "print", "reprint", job)
     assert r.returncode == 0 and "COPY 1" in r.stdout
 

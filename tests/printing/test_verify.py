@@ -112,3 +112,27 @@ def test_cli_sample_certificate_verifies_from_the_rendered_page(station, tmp_pat
     canvas.save()
     r = cli("cert", "verify", "--pdf", str(blank), data_dir=station.data_dir)
     assert r.returncode == 1 and "no verification QR code" in r.stderr
+
+
+def test_verify_pdf_without_the_zbar_library_is_one_line(tmp_path):
+    """pyzbar raises ImportError when Debian's libzbar0 is absent: say which package to install."""
+    data = tmp_path / "st"
+    init = subprocess.run([sys.executable, "-m", "counter", "init", "--data-dir", str(data), "--station-id", "Z-1",
+                           "--district", "210102", "--office", "x"], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert init.returncode == 0, init.stderr
+    code = ("import sys; sys.modules['pyzbar.pyzbar'] = None  # as if libzbar0 were missing\n"
+            "from counter.cli import main\nmain(sys.argv[1:])\n")
+    proc = subprocess.run([sys.executable, "-c", code, "cert", "verify", "--pdf", str(tmp_path / "x.pdf"),
+                           "--data-dir", str(data)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr == "error: the zbar library is missing; install the Debian package libzbar0\n"
+
+
+def test_pyzbar_is_a_runtime_dependency():
+    """`counter cert verify --pdf` runs on a station, not only in the tests."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(dep.startswith("pyzbar") for dep in project["dependencies"])

@@ -40,3 +40,18 @@ def test_demo_seed_cli_does_not_import_textual(tmp_path):
                           str(tmp_path / "demo")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "seeded 40 transactions" in out.stdout
+
+
+def test_seed_never_dates_a_transaction_in_the_future(station, clerk):
+    """Retried attempts (e.g. a card not ready to collect) used to advance the clock past now,
+    so a seeded station held entries of tomorrow's business day."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
+    seed(station, 300, clerk=clerk, rng_seed=2026, now=now)
+    latest = station.db.conn.execute(
+        "SELECT max(device_time_utc) FROM journal WHERE kind LIKE 'service.%'").fetchone()[0]
+    assert latest <= "2026-11-21T06:30:00.000000Z", latest
+    days = {r[0] for r in station.db.conn.execute(
+        "SELECT DISTINCT business_day FROM journal WHERE kind LIKE 'service.%'")}
+    assert max(days) == "2026-11-21", days

@@ -70,12 +70,19 @@ class PgCluster:
         if proc.returncode != 0:
             raise RuntimeError(f"{cmd[0]} failed: {proc.stdout}{proc.stderr}")
 
-    def start(self) -> None:
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--no-instructions")
+    def stop_server(self) -> None:
+        """Stop PostgreSQL but keep its data (start_server brings it back)."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_server(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "log"), "-w", "-o",
                   f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c max_connections=300",
                   "start")
+
+    def start(self) -> None:
+        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                  "--no-instructions")
+        self.start_server()
 
     def stop(self) -> None:
         subprocess.run([*self.as_postgres, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",

@@ -105,6 +105,10 @@ def test_sync_cli_errors_are_one_line(tmp_path):
     bad = run_cli("sync", "configure", "--hq-url", "ftp://x", "--hq-public-key", "/nonexistent",
                   "--data-dir", str(st.data_dir))
     assert bad.returncode == 2 and bad.stderr.strip() == "error: HQ URL ftp://x must start with http:// or https://"
+    no_host = run_cli("sync", "configure", "--hq-url", "http://", "--hq-public-key", "/nonexistent",
+                      "--data-dir", str(st.data_dir))
+    assert no_host.returncode == 2
+    assert no_host.stderr == "error: HQ URL http:// names no host; e.g. http://hq.example:8765\n"
 
 
 def test_sync_and_hq_commands_do_not_import_textual(tmp_path):
@@ -125,3 +129,86 @@ def test_sync_and_hq_commands_do_not_import_textual(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code, url, str(tmp_path / "k"), str(tmp_path / "none")], cwd=REPO,
                           env=cli_env(), capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().endswith("clean"), proc.stderr
+
+
+def test_hq_commands_leave_nothing_behind_on_a_bad_db(tmp_path):
+    """A mistyped --db must not create an empty SQLite file, nor 'hq init' a key pair it cannot use."""
+    status = run_cli("hq", "status", "--db", f"sqlite:///{tmp_path / 'typo.db'}")
+    assert status.returncode == 1 and status.stderr.count("\n") == 1 and status.stderr.startswith("error: ")
+    assert not (tmp_path / "typo.db").exists()
+    for url in ("mysql://hq/db", f"sqlite:///{tmp_path / 'no-such-dir' / 'hq.db'}"):
+        init = run_cli("hq", "init", "--db", url, "--key-dir", str(tmp_path / "keys"))
+        assert init.returncode != 0 and init.stderr.startswith("error: ") and init.stderr.count("\n") == 1
+        assert not (tmp_path / "keys").exists(), url
+        assert not (tmp_path / "no-such-dir").exists()
+
+
+def test_hq_serve_on_a_busy_port_is_one_line(tmp_path):
+    import socket
+
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    run_cli("hq", "init", "--db", url, "--key-dir", str(tmp_path / "keys"), check=True)
+    assert run_cli("hq", "alarms", "--db", url, check=True).stdout == "no alarms\n"  # was an empty output
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_cli("hq", "serve", "--db", url, "--key-dir", str(tmp_path / "keys"), "--port", str(port))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ") and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr and "ERROR:" not in proc.stderr
+    loud = run_cli("hq", "serve", "--db", url, "--key-dir", str(tmp_path / "keys"), "--log-level", "loud")
+    assert loud.returncode == 2  # was an internal error (uvicorn's KeyError)
+    assert loud.stderr == "error: --log-level must be critical, error, warning, info, debug or trace, not loud\n"
+
+
+def test_sync_to_a_server_that_is_not_hq_is_one_line(tmp_path):
+    """A wrong hq_url pointing at some other web server: one line, no HTML pasted into it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class NotHQ(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = b"<!DOCTYPE html>\n<html>\n<body>\n<h1>Not Found</h1>\n</body>\n</html>\n"
+            self.send_response(404)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotHQ)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        keys = tmp_path / "keys"
+        run_cli("hq", "init", "--db", f"sqlite:///{tmp_path / 'hq.db'}", "--key-dir", str(keys), check=True)
+        st = make_station(tmp_path, "W-1")
+        fill(st, 3)
+        st.close()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        run_cli("sync", "configure", "--hq-url", url, "--hq-public-key", str(keys / "hq.pub"),
+                "--data-dir", str(st.data_dir), check=True)
+        proc = run_cli("sync", "--once", "--data-dir", str(st.data_dir))
+    finally:
+        server.shutdown()
+    assert proc.returncode == 1
+    assert proc.stderr == (f"error: the server at {url} did not answer as a counter HQ (HTTP 404); check"
+                           " sync.hq_url; entries stay queued\n")
+    status = run_cli("sync", "status", "--data-dir", str(st.data_dir), check=True).stdout
+    assert "<html" not in status.lower() and "did not answer as a counter HQ" in status
+
+
+def test_hq_init_never_overwrites_an_hq_pub_without_its_private_key(tmp_path):
+    """`--key-dir` pointed at a station's keys/ replaced the station's copy of HQ's public key."""
+    keys = tmp_path / "station-keys"
+    keys.mkdir()
+    (keys / "hq.pub").write_bytes(b"the real HQ's public key")
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    proc = run_cli("hq", "init", "--db", url, "--key-dir", str(keys))
+    assert proc.returncode == 2
+    assert proc.stderr == (f"error: {keys} holds hq.pub but no hq.key (a station's copy of HQ's key, or a pair whose"
+                           " private half is lost); choose another --key-dir\n")
+    assert (keys / "hq.pub").read_bytes() == b"the real HQ's public key" and not (keys / "hq.key").exists()
+    assert not (tmp_path / "hq.db").exists()

@@ -397,3 +397,48 @@ def test_cli_loop_runs_until_ctrl_c(server, store, hq_key_dir, tmp_path):
     assert out.rstrip().endswith("stopped")
     assert hq_rows(store, "LOOP-1") == local_rows(st)
     st.close()
+
+
+def test_a_station_pointed_at_another_hq_pushes_its_whole_journal_there(server, store, hq_key_dir, tmp_path):
+    """The stored ack belongs to the first HQ: with nothing new, the second HQ used to get nothing at all
+    while `sync --once` and `sync status` said '0 pending'."""
+    from counter.sync import configure
+
+    st = make_station(tmp_path, "MOVE-1", server.url, hq_key_dir)
+    fill(st, 20)
+    enroll_station(store, st)
+    assert sync_once(st).ok
+    other_keys = tmp_path / "other-hq-keys"
+    admin.init_keys(other_keys)
+    other_url = f"sqlite:///{tmp_path / 'other-hq.db'}"
+    other_store = fresh_hq(other_url, other_keys)
+    enroll_station(other_store, st)
+    other = HQServer(other_url, other_keys).start()
+    try:
+        configure(st, other.url, other_keys / "hq.pub")
+        assert sync_status(st)["pending"] == 21
+        result = sync_once(st)
+        assert result.ok, result.error
+        assert (result.pushed, result.acked_seq, result.pending) == (21, 21, 0)
+        assert hq_rows(other_store, "MOVE-1") == local_rows(st)
+        assert sync_once(st).pushed == 0  # from now on the ack is the new HQ's
+    finally:
+        other.stop()
+        other_store.close()
+        st.close()
+
+
+def test_a_batch_hq_cannot_parse_gets_a_refusal_without_the_payload(server, store, hq_key_dir, tmp_path):
+    """FastAPI's default 422 echoed the entries' input (names) and had no message for the station."""
+    st = make_station(tmp_path, "M-422", server.url, hq_key_dir)
+    fill(st, 2)
+    enroll_station(store, st)
+    body = json.loads(raw_batch(st, 1, 3).to_json())
+    body["entries"][1]["smuggled"] = "阿依古丽·买买提"
+    response = httpx.post(f"{server.url}/v1/batches", json=body)
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["error"] == "malformed"
+    assert answer["message"].startswith("malformed batch: body.entries.1.smuggled: ")
+    assert "阿依古丽" not in response.text and "𠮷" not in response.text and "测试" not in response.text
+    st.close()

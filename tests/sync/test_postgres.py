@@ -118,3 +118,50 @@ def test_hq_init_cli_on_postgresql(pg_cluster, tmp_path):
     down = run_cli("hq", "status", "--db", f"postgresql://postgres:secret@127.0.0.1:{pg_cluster.port + 1}/x")
     assert down.returncode == 1 and "cannot connect to PostgreSQL at postgresql://postgres:***@" in down.stderr
     assert "secret" not in down.stderr and "Traceback" not in down.stderr
+
+
+def test_postgres_going_down_under_a_running_hq_is_one_line_everywhere(hq_key_dir, tmp_path):
+    """HQ used to answer 500 with psycopg's traceback in its log, and the station said 'not a counter HQ'."""
+    import glob
+    from pathlib import Path
+
+    from counter.sync import sync_once, sync_status
+    from tests.sync.fixtures import HQServer, PgCluster, fresh_hq, local_rows
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.skip("PostgreSQL server binaries are absent")
+    cluster = PgCluster(Path(found[-1]).parent)  # a private one: this test stops it
+    cluster.start()
+    server = None
+    try:
+        url = cluster.url()
+        hq = fresh_hq(url, hq_key_dir)
+        st = make_station(tmp_path, "PGD-1", "", hq_key_dir)
+        enroll_station(hq, st)
+        hq.close()
+        server = HQServer(url, hq_key_dir).start()
+        st.config.section("sync")["hq_url"] = server.url
+        st.config.save()
+        fill(st, 3)
+        assert sync_once(st).ok
+        cluster.stop_server()
+        fill(st, 2)
+        result = sync_once(st)
+        assert not result.ok and result.pending == 2
+        assert result.error == (f"HQ at {server.url} failed (HTTP 503): HQ's database is unavailable; nothing was"
+                                " stored, retry later; entries stay queued")
+        assert sync_status(st)["error"] == result.error
+        log = server.log_text()
+        assert "Traceback" not in log and "HQ database error (" in log
+        cluster.start_server()
+        again = sync_once(st)
+        assert again.ok and again.acked_seq == 6, again.error
+        check = open_store(url)
+        assert hq_rows(check, "PGD-1") == local_rows(st)
+        check.close()
+        st.close()
+    finally:
+        if server is not None:
+            server.stop()
+        cluster.stop()
