@@ -26,7 +26,8 @@ async def test_close_a_day_on_screen(station, tmp_path):
         await pilot.pause()
         figures = str(screen.query_one("#dayclose-figures").render())
         assert "Transactions" in figures and " 6" in figures
-        assert "居住" in str(screen.query_one("#dayclose-services").render())
+        # the en UI names the services in English (the zh_CN UI in Chinese)
+        assert "Residence registration" in str(screen.query_one("#dayclose-services").render())
         assert "print jobs failed" in str(screen.query_one("#dayclose-warnings").render())
         assert sum(screen.query_one("#dayclose-hours").data) == 6
 
