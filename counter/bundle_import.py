@@ -84,13 +84,9 @@ def register(hq_app: typer.Typer) -> None:
         """Verify a day bundle and store its journal entries, exactly as a network sync would."""
         from counter.cli.common import print_json
         from counter.cli.hq import _store
-        from counter.errors import CounterError
+        from counter.export import read_bundle_files
 
-        try:
-            data = file.read_bytes()
-            identity_text = identity_file.read_text(encoding="utf-8") if identity_file else None
-        except OSError as exc:
-            raise CounterError("cannot read {path}: {why}", path=exc.filename or file, why=exc.strerror) from None
+        data, identity_text = read_bundle_files(file, identity_file)
         from counter.cli.common import fail
         from counter.export import BundleError
 

@@ -478,6 +478,16 @@ def _check_figures(manifest: dict, entries: list[dict], summary: bytes) -> None:
             raise BundleError("summary.csv's {key} differs from the journal", key=key)
 
 
+def read_bundle_files(bundle: Path, identity: Path | None) -> tuple[bytes, str | None]:
+    """The bundle's bytes and, for an encrypted one, the district's age identity text."""
+    try:
+        data = bundle.read_bytes()
+        identity_text = identity.read_text(encoding="utf-8") if identity else None
+    except OSError as exc:
+        raise CounterError("cannot read {path}: {why}", path=exc.filename or bundle, why=exc.strerror) from None
+    return data, identity_text
+
+
 def load_trusted_key(station_key: Path | None, data_dir: Path | None):
     """The station public key to verify against: a PEM file, or the station in a data directory."""
     if station_key is not None:

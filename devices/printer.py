@@ -99,7 +99,27 @@ class Transport:
         self.close()
 
 
-class NetworkTransport(Transport):
+class EscposTransport(Transport):
+    """A transport that wraps a python-escpos printer object in `self.printer`."""
+
+    printer = None
+
+    def close(self) -> None:
+        if self.printer is not None:
+            self.printer.close()
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.printer._raw(data)
+            self._flush()
+        except Exception as exc:
+            raise PrinterError(f"sending to the printer failed ({_reason(exc)})") from None
+
+    def _flush(self) -> None:
+        pass
+
+
+class NetworkTransport(EscposTransport):
     """Raw TCP (port 9100 by default): target "host" or "host:port"."""
 
     def open(self) -> None:
@@ -117,15 +137,9 @@ class NetworkTransport(Transport):
                                "check power, network and [printer] target") from None
 
     def close(self) -> None:
-        dev = getattr(getattr(self, "printer", None), "device", None)
+        dev = getattr(self.printer, "device", None)
         if dev:
             dev.close()
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.printer._raw(data)
-        except OSError as exc:
-            raise PrinterError(f"sending to the printer failed ({_reason(exc)})") from None
 
     def read_reply(self, timeout: float) -> bytes | None:
         sock = self.printer.device
@@ -139,7 +153,7 @@ class NetworkTransport(Transport):
         return data or None
 
 
-class SerialTransport(Transport):
+class SerialTransport(EscposTransport):
     """RS-232 or USB-serial: target "/dev/ttyUSB0"; [printer] baudrate."""
 
     def open(self) -> None:
@@ -152,16 +166,8 @@ class SerialTransport(Transport):
         except Exception as exc:
             raise PrinterError(f"cannot open serial printer {self.settings.target} ({_reason(exc)})") from None
 
-    def close(self) -> None:
-        if getattr(self, "printer", None) is not None:
-            self.printer.close()
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.printer._raw(data)
-            self.printer.device.flush()
-        except Exception as exc:
-            raise PrinterError(f"sending to the printer failed ({_reason(exc)})") from None
+    def _flush(self) -> None:
+        self.printer.device.flush()
 
     def read_reply(self, timeout: float) -> bytes | None:
         dev = self.printer.device
@@ -170,7 +176,7 @@ class SerialTransport(Transport):
         return data or None
 
 
-class UsbTransport(Transport):
+class UsbTransport(EscposTransport):
     """USB printer class device through libusb: target "VID:PID" in hex, e.g. "04b8:0e15"."""
 
     def open(self) -> None:
@@ -187,15 +193,6 @@ class UsbTransport(Transport):
         except Exception as exc:
             raise PrinterError(f"cannot open USB printer {self.settings.target} ({_reason(exc)})") from None
 
-    def close(self) -> None:
-        if getattr(self, "printer", None) is not None:
-            self.printer.close()
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.printer._raw(data)
-        except Exception as exc:
-            raise PrinterError(f"sending to the printer failed ({_reason(exc)})") from None
 
     def read_reply(self, timeout: float) -> bytes | None:
         try:

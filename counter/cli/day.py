@@ -169,14 +169,9 @@ def verify(
     json_out: JsonFlag = False,
 ) -> None:
     """Check a bundle: exit 0 if every byte, signature, hash and figure holds, else exit 1 with the reason."""
-    from counter.errors import CounterError
-    from counter.export import BundleError, load_trusted_key, verify_bundle
+    from counter.export import BundleError, load_trusted_key, read_bundle_files, verify_bundle
 
-    try:
-        data = file.read_bytes()
-        identity_text = identity_file.read_text(encoding="utf-8") if identity_file else None
-    except OSError as exc:
-        raise CounterError("cannot read {path}: {why}", path=exc.filename or file, why=exc.strerror) from None
+    data, identity_text = read_bundle_files(file, identity_file)
     key = load_trusted_key(station_key, data_dir)
     try:
         result = verify_bundle(data, key, identity_text=identity_text)
