@@ -21,6 +21,12 @@ from counter.i18n import N_, _
 from screens.base import LocalizedBindings
 
 PRINTER_POLL_SECONDS = 60.0
+# The status line names the printer's state in a word or two; the full advice goes to a notification.
+PRINTER_STATE_LABELS = {
+    "ready": N_("ready"), "paper_near_end": N_("paper low"), "paper_out": N_("out of paper"),
+    "cover_open": N_("cover open"), "offline": N_("offline"), "error": N_("error"),
+    "no_answer": N_("no answer"), "unknown": N_("status unknown"), "disabled": N_("not configured"),
+}
 UNCONFIGURED_SYNC_REFRESH_SECONDS = 10.0
 
 
@@ -225,10 +231,20 @@ class BackgroundWork:
 
         try:
             status = check_printer(self.station)
-            text = _(status.get("message") or status.get("state", ""))
         except Exception as exc:  # a printer fault is a status, not a crash
-            text = _("printer check failed: {error}").format(error=type(exc).__name__)
-        self.call_from_thread(self.set_printer_status, text)
+            self.call_from_thread(self.set_printer_status,
+                                  _("printer check failed: {error}").format(error=type(exc).__name__))
+            return
+        state = status.get("state", "unknown")
+        label = _(PRINTER_STATE_LABELS.get(state, "status unknown"))
+        self.call_from_thread(self._show_printer_state, state, label, _(status.get("message") or ""))
+
+    def _show_printer_state(self, state: str, label: str, advice: str) -> None:
+        changed = state != getattr(self, "_printer_state", None)
+        self._printer_state = state
+        self.set_printer_status(label)
+        if changed and state not in ("ready", "unknown", "disabled") and advice:
+            self.notify(advice, severity="warning", timeout=10)
 
     def refresh_printer_status(self) -> None:
         """After a job: re-read the printer's state without blocking the UI."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -15,6 +16,9 @@ from counter.i18n import _
 class LockScreen(ModalScreen[bool]):
     """Dismissed with True when unlocked; the screens below are untouched."""
 
+    # A locked station does not quit: that would drop the clerk's work without a sign-out.
+    BINDINGS = [Binding("ctrl+q", "refuse_quit", show=False, id="locked_quit")]
+
     def compose(self) -> ComposeResult:
         session = self.app.session
         with Vertical(id="lock-box"):
@@ -26,6 +30,9 @@ class LockScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#unlock-pin", Input).focus()
+
+    def action_refuse_quit(self) -> None:
+        self.query_one("#lock-error", Static).update(_("Unlock first; then sign out or quit"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         pin = event.input.value

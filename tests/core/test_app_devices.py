@@ -72,7 +72,7 @@ async def test_a_card_read_by_the_watcher_opens_the_person(demo_station):
         await until(pilot, lambda: isinstance(app.screen, PersonScreen))
         assert "𠮷永康" in str(app.screen.query_one("#person-identity").render())
         await until(pilot, lambda: "已读卡" in app.device_status)
-        await until(pilot, lambda: "打印机就绪" in app.printer_status)
+        await until(pilot, lambda: app.printer_status == "就绪")
         await until(pilot, lambda: "待同步" in app.sync_status)
 
 
@@ -113,3 +113,20 @@ async def test_a_card_failing_authentication_needs_a_supervisor(demo_station):
         await pilot.press(*"4321", "enter")
         await until(pilot, lambda: isinstance(app.screen, PersonScreen))
     assert "supervisor.approved" in kinds(demo_station)
+
+
+async def test_printer_state_in_the_status_line_and_paper_out_is_announced(demo_station):
+    from counter.i18n import catalog
+    from counter.printer_service import simulated_dir
+    from devices.printer import set_simulated_condition
+
+    demo_station.record("devices.checked_in", {"ok": True})
+    app = CounterApp(demo_station, lang="zh_CN", background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await sign_in(pilot)
+        await until(pilot, lambda: app.printer_status == "就绪")
+        set_simulated_condition(simulated_dir(demo_station), paper="out")
+        app.refresh_printer_status()
+        await until(pilot, lambda: app.printer_status == "缺纸")
+        advice = catalog("zh_CN")["printer is out of paper; load a new roll and retry"]
+        assert [n.message for n in app._notifications].count(advice) == 1  # announced once, in zh_CN

@@ -100,3 +100,15 @@ async def test_sign_out_returns_to_sign_in(staffed):
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen) and app.session is None
     assert kinds(staffed)[-1] == "session.signed_out"
+
+
+async def test_a_locked_station_does_not_quit(staffed):
+    app = CounterApp(staffed, lang="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "阿依古丽·买买提", "1234")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, LockScreen)
+        assert "Unlock first" in str(app.screen.query_one("#lock-error").render())
