@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from counter import identity
-from counter.config import CONFIG_FILE, DB_FILE, SCHEMA, StationConfig, load_config, validate
+from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
 from db import journal
@@ -136,6 +136,3 @@ class Station:
     def verify_journal(self, acked: tuple[int, str] | None = None) -> journal.VerifyResult:
         return journal.verify(self.db, self.station_id, self.verify_signature, acked=acked)
 
-
-def known_sections() -> list[str]:
-    return list(SCHEMA)

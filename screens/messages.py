@@ -8,16 +8,6 @@ from textual.message import Message
 
 
 @dataclass
-class SignedIn(Message):
-    session: object  # counter.clerks.Session
-
-
-@dataclass
-class Unlocked(Message):
-    pass
-
-
-@dataclass
 class CardRead(Message):
     """A card was read: post to the App from any thread (post_message is thread-safe)."""
 
