@@ -9,6 +9,16 @@ from screens.checkin import CheckinScreen
 from screens.lookup import LookupScreen
 from tests.screens.conftest import sign_in
 
+ADDRESS = "沈阳市和平区北四马路2号"
+
+
+async def register_next_sample(clerk, arrival_date: str = "0"):
+    """F2 inserts the next sample card; register that person (residence registration, zh_CN)."""
+    from tests.screens.test_flows import run_service
+
+    await clerk.press("f2")
+    return await run_service(clerk, "1", [("current_address", ADDRESS), ("arrival_date", arrival_date)], "居住登记")
+
 
 async def test_service_keys_work_on_home_after_sign_in_and_the_daily_check_in(station):
     # the home screen must not focus the ticket field by itself: "1" would type into it
@@ -86,25 +96,18 @@ async def test_choice_fields_show_the_option_label_not_its_internal_code(station
 
 async def test_an_entry_that_cannot_be_amended_is_refused_before_reason_and_supervisor(station):
     from textual.widgets import DataTable
-    from textual.widgets._footer import FooterKey
 
     from counter import clerks
     from counter.services import amendments, people
     from db import journal
     from screens.person import PersonScreen
     from tests.screens.driver import Clerk
-    from tests.screens.test_flows import run_service
-
-    def footer_keys():
-        return {k.key for k in app.screen.query(FooterKey)}
 
     app = CounterApp(station, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         clerk = Clerk(pilot, fast=True)
-        await clerk.press("f2")
-        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
-                          "居住登记")
+        await register_next_sample(clerk)
         pid = app.screen.person_id
         registration = people.history(station, pid)[0].seq
         supervisor = next(c for c in clerks.list_clerks(station) if c.is_supervisor)
@@ -125,24 +128,17 @@ async def test_an_entry_that_cannot_be_amended_is_refused_before_reason_and_supe
 
 async def test_a_bad_correction_is_refused_before_the_supervisor_is_asked(station):
     from textual.widgets import DataTable
-    from textual.widgets._footer import FooterKey
 
     from db import journal
     from screens.dialogs import ReasonDialog
     from screens.person import PersonScreen
     from tests.screens.driver import Clerk
-    from tests.screens.test_flows import run_service
-
-    def footer_keys():
-        return {k.key for k in app.screen.query(FooterKey)}
 
     app = CounterApp(station, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         clerk = Clerk(pilot, fast=True)
-        await clerk.press("f2")
-        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
-                          "居住登记")
+        await register_next_sample(clerk)
         head = journal.head(station.db)
         app.screen.query_one("#person-history", DataTable).focus()
         await clerk.press("x")
@@ -171,7 +167,7 @@ async def test_lookup_says_when_an_id_or_application_number_is_mistyped(station,
         clerk = Clerk(pilot, fast=True)
         await clerk.press("f2")  # the first sample card (𠮷田春), registered below
         number = app.screen.card_values["id_number"]
-        receipt = await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"),
+        receipt = await run_service(clerk, "1", [("current_address", ADDRESS),
                                                  ("arrival_date", "0")],
                                     "居住登记" if lang == "zh_CN" else "Residence registration")
         wrong_check = number[:17] + ("0" if number[17] != "0" else "1")
@@ -207,7 +203,7 @@ async def test_end_of_day_names_services_in_the_ui_language_and_home_counts_like
         await sign_in(pilot)
         clerk = Clerk(pilot, fast=True)
         await clerk.press("f2")
-        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
+        await run_service(clerk, "1", [("current_address", ADDRESS), ("arrival_date", "0")],
                           "Residence registration")
         seq = people.history(station, app.screen.person_id)[0].seq
         supervisor = next(c for c in clerks.list_clerks(station) if c.is_supervisor)
@@ -266,7 +262,7 @@ async def test_paper_out_message_reads_as_two_sentences_and_p_retries(tmp_path):
             await sign_in(pilot)
             clerk = Clerk(pilot, fast=True)
             await clerk.press("f2", "1")
-            await clerk.fill([("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")])
+            await clerk.fill([("current_address", ADDRESS), ("arrival_date", "0")])
             await clerk.press("f10", "f10")
             assert isinstance(app.screen, DocumentScreen)
             for _ in range(50):
@@ -305,7 +301,7 @@ async def test_history_keys_show_only_when_there_is_history(station):
         assert isinstance(app.screen, PersonScreen) and app.screen.file is None
         await pilot.pause(0.3)
         assert not {"r", "v", "x"} & footer_keys()
-        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
+        await run_service(clerk, "1", [("current_address", ADDRESS), ("arrival_date", "0")],
                           "居住登记")
         await pilot.pause(0.3)
         assert {"r", "v", "x"} <= footer_keys()
@@ -349,9 +345,7 @@ async def test_a_service_the_person_cannot_have_is_refused_before_the_form(stati
         app.notify = lambda message, **kw: notes.append(message)
         await sign_in(pilot)
         clerk = Clerk(pilot, fast=True)
-        await clerk.press("f2")
-        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "-200")],
-                          "居住登记")
+        await register_next_sample(clerk, arrival_date="-200")
         await run_service(clerk, "3", [("validity_years", "1")], "居住证申领")
         for key, words in (("8", "起可领取"), ("4", "领取"), ("3", "4 居住证延期")):
             notes.clear()
@@ -369,15 +363,12 @@ async def test_a_name_correction_to_the_same_name_is_refused_before_the_supervis
     from screens.dialogs import SupervisorDialog
     from screens.wizard import WizardScreen
     from tests.screens.driver import Clerk
-    from tests.screens.test_flows import run_service
 
     app = CounterApp(station, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         clerk = Clerk(pilot, fast=True)
-        await clerk.press("f2")
-        await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
-                          "居住登记")
+        await register_next_sample(clerk)
         name = app.screen.file.person.name
         head = journal.head(station.db)
         await clerk.press("n")
@@ -406,7 +397,7 @@ async def test_idle_lock_keeps_the_form_and_unlocks_to_it(station):
         await sign_in(pilot)
         clerk = Clerk(pilot, fast=True)
         await clerk.press("f2", "1")
-        await clerk.fill([("current_address", "沈阳市和平区北四马路2号")])
+        await clerk.fill([("current_address", ADDRESS)])
         app.check_idle_lock(now=time.monotonic() + 30)
         await pilot.pause()
         assert isinstance(app.screen, WizardScreen)  # not idle long enough
@@ -419,7 +410,7 @@ async def test_idle_lock_keeps_the_form_and_unlocks_to_it(station):
         await clerk.type("1234")
         await clerk.press("enter")
         assert isinstance(app.screen, WizardScreen)
-        assert app.screen.query_one("#f-current_address", Input).value == "沈阳市和平区北四马路2号"
+        assert app.screen.query_one("#f-current_address", Input).value == ADDRESS
 
 
 async def test_a_certificate_that_cannot_be_written_says_so_in_chinese_and_p_retries_it(tmp_path):
@@ -432,7 +423,6 @@ async def test_a_certificate_that_cannot_be_written_says_so_in_chinese_and_p_ret
     from screens.document import DocumentScreen
     from tests.screens.conftest import CLERK
     from tests.screens.driver import Clerk
-    from tests.screens.test_flows import run_service
 
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the certificate folder should be")
@@ -454,9 +444,7 @@ async def test_a_certificate_that_cannot_be_written_says_so_in_chinese_and_p_ret
         async with app.run_test(size=(120, 40)) as pilot:
             await sign_in(pilot)
             clerk = Clerk(pilot, fast=True)
-            await clerk.press("f2")
-            await run_service(clerk, "1", [("current_address", "沈阳市和平区北四马路2号"), ("arrival_date", "0")],
-                              "居住登记")
+            await register_next_sample(clerk)
             await clerk.press("0")  # proof of life: a certificate PDF
             await clerk.press("f10", "f10")
             assert isinstance(app.screen, DocumentScreen)
@@ -486,7 +474,7 @@ async def test_one_stray_escape_does_not_throw_away_a_filled_form(station):
         await clerk.press("escape")  # nothing typed yet: Esc leaves at once
         assert isinstance(app.screen, PersonScreen)
         await clerk.press("1")
-        await clerk.fill([("current_address", "沈阳市和平区北四马路2号")])
+        await clerk.fill([("current_address", ADDRESS)])
         await clerk.press("escape")
         assert isinstance(app.screen, WizardScreen) and notes[-1] == "再按一次 Esc 放弃本表单"
         await clerk.type("3")  # typing again disarms: the next Esc warns again
