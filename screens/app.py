@@ -16,8 +16,9 @@ from screens.base import LocalizedBindings, StatusBar
 from screens.commands import CounterCommands
 from screens.home import HomeScreen
 from screens.lock import LockScreen
-from screens.messages import CardRead
+from screens.messages import CardRead, ServiceCompleted
 from screens.signin import SignInScreen
+from screens.state import WindowState
 
 IDLE_CHECK_SECONDS = 5.0
 
@@ -50,22 +51,14 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self.background = background
         set_language(lang or station.config.lang)
         super().__init__()
-        self.demo = demo
-        self.session: clerks.Session | None = None
+        # the in-process sample card source: demo stations and the simulated reader kind
+        self.state = WindowState(demo=demo,
+                                 demo_cards=demo or station.config.section("reader")["kind"] == "simulated")
         minutes = station.config.section("security")["idle_lock_minutes"]
         self.idle_lock_seconds = idle_lock_seconds if idle_lock_seconds is not None else minutes * 60
         self.last_activity = time.monotonic()
         self.base_sub_title = f"{station.config.office} · {station.station_id}"
         self.sub_title = self.base_sub_title
-        # filled by the device and sync workers (StatusBar.set_device_status / set_sync_status)
-        self.device_status = ""
-        self.sync_status = ""
-        self.printer_status = ""
-        self.ticket = ""
-        self.last_confirm_ms: float | None = None
-        self.last_outcome_person: str | None = None
-        # the in-process sample card source: demo stations and the simulated reader kind
-        self.demo_cards = demo or station.config.section("reader")["kind"] == "simulated"
         self._next_demo_card = 0
 
     # --- lifecycle ------------------------------------------------------------------
@@ -89,7 +82,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         return isinstance(self.screen, LockScreen)
 
     def signed_in(self, session: clerks.Session) -> None:
-        self.session = session
+        self.state.session = session
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
         if self.background:
@@ -114,22 +107,31 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
         self._close_messages_no_wait()
 
-    # --- status bar (the device and sync workers call these) ------------------------------
+    # --- status bar (the background work's message handlers call these) --------------------
 
     def set_device_status(self, text: str) -> None:
-        self.device_status = text
-        for bar in self.screen.query(StatusBar):
-            bar.refresh_status()
+        self.state.devices.reader = text
+        self._refresh_status_bars()
 
     def set_sync_status(self, text: str) -> None:
-        self.sync_status = text
+        self.state.devices.sync = text
+        self._refresh_status_bars()
+
+    def set_printer_status(self, text: str) -> None:
+        self.state.devices.printer = text
+        self._refresh_status_bars()
+
+    def _refresh_status_bars(self) -> None:
         for bar in self.screen.query(StatusBar):
             bar.refresh_status()
 
-    def set_printer_status(self, text: str) -> None:
-        self.printer_status = text
-        for bar in self.screen.query(StatusBar):
-            bar.refresh_status()
+    # --- a finished service ------------------------------------------------------------------
+
+    def on_service_completed(self, message: ServiceCompleted) -> None:
+        """From the wizard: every screen of the stack hears of it (the person file that started it)."""
+        self.state.last_confirm_ms = message.elapsed_ms
+        for screen in self.screen_stack:
+            screen.post_message(ServiceCompleted(message.person_id, message.seq, message.elapsed_ms))
 
     # --- navigation, cards ------------------------------------------------------------------
 
@@ -138,11 +140,11 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
             self.pop_screen()
 
     def action_home(self) -> None:
-        if self.session is not None and not self.locked:
+        if self.state.session is not None and not self.locked:
             self._to_home()
 
     def action_find_person(self) -> None:
-        if self.session is None or self.locked:
+        if self.state.session is None or self.locked:
             return
         from screens.lookup import LookupScreen
 
@@ -190,7 +192,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         """The in-process sample card source: F2 'inserts' the next sample card."""
         if self.insert_next_sample():
             return  # the simulated reader reads it through the card OS, like a real card
-        if not self.demo_cards:
+        if not self.state.demo_cards:
             return
         # No watcher running (UI tests, benchmarks): ready-made sample documents.
         from counter.demo_cards import SAMPLE_CARDS
@@ -206,7 +208,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         from screens.person import PersonScreen
         from screens.wizard import WizardScreen
 
-        if self.session is None or self.locked:
+        if self.state.session is None or self.locked:
             return
         if isinstance(self.screen, WizardScreen):
             self.notify(_("Finish or cancel the current form before reading another card"), severity="warning")
@@ -219,15 +221,15 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
     # --- idle lock -------------------------------------------------------------------
 
     def check_idle_lock(self, now: float | None = None) -> None:
-        if self.session is None or self.locked or self.idle_lock_seconds <= 0:
+        if self.state.session is None or self.locked or self.idle_lock_seconds <= 0:
             return
         if (now or time.monotonic()) - self.last_activity >= self.idle_lock_seconds:
             self.lock_session("idle")
 
     def lock_session(self, reason: str) -> None:
-        if self.session is None or self.locked:
+        if self.state.session is None or self.locked:
             return
-        clerks.lock(self.station, self.session, reason)
+        clerks.lock(self.station, self.state.session, reason)
         self.push_screen(LockScreen(), self._after_unlock)
 
     def _after_unlock(self, unlocked: bool | None) -> None:
@@ -239,20 +241,20 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
     # --- sign-out --------------------------------------------------------------------
 
     def action_sign_out(self) -> None:
-        if self.session is not None:
-            clerks.sign_out(self.station, self.session)
+        if self.state.session is not None:
+            clerks.sign_out(self.station, self.state.session)
         self._back_to_sign_in()
 
     def force_sign_out(self) -> None:
         """After a lockout on the lock screen: the session ends, the next clerk signs in."""
-        if self.session is not None:
-            clerks.sign_out(self.station, self.session)
+        if self.state.session is not None:
+            clerks.sign_out(self.station, self.state.session)
         self._back_to_sign_in()
 
     def _back_to_sign_in(self) -> None:
-        self.session = None
+        self.state.session = None
         # the queue ticket belongs to this clerk's customer: the next clerk's entries must not carry it
-        self.ticket = ""
+        self.state.ticket = ""
         self.sub_title = self.base_sub_title
         while len(self.screen_stack) > 2:
             self.pop_screen()

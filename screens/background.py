@@ -1,24 +1,25 @@
 """The app's background work: the card watcher, the sync worker and the printer poll.
 
-Each runs in its own thread and only posts results to the UI; the UI never waits on a device or on HQ.
+Each runs in its own thread and only posts messages (screens.messages) to the UI; the UI never waits on
+a device or on HQ. Devices are reached through counter.services.devices only.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from counter.i18n import N_, _
-from screens.base import LocalizedBindings
+from counter.services import devices
+from screens.messages import (
+    CardRead,
+    DeviceEvent,
+    PrinterChecked,
+    PrinterCheckRequested,
+    SyncStatusChanged,
+)
 
 PRINTER_POLL_SECONDS = 60.0
 # The status line names the printer's state in a word or two; the full advice goes to a notification.
@@ -36,52 +37,10 @@ def _sleep_unless_cancelled(worker, seconds: float) -> None:
         time.sleep(0.2)
 
 
-@dataclass
-class DeviceEvent(Message):
-    """A CardWatcher event, carried from the watcher thread to the UI thread."""
-
-    event: object
-
-
-class MrzKeyDialog(LocalizedBindings, ModalScreen[str | None]):
-    """Asks the MRZ key of a passport or ID card: typed, or scanned into the field."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="cancel_mrz", tooltip=N_("Cancel"))]
-
-    def __init__(self, error: str = "", suggestion: str = ""):
-        super().__init__()
-        self.error = error
-        self.suggestion = suggestion
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(_("Passport or ID card"), classes="title")
-            yield Static(_("Type DOCUMENT-NUMBER:YYMMDD(birth):YYMMDD(expiry), or scan the MRZ"), classes="hint")
-            yield Input(value=self.suggestion, id="mrz-key")
-            yield Static(self.error, id="mrz-error", classes="error")
-
-    def on_mount(self) -> None:
-        self.query_one("#mrz-key", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        from devices.mrz import MrzError, parse_key_text
-
-        try:
-            key = parse_key_text(event.value)
-        except MrzError as exc:
-            self.query_one("#mrz-error", Static).update(_(str(exc)))
-            return
-        self.app.card_watcher.set_mrz_key(key)
-        self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class BackgroundWork:
-    """Mixed into CounterApp: starts and stops the workers, turns their events into UI updates."""
+    """Mixed into CounterApp: starts and stops the workers, turns their messages into UI updates."""
 
-    card_watcher = None
+    card_watcher: devices.CardWatcher | None = None
     _demo_sample_index = 0
 
     def start_background_work(self) -> None:
@@ -97,87 +56,70 @@ class BackgroundWork:
     # --- card reader -----------------------------------------------------------------------
 
     def _start_card_watcher(self) -> None:
-        from devices.watcher import open_watcher
-
         section = self.station.config.section("reader")
-        if section["kind"] == "none":
-            self.set_device_status(_("no reader configured"))
-            return
         try:
-            self.card_watcher = open_watcher(section, lambda event: self.post_message(DeviceEvent(event)))
-            self.card_watcher.start()
+            self.card_watcher = devices.open_card_watcher(section, lambda event: self.post_message(DeviceEvent(event)))
         except Exception as exc:  # a reader that cannot start must not stop the counter
             self.card_watcher = None
             self.set_device_status(_("reader unavailable: {error}").format(error=type(exc).__name__))
             return
-        self.set_device_status(_("starting…"))
+        self.set_device_status(_("starting…") if self.card_watcher is not None else _("no reader configured"))
 
     @property
     def simulated_reader(self):
-        backend = getattr(self.card_watcher, "backend", None)
-        return backend if backend is not None and hasattr(backend, "insert") else None
+        return devices.simulated_reader(self.card_watcher)
 
     def insert_next_sample(self) -> bool:
         """Demo: 'insert' the next sample card into the in-process simulated reader."""
-        from devices.samples import SAMPLES
-
         reader = self.simulated_reader
         if reader is None:
             return False
-        samples = list(SAMPLES.values())
-        sample = samples[self._demo_sample_index % len(samples)]
+        devices.insert_sample(reader, self._demo_sample_index)
         self._demo_sample_index += 1
-        reader.remove()
-        reader.insert(sample.sample_id)
         return True
 
     def on_device_event(self, message: DeviceEvent) -> None:
-        from devices import watcher as w
-
         event = message.event
-        if isinstance(event, w.ReaderReady):
+        if isinstance(event, devices.ReaderReady):
             self.set_device_status(_("ready ({reader})").format(reader=event.reader))
-        elif isinstance(event, w.CardInserted):
+        elif isinstance(event, devices.CardInserted):
             self.set_device_status(_("reading card…"))
-        elif isinstance(event, w.CardRemoved):
+        elif isinstance(event, devices.CardRemoved):
             self.set_device_status(_("ready ({reader})").format(reader=event.reader))
-        elif isinstance(event, w.MrzKeyRequired):
+        elif isinstance(event, devices.MrzKeyRequired):
             self.set_device_status(_("MRZ key needed"))
             self._ask_mrz_key("")
-        elif isinstance(event, w.ReaderError):
+        elif isinstance(event, devices.ReaderError):
             text = _(event.message)
             self.set_device_status(text)
             if event.state == "mrz_mismatch":
                 self._ask_mrz_key(text)
             elif event.state in ("card_removed", "unsupported_card", "card_error"):
                 self.notify(text, severity="warning", timeout=8)
-        elif isinstance(event, w.CardRead):
+        elif isinstance(event, devices.CardRead):
             self.set_device_status(_("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
             self._card_document_ready(event.document)
 
     def _ask_mrz_key(self, error: str) -> None:
-        if self.session is None or self.locked or isinstance(self.screen, MrzKeyDialog):
-            return
-        suggestion = ""
-        reader = self.simulated_reader
-        if self.demo and reader is not None and reader.inserted:
-            # the demo shows the key printed on the sample's data page, as a clerk would read it
-            from devices.samples import SAMPLES
+        from screens.dialogs import MrzKeyDialog
 
-            key = SAMPLES[reader.inserted].mrz_key
-            if key is not None:
-                suggestion = f"{key.document_number}:{key.birth_date}:{key.expiry_date}"
-        self.push_screen(MrzKeyDialog(error, suggestion))
+        if self.state.session is None or self.locked or isinstance(self.screen, MrzKeyDialog):
+            return
+        # the demo shows the key printed on the sample's data page, as a clerk would read it
+        suggestion = devices.sample_mrz_text(self.simulated_reader) if self.state.demo else ""
+        self.push_screen(MrzKeyDialog(error, suggestion), self._mrz_key_given)
+
+    def _mrz_key_given(self, key: devices.MrzKey | None) -> None:
+        if key is not None and self.card_watcher is not None:
+            self.card_watcher.set_mrz_key(key)
 
     def _card_document_ready(self, document) -> None:
         """A card that failed authentication needs a supervisor before the clerk can go on."""
-        from devices.identity import FAILED
         from screens.dialogs import SupervisorDialog
-        from screens.messages import CardRead
 
-        if self.session is None or self.locked:
+        if self.state.session is None or self.locked:
             return
-        if document.authenticity != FAILED:
+        if not devices.authenticity_failed(document):
             self.post_message(CardRead(document))
             return
 
@@ -201,8 +143,8 @@ class BackgroundWork:
         if not self.station.config.section("sync")["hq_url"]:
             while not worker.is_cancelled:  # keep the pending count current
                 status = sync.sync_status(self.station)
-                self.call_from_thread(self.set_sync_status,
-                                      _("not configured ({pending} pending)").format(pending=status["pending"]))
+                self.post_message(SyncStatusChanged(
+                    _("not configured ({pending} pending)").format(pending=status["pending"])))
                 _sleep_unless_cancelled(worker, UNCONFIGURED_SYNC_REFRESH_SECONDS)
             return
 
@@ -212,9 +154,12 @@ class BackgroundWork:
             else:
                 text = _("offline, {pending} pending: {error}").format(
                     pending=result.pending, error=result.localized_error(_))
-            self.call_from_thread(self.set_sync_status, text)
+            self.post_message(SyncStatusChanged(text))
 
         sync.sync_loop(self.station, lambda: worker.is_cancelled, show)
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.set_sync_status(message.text)
 
     # --- printer ---------------------------------------------------------------------------
 
@@ -222,30 +167,36 @@ class BackgroundWork:
     def _printer_worker(self) -> None:
         worker = get_current_worker()
         while not worker.is_cancelled:
-            self.refresh_printer_status_now()
+            self.post_message(self._check_printer())
             _sleep_unless_cancelled(worker, PRINTER_POLL_SECONDS)
 
-    def refresh_printer_status_now(self) -> None:
+    def _check_printer(self) -> PrinterChecked:
         """Blocking (the printer may take seconds to answer): call from a worker thread."""
         from counter.printer_service import check_printer
 
         try:
             status = check_printer(self.station)
         except Exception as exc:  # a printer fault is a status, not a crash
-            self.call_from_thread(self.set_printer_status,
-                                  _("printer check failed: {error}").format(error=type(exc).__name__))
-            return
+            return PrinterChecked(None, _("printer check failed: {error}").format(error=type(exc).__name__))
         state = status.get("state", "unknown")
-        label = _(PRINTER_STATE_LABELS.get(state, "status unknown"))
-        self.call_from_thread(self._show_printer_state, state, label, _(status.get("message") or ""))
+        return PrinterChecked(state, _(PRINTER_STATE_LABELS.get(state, "status unknown")),
+                              _(status.get("message") or ""))
 
-    def _show_printer_state(self, state: str, label: str, advice: str) -> None:
-        changed = state != getattr(self, "_printer_state", None)
-        self._printer_state = state
-        self.set_printer_status(label)
-        if changed and state not in ("ready", "unknown", "disabled") and advice:
-            self.notify(advice, severity="warning", timeout=10)
+    def on_printer_checked(self, message: PrinterChecked) -> None:
+        if message.state is None:
+            self.set_printer_status(message.label)
+            return
+        devices_state = self.state.devices
+        changed = message.state != devices_state.printer_state
+        devices_state.printer_state = message.state
+        self.set_printer_status(message.label)
+        if changed and message.state not in ("ready", "unknown", "disabled") and message.advice:
+            self.notify(message.advice, severity="warning", timeout=10)
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="printer-now")
     def refresh_printer_status(self) -> None:
         """After a job: re-read the printer's state without blocking the UI."""
-        self.run_worker(self.refresh_printer_status_now, thread=True, exit_on_error=False, group="printer-now")
+        self.post_message(self._check_printer())
+
+    def on_printer_check_requested(self, message: PrinterCheckRequested) -> None:
+        self.refresh_printer_status()

@@ -34,8 +34,8 @@ def _localize(binding):
 
 
 class StatusBar(Static):
-    """Device and sync status, one line above the footer. The app owns the texts; the device and sync
-    workers call app.set_device_status / app.set_sync_status, which update every StatusBar."""
+    """Device and sync status, one line above the footer. The texts are app.state.devices; the App's
+    handlers of the workers' messages update them and refresh every StatusBar."""
 
     DEFAULT_CSS = """
     StatusBar { dock: bottom; margin-bottom: 1; height: 1; background: $panel; color: $text-muted; padding: 0 1; }
@@ -44,17 +44,9 @@ class StatusBar(Static):
     def on_mount(self) -> None:
         self.refresh_status()
 
-    def set_device_status(self, text: str) -> None:
-        self.app.device_status = text
-        self.refresh_status()
-
-    def set_sync_status(self, text: str) -> None:
-        self.app.sync_status = text
-        self.refresh_status()
-
     def refresh_status(self) -> None:
-        app = self.app
-        device = getattr(app, "device_status", "") or _("not connected")
-        sync = getattr(app, "sync_status", "") or _("not configured")
-        printer = getattr(app, "printer_status", "") or _("not checked")
+        states = self.app.state.devices
+        device = states.reader or _("not connected")
+        sync = states.sync or _("not configured")
+        printer = states.printer or _("not checked")
         self.update(f"{_('Card reader')}: {device}  │  {_('Printer')}: {printer}  │  {_('Sync')}: {sync}")

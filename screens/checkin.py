@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
 
 from counter.i18n import _
+from screens.messages import CheckinFinished
 
 
 def reader_line(reader: dict) -> str:
@@ -87,23 +87,27 @@ class CheckinScreen(Screen[dict | None]):
         self.run_check()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="checkin")
-    def run_check(self) -> dict:
+    def run_check(self) -> None:
         from counter.checkin import run_checkin
+        from counter.errors import CounterError
 
-        return run_checkin(self.station, self.clerk_id, reader_backend=self.reader_backend)
+        try:
+            result = run_checkin(self.station, self.clerk_id, reader_backend=self.reader_backend)
+        except CounterError as exc:  # e.g. the journal could not be written: say so, never a traceback
+            self.post_message(CheckinFinished(None, exc.localized(_)))
+        except Exception as exc:
+            self.post_message(CheckinFinished(None, type(exc).__name__))
+        else:
+            self.post_message(CheckinFinished(result))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "checkin":
+    def on_checkin_finished(self, message: CheckinFinished) -> None:
+        message.stop()
+        if message.result is not None:
+            self.show_result(message.result)
             return
-        if event.state == WorkerState.SUCCESS:
-            self.show_result(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            # e.g. the journal could not be written: say so, never a traceback
-            error = event.worker.error
-            message = error.localized(_) if hasattr(error, "localized") else type(error).__name__
-            self.result = {"ok": False, "error": message}
-            self.query_one("#reader", Static).update(_("Device check-in failed: {error}").format(error=message))
-            self._verdict(False)
+        self.result = {"ok": False, "error": message.error}
+        self.query_one("#reader", Static).update(_("Device check-in failed: {error}").format(error=message.error))
+        self._verdict(False)
 
     def show_result(self, result: dict) -> None:
         self.result = result

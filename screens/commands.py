@@ -19,7 +19,7 @@ class CounterCommands(Provider):
         app = self.app
         screen = self.screen
         out: list[tuple[str, object, str]] = []
-        if app.session is None or app.locked:
+        if app.state.session is None or app.locked:
             return out
         lang = language()
         if isinstance(screen, (PersonScreen, HomeScreen)):
@@ -36,7 +36,7 @@ class CounterCommands(Provider):
             out.append((_("Help"), screen.action_field_help, _("Help for the focused field")))
         out.append((_("Find person"), app.action_find_person, "F3"))
         out.append((_("Home"), app.action_home, _("Back to the home screen")))
-        if getattr(app, "demo_cards", False):
+        if app.state.demo_cards:
             out.append((_("Insert a sample card (demo)"), app.action_demo_card, "F2"))
         out.append((_("Lock"), app.action_lock, "Ctrl+L"))
         out.append((_("Sign out"), app.action_sign_out, "Ctrl+O"))

@@ -6,7 +6,7 @@ Usage (the home screen's binding):
     self.app.push_screen(DayCloseScreen())            # the current business day
     self.app.push_screen(DayCloseScreen("2026-11-20"))  # an earlier open day
 
-`DayCloseScreen(day=None)` reads `self.app.station` and `self.app.session`
+`DayCloseScreen(day=None)` reads `self.app.station` and `self.app.state.session`
 (the signed-in clerk, who need not be a supervisor: the close asks for a
 supervisor's name and PIN). Keys: c close the day, s save the report PDF,
 x write the export bundle, r refresh, escape back.
@@ -19,12 +19,13 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Sparkline, Static
 
 from counter import dayclose
 from counter.errors import CounterError
-from counter.i18n import _, language
+from counter.i18n import N_, _, language
+from screens.dialogs import Dialog
 from screens.person import service_title
 
 
@@ -47,13 +48,12 @@ def _cells(text: str) -> int:
     return cell_len(text)
 
 
-class CloseDayDialog(ModalScreen[bool]):
+class CloseDayDialog(Dialog[bool]):
     """The supervisor's name and PIN; dismissed with True once the day is closed."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"), id="cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="cancel")]
     DEFAULT_CSS = """
-    CloseDayDialog { align: center middle; }
-    #close-box { width: 64; height: auto; border: round $accent; padding: 1 2; background: $panel; }
+    CloseDayDialog > #close-box { width: 64; background: $panel; }
     #close-box .warning { color: $warning; }
     #close-box .error { color: $error; }
     #close-box Horizontal { height: auto; margin-top: 1; }
@@ -66,7 +66,7 @@ class CloseDayDialog(ModalScreen[bool]):
         self.warning_lines = warnings
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="close-box"):
+        with Vertical(id="close-box", classes="dialog"):
             yield Static(_("Close business day {day}").format(day=self.day), classes="title")
             for line in self.warning_lines:
                 yield Static(f"⚠ {line}", classes="warning")
@@ -102,7 +102,7 @@ class CloseDayDialog(ModalScreen[bool]):
         pin_input = self.query_one("#close-pin", Input)
         pin, pin_input.value = pin_input.value, ""
         try:
-            dayclose.close_day(self.app.station, self.day, name, pin, by=self.app.session)
+            dayclose.close_day(self.app.station, self.day, name, pin, by=self.app.state.session)
         except CounterError as exc:
             self.query_one("#close-error", Static).update(exc.localized(_))
             return
@@ -223,7 +223,7 @@ class DayCloseScreen(Screen):
         recipient = station.config.section("export")["age_recipient"] or None
         try:
             path, _bundle = export_day(station, self.day, self.target_dir, recipient=recipient,
-                                       clerk_id=self.app.session.clerk.clerk_id if self.app.session else None)
+                                       clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
         except CounterError as exc:
             self._status(exc.localized(_))
             return

@@ -1,6 +1,8 @@
-"""Small modal dialogs: field help (F1), supervisor approval, a reason, a yes/no."""
+"""Small modal dialogs on one base: field help (F1), supervisor approval, a reason, the MRZ key."""
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,10 +13,33 @@ from textual.widgets import Input, Label, Static
 from counter import clerks
 from counter.errors import CounterError
 from counter.i18n import N_, _
+from counter.services import devices
 from screens.base import LocalizedBindings
 
+ResultType = TypeVar("ResultType")
 
-class HelpDialog(LocalizedBindings, ModalScreen[None]):
+
+class Dialog(LocalizedBindings, ModalScreen[ResultType]):
+    """Every dialog: centred over the dimmed screen below, in one bordered box (compose it as a
+    `Vertical(classes="dialog")`)."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+        background: $background 70%;
+    }
+    Dialog > .dialog {
+        width: 70;
+        height: auto;
+        max-height: 80%;
+        border: round $accent;
+        padding: 1 2;
+        background: $surface;
+    }
+    """
+
+
+class HelpDialog(Dialog[None]):
     BINDINGS = [Binding("escape,f1,enter", "dismiss_help", N_("Close"), id="close_help", tooltip=N_("Close"))]
 
     def __init__(self, title: str, text: str):
@@ -32,7 +57,7 @@ class HelpDialog(LocalizedBindings, ModalScreen[None]):
         self.dismiss(None)
 
 
-class SupervisorDialog(LocalizedBindings, ModalScreen[object]):
+class SupervisorDialog(Dialog[object]):
     """Asks a supervisor's name and PIN; dismisses with the approving Clerk, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="cancel_approval", tooltip=N_("Cancel"))]
@@ -67,7 +92,7 @@ class SupervisorDialog(LocalizedBindings, ModalScreen[object]):
         pin = event.input.value
         event.input.value = ""
         try:
-            approver = clerks.authorize_supervisor(self.app.station, name, pin, self.action_name, by=self.app.session)
+            approver = clerks.authorize_supervisor(self.app.station, name, pin, self.action_name, by=self.app.state.session)
         except CounterError as exc:
             self.query_one("#sup-error", Static).update(exc.localized(_))
             return
@@ -77,7 +102,7 @@ class SupervisorDialog(LocalizedBindings, ModalScreen[object]):
         self.dismiss(None)
 
 
-class ReasonDialog(LocalizedBindings, ModalScreen[str]):
+class ReasonDialog(Dialog[dict | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="cancel_reason", tooltip=N_("Cancel"))]
 
     def __init__(self, title: str, prompt: str, fields: tuple[tuple[str, str], ...] = ()):
@@ -108,6 +133,39 @@ class ReasonDialog(LocalizedBindings, ModalScreen[str]):
             return
         extra = {fid: self.query_one(f"#extra-{fid}", Input).value for fid, _label in self.extra_fields}
         self.dismiss({"reason": event.value.strip(), **extra})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MrzKeyDialog(Dialog[devices.MrzKey | None]):
+    """Asks the MRZ key of a passport or ID card, typed or scanned into the field; dismisses with the
+    checked key (the App hands it to the card watcher), or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="cancel_mrz", tooltip=N_("Cancel"))]
+
+    def __init__(self, error: str = "", suggestion: str = ""):
+        super().__init__()
+        self.error = error
+        self.suggestion = suggestion
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(_("Passport or ID card"), classes="title")
+            yield Static(_("Type DOCUMENT-NUMBER:YYMMDD(birth):YYMMDD(expiry), or scan the MRZ"), classes="hint")
+            yield Input(value=self.suggestion, id="mrz-key")
+            yield Static(self.error, id="mrz-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#mrz-key", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            key = devices.parse_mrz_key(event.value)
+        except devices.MrzError as exc:
+            self.query_one("#mrz-error", Static).update(_(str(exc)))
+            return
+        self.dismiss(key)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

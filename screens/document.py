@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static
 from counter.i18n import N_, _
 from counter.services import documents, output
 from screens.base import LocalizedBindings
+from screens.messages import PrintDelivered, PrinterCheckRequested
 
 PREVIEW_WIDTH = 54  # the preview box is 60 cells with border and padding
 
@@ -32,6 +33,7 @@ class DocumentScreen(LocalizedBindings, Screen):
         self.seq = seq
         self.person_id = person_id
         self.ready_ms = ready_ms
+        self.failed_job: str | None = None  # a job the printer did not take: P retries it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,15 +53,18 @@ class DocumentScreen(LocalizedBindings, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="print")
     def _print_worker(self, document, job_id: str | None = None) -> None:
         """The printer may take seconds to answer: never on the UI thread."""
-        station, clerk_id = self.app.station, self.app.session.clerk.clerk_id
+        station, clerk_id = self.app.station, self.app.state.session.clerk.clerk_id
         try:
             result = output.retry(station, job_id, clerk_id) if job_id else output.deliver(station, document, clerk_id)
         except Exception as exc:  # printer trouble must never lose the recorded service
-            self.app.call_from_thread(self._show_delivery, None, type(exc).__name__)
+            self.post_message(PrintDelivered(None, type(exc).__name__))
             return
-        self.app.call_from_thread(self._show_delivery, result, None)
+        self.post_message(PrintDelivered(result))
 
-    def _show_delivery(self, result: output.Delivery | None, crash: str | None) -> None:
+    def on_print_delivered(self, message: PrintDelivered) -> None:
+        message.stop()  # the App asks the printer below, on PrinterCheckRequested
+        result: output.Delivery | None = message.result
+        crash = message.crash
         status = self.query_one("#doc-status", Static)
         if result is None:
             self.failed_job = None
@@ -75,15 +80,15 @@ class DocumentScreen(LocalizedBindings, Screen):
             # the printer's reason ends without a stop: add one, or it runs into "Press P"
             status.update(_("Not printed: {message}. Press P to retry; the service itself is saved.")
                           .format(message=message.rstrip("。.;； ")))
-        self.app.refresh_printer_status() if hasattr(self.app, "refresh_printer_status") else None
+        self.post_message(PrinterCheckRequested())
 
     def action_retry_print(self) -> None:
-        if getattr(self, "failed_job", None):
+        if self.failed_job:
             self.query_one("#doc-status", Static).update(_("Printing…"))
             self._print_worker(None, self.failed_job)
 
     def action_reprint(self) -> None:
-        copy = documents.reprint(self.app.station, self.seq, self.app.session.clerk.clerk_id)
+        copy = documents.reprint(self.app.station, self.seq, self.app.state.session.clerk.clerk_id)
         self.query_one("#doc-preview", Static).update(documents.as_text(copy, width=PREVIEW_WIDTH))
         self.ready_ms = None
         self._deliver(copy)

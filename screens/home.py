@@ -39,7 +39,7 @@ class HomeScreen(LocalizedBindings, Screen):
                 yield Static("", id="home-day")
                 with Horizontal(id="home-ticket-row"):
                     yield Label(_("Queue ticket"))
-                    yield Input(getattr(self.app, "ticket", ""), id="ticket", placeholder="A001", max_length=8,
+                    yield Input(self.app.state.ticket, id="ticket", placeholder="A001", max_length=8,
                                 restrict=r"[A-Za-z0-9]*")
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
@@ -59,7 +59,7 @@ class HomeScreen(LocalizedBindings, Screen):
     def refresh_summary(self) -> None:
         app = self.app
         lang = language()
-        clerk = app.session.clerk
+        clerk = app.state.session.clerk
         self.query_one("#home-clerk", Static).update(
             _("Signed in as {name} ({role})").format(name=clerk.name, role=_(clerk.role)))
         day = app.station.business_day()
@@ -72,7 +72,7 @@ class HomeScreen(LocalizedBindings, Screen):
         self.query_one("#home-counts", Static).update("\n".join(lines))
         cat = forms.catalogue()
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
-        if getattr(app, "demo_cards", False):
+        if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
             menu.append(f"{spec.menu_key}  {spec.text(lang)}")
@@ -82,8 +82,9 @@ class HomeScreen(LocalizedBindings, Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ticket":
-            self.app.ticket = event.value.strip().upper()
-            self.app.sub_title = self.app.base_sub_title + (f" · {_('Ticket')} {self.app.ticket}" if self.app.ticket else "")
+            state = self.app.state
+            state.ticket = event.value.strip().upper()
+            self.app.sub_title = self.app.base_sub_title + (f" · {_('Ticket')} {state.ticket}" if state.ticket else "")
             self.set_focus(None)
 
     def action_end_of_day(self) -> None:

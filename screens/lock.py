@@ -20,7 +20,7 @@ class LockScreen(ModalScreen[bool]):
     BINDINGS = [Binding("ctrl+q", "refuse_quit", show=False, id="locked_quit")]
 
     def compose(self) -> ComposeResult:
-        session = self.app.session
+        session = self.app.state.session
         with Vertical(id="lock-box"):
             yield Static(_("Locked"), classes="title")
             yield Static(f"{session.clerk.name}", id="lock-clerk")
@@ -38,10 +38,10 @@ class LockScreen(ModalScreen[bool]):
         pin = event.input.value
         event.input.value = ""
         try:
-            clerks.unlock(self.app.station, self.app.session, pin)
+            clerks.unlock(self.app.station, self.app.state.session, pin)
         except CounterError as exc:
             self.query_one("#lock-error", Static).update(exc.localized(_))
-            if clerks.is_locked_out(self.app.station, self.app.session.clerk):
+            if clerks.is_locked_out(self.app.station, self.app.state.session.clerk):
                 self.app.force_sign_out()
             return
         self.dismiss(True)

@@ -1,4 +1,9 @@
-"""Small message types the screens exchange (one module, posting-style)."""
+"""Every message the screens exchange, and every result a worker reports (one module, posting-style).
+
+The one UI pattern: a worker is `@work(thread=True, exclusive=True, exit_on_error=False)` (or its async
+equivalent), catches its own failures, and reports by posting one of these messages; a handler named
+after the message (on_card_read, on_print_delivered...) updates the UI. post_message is thread-safe.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,58 @@ from textual.message import Message
 class CardRead(Message):
     """A card was read: post to the App from any thread (post_message is thread-safe)."""
 
-    document: object  # devices.identity.IdentityDocument
+    document: object  # an IdentityDocument (see counter.services.devices)
 
 
 @dataclass
-class ServiceCompleted(Message):
-    """A service was confirmed and recorded; the person file refreshes."""
+class DeviceEvent(Message):
+    """A card watcher event (counter.services.devices.WatcherEvent), from the watcher thread to the App."""
 
-    person_id: str
+    event: object
+
+
+@dataclass
+class ServiceCompleted(Message, bubble=False):  # the App hands it to the screens; no bubbling back
+    """A service was confirmed and recorded. The wizard posts it to the App, which passes it on to every
+    screen of the stack: the person file that started the service becomes the new person's file."""
+
+    person_id: str | None
     seq: int
+    elapsed_ms: float | None = None  # from confirm to the document, for the keystroke benchmark
+
+
+@dataclass
+class SyncStatusChanged(Message):
+    """The sync worker's latest word for the status line."""
+
+    text: str
+
+
+@dataclass
+class PrinterChecked(Message):
+    """The printer worker's answer. state: a printer state code ("ready", "paper_out"...), or None when the
+    check itself failed; label: the status line's word; advice: the notification, if any."""
+
+    state: str | None
+    label: str
+    advice: str = ""
+
+
+class PrinterCheckRequested(Message):
+    """A screen (after a print job) asks the App to re-read the printer's state, without blocking."""
+
+
+@dataclass
+class PrintDelivered(Message):
+    """The print worker's result: a counter.services.output.Delivery, or None with the error's name."""
+
+    result: object | None
+    crash: str | None = None
+
+
+@dataclass
+class CheckinFinished(Message):
+    """The device check-in's result (see counter.checkin.run_checkin), or the one-line error that stopped it."""
+
+    result: dict | None
+    error: str | None = None

@@ -21,6 +21,7 @@ from counter.services import amendments, documents, engine, people
 from counter.services.cards import card_prefill
 from screens.base import LocalizedBindings, StatusBar
 from screens.dialogs import ReasonDialog, SupervisorDialog
+from screens.messages import ServiceCompleted
 
 STATUS_TEXT = {"done": N_("done"), "requested": N_("requested"), "voided": N_("voided"),
                "corrected": N_("corrected")}
@@ -67,6 +68,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.pending_service = pending_service
         self.file: people.PersonFile | None = None
         self.awaiting_new_person = False  # a new-person file becomes the person's file once registered
+        self.completed_person: str | None = None  # the person of the service just completed (ServiceCompleted)
         self.lang = language()
 
     def compose(self) -> ComposeResult:
@@ -89,18 +91,21 @@ class PersonScreen(LocalizedBindings, Screen):
         table = self.query_one("#person-history", DataTable)
         table.add_columns(_("Seq"), _("Day"), _("Service"), _("Number"), _("Status"), _("Note"))
         if self.person_id:
-            self.file = people.open_file(self.app.station, self.app.session, self.person_id)
+            self.file = people.open_file(self.app.station, self.app.state.session, self.person_id)
         self.render_file()
         if self.pending_service:
             service, self.pending_service = self.pending_service, None
             self.action_service(service)
 
+    def on_service_completed(self, message: ServiceCompleted) -> None:
+        self.completed_person = message.person_id
+
     def on_screen_resume(self) -> None:
-        new_person = getattr(self.app, "last_outcome_person", None)
+        new_person = self.completed_person
         if self.person_id is None and self.awaiting_new_person and new_person:
             # the new person was just registered: this is now their file
             self.person_id = new_person
-            self.file = people.open_file(self.app.station, self.app.session, new_person)
+            self.file = people.open_file(self.app.station, self.app.state.session, new_person)
         elif self.person_id:
             # the file is already open: refresh without journaling a second opening
             self.file = people.PersonFile(people.get(self.app.station, self.person_id),
@@ -196,7 +201,7 @@ class PersonScreen(LocalizedBindings, Screen):
             return
         from screens.wizard import WizardScreen
 
-        self.app.last_outcome_person = None
+        self.completed_person = None
         self.awaiting_new_person = self.file is None
         self.app.push_screen(WizardScreen(spec, person=self.file.person if self.file else None, card=self.card,
                                           card_values=self.card_values))
@@ -215,7 +220,7 @@ class PersonScreen(LocalizedBindings, Screen):
         from screens.document import DocumentScreen
 
         try:
-            copy = documents.reprint(self.app.station, seq, self.app.session.clerk.clerk_id)
+            copy = documents.reprint(self.app.station, seq, self.app.state.session.clerk.clerk_id)
         except CounterError as exc:
             self.notify(exc.localized(_), severity="error")
             return
@@ -244,7 +249,7 @@ class PersonScreen(LocalizedBindings, Screen):
                 if supervisor is None:
                     return
                 self._amend(lambda: amendments.void(self.app.station, seq, answer["reason"],
-                                                    clerk=self.app.session.clerk, supervisor=supervisor))
+                                                    clerk=self.app.state.session.clerk, supervisor=supervisor))
 
             self.app.push_screen(SupervisorDialog("void", _("Void entry {seq}").format(seq=seq)), approved)
 
@@ -271,7 +276,7 @@ class PersonScreen(LocalizedBindings, Screen):
                 if supervisor is None:
                     return
                 self._amend(lambda: amendments.correct(self.app.station, seq, changes, answer["reason"],
-                                                       clerk=self.app.session.clerk, supervisor=supervisor))
+                                                       clerk=self.app.state.session.clerk, supervisor=supervisor))
 
             self.app.push_screen(SupervisorDialog("correct", _("Correct entry {seq}").format(seq=seq)), approved)
 

@@ -22,7 +22,7 @@ class SignInScreen(Screen):
         station = self.app.station
         with Vertical(id="signin-box"):
             yield Static(f"{station.config.office} · {station.station_id}", classes="title")
-            if getattr(self.app, "demo", False):
+            if self.app.state.demo:
                 yield Static(_("Demo station: simulated card reader and printer"), classes="hint")
                 yield Static("演示柜员 / 1234 · 演示主管 / 4321", classes="hint", id="demo-hint")
             yield Label(_("Clerk"))

@@ -4,10 +4,12 @@ a review page, then confirm. Keyboard-first: Enter moves on, F10 reviews and con
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static
@@ -19,6 +21,7 @@ from counter.i18n import N_, _, language
 from counter.services import documents, engine, people
 from screens.base import LocalizedBindings
 from screens.dialogs import HelpDialog, SupervisorDialog
+from screens.messages import ServiceCompleted
 
 REVIEW = "review"
 
@@ -44,6 +47,9 @@ class AddressSuggester(Suggester):
 
 
 class FieldRow(Vertical):
+    """One form field: its label, input, hint and error line. It reports its input's events as its own
+    messages, FieldRow.Changed / Submitted / Blurred, carrying the field's id."""
+
     DEFAULT_CSS = """
     FieldRow { height: auto; margin-bottom: 1; }
     FieldRow .field-error { display: none; }
@@ -58,6 +64,90 @@ class FieldRow(Vertical):
     FieldRow .field-hint { width: 34; padding: 0 0 0 1; color: $text-muted; }
     FieldRow .field-error { padding: 0 0 0 23; color: $error; height: auto; }
     """
+
+    @dataclass
+    class Changed(Message):
+        row: FieldRow
+        field_id: str
+        value: str
+
+        @property
+        def control(self) -> FieldRow:
+            return self.row
+
+    @dataclass
+    class Submitted(Message):
+        row: FieldRow
+        field_id: str
+        value: str
+
+        @property
+        def control(self) -> FieldRow:
+            return self.row
+
+    @dataclass
+    class Blurred(Message):
+        row: FieldRow
+        field_id: str
+        value: str
+
+        @property
+        def control(self) -> FieldRow:
+            return self.row
+
+    def __init__(self, field_id: str, label: str, value: str, *, hint: str = "", suggester: Suggester | None = None,
+                 max_length: int | None = None, disabled: bool = False, tooltip: str | None = None):
+        super().__init__(id=f"row-{field_id}")
+        self.field_id = field_id
+        self.label_text = label
+        self.initial_value = value
+        self.initial_hint = hint
+        self.input_options = {"suggester": suggester, "max_length": max_length, "disabled": disabled,
+                              "tooltip": tooltip}
+
+    def compose(self) -> ComposeResult:
+        fid = self.field_id
+        with Horizontal():
+            yield Label(self.label_text, id=f"l-{fid}")
+            yield Input(value=self.initial_value, id=f"f-{fid}", **self.input_options)
+            yield Static(self.initial_hint, id=f"h-{fid}", classes="field-hint")
+        yield Static("", id=f"e-{fid}", classes="field-error")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(f"#f-{self.field_id}", Input)
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    def set_hint(self, text: str) -> None:
+        self.query_one(f"#h-{self.field_id}", Static).update(text)
+
+    def show_error(self, text: str | None) -> None:
+        """The field's error (or none): the line under the field, and the input marked."""
+        error = self.query_one(f"#e-{self.field_id}", Static)
+        error.update(text or "")
+        error.set_class(text is not None, "-shown")
+        self.input.set_class(text is not None, "-invalid-field")
+
+    def clear_error_line(self) -> None:
+        """Typing hides the error line; the input stays marked until the field is checked again."""
+        error = self.query_one(f"#e-{self.field_id}", Static)
+        error.update("")
+        error.remove_class("-shown")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(self, self.field_id, event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(self, self.field_id, event.value))
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        self.post_message(self.Blurred(self, self.field_id, event.value))
 
 
 class WizardScreen(LocalizedBindings, Screen):
@@ -118,22 +208,15 @@ class WizardScreen(LocalizedBindings, Screen):
                             opts = forms.options_for(f, policy)
                             suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
                         mark = " *" if f.required else ""
-                        with FieldRow(id=f"row-{fid}"):
-                            with Horizontal():
-                                yield Label(f"{f.text(self.lang)}{mark}", id=f"l-{fid}")
-                                shown = initial.get(fid, "")
-                                if f.type == "choice":
-                                    # the option's label in the UI language (what a clerk types), not its
-                                    # internal code ("citizen_id", "M", "work")
-                                    found = forms.match_option(shown, forms.options_for(f, policy))
-                                    shown = found.label(self.lang) if found else shown
-                                inp = Input(value=shown, id=f"f-{fid}", suggester=suggester,
-                                            max_length=f.max_length, disabled=self._locked(fid),
-                                            tooltip=f.help_text(self.lang) or None)
-                                yield inp
-                                yield Static(self._hint(fid, shown), id=f"h-{fid}",
-                                             classes="field-hint")
-                            yield Static("", id=f"e-{fid}", classes="field-error")
+                        shown = initial.get(fid, "")
+                        if f.type == "choice":
+                            # the option's label in the UI language (what a clerk types), not its
+                            # internal code ("citizen_id", "M", "work")
+                            found = forms.match_option(shown, forms.options_for(f, policy))
+                            shown = found.label(self.lang) if found else shown
+                        yield FieldRow(fid, f"{f.text(self.lang)}{mark}", shown, hint=self._hint(fid, shown),
+                                       suggester=suggester, max_length=f.max_length, disabled=self._locked(fid),
+                                       tooltip=f.help_text(self.lang) or None)
             with Vertical(id="step-review", classes="wizard-step"):
                 yield Static("", id="review-table")
                 yield Static("", id="review-note", classes="hint")
@@ -142,9 +225,9 @@ class WizardScreen(LocalizedBindings, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for inp in self.query(Input):
-            if isinstance(inp.suggester, AddressSuggester):
-                self.watch(inp, "_suggestion", self._completion_watcher(inp), init=False)
+        for row in self.query(FieldRow):
+            if isinstance(row.input.suggester, AddressSuggester):
+                self.watch(row.input, "_suggestion", self._completion_watcher(row), init=False)
         self.initial_raw = self._raw()
         self.discard_armed = False
         self._show_step(self._first_step_needing_input())
@@ -152,8 +235,11 @@ class WizardScreen(LocalizedBindings, Screen):
 
     # --- steps --------------------------------------------------------------------------
 
+    def _row(self, fid: str) -> FieldRow:
+        return self.query_one(f"#row-{fid}", FieldRow)
+
     def _raw(self) -> dict[str, str]:
-        return {fid: self.query_one(f"#f-{fid}", Input).value for fid in self.spec.fields}
+        return {fid: self._row(fid).value for fid in self.spec.fields}
 
     def _ctx(self) -> forms.Context:
         return forms.Context(engine.business_date(self.station), engine.policy_of(self.station))
@@ -181,10 +267,10 @@ class WizardScreen(LocalizedBindings, Screen):
         editable = self._editable(self.step_index)
         for fid in editable:
             if self._field_error(fid, raw):
-                self.query_one(f"#f-{fid}", Input).focus()
+                self._row(fid).input.focus()
                 return
         if editable:
-            self.query_one(f"#f-{editable[0]}", Input).focus()
+            self._row(editable[0]).input.focus()
 
     def _show_step(self, index: int) -> None:
         self.on_review = False
@@ -251,48 +337,37 @@ class WizardScreen(LocalizedBindings, Screen):
             return f"✓ {value}" if value else ""
         return ""
 
-    def _completion_watcher(self, inp: Input):
+    def _completion_watcher(self, row: FieldRow):
         def watcher(suggestion: str) -> None:
-            self._show_completion(inp, suggestion)
+            self._show_completion(row, suggestion)
 
         return watcher
 
-    def _show_completion(self, inp: Input, suggestion: str) -> None:
+    def _show_completion(self, row: FieldRow, suggestion: str) -> None:
         """A completion found inside an address (not at its start) is shown whole in the hint; → takes it."""
-        inside = bool(suggestion) and not suggestion.startswith(inp.value)
-        inp.set_class(inside, "-inside-match")
-        fid = (inp.id or "")[2:]
-        self.query_one(f"#h-{fid}", Static).update(f"→ {suggestion}" if inside else "")
+        inside = bool(suggestion) and not suggestion.startswith(row.value)
+        row.input.set_class(inside, "-inside-match")
+        row.set_hint(f"→ {suggestion}" if inside else "")
 
     def _show_error(self, fid: str, exc: ValidationError | None) -> None:
-        error = self.query_one(f"#e-{fid}", Static)
-        error.update(exc.localized(_) if exc else "")
-        error.set_class(exc is not None, "-shown")
-        self.query_one(f"#f-{fid}", Input).set_class(exc is not None, "-invalid-field")
+        self._row(fid).show_error(exc.localized(_) if exc else None)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def on_field_row_changed(self, event: FieldRow.Changed) -> None:
         self.discard_armed = False
-        fid = (event.input.id or "")[2:]
-        if fid in self.spec.fields:
-            self.query_one(f"#h-{fid}", Static).update(self._hint(fid, event.value))
-            error = self.query_one(f"#e-{fid}", Static)
-            error.update("")
-            error.remove_class("-shown")
+        event.row.set_hint(self._hint(event.field_id, event.value))
+        event.row.clear_error_line()
 
-    def on_input_blurred(self, event: Input.Blurred) -> None:
+    def on_field_row_blurred(self, event: FieldRow.Blurred) -> None:
         """Leaving a filled field checks it at once; an empty required field waits for review."""
-        fid = (event.input.id or "")[2:]
-        if fid in self.spec.fields and event.value.strip() and not self.on_review:
-            self._show_error(fid, self._field_error(fid))
+        if event.value.strip() and not self.on_review:
+            self._show_error(event.field_id, self._field_error(event.field_id))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_field_row_submitted(self, event: FieldRow.Submitted) -> None:
         event.stop()
         if self.on_review:
             self.action_review_or_confirm()
             return
-        fid = (event.input.id or "")[2:]
-        if fid not in self.spec.fields:
-            return
+        fid = event.field_id
         exc = self._field_error(fid)
         self._show_error(fid, exc)
         if exc:
@@ -300,14 +375,14 @@ class WizardScreen(LocalizedBindings, Screen):
         editable = self._editable(self.step_index)
         position = editable.index(fid) if fid in editable else len(editable)
         if position + 1 < len(editable):
-            self.query_one(f"#f-{editable[position + 1]}", Input).focus()
+            self._row(editable[position + 1]).input.focus()
         else:
             self.action_next_step()
 
     def action_field_help(self) -> None:
         focused = self.focused
-        fid = (focused.id or "")[2:] if isinstance(focused, Input) else ""
-        f = self.spec.fields.get(fid)
+        row = next((r for r in self.query(FieldRow) if r.input is focused), None)
+        f = self.spec.fields.get(row.field_id) if row is not None else None
         if f is None:
             self.app.push_screen(HelpDialog(self.spec.text(self.lang),
                                             _("Enter: next field · PgDn/PgUp: steps · F10: review and confirm")))
@@ -324,7 +399,7 @@ class WizardScreen(LocalizedBindings, Screen):
             if first in step.fields:
                 self._show_step(i)
                 break
-        self.query_one(f"#f-{first}", Input).focus()
+        self._row(first).input.focus()
 
     def action_review_or_confirm(self) -> None:
         if self.on_review:
@@ -400,8 +475,8 @@ class WizardScreen(LocalizedBindings, Screen):
         try:
             outcome = engine.perform(
                 self.station, self.spec.id, raw, person_id=self.person.person_id if self.person else None,
-                clerk=self.app.session.clerk if self.app.session else None, supervisor=supervisor, source=source,
-                ticket=getattr(self.app, "ticket", "") or None)
+                clerk=self.app.state.session.clerk if self.app.state.session else None, supervisor=supervisor, source=source,
+                ticket=self.app.state.ticket or None)
         except DuplicatePermit as exc:
             self.confirming = False
             keys = " / ".join(f"{forms.catalogue().get(s).menu_key} {forms.catalogue().get(s).text(self.lang)}"
@@ -418,8 +493,8 @@ class WizardScreen(LocalizedBindings, Screen):
             self.query_one("#wizard-error", Static).update(exc.localized(_))
             return
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.app.last_confirm_ms = elapsed_ms
-        self.app.last_outcome_person = outcome.person_id
+        # to the App, which tells the screens below (this one is replaced at once)
+        self.app.post_message(ServiceCompleted(outcome.person_id, outcome.entry.seq, elapsed_ms))
         from screens.document import DocumentScreen
 
         self.app.switch_screen(DocumentScreen(outcome.document, seq=outcome.entry.seq, person_id=outcome.person_id,

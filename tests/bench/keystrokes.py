@@ -201,7 +201,7 @@ async def run_scenario(c: Clerk, card: IdentityDocument, key: str, steps) -> tup
         await c.press("enter")
     assert isinstance(app.screen, DocumentScreen), (card.name, str(app.screen.query_one("#wizard-error").content))
     keys, hanzi = c.keys, c.hanzi
-    ms = app.last_confirm_ms
+    ms = app.state.last_confirm_ms
     await c.pilot.press("escape")
     await c.pilot.press("escape")
     return keys, hanzi, ms

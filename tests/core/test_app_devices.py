@@ -9,8 +9,7 @@ import pytest
 from counter import clerks
 from counter.station import Station
 from screens.app import CounterApp
-from screens.background import MrzKeyDialog
-from screens.dialogs import SupervisorDialog
+from screens.dialogs import MrzKeyDialog, SupervisorDialog
 from screens.home import HomeScreen
 from screens.person import PersonScreen
 
@@ -67,13 +66,13 @@ async def test_a_card_read_by_the_watcher_opens_the_person(demo_station):
     app = CounterApp(demo_station, lang="zh_CN", demo=True, background=True)
     async with app.run_test(size=(110, 34)) as pilot:
         await sign_in(pilot)
-        await until(pilot, lambda: "就绪" in app.device_status)
+        await until(pilot, lambda: "就绪" in app.state.devices.reader)
         await pilot.press("f2")  # inserts sample 1: a social security card of 𠮷永康
         await until(pilot, lambda: isinstance(app.screen, PersonScreen))
         assert "𠮷永康" in str(app.screen.query_one("#person-identity").render())
-        await until(pilot, lambda: "已读卡" in app.device_status)
-        await until(pilot, lambda: app.printer_status == "就绪")
-        await until(pilot, lambda: "待同步" in app.sync_status)
+        await until(pilot, lambda: "已读卡" in app.state.devices.reader)
+        await until(pilot, lambda: app.state.devices.printer == "就绪")
+        await until(pilot, lambda: "待同步" in app.state.devices.sync)
 
 
 async def test_a_passport_asks_for_the_mrz_key_and_a_wrong_key_is_refused(demo_station):
@@ -124,9 +123,9 @@ async def test_printer_state_in_the_status_line_and_paper_out_is_announced(demo_
     app = CounterApp(demo_station, lang="zh_CN", background=True)
     async with app.run_test(size=(110, 34)) as pilot:
         await sign_in(pilot)
-        await until(pilot, lambda: app.printer_status == "就绪")
+        await until(pilot, lambda: app.state.devices.printer == "就绪")
         set_simulated_condition(simulated_dir(demo_station), paper="out")
         app.refresh_printer_status()
-        await until(pilot, lambda: app.printer_status == "缺纸")
+        await until(pilot, lambda: app.state.devices.printer == "缺纸")
         advice = catalog("zh_CN")["printer is out of paper; load a new roll and retry"]
         assert [n.message for n in app._notifications].count(advice) == 1  # announced once, in zh_CN

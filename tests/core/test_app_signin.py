@@ -98,7 +98,7 @@ async def test_sign_out_returns_to_sign_in(staffed):
         await sign_in(pilot, "𠮷田", "4321")
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert isinstance(app.screen, SignInScreen) and app.session is None
+        assert isinstance(app.screen, SignInScreen) and app.state.session is None
     assert kinds(staffed)[-1] == "session.signed_out"
 
 

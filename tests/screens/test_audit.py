@@ -26,7 +26,7 @@ async def test_service_keys_work_on_home_after_sign_in_and_the_daily_check_in(st
     async with app.run_test(size=(120, 36)) as pilot:
         await sign_in(pilot)
         assert app.focused is None
-        app.push_screen(CheckinScreen(station, app.session.clerk.clerk_id))
+        app.push_screen(CheckinScreen(station, app.state.session.clerk.clerk_id))
         await pilot.pause(0.5)
         await pilot.press("enter")
         await pilot.pause()
@@ -111,7 +111,7 @@ async def test_an_entry_that_cannot_be_amended_is_refused_before_reason_and_supe
         pid = app.screen.person_id
         registration = people.history(station, pid)[0].seq
         supervisor = next(c for c in clerks.list_clerks(station) if c.is_supervisor)
-        amendments.void(station, registration, "录入错误", clerk=app.session.clerk, supervisor=supervisor)
+        amendments.void(station, registration, "录入错误", clerk=app.state.session.clerk, supervisor=supervisor)
         app.screen.on_screen_resume()
         await pilot.pause()
         head = journal.head(station.db)
@@ -207,7 +207,7 @@ async def test_end_of_day_names_services_in_the_ui_language_and_home_counts_like
                           "Residence registration")
         seq = people.history(station, app.screen.person_id)[0].seq
         supervisor = next(c for c in clerks.list_clerks(station) if c.is_supervisor)
-        amendments.void(station, seq, "wrong person", clerk=app.session.clerk, supervisor=supervisor)
+        amendments.void(station, seq, "wrong person", clerk=app.state.session.clerk, supervisor=supervisor)
         await clerk.press("escape")
         assert isinstance(app.screen, HomeScreen)
         app.screen.refresh_summary()
@@ -523,9 +523,9 @@ async def test_the_queue_ticket_does_not_pass_to_the_next_clerk(station):
         await clerk.press("ctrl+t")
         await clerk.type("a12")
         await clerk.press("enter")
-        assert app.ticket == "A12" and "A12" in app.sub_title
+        assert app.state.ticket == "A12" and "A12" in app.sub_title
         await clerk.press("ctrl+o")
         await sign_in(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert app.ticket == "" and "A12" not in app.sub_title
+        assert app.state.ticket == "" and "A12" not in app.sub_title
         assert app.screen.query_one("#ticket", Input).value == ""
