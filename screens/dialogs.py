@@ -21,12 +21,12 @@ ResultType = TypeVar("ResultType")
 
 class Dialog(LocalizedBindings, ModalScreen[ResultType]):
     """Every dialog: centred over the dimmed screen below, in one bordered box (compose it as a
-    `Vertical(classes="dialog")`)."""
+    `Vertical(classes="dialog")`). The dimming is in global.tcss: the app's opaque `Screen` rule would
+    win over any DEFAULT_CSS."""
 
     DEFAULT_CSS = """
     Dialog {
         align: center middle;
-        background: $background 70%;
     }
     Dialog > .dialog {
         width: 70;
