@@ -126,3 +126,15 @@ def test_lookup_results(snap_compare, snap_station):
 
     app = CounterApp(snap_station, lang="zh_CN", idle_lock_seconds=0)
     assert snap_compare(app, terminal_size=SIZE, run_before=run(["f3", search]))
+
+
+def test_mrz_key_dialog_centred_over_the_person_file(snap_compare, snap_station):
+    """The MRZ key dialog is a Dialog like the others: centred, the person file dimmed behind it (it used
+    to sit in the top-left corner over a blank screen)."""
+    from screens.dialogs import MrzKeyDialog
+
+    async def passport(pilot):
+        pilot.app.push_screen(MrzKeyDialog("", "C01X00T47:850101:300101"))
+
+    app = CounterApp(snap_station, lang="zh_CN", idle_lock_seconds=0)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run(["f2", passport]))
