@@ -170,3 +170,40 @@ async def test_the_mrz_key_dialog_is_centred_over_the_dimmed_screen(station, siz
             assert app.screen.styles.background.a < 1, type(dialog).__name__
             app.pop_screen()
             await pilot.pause()
+
+
+async def test_field_rows_and_service_completed_carry_the_new_persons_file(station):
+    """A new person typed by hand: the field rows post FieldRow.Changed with their field id, the wizard
+    posts ServiceCompleted, and the new-person file becomes that person's file through it."""
+    from textual.widgets import Static
+
+    from screens.document import DocumentScreen
+    from screens.messages import ServiceCompleted
+    from screens.person import PersonScreen
+    from screens.wizard import FieldRow, WizardScreen
+    from tests.screens.driver import Clerk
+
+    seen = []
+    app = CounterApp(station, lang="zh_CN", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f3", "ctrl+n")
+        new_file = app.screen
+        assert isinstance(new_file, PersonScreen) and new_file.person_id is None
+        await clerk.press("1")
+        assert isinstance(app.screen, WizardScreen)
+        await clerk.fill([("id_number", "21010219880314212X"), ("name", "阿依古丽·𠮷买提"), ("sex", "2"),
+                          ("birth_date", "19880314"), ("ethnicity", "01"), ("household_address", "辽宁省沈阳市和平区"),
+                          ("current_address", "沈阳市和平区南京北街1号"), ("arrival_date", "0")])
+        changed = {m.field_id for m in seen if isinstance(m, FieldRow.Changed)}
+        assert {"id_number", "name", "current_address"} <= changed
+        await clerk.press("f10", "f10")
+        assert isinstance(app.screen, DocumentScreen)
+        person_id = app.screen.person_id
+        await clerk.press("escape")
+        assert app.screen is new_file and new_file.person_id == person_id
+        assert "阿依古丽·𠮷买提" in str(new_file.query_one("#person-identity", Static).render())
+    completed = [m for m in seen if isinstance(m, ServiceCompleted)]
+    assert completed and {m.person_id for m in completed} == {person_id}
+    assert app.state.last_confirm_ms is not None and app.state.last_confirm_ms > 0
