@@ -62,7 +62,7 @@ class DocumentScreen(LocalizedBindings, Screen):
         self.post_message(PrintDelivered(result))
 
     def on_print_delivered(self, message: PrintDelivered) -> None:
-        message.stop()  # the App asks the printer below, on PrinterCheckRequested
+        message.stop()  # this screen's own result: it does not bubble on to the App
         result: output.Delivery | None = message.result
         crash = message.crash
         status = self.query_one("#doc-status", Static)
