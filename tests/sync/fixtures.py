@@ -286,6 +286,25 @@ def raw_batch(station: Station, first: int, last: int, *, key=None, sent_at: dat
                  sent_at=utc_now_text(sent_at), entries=rows)
 
 
+def signed_post(url: str, station: Station, body: bytes, *, key=None, now: datetime | None = None,
+                **kwargs) -> httpx.Response:
+    """POST `body` to HQ at `url` (a full URL), signed as the station's sync client signs (RFC 9421)."""
+    from counter.request_signing import sign_request
+
+    key = key or station.key
+    headers = {"content-type": "application/json",
+               **sign_request(key.private, key.key_id, "POST", url, body, now=now or datetime.now(UTC))}
+    return httpx.post(url, content=body, headers=headers, **kwargs)
+
+
+def signed_get(url: str, station: Station, *, key=None, now: datetime | None = None, **kwargs) -> httpx.Response:
+    from counter.request_signing import sign_request
+
+    key = key or station.key
+    return httpx.get(url, headers=sign_request(key.private, key.key_id, "GET", url, b"", now=now or datetime.now(UTC)),
+                     **kwargs)
+
+
 def clone_station(station: Station, dest: Path, keep_until: int) -> Station:
     """A copy of the station (same id and key) whose journal ends at keep_until: a restored old backup."""
     import sqlite3
