@@ -150,10 +150,12 @@ def store(hq_url, hq_key_dir):
 class HQServer:
     """`python -m counter hq serve` as a real subprocess on a free loopback port."""
 
-    def __init__(self, db_url: str, key_dir: Path, fault: str | None = None, workers: int = 1):
+    def __init__(self, db_url: str, key_dir: Path, fault: str | None = None, workers: int = 1,
+                 tls: tuple[Path, Path] | None = None):
         self.db_url, self.key_dir, self.fault, self.workers = db_url, key_dir, fault, workers
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log_path = Path(tempfile.mkdtemp(prefix="counter-hq-log-")) / "server.log"
 
@@ -164,14 +166,15 @@ class HQServer:
         env = cli_env(**({"COUNTER_HQ_FAULT": self.fault} if self.fault else {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "counter", "hq", "serve", "--db", self.db_url, "--key-dir", str(self.key_dir),
-             "--port", str(self.port), "--workers", str(self.workers)],
+             "--port", str(self.port), "--workers", str(self.workers),
+             *(("--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])) if self.tls else ())],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self.log_path.open("wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"HQ server exited: {self.log_text()}")
             try:
-                if httpx.get(f"{self.url}/openapi.json", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/openapi.json", timeout=1, verify=False).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
