@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from counter import identity, request_signing
+from counter import identity, keys, request_signing
 from counter.errors import ConfigError, CounterError
 from counter.sync_protocol import (
     ENTRY_FIELDS,
@@ -316,10 +316,32 @@ def sync_once(station, *, client=None, batch_size: int | None = None,
 
 
 def signed_headers(station, method: str, url: str, body: bytes, now: datetime,
-                   clerk_id: str | None = None) -> dict[str, str]:
+                   clerk_id: str | None = None, key=None) -> dict[str, str]:
     """Content-Digest and RFC 9421 signature headers for one request to HQ, by the station key."""
-    return request_signing.sign_request(station.key.private, station.key.key_id, method, url, body, now=now,
-                                        clerk_id=clerk_id)
+    key = key or station.key
+    return request_signing.sign_request(key.private, key.key_id, method, url, body, now=now, clerk_id=clerk_id)
+
+
+def _post_batch(http, url: str, station, batch: Batch, key, clock, clerk_id):
+    body = batch.to_json().encode()
+    return http.post(f"{url}/v1/batches", content=body,
+                     headers={"content-type": "application/json",
+                              **signed_headers(station, "POST", f"{url}/v1/batches", body, clock(), clerk_id, key)})
+
+
+def _key_for(station, cursor_seq: int, size: int, key_rotations: list[tuple[int, str, str]]):
+    """The key HQ knows for the next entries, and how many to send: a batch ends at a rotation entry,
+    signed by the old key (HQ learns the new one from that entry)."""
+    for seq, old_key_id, _new in key_rotations:
+        if seq > cursor_seq:
+            if old_key_id == station.key.key_id:
+                return station.key, min(size, seq - cursor_seq)
+            retired = keys.retired_keys(station.data_dir).get(old_key_id)
+            if retired is None:
+                raise SyncError("retired station key {kid} is missing from keys/retired/; HQ needs entries up to seq"
+                                " {seq} signed by it (restore it from the station's backup)", kid=old_key_id, seq=seq)
+            return retired, min(size, seq - cursor_seq)
+    return station.key, size
 
 
 _warned_insecure: set[str] = set()
@@ -379,21 +401,24 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
             raise SyncError("the local entry at seq {seq} differs from what HQ acknowledged; call district IT",
                             seq=cursor_seq)
     result.warning = _transport_warning(station, httpx.URL(url))
+    key_rotations = keys.rotations(station.db)
     own_client = client is None
     http = client or httpx.Client(timeout=HTTP_TIMEOUT_S, verify=_tls_context(station))
     try:
         while cursor_seq < head_seq:
             # The station shares one connection between threads: reading under the writer lock
             # means a clerk's half-done transaction is never read (and never pushed).
+            key, limit = _key_for(station, cursor_seq, size, key_rotations)
             with write_transaction(station.db):
-                batch = _build_batch(station, cursor_seq, cursor_hash, size, clock)
+                batch = _build_batch(station, cursor_seq, cursor_hash, limit, clock, key)
             _fault("before_send", fault)
             try:
-                body_bytes = batch.to_json().encode()
-                response = http.post(f"{url}/v1/batches", content=body_bytes,
-                                     headers={"content-type": "application/json",
-                                              **signed_headers(station, "POST", f"{url}/v1/batches", body_bytes,
-                                                               clock(), clerk_id)})
+                response = _post_batch(http, url, station, batch, key, clock, clerk_id)
+                if response.status_code == 401 and key is not station.key:
+                    # HQ already took the rotation entry (our ack of it was lost): it knows only the new key now
+                    with write_transaction(station.db):
+                        batch = _build_batch(station, cursor_seq, cursor_hash, limit, clock, station.key)
+                    response = _post_batch(http, url, station, batch, station.key, clock, clerk_id)
             except httpx.HTTPError as exc:
                 raise HQUnreachable("HQ unreachable at {url}: {why}; entries stay queued ({pending} pending)",
                                     url=url, why=_describe_transport_error(exc), pending="?") from None
@@ -460,7 +485,7 @@ def _offset(ack: Ack, clock) -> float | None:
         return None
 
 
-def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock) -> Batch:
+def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock, key=None) -> Batch:
     """Read at most `size` entries after the cursor, re-verifying the local chain as they stream by."""
     rows: list[dict] = []
     prev = cursor_hash
@@ -480,10 +505,11 @@ def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock) -
     if not rows:
         raise SyncError("local journal has no entries after seq {seq}; not pushing", seq=cursor_seq)
     last = rows[-1]
+    key = key or station.key
     return Batch(
-        station_id=station.station_id, key_id=station.key.key_id, first_seq=rows[0]["seq"], last_seq=last["seq"],
+        station_id=station.station_id, key_id=key.key_id, first_seq=rows[0]["seq"], last_seq=last["seq"],
         prev_hash=rows[0]["prev_hash"], head_hash=last["hash"],
-        signature=station.key.sign(checkpoint_message(station.station_id, last["seq"], last["hash"])),
+        signature=key.sign(checkpoint_message(station.station_id, last["seq"], last["hash"])),
         sent_at=utc_now_text(clock()), entries=rows,
     )
 
