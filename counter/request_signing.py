@@ -73,12 +73,17 @@ class _OneKey(HTTPSignatureKeyResolver):
                  lookup: Callable[[str], Ed25519PublicKey | None] | None = None):
         self.private, self.lookup = private, lookup
         self.resolved: Ed25519PublicKey | None = None
+        self.error: BaseException | None = None
 
     def resolve_private_key(self, key_id: str):
         return self.private
 
     def resolve_public_key(self, key_id: str):
-        self.resolved = self.lookup(key_id) if self.lookup else None
+        try:
+            self.resolved = self.lookup(key_id) if self.lookup else None
+        except Exception as exc:  # the library would turn it into "bad signature": the caller re-raises it
+            self.error = exc
+            return None
         return self.resolved
 
 
@@ -123,6 +128,8 @@ def verify_request(method: str, url: str, headers: Iterable[tuple[str, str]], bo
         results = verifier.verify(message, max_age=None, expect_tag=TAG, expect_label=LABEL,
                                   require_components=COVERED, body=body)
     except (InvalidSignature, HTTPMessageSignaturesException) as exc:
+        if resolver.error is not None:  # e.g. HQ's database is down: not the caller's fault
+            raise resolver.error from None
         text = str(exc)
         if "created" in text or "maximum allowable age" in text or "future" in text or "expires" in text:
             raise RequestRefused(f"request signature is outside the {window_s} s window of HQ's clock;"

@@ -292,3 +292,15 @@ def test_plain_http_only_to_loopback_unless_allowed_and_then_said_once_per_run(h
     assert not first.ok and "connection refused" in first.error
     reopened.close()
     st.close()
+
+
+def test_a_failing_key_lookup_is_not_taken_for_a_bad_signature():
+    """HQ's database down during the key lookup must give its 503, not a 401 that blames the station."""
+    key = Ed25519PrivateKey.generate()
+    headers = sign_request(key, "K1", "POST", URL, b"{}", now=NOW)
+
+    def lookup(_kid):
+        raise ConnectionError("database is down")
+
+    with pytest.raises(ConnectionError):
+        verify_request("POST", URL, list(headers.items()), b"{}", lookup=lookup, now=NOW)
