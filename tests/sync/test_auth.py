@@ -304,3 +304,22 @@ def test_a_failing_key_lookup_is_not_taken_for_a_bad_signature():
 
     with pytest.raises(ConnectionError):
         verify_request("POST", URL, list(headers.items()), b"{}", lookup=lookup, now=NOW)
+
+
+@pytest.mark.postgres
+def test_a_nonce_seen_by_one_server_process_is_refused_by_another(pg_cluster, hq_key_dir, server_factory, tmp_path):
+    from tests.sync.fixtures import fresh_hq
+
+    url = pg_cluster.create_database()
+    store = fresh_hq(url, hq_key_dir)
+    a, b = server_factory(url), server_factory(url)  # two stateless servers, one PostgreSQL
+    st = make_station(tmp_path, "W-1")
+    enroll_station(store, st)
+    first = signed_get(f"{a.url}/v1/stations/W-1/cursor", st)
+    assert first.status_code == 200
+    captured = {k: v for k, v in first.request.headers.items()
+                if k.lower() in ("signature", "signature-input", "content-digest")}
+    replay = httpx.get(f"{b.url}/v1/stations/W-1/cursor", headers=captured)
+    assert replay.status_code == 401 and "replayed" in replay.json()["message"]
+    st.close()
+    store.close()

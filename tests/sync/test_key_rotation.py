@@ -115,3 +115,23 @@ def test_a_crash_after_journaling_the_rotation_finishes_it_at_the_next_open(tmp_
     assert not (tmp_path / "R-3" / "keys" / "station.key.new").exists()
     assert reopened.verify_journal().ok
     reopened.close()
+
+
+def test_a_lost_ack_of_the_rotation_batch_is_resent_with_the_new_key(server, store, hq_key_dir, tmp_path):
+    """HQ took the rotation but its ack never arrived: the resend signed by the old key gets 401, so the station
+    signs the same entries with its new key and HQ acknowledges them as duplicates."""
+    st = make_station(tmp_path, "R-4", server.url, hq_key_dir)
+    fill(st, 2)
+    enroll_station(store, st)
+    assert sync_once(st).ok
+    before = st.db.conn.execute("SELECT acked_seq, acked_hash, ack_signature, hq_key_id FROM sync_state").fetchone()
+    keys.rotate(st)
+    assert sync_once(st).ok
+    with st.db.conn:  # the ack of the rotation batch is lost: the station's state is as before it
+        st.db.conn.execute("UPDATE sync_state SET acked_seq = ?, acked_hash = ?, ack_signature = ?, hq_key_id = ?",
+                           before)
+    again = sync_once(st)
+    assert again.ok, again.error
+    assert again.duplicates == 1 and again.pushed == 0 and again.acked_seq == 4
+    assert hq_rows(store, "R-4") == local_rows(st)
+    st.close()
