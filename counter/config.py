@@ -71,6 +71,10 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "hq_public_key": (str, ""),
         "interval_seconds": (int, 30),
         "batch_size": (int, 500),
+        # HQ's TLS certificate or CA (PEM), the only one trusted for https://; empty = the system CAs
+        "hq_ca": (str, ""),
+        # allow plain http:// to a host that is not loopback (personal data unencrypted on the wire)
+        "insecure_http": (bool, False),
     },
     "export": {
         # the district's age X25519 recipient (age1...): when set, day bundles are encrypted to it

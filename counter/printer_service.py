@@ -118,6 +118,10 @@ def trusted_keys(data_dir: Path, own_station=None) -> dict[str, tuple[object, st
     keys: dict[str, tuple[object, str | None]] = {}
     if own_station is not None:
         keys[own_station.key.key_id] = (own_station.key.public, own_station.station_id)
+        from counter.keys import retired_keys  # `counter keys rotate`: old certificates still verify
+
+        for key_id, old in retired_keys(data_dir).items():
+            keys.setdefault(key_id, (old.public, own_station.station_id))
     folder = data_dir / TRUST_DIR
     if folder.is_dir():
         for path in sorted(folder.glob("*.pub")):

@@ -47,6 +47,9 @@ class Station:
             db = open_database(data_dir / DB_FILE, create=create)
         except DatabaseError as exc:
             raise CounterError(str(exc)) from None
+        from counter import keys
+
+        keys.finish_pending(data_dir, db)
         key = identity.load_private(data_dir / "keys" / "station.key")
         return cls(data_dir, config, db, key)
 
@@ -101,7 +104,12 @@ class Station:
         return self.config.station_id
 
     def verify_signature(self, message: bytes, signature: str) -> bool:
-        return identity.verify(self.key.public, message, signature)
+        """With the current key, or a retired one (`counter keys rotate` keeps them in keys/retired/)."""
+        if identity.verify(self.key.public, message, signature):
+            return True
+        from counter.keys import retired_keys
+
+        return any(identity.verify(k.public, message, signature) for k in retired_keys(self.data_dir).values())
 
     # --- time --------------------------------------------------------------------
 

@@ -13,6 +13,10 @@ API (the app footer and `counter sync` use these):
   lambda r: self.call_from_thread(self.show_sync, r)), thread=True, exit_on_error=False)`.
   Offline for days is normal: it keeps trying every [sync] interval_seconds.
 
+Every request is signed with the station key (RFC 9421, counter.request_signing);
+`https://` trusts only [sync] hq_ca when set, and plain `http://` to a host that is
+not loopback is refused unless [sync] insecure_http (then said once per run).
+
 Every ack is verified with HQ's public key ([sync] hq_public_key) before it
 is stored, in its own station transaction. A crash anywhere costs at most a
 resend, which HQ recognises as duplicates.
@@ -30,7 +34,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from counter import identity
+from counter import identity, keys, request_signing
 from counter.errors import ConfigError, CounterError
 from counter.sync_protocol import (
     ENTRY_FIELDS,
@@ -69,6 +73,7 @@ class SyncResult:
     error: str | None = None  # one line, English
     error_template: str | None = None  # gettext msgid of `error`, for the UI
     error_params: dict | None = None
+    warning: str | None = None  # one line, English: said on the first sync of a run (e.g. plain http)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -149,8 +154,49 @@ def _acked_by_configured_hq(station, hq_public=None) -> bool:
 HQ_PUB_FILE = "hq.pub"
 
 
-def configure(station, hq_url: str, hq_public_key_file: Path) -> str:
-    """Store HQ's URL and a copy of HQ's public key (DATA_DIR/keys/hq.pub); returns HQ's key id."""
+HQ_CA_FILE = "hq-ca.pem"
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in LOOPBACK_NAMES or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_transport(url, insecure_http: bool) -> None:
+    if url.scheme == "http" and not is_loopback(url.host) and not insecure_http:
+        raise ConfigError("HQ URL {url} is plain http:// to a host that is not loopback: personal data would cross"
+                          " the network unencrypted; use https:// (with --hq-ca) or pass --insecure-http",
+                          url=str(url))
+
+
+def _read_ca(path: Path) -> bytes:
+    import ssl
+
+    try:
+        pem = Path(path).read_bytes()
+    except OSError:
+        raise ConfigError("cannot read HQ CA file {path}", path=path) from None
+    try:
+        ssl.create_default_context(cadata=pem.decode("ascii"))
+    except (ssl.SSLError, ValueError, UnicodeDecodeError):
+        raise ConfigError("HQ CA file {path} is not a PEM certificate", path=path) from None
+    return pem
+
+
+def configure(station, hq_url: str, hq_public_key_file: Path, *, hq_ca_file: Path | None = None,
+              insecure_http: bool = False) -> str:
+    """Store HQ's URL and a copy of HQ's public key (DATA_DIR/keys/hq.pub); returns HQ's key id.
+
+    `hq_ca_file`: HQ's certificate or CA, copied to DATA_DIR/keys/hq-ca.pem, the only trust for https://.
+    `insecure_http`: allow plain http:// to a host that is not loopback (stored as [sync] insecure_http).
+    """
     import httpx
 
     try:
@@ -161,6 +207,8 @@ def configure(station, hq_url: str, hq_public_key_file: Path) -> str:
         raise ConfigError("HQ URL {url} must start with http:// or https://", url=hq_url)
     if not url.host:
         raise ConfigError("HQ URL {url} names no host; e.g. http://hq.example:8765", url=hq_url)
+    _check_transport(url, insecure_http)
+    ca_pem = _read_ca(hq_ca_file) if hq_ca_file is not None else None
     try:
         pem = Path(hq_public_key_file).read_bytes()
     except OSError:
@@ -173,6 +221,12 @@ def configure(station, hq_url: str, hq_public_key_file: Path) -> str:
     section = station.config.section("sync")
     section["hq_url"] = str(hq_url).rstrip("/")
     section["hq_public_key"] = f"keys/{HQ_PUB_FILE}"
+    if ca_pem is not None:
+        ca_target = station.data_dir / "keys" / HQ_CA_FILE
+        ca_target.with_suffix(".tmp").write_bytes(ca_pem)
+        os.replace(ca_target.with_suffix(".tmp"), ca_target)
+        section["hq_ca"] = f"keys/{HQ_CA_FILE}"
+    section["insecure_http"] = bool(insecure_http)
     station.config.save()
     return identity.key_id_of(public)
 
@@ -220,6 +274,10 @@ def _describe_transport_error(exc: Exception) -> str:
     text = str(exc).lower()
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
+    if "certificate verify failed" in text or "certificate_verify_failed" in text:
+        return "HQ's TLS certificate is not trusted (check sync.hq_ca: 'counter sync configure --hq-ca FILE')"
+    if "wrong version number" in text or "record layer failure" in text:
+        return "TLS handshake failed (is HQ serving https:// on that port?)"
     if "refused" in text:
         return "connection refused"
     if "name or service not known" in text or "nodename nor servname" in text:
@@ -236,11 +294,12 @@ def _fault(stage: str, fault: Callable[[str], None] | None) -> None:
 
 
 def sync_once(station, *, client=None, batch_size: int | None = None,
-              clock: Callable[[], datetime] | None = None, fault: Callable[[str], None] | None = None) -> SyncResult:
-    """Push every pending entry; see the module docstring."""
+              clock: Callable[[], datetime] | None = None, fault: Callable[[str], None] | None = None,
+              clerk_id: str | None = None) -> SyncResult:
+    """Push every pending entry; see the module docstring. `clerk_id`: the clerk who asked, if one did."""
     result = SyncResult(ok=False)
     try:
-        _push_all(station, result, client, batch_size, clock or (lambda: datetime.now(UTC)), fault)
+        _push_all(station, result, client, batch_size, clock or (lambda: datetime.now(UTC)), fault, clerk_id)
         result.ok = True
     except CounterError as exc:
         error = exc
@@ -256,7 +315,65 @@ def sync_once(station, *, client=None, batch_size: int | None = None,
     return result
 
 
-def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> None:
+def signed_headers(station, method: str, url: str, body: bytes, now: datetime,
+                   clerk_id: str | None = None, key=None) -> dict[str, str]:
+    """Content-Digest and RFC 9421 signature headers for one request to HQ, by the station key."""
+    key = key or station.key
+    return request_signing.sign_request(key.private, key.key_id, method, url, body, now=now, clerk_id=clerk_id)
+
+
+def _post_batch(http, url: str, station, batch: Batch, key, clock, clerk_id):
+    body = batch.to_json().encode()
+    return http.post(f"{url}/v1/batches", content=body,
+                     headers={"content-type": "application/json",
+                              **signed_headers(station, "POST", f"{url}/v1/batches", body, clock(), clerk_id, key)})
+
+
+def _key_for(station, cursor_seq: int, size: int, key_rotations: list[tuple[int, str, str]]):
+    """The key HQ knows for the next entries, and how many to send: a batch ends at a rotation entry,
+    signed by the old key (HQ learns the new one from that entry)."""
+    for seq, old_key_id, _new in key_rotations:
+        if seq > cursor_seq:
+            if old_key_id == station.key.key_id:
+                return station.key, min(size, seq - cursor_seq)
+            retired = keys.retired_keys(station.data_dir).get(old_key_id)
+            if retired is None:
+                raise SyncError("retired station key {kid} is missing from keys/retired/; HQ needs entries up to seq"
+                                " {seq} signed by it (restore it from the station's backup)", kid=old_key_id, seq=seq)
+            return retired, min(size, seq - cursor_seq)
+    return station.key, size
+
+
+_warned_insecure: set[str] = set()
+
+
+def _transport_warning(station, url) -> str | None:
+    """Refuse plain http:// off loopback unless allowed; when allowed, say so once per run (process)."""
+    insecure = bool(station.config.section("sync").get("insecure_http"))
+    _check_transport(url, insecure)
+    if url.scheme == "http" and not is_loopback(url.host) and str(url) not in _warned_insecure:
+        _warned_insecure.add(str(url))
+        return (f"warning: syncing to {url} over plain http (sync.insecure_http is set): personal data crosses the"
+                " network unencrypted")
+    return None
+
+
+def _tls_context(station):
+    """An SSL context trusting only [sync] hq_ca when it is set; else the system's CAs."""
+    import ssl
+
+    value = station.config.section("sync").get("hq_ca") or ""
+    if not value:
+        return True
+    path = Path(value) if Path(value).is_absolute() else station.data_dir / value
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError):
+        raise ConfigError("HQ CA file {path} cannot be read as a PEM certificate; run 'counter sync configure"
+                          " --hq-ca FILE' again", path=path) from None
+
+
+def _push_all(station, result: SyncResult, client, batch_size, clock, fault, clerk_id=None) -> None:
     import httpx
 
     section = station.config.section("sync")
@@ -283,18 +400,25 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
         if local is None or local.hash != cursor_hash:
             raise SyncError("the local entry at seq {seq} differs from what HQ acknowledged; call district IT",
                             seq=cursor_seq)
+    result.warning = _transport_warning(station, httpx.URL(url))
+    key_rotations = keys.rotations(station.db)
     own_client = client is None
-    http = client or httpx.Client(timeout=HTTP_TIMEOUT_S)
+    http = client or httpx.Client(timeout=HTTP_TIMEOUT_S, verify=_tls_context(station))
     try:
         while cursor_seq < head_seq:
             # The station shares one connection between threads: reading under the writer lock
             # means a clerk's half-done transaction is never read (and never pushed).
+            key, limit = _key_for(station, cursor_seq, size, key_rotations)
             with write_transaction(station.db):
-                batch = _build_batch(station, cursor_seq, cursor_hash, size, clock)
+                batch = _build_batch(station, cursor_seq, cursor_hash, limit, clock, key)
             _fault("before_send", fault)
             try:
-                response = http.post(f"{url}/v1/batches", content=batch.to_json().encode(),
-                                     headers={"content-type": "application/json"})
+                response = _post_batch(http, url, station, batch, key, clock, clerk_id)
+                if response.status_code == 401 and key is not station.key:
+                    # HQ already took the rotation entry (our ack of it was lost): it knows only the new key now
+                    with write_transaction(station.db):
+                        batch = _build_batch(station, cursor_seq, cursor_hash, limit, clock, station.key)
+                    response = _post_batch(http, url, station, batch, station.key, clock, clerk_id)
             except httpx.HTTPError as exc:
                 raise HQUnreachable("HQ unreachable at {url}: {why}; entries stay queued ({pending} pending)",
                                     url=url, why=_describe_transport_error(exc), pending="?") from None
@@ -328,6 +452,11 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault) -> 
                     raise SyncError("HQ at {url} failed (HTTP {status}){why}; entries stay queued", url=url,
                                     status=response.status_code,
                                     why=f": {' '.join(str(message).split())[:300]}" if message else "")
+                if response.status_code == 401 and body.get("error") == "unauthorized":
+                    raise SyncError("HQ did not accept this station's signed request (401): {why}; if the station"
+                                    " is new or its key was revoked, HQ must enrol it: counter hq enroll"
+                                    " --station-id {sid} --public-key {pub}", why=" ".join(str(message).split())[:300],
+                                    sid=station.station_id, pub=station.data_dir / "keys" / "station.pub")
                 if not message:
                     # Not our HQ's JSON (a proxy's or another server's HTML page): never paste it into the
                     # one-line error or the sync status.
@@ -356,7 +485,7 @@ def _offset(ack: Ack, clock) -> float | None:
         return None
 
 
-def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock) -> Batch:
+def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock, key=None) -> Batch:
     """Read at most `size` entries after the cursor, re-verifying the local chain as they stream by."""
     rows: list[dict] = []
     prev = cursor_hash
@@ -376,10 +505,11 @@ def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock) -
     if not rows:
         raise SyncError("local journal has no entries after seq {seq}; not pushing", seq=cursor_seq)
     last = rows[-1]
+    key = key or station.key
     return Batch(
-        station_id=station.station_id, key_id=station.key.key_id, first_seq=rows[0]["seq"], last_seq=last["seq"],
+        station_id=station.station_id, key_id=key.key_id, first_seq=rows[0]["seq"], last_seq=last["seq"],
         prev_hash=rows[0]["prev_hash"], head_hash=last["hash"],
-        signature=station.key.sign(checkpoint_message(station.station_id, last["seq"], last["hash"])),
+        signature=key.sign(checkpoint_message(station.station_id, last["seq"], last["hash"])),
         sent_at=utc_now_text(clock()), entries=rows,
     )
 

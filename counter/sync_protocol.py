@@ -23,6 +23,8 @@ from db.journal import HEADER_FIELDS, canonical_json, head_message
 
 PROTOCOL_VERSION = 1
 ACK_DOMAIN = b"counter/sync-ack/v1"
+ROTATION_DOMAIN = b"counter/key-rotation/v1"
+ROTATION_KIND = "station.key_rotated"  # journal entry: payload {old_key_id, new_key_id, new_public_key, signature}
 ENTRY_FIELDS = ("seq", *HEADER_FIELDS, "payload", "prev_hash", "hash")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -74,6 +76,12 @@ def checkpoint_message(station_id: str, last_seq: int, head_hash: str) -> bytes:
 def ack_message(station_id: str, acked_seq: int, acked_hash: str, server_time: str) -> bytes:
     return _framed(ACK_DOMAIN, station_id.encode(), str(acked_seq).encode(), acked_hash.encode(),
                    server_time.encode())
+
+
+def rotation_message(station_id: str, old_key_id: str, new_key_id: str, new_public_key: str) -> bytes:
+    """What the OLD station key signs in a key-rotation entry: 'this station's key is now new_public_key'."""
+    return _framed(ROTATION_DOMAIN, station_id.encode(), old_key_id.encode(), new_key_id.encode(),
+                   new_public_key.encode())
 
 
 def _is_int(v: object) -> bool:

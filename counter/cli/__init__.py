@@ -25,6 +25,7 @@ def _register_areas() -> None:
         ("counter.cli.printing", None),
         ("counter.cli.sync", "sync"),
         ("counter.cli.hq", "hq"),
+        ("counter.cli.keys", "keys"),
         ("counter.cli.day", None),
         ("counter.cli.demo", None),
     ):

@@ -38,6 +38,9 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     key, made = admin.init_keys(key_dir)
     store.hq_key = key
     created = store.init_schema()
+    from counter.hq import auth
+
+    auth.ensure_schema(store)
     print(f"schema {'created' if created else 'already present'} in {redact(db)}")
     print(f"HQ key {key.key_id} {'created' if made else 'kept'}; give stations {key_dir / admin.HQ_PUB}")
 
@@ -68,16 +71,23 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Server processes (PostgreSQL only)")] = 1,
     log_level: Annotated[str, typer.Option(
         "--log-level", help="uvicorn log level: critical, error, warning, info, debug or trace")] = "warning",
+    tls_cert: Annotated[Path | None, typer.Option(
+        "--tls-cert", help="Serve https:// with this certificate (PEM, chain first); needs --tls-key")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="The private key (PEM) of --tls-cert")] = None,
 ) -> None:
-    """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json)."""
+    """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json); https:// with --tls-cert and --tls-key."""
     import os
 
     import uvicorn
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         fail(f"--log-level must be critical, error, warning, info, debug or trace, not {log_level}", 2)
+    tls = _tls_options(tls_cert, tls_key)
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
+    from counter.hq import auth
+
+    auth.ensure_schema(store)  # here, once, before any worker starts
     _check_can_listen(host, port)
     if workers > 1:
         if store.dialect != "postgresql":
@@ -85,11 +95,30 @@ def serve(
         os.environ["COUNTER_HQ_DB"], os.environ["COUNTER_HQ_KEY_DIR"] = db, str(key_dir)
         store.close()
         uvicorn.run("counter.hq.server:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level)
+                    log_level=log_level, **tls)
         return
     from counter.hq.server import create_app
 
-    uvicorn.run(create_app(store), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(store), host=host, port=port, log_level=log_level, **tls)
+
+
+def _tls_options(cert: Path | None, key: Path | None) -> dict:
+    """uvicorn's ssl_certfile/ssl_keyfile, checked first so a bad pair is one line, not a traceback."""
+    import ssl
+
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        fail("--tls-cert and --tls-key go together; give both", 2)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    for path in (cert, key):
+        if not path.is_file():
+            fail(f"cannot read {path}; check --tls-cert and --tls-key")
+    try:
+        context.load_cert_chain(str(cert), str(key))
+    except (ssl.SSLError, OSError):
+        fail(f"--tls-cert {cert} and --tls-key {key} are not a matching PEM certificate and key")
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
 
 
 @app.command("enroll")

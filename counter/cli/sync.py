@@ -14,6 +14,8 @@ app = typer.Typer(help="Push the journal to headquarters (HQ).", invoke_without_
 
 
 def _print_result(result) -> None:
+    if result.warning:
+        print(result.warning, file=__import__("sys").stderr)
     if result.ok:
         extra = f", {result.duplicates} already at HQ" if result.duplicates else ""
         print(f"synced: {result.pushed} entries in {result.batches} batch(es){extra}; HQ acked seq"
@@ -51,14 +53,21 @@ def sync(
 def configure(
     hq_url: Annotated[str, typer.Option("--hq-url", help="HQ's base URL, e.g. https://hq.example:8765")],
     hq_public_key: Annotated[Path, typer.Option("--hq-public-key", help="HQ's public key file (hq.pub)")],
+    hq_ca: Annotated[Path | None, typer.Option(
+        "--hq-ca", help="HQ's TLS certificate or CA (PEM): the only one trusted for https://")] = None,
+    insecure_http: Annotated[bool, typer.Option(
+        "--insecure-http", help="Allow plain http:// to a host that is not loopback (unencrypted)")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Store HQ's URL and public key (config sync.hq_url, sync.hq_public_key; key copied to DATA_DIR/keys/hq.pub)."""
+    """Store HQ's URL, public key and TLS trust (config sync.hq_url, sync.hq_public_key, sync.hq_ca, sync.insecure_http)."""
     from counter.sync import configure as do_configure
 
     station = open_station(data_dir)
-    key_id = do_configure(station, hq_url, hq_public_key)
-    print(f"sync configured: HQ {hq_url}, HQ key {key_id}")
+    key_id = do_configure(station, hq_url, hq_public_key, hq_ca_file=hq_ca, insecure_http=insecure_http)
+    print(f"sync configured: HQ {hq_url}, HQ key {key_id}" + (f", TLS pinned to {hq_ca}" if hq_ca else ""))
+    if insecure_http:
+        print("warning: plain http:// allowed (sync.insecure_http): personal data crosses the network unencrypted",
+              file=__import__("sys").stderr)
     print(f"HQ must enrol this station: counter hq enroll --db URL --station-id {station.station_id}"
           f" --public-key {station.data_dir / 'keys' / 'station.pub'}")
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 
 from counter import identity
 from counter.errors import CounterError
+from counter.hq.keys import apply_key_rotations
 from counter.hq.store import Store, Tx
 from counter.sync_protocol import (
     Ack,
@@ -239,6 +240,7 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
                          e["boot_id"], e["clerk_id"], e["kind"], e["schema_ver"], e["payload"], e["prev_hash"],
                          e["hash"], batch_id, server_time, ",".join(flags) if flags else None))
         tx.insert_entries(rows, use_copy=use_copy)
+        apply_key_rotations(tx, sid, batch.key_id, new, server_time)  # `counter keys rotate` entries
         cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
     previous_offset = tx.one("SELECT last_clock_offset_s FROM hq_stations WHERE station_id = ?", (sid,))[0]
     if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):

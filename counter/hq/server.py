@@ -3,6 +3,8 @@
 POST /v1/batches               push a signed batch -> signed ack (or a refusal with a stable error code)
 GET  /v1/stations/{id}/cursor  HQ's signed cursor for a station (where to resume)
 GET  /v1/health                liveness and backend
+Every route that reveals anything needs a request signed by the station's enrolled
+key (RFC 9421, see counter/request_signing.py and counter/hq/auth.py); else 401.
 The OpenAPI spec is at /openapi.json.
 
 Test-only fault injection: COUNTER_HQ_FAULT=before_commit|after_commit makes the
@@ -16,13 +18,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from counter.errors import CounterError
-from counter.hq import admin
+from counter.hq import admin, auth
 from counter.hq.ingest import IngestError, MalformedBatch, cursor_ack, ingest_batch
 from counter.hq.store import Store, open_store
 from counter.sync_protocol import PROTOCOL_VERSION
@@ -101,8 +103,10 @@ def create_app(store: Store) -> FastAPI:
     app = FastAPI(title="counter HQ", version="1",
                   description="Headquarters ingest for station journals: signed, resumable, idempotent.")
     refusals: dict[int | str, dict[str, Any]] = {
-        code: {"model": RefusalModel} for code in (400, 403, 409, 422, 423)
+        code: {"model": RefusalModel} for code in (400, 401, 403, 409, 422, 423)
     }
+    auth.ensure_schema(store)
+    signed = Depends(auth.dependency(store))
 
     @app.exception_handler(IngestError)
     def ingest_refused(_request: Request, exc: IngestError) -> JSONResponse:
@@ -135,16 +139,20 @@ def create_app(store: Store) -> FastAPI:
     app.add_exception_handler(psycopg.Error, database_unavailable)
 
     @app.post("/v1/batches", response_model=AckModel, responses=refusals)
-    def push_batch(batch: BatchModel) -> dict:
+    def push_batch(batch: BatchModel, caller: auth.Caller = signed) -> dict:
         """Ingest one batch in one transaction; duplicates are acknowledged, never stored twice."""
         data = batch.model_dump()
+        if data["station_id"] != caller.station_id or data["key_id"] != caller.key_id:
+            raise auth.Unauthorized("the batch is not the signing station's; sign with that station's key")
         if len(data["entries"]) > 20_000:
             raise MalformedBatch("batch too large: {n} entries (at most 20000)", n=len(data["entries"]))
         ack = ingest_batch(store, data, fault=_fault_hook())
         return ack.as_dict()
 
     @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel, responses=refusals)
-    def station_cursor(station_id: str) -> dict:
+    def station_cursor(station_id: str, caller: auth.Caller = signed) -> dict:
+        if station_id != caller.station_id:
+            raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
 
     @app.get("/v1/health")

@@ -31,6 +31,7 @@ from tests.sync.fixtures import (
     make_station,
     raw_batch,
     run_cli,
+    signed_post,
 )
 
 
@@ -271,11 +272,14 @@ def test_refusals_are_one_clear_line(server, store, hq_key_dir, tmp_path):
     st = make_station(tmp_path, "N-1", server.url, hq_key_dir)
     result = sync_once(st)  # not enrolled at HQ
     assert not result.ok
-    assert result.error == ("HQ refused the batch 1-1 (403): station N-1 is not enrolled at HQ;"
-                            " run 'counter hq enroll' there")
+    # 401, and the same answer for an unknown station as for a revoked key: no oracle of who is enrolled
+    not_enrolled = ("HQ did not accept this station's signed request (401): request signature does not verify with"
+                    " an enrolled station key; if the station is new or its key was revoked, HQ must enrol it:"
+                    f" counter hq enroll --station-id N-1 --public-key {st.data_dir / 'keys' / 'station.pub'}")
+    assert result.error == not_enrolled
     enroll_station(store, st)
     admin.revoke(store, "N-1")
-    assert "was revoked" in sync_once(st).error
+    assert sync_once(st).error == not_enrolled
     st.close()
 
 
@@ -292,8 +296,7 @@ def test_concurrent_duplicate_pushes_through_two_server_processes(pg_cluster, hq
     replies = []
 
     def push(url):
-        replies.append(httpx.post(f"{url}/v1/batches", content=body, headers={"content-type": "application/json"},
-                                  timeout=60))
+        replies.append(signed_post(f"{url}/v1/batches", st, body.encode(), timeout=60))
 
     threads = [threading.Thread(target=push, args=(s.url,)) for s in (a, b, a, b)]
     for t in threads:
@@ -435,7 +438,7 @@ def test_a_batch_hq_cannot_parse_gets_a_refusal_without_the_payload(server, stor
     enroll_station(store, st)
     body = json.loads(raw_batch(st, 1, 3).to_json())
     body["entries"][1]["smuggled"] = "阿依古丽·买买提"
-    response = httpx.post(f"{server.url}/v1/batches", json=body)
+    response = signed_post(f"{server.url}/v1/batches", st, json.dumps(body).encode())
     assert response.status_code == 422
     answer = response.json()
     assert answer["error"] == "malformed"
