@@ -134,7 +134,7 @@ class SerialSamLink:
             self._serial = serial.Serial(port, baud, bytesize=8, parity="N", stopbits=1, timeout=0.05,
                                          write_timeout=timeout, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
-            raise CardError(NO_READER, "no ID card reader on {port}; check the reader's cable and [reader] sam_port",
+            raise CardError(NO_READER, "no ID card reader on the serial port; check the reader's cable and [reader] sam_port",
                             detail=f"{port}: {type(exc).__name__}") from None
         self._decoder = codec.FrameDecoder()
 
