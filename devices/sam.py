@@ -314,20 +314,39 @@ class SamReader:
     def readers(self) -> list[str]:
         return [self.reader_name]
 
+    simulator = None  # our simulated reader, when open_sam started one
+
     def close(self) -> None:
         with self._lock:
             if self._link is not None:
                 self._link.close()
                 self._link = None
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
 
     @property
     def trusted_cscas(self) -> list:
         return []
 
 
+SIMULATED_PORT = "simulated"  # [reader] sam_port = "simulated": our simulated reader on a pty (demo)
+
+
 def open_sam(section: dict) -> SamReader | None:
-    """The SAM reader of a station's [reader] section, or None when sam_port is empty."""
+    """The SAM reader of a station's [reader] section, or None when sam_port is empty.
+
+    sam_port = "simulated" starts our simulated reader (devices/sim/sam_reader.py) on a pty and
+    opens its slave end like a real port; the reader's `simulator` attribute presents its cards."""
     port = section.get("sam_port") or ""
     if not port:
         return None
-    return SamReader(port, int(section.get("sam_baud") or DEFAULT_BAUD))
+    baud = int(section.get("sam_baud") or DEFAULT_BAUD)
+    if port == SIMULATED_PORT:
+        from devices.sim.sam_reader import SamSimulator
+
+        simulator = SamSimulator(baud=baud).start()
+        reader = SamReader(simulator.port, baud)
+        reader.simulator = simulator
+        return reader
+    return SamReader(port, baud)

@@ -38,6 +38,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help for the focused field or this screen")),
         Binding("f2", "demo_card", N_("Sample card"), id="demo_card", show=False,
                 tooltip=N_("Insert a sample card (demo)")),
+        Binding("f4", "take_card", N_("Take card away"), id="take_card", show=False,
+                tooltip=N_("Take the card away from the reader (demo)")),
         Binding("f3", "find_person", N_("Find person"), id="app_find_person", show=False,
                 tooltip=N_("Find a person")),
     ]
@@ -198,6 +200,11 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         card = SAMPLE_CARDS[self._next_demo_card % len(SAMPLE_CARDS)]
         self._next_demo_card += 1
         self.post_message(CardRead(card))
+
+    def action_take_card(self) -> None:
+        """Demo: F4 takes the card away from the simulated readers, so a card pulled mid-work can be tried."""
+        if self.demo_cards:
+            self.take_card_away()
 
     def on_card_read(self, message: CardRead) -> None:
         """A card read jumps straight to the person's file (or a new-person file)."""

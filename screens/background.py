@@ -117,18 +117,46 @@ class BackgroundWork:
         backend = getattr(self.card_watcher, "backend", None)
         return backend if backend is not None and hasattr(backend, "insert") else None
 
+    @property
+    def sam_reader(self):
+        """The SAM reader (resident ID card) the watcher polls, if [reader] sam_port is set."""
+        for backend in getattr(self.card_watcher, "backends", ()):
+            if getattr(backend, "kind", "") == "sam":
+                return backend
+        return None
+
     def insert_next_sample(self) -> bool:
-        """Demo: 'insert' the next sample card into the in-process simulated reader."""
+        """Demo: 'insert' the next sample card: the in-process APDU cards, then the SAM reader's."""
         from devices.samples import SAMPLES
 
         reader = self.simulated_reader
         if reader is None:
             return False
-        samples = list(SAMPLES.values())
+        sam = self.sam_reader
+        sam_sim = sam.simulator if sam is not None else None
+        samples = list(SAMPLES)
+        if sam_sim is not None:
+            from devices.sim.sam_cards import SAM_SAMPLES
+
+            samples += list(SAM_SAMPLES)
         sample = samples[self._demo_sample_index % len(samples)]
         self._demo_sample_index += 1
-        reader.remove()
-        reader.insert(sample.sample_id)
+        self.take_card_away()
+        if sample in SAMPLES:
+            reader.insert(sample)
+        else:
+            sam_sim.present(sample)
+        return True
+
+    def take_card_away(self) -> bool:
+        """Demo: take the card out of (or away from) every simulated reader, even mid-read."""
+        reader, sam = self.simulated_reader, self.sam_reader
+        if reader is None and (sam is None or sam.simulator is None):
+            return False
+        if reader is not None:
+            reader.remove()
+        if sam is not None and sam.simulator is not None:
+            sam.simulator.take_away()
         return True
 
     def on_device_event(self, message: DeviceEvent) -> None:
@@ -149,7 +177,8 @@ class BackgroundWork:
             self.set_device_status(text)
             if event.state == "mrz_mismatch":
                 self._ask_mrz_key(text)
-            elif event.state in ("card_removed", "unsupported_card", "card_error"):
+            elif event.state in ("card_removed", "unsupported_card", "card_error", "read_failed",
+                                 "present_again", "card_auth_failed", "sam_not_ready"):
                 self.notify(text, severity="warning", timeout=8)
         elif isinstance(event, w.CardRead):
             self.set_device_status(_("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
