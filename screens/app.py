@@ -101,7 +101,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
                 from screens.checkin import CheckinScreen
 
                 self.push_screen(CheckinScreen(self.station, session.clerk.clerk_id,
-                                               reader_backend=self.simulated_reader))
+                                               reader_backend=self.simulated_reader, sam_backend=self.sam_reader))
 
     # --- crashes -------------------------------------------------------------------------
 
