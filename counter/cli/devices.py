@@ -31,7 +31,7 @@ def _reader_section(data_dir: Path | None) -> dict:
 
 @app.command("readers")
 def readers_cmd(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
-    """List the PC/SC readers pcscd sees, and the SAM reader of [reader] sam_port with its SAM id."""
+    """List the PC/SC readers pcscd sees, and the SAM reader of reader.sam_port with its SAM id."""
     from devices.errors import CardError
     from devices.reader import open_backend
     from devices.sam import open_sam
