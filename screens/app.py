@@ -185,6 +185,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         width = max((cell_len(t) for t in items), default=0) + 3
         rows = [items[i] + " " * (width - cell_len(items[i])) + (items[i + 1] if i + 1 < len(items) else "")
                 for i in range(0, len(items), 2)]
+        if self.demo_cards:  # the demo's card keys (hidden from the footer)
+            general += ["F2: " + _("Insert a sample card (demo)"), "F4: " + _("Take the card away from the reader (demo)")]
         general.append("Ctrl+P: " + _("command palette"))
         return "\n".join(general + ([""] + [r.rstrip() for r in rows] if rows else []))
 

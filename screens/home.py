@@ -74,7 +74,6 @@ class HomeScreen(LocalizedBindings, Screen):
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
         if getattr(app, "demo_cards", False):
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
-            menu.append(f"F4  {_('Take the card away from the reader (demo)')}")
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
             menu.append(f"{spec.menu_key}  {spec.text(lang)}")
         self.query_one("#home-menu", Static).update("\n".join(menu))

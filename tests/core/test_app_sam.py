@@ -76,3 +76,9 @@ async def test_f2_offers_the_sam_cards_and_f4_takes_the_card_away(sam_station):
         await until(pilot, lambda: isinstance(app.screen, PersonScreen))
         await pilot.press("f4")
         assert sim.card is None and app.simulated_reader.inserted is None
+        # F1 and the palette name the key
+        assert "F4: 从阅读器移走证件（演示）" in app.keys_help()
+        from screens.commands import CounterCommands
+
+        titles = [title for title, _command, _help in CounterCommands(app.screen)._commands()]
+        assert "从阅读器移走证件（演示）" in titles
