@@ -151,7 +151,7 @@ class CardWatcher:
         last_error: str | None = None
         card_id: int | None = None
         pending_read = False
-        reader = ""
+        reader = getattr(self.backend, "reader_name", "") if self.backend.kind == "sam" else ""
         while not self._stop.is_set():
             try:
                 status = self.backend.status(self.poll_interval, known)

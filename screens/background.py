@@ -159,29 +159,35 @@ class BackgroundWork:
             sam.simulator.take_away()
         return True
 
+    def _reader_status(self, reader: str, text: str) -> None:
+        """The status line names each reader's state: the PC/SC reader and the SAM reader side by side."""
+        texts = self.__dict__.setdefault("_reader_texts", {})
+        texts[reader] = text
+        self.set_device_status(" · ".join(t for t in texts.values() if t))
+
     def on_device_event(self, message: DeviceEvent) -> None:
         from devices import watcher as w
 
         event = message.event
         if isinstance(event, w.ReaderReady):
-            self.set_device_status(_("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
         elif isinstance(event, w.CardInserted):
-            self.set_device_status(_("reading card…"))
+            self._reader_status(event.reader, _("reading card…"))
         elif isinstance(event, w.CardRemoved):
-            self.set_device_status(_("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
         elif isinstance(event, w.MrzKeyRequired):
-            self.set_device_status(_("MRZ key needed"))
+            self._reader_status(event.reader, _("MRZ key needed"))
             self._ask_mrz_key("")
         elif isinstance(event, w.ReaderError):
             text = _(event.message)
-            self.set_device_status(text)
+            self._reader_status(event.reader, text)
             if event.state == "mrz_mismatch":
                 self._ask_mrz_key(text)
             elif event.state in ("card_removed", "unsupported_card", "card_error", "read_failed",
                                  "present_again", "card_auth_failed", "sam_not_ready"):
                 self.notify(text, severity="warning", timeout=8)
         elif isinstance(event, w.CardRead):
-            self.set_device_status(_("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
+            self._reader_status(event.reader, _("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
             self._card_document_ready(event.document)
 
     def _ask_mrz_key(self, error: str) -> None:

@@ -34,7 +34,9 @@ async def test_the_ji_card_opens_a_prefilled_new_file(sam_station):
         await sign_in(pilot)
         await until(pilot, lambda: app.sam_reader is not None)
         assert app.sam_reader.port.startswith("/dev/pts/")  # a real pty, opened with pyserial
-        await until(pilot, lambda: "SAM" in app.device_status or "就绪" in app.device_status)
+        # the status line names both readers
+        await until(pilot, lambda: f"就绪（SAM {app.sam_reader.port}）" in app.device_status
+                    and app.device_status.count("就绪") == 2)
         app.sam_reader.simulator.present("sam-ji")
         await until(pilot, lambda: isinstance(app.screen, PersonScreen)
                     and "𠮷祥云" in str(app.screen.query_one("#person-identity").render()))
