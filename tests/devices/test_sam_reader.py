@@ -199,3 +199,51 @@ def test_watcher_polls_the_sam_reader_and_reads_each_presentation(sim):
     reads = [e.document.name for e in events if isinstance(e, CardRead)]
     assert reads == ["阿依古丽·吐尔逊", "陈家明"]
     assert isinstance(events[0], ReaderReady) and not any(isinstance(e, ReaderError) for e in events)
+
+
+def test_open_watcher_watches_the_pcsc_and_the_sam_reader_together(sim):
+    from devices.watcher import WatcherGroup, open_watcher
+
+    reads: dict[str, str] = {}
+    done = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, CardRead):
+            reads[event.reader] = event.document.name
+            if len(reads) == 2:
+                done.set()
+
+    group = open_watcher({"kind": "simulated", "reader_name": "", "csca_dir": "", "sam_port": sim.port,
+                          "sam_baud": 115200, "sam_poll_seconds": 0.05}, on_event)
+    assert isinstance(group, WatcherGroup) and [b.kind for b in group.backends][1] == "sam"
+    group.start()
+    try:
+        group.backend.insert("sscard-ji")  # the in-process PC/SC sample
+        sim.present("sam-yan")
+        assert done.wait(10), reads
+    finally:
+        group.stop()
+    assert reads[f"SAM {sim.port}"] == "刘䶮" and "𠮷永康" in reads.values()
+
+
+def test_a_retry_of_a_card_read_already_says_present_again(sim):
+    events: list = []
+    got = threading.Event()
+
+    def on_event(event):
+        events.append(event)
+        if isinstance(event, ReaderError):
+            got.set()
+
+    watcher = CardWatcher(SamReader(sim.port, timeout=0.5), on_event, poll_interval=0.05).start()
+    try:
+        sim.present("sam-ji")
+        deadline = time.monotonic() + 5
+        while not any(isinstance(e, CardRead) for e in events) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        watcher.retry()
+        assert got.wait(5)
+    finally:
+        watcher.stop()
+    error = next(e for e in events if isinstance(e, ReaderError))
+    assert error.state == PRESENT_AGAIN and error.message == "take the card away and present it again"
