@@ -234,11 +234,15 @@ def describe(result: dict) -> list[str]:
 
 @app.command("samples")
 def samples_cmd(json_out: JsonFlag = False) -> None:
-    """List the sample cards of the demo and of --simulated (invented people)."""
+    """List the sample cards of the demo, of --simulated and of the simulated SAM reader (invented people)."""
     from devices import samples
 
     rows = [{"id": s.sample_id, "profile": s.profile, "label": s.label,
              "mrz_key": _key_text(s.mrz_key) if s.mrz_key else None} for s in samples.SAMPLES.values()]
+    from devices.sim.sam_cards import SAM_SAMPLES
+
+    # the simulated SAM reader's cards (the demo's F2 after the PC/SC samples)
+    rows += [{"id": c.sample_id, "profile": "sam", "label": c.label, "mrz_key": None} for c in SAM_SAMPLES.values()]
     if json_out:
         print_json(rows)
         return

@@ -98,3 +98,9 @@ def test_check_in_reports_the_sam_id_and_status(cli, sim, tmp_path):
     result = json.loads(r.stdout)
     assert result["sam"]["status"] == "sam_not_ready" and result["ok"] is False
     assert "security module" in result["sam"]["message"]
+
+
+def test_samples_lists_the_sam_cards(cli):
+    rows = json.loads(cli("devices", "samples", "--json").stdout)
+    sam = {r["id"]: r["label"] for r in rows if r["profile"] == "sam"}
+    assert sam["sam-ji"] == "居民身份证 𠮷祥云" and {"sam-foreigner", "sam-hmt", "sam-badcheck"} <= set(sam)
