@@ -43,6 +43,7 @@ from devices.reader import ReadResult, SlotStatus
 
 DEFAULT_BAUD = 115200
 DEFAULT_TIMEOUT = 1.0  # seconds for one answer; a real read of text + photo takes under one second
+PORT_BUSY = "the ID card reader's port is in use by another program (is the counter already running?)"
 RESENDS = 2  # a frame garbled on the wire (ours or the reader's) is sent again this many times
 
 # SW3 -> reader state (devices.errors). 90 and 9F are success; 80 is "no card" for find.
@@ -134,6 +135,8 @@ class SerialSamLink:
             self._serial = serial.Serial(port, baud, bytesize=8, parity="N", stopbits=1, timeout=0.05,
                                          write_timeout=timeout, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
+            if "exclusively lock" in str(exc):  # pyserial's message when another process holds the port
+                raise CardError(NO_READER, PORT_BUSY, detail=f"{port}: in use") from None
             raise CardError(NO_READER, "no ID card reader on the serial port; check the reader's cable and [reader] sam_port",
                             detail=f"{port}: {type(exc).__name__}") from None
         self._decoder = codec.FrameDecoder()

@@ -247,3 +247,11 @@ def test_a_retry_of_a_card_read_already_says_present_again(sim):
         watcher.stop()
     error = next(e for e in events if isinstance(e, ReaderError))
     assert error.state == PRESENT_AGAIN and error.message == "take the card away and present it again"
+
+
+def test_a_port_held_by_another_program_says_so(sim, reader):
+    reader.status(0.05, None)  # holds the port (pyserial exclusive lock)
+    other = SamReader(sim.port)
+    with pytest.raises(CardErrorExc) as exc:
+        other.status(0.05, None)
+    assert exc.value.state == NO_READER and "in use by another program" in exc.value.message
