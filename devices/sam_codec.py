@@ -22,6 +22,8 @@ PREAMBLE = bytes.fromhex("AAAAAA9669")
 MAX_LEN = 0x1000  # the longest answer (text + photo + fingerprint) is under 2.5 KB; longer is noise
 
 # Commands: (CMD, PARA)
+# Sources disagree on reset: the reference note says 10 FF, an embedded C client defines 01 FF. The
+# counter never sends it (a reader resets its SAM at power-up); the simulator answers 10 FF only.
 RESET_SAM = (0x10, 0xFF)
 SAM_STATUS = (0x11, 0xFF)
 READ_SAM_ID = (0x12, 0xFF)
@@ -167,10 +169,11 @@ def parse(data: bytes) -> Frame:
 
 
 def sam_id_text(data: bytes) -> str:
-    """The SAM serial as readers print it: AA.BB-CCCCCCCC-DDDDDDDDDD-EEEEEEEEEE.
+    """The SAM serial as a display string: AA.BB-CCCCCCCC-DDDDDDDDDD-EEEEEEEEEE.
 
-    Clients build it from the 16 data bytes: two single bytes, then three 32-bit little-endian
-    numbers (the reference note prints the last two with 9 digits, clients with 10: we pad to 10).
+    Built from the data bytes: two single bytes, then three 32-bit little-endian numbers. Not
+    confirmed by a second source: the reference note prints the last two groups with 9 digits; we
+    pad them to 10, the width of a 32-bit number. It is only shown and journaled as an identifier.
     """
     if len(data) < 14:
         return data.hex()
