@@ -84,3 +84,15 @@ async def test_f2_offers_the_sam_cards_and_f4_takes_the_card_away(sam_station):
 
         titles = [title for title, _command, _help in CounterCommands(app.screen)._commands()]
         assert "从阅读器移走证件（演示）" in titles
+
+
+async def test_an_expired_card_is_shown_expired(sam_station):
+    app = CounterApp(sam_station, lang="zh_CN", demo=True, background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await sign_in(pilot)
+        await until(pilot, lambda: app.sam_reader is not None)
+        app.sam_reader.simulator.present("sam-expired")
+        await until(pilot, lambda: isinstance(app.screen, PersonScreen)
+                    and "张伟" in str(app.screen.query_one("#person-identity").render()))
+        text = str(app.screen.query_one("#person-identity").render())
+        assert "2025-06-01" in text and "已过期" in text
