@@ -67,6 +67,28 @@ def check_reader(section: dict[str, Any], backend=None) -> tuple[dict, dict]:
             backend.close()
 
 
+def check_sam(section: dict[str, Any], sam_backend=None) -> dict | None:
+    """The SAM reader's id and status, when [reader] sam_port is set (None otherwise)."""
+    own = sam_backend is None
+    if own:
+        from devices.sam import open_sam
+
+        sam_backend = open_sam(section)
+        if sam_backend is None:
+            return None
+    try:
+        info = sam_backend.info()
+    finally:
+        if own:
+            sam_backend.close()
+    result = {"ok": info.status == "ready", "status": info.status, "port": info.port, "sam_id": info.sam_id}
+    if info.status != "ready":
+        from devices.errors import MESSAGES
+
+        result.update(message=MESSAGES.get(info.status, info.status), detail=info.detail)
+    return result
+
+
 def check_printer_guarded(station: Station) -> dict:
     """The printer helper's check_printer(station), if that module is installed."""
     try:
@@ -85,15 +107,19 @@ def check_printer_guarded(station: Station) -> dict:
     return result
 
 
-def run_checkin(station: Station, clerk_id: str | None = None, *, reader_backend=None) -> dict:
+def run_checkin(station: Station, clerk_id: str | None = None, *, reader_backend=None, sam_backend=None) -> dict:
     """Check the devices, record a devices.checked_in entry, return its payload plus its seq.
 
     reader_backend: the app's live simulated reader (the demo); PC/SC check-ins open their own context.
     """
     reader, card = check_reader(station.config.section("reader"), reader_backend)
+    sam = check_sam(station.config.section("reader"), sam_backend)
     printer = check_printer_guarded(station)
     ok = bool(reader.get("ok")) and bool(card.get("ok")) and printer.get("ok") is not False
     payload = {"ok": ok, "reader": reader, "card": card, "printer": printer}
+    if sam is not None:  # the SAM reader: its id and status (no card is read)
+        payload["sam"] = sam
+        payload["ok"] = ok and sam["ok"]
     entry = station.record(CHECKIN_KIND, payload, clerk_id=clerk_id)
     return {**payload, "seq": entry.seq}
 

@@ -49,6 +49,11 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "kind": (str, "pcsc"),
         "reader_name": (str, ""),
         "csca_dir": (str, ""),
+        # the resident ID card's certified SAM reader: /dev/ttyACM0, /dev/ttyUSB0 (empty: none;
+        # "simulated": our simulated reader on a pty, for the demo)
+        "sam_port": (str, ""),
+        "sam_baud": (int, 115200),  # 8N1
+        "sam_poll_seconds": (float, 0.5),  # how often "find card" is polled (no insertion event)
     },
     "printer": {
         # file | usb | serial | network | cups | simulated | none

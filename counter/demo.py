@@ -20,7 +20,7 @@ def make_demo_station(directory: Path) -> Station:
     from counter import clerks
 
     station = Station.init(directory, "DEMO-01", DEMO_DISTRICT, DEMO_OFFICE,
-                           reader={"kind": "simulated"}, printer={"kind": "simulated"})
+                           reader={"kind": "simulated", "sam_port": "simulated"}, printer={"kind": "simulated"})
     clerks.add_clerk(station, DEMO_CLERK[0], "clerk", DEMO_CLERK[1])
     clerks.add_clerk(station, DEMO_SUPERVISOR[0], "supervisor", DEMO_SUPERVISOR[1])
     return station

@@ -10,7 +10,9 @@ from hashlib import sha256
 EMRTD_TD1 = "emrtd_td1"  # ICAO 9303 ID card (3 MRZ lines)
 EMRTD_TD3 = "emrtd_td3"  # ICAO 9303 passport (2 MRZ lines)
 SSCARD = "sscard"  # China social security card (LD/T 32.5)
-RESIDENT_ID = "resident_id"  # Chinese resident ID card (SAM reader, later wave)
+RESIDENT_ID = "resident_id"  # Chinese resident ID card (居民身份证), through a SAM reader
+FOREIGN_PERMANENT_ID = "foreign_permanent_id"  # foreigner's permanent residence ID card (2017 design)
+HMT_RESIDENCE_PERMIT = "hmt_residence_permit"  # residence permit for Hong Kong, Macao and Taiwan residents
 MANUAL = "manual"
 
 # Authenticity
@@ -41,12 +43,24 @@ class IdentityDocument:
     authenticity_detail: str = ""
     dg_hashes: dict[str, str] = field(default_factory=dict)  # "DG1" -> hex
     mrz: str | None = field(default=None, repr=False)
+    # SAM-reader cards (resident ID card, foreigner's permanent residence card, HMT permit)
+    address: str | None = field(default=None, repr=False)  # household registration address on the card
+    issuing_authority: str | None = None
+    valid_from: date | None = None
+    long_term: bool = False  # valid until 长期: no expiry date
+    photo_sha256: str | None = None  # the opaque WLT photo is kept only as its hash
+    other_names: str | None = None  # the foreigner card's English name beside the Chinese one
+    travel_permit_number: str | None = None  # HMT permit: the travel permit's number
+    issue_count: int | None = None  # HMT permit: how many times it has been issued
+
+    def expired(self, today: date) -> bool:
+        return self.expiry_date is not None and not self.long_term and self.expiry_date < today
 
     def summary(self) -> dict:
         """JSON-safe; the face is given as length and sha256, never the bytes."""
         d = asdict(self)
         face = d.pop("face_image")
         d["face_image"] = {"length": len(face), "sha256": sha256(face).hexdigest()} if face else None
-        for key in ("birth_date", "expiry_date"):
+        for key in ("birth_date", "expiry_date", "valid_from"):
             d[key] = d[key].isoformat() if d[key] else None
         return d

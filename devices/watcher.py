@@ -151,7 +151,7 @@ class CardWatcher:
         last_error: str | None = None
         card_id: int | None = None
         pending_read = False
-        reader = ""
+        reader = getattr(self.backend, "reader_name", "") if self.backend.kind == "sam" else ""
         while not self._stop.is_set():
             try:
                 status = self.backend.status(self.poll_interval, known)
@@ -241,15 +241,66 @@ class CardWatcher:
         self._emit(CardRead(result.document, result.reader, result.apdus, result.elapsed_ms))
 
 
+class WatcherGroup:
+    """Several CardWatchers (the PC/SC or simulated reader, and the SAM reader) as one.
+
+    Each watches its own reader on its own thread; events carry the reader's name, so the app
+    tells them apart. Calls fan out to every watcher."""
+
+    def __init__(self, watchers: list[CardWatcher]):
+        self.watchers = watchers
+
+    @property
+    def backend(self) -> ReaderBackend:
+        return self.watchers[0].backend
+
+    @property
+    def backends(self) -> list[ReaderBackend]:
+        return [w.backend for w in self.watchers]
+
+    @property
+    def state(self) -> str:
+        return self.watchers[0].state
+
+    @property
+    def alive(self) -> bool:
+        return all(w.alive for w in self.watchers)
+
+    def start(self) -> WatcherGroup:
+        for w in self.watchers:
+            w.start()
+        return self
+
+    def stop(self, timeout: float = 3.0) -> None:
+        for w in self.watchers:
+            w.stop(timeout)
+
+    def set_mrz_key(self, key: MrzKey | None) -> None:
+        self.watchers[0].set_mrz_key(key)  # only APDU readers read eMRTDs
+
+    def retry(self) -> None:
+        for w in self.watchers:
+            w.retry()
+
+
 def open_watcher(reader_section: dict, on_event: Callable[[WatcherEvent], None],
-                 backend: ReaderBackend | None = None) -> CardWatcher:
-    """A watcher for a station's [reader] config section (kind, reader_name, csca_dir); not started."""
+                 backend: ReaderBackend | None = None) -> CardWatcher | WatcherGroup:
+    """A watcher for a station's [reader] config section (kind, reader_name, csca_dir); not started.
+
+    With [reader] sam_port set, a WatcherGroup that also polls the SAM reader every
+    sam_poll_seconds."""
     from devices.reader import open_backend
+    from devices.sam import open_sam
 
     if backend is None:
         backend = open_backend(reader_section.get("kind", "pcsc"), reader_section.get("reader_name", ""))
-    return CardWatcher(backend, on_event, csca_dir=reader_section.get("csca_dir") or None)
+    main = CardWatcher(backend, on_event, csca_dir=reader_section.get("csca_dir") or None)
+    sam = open_sam(reader_section)
+    if sam is None:
+        return main
+    poll = float(reader_section.get("sam_poll_seconds") or 0.5)
+    return WatcherGroup([main, CardWatcher(sam, on_event, poll_interval=poll, retry_interval=max(poll, 1.0))])
 
 
-__all__ = ["CardWatcher", "CardInserted", "CardRead", "CardRemoved", "MrzKeyRequired", "ReaderError",
+__all__ = ["CardWatcher", "WatcherGroup", "CardInserted", "CardRead", "CardRemoved", "MrzKeyRequired", "ReaderError",
            "ReaderReady", "WatcherEvent", "open_watcher"]

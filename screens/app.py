@@ -39,6 +39,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         Binding("f1", "help", N_("Help"), id="help", tooltip=N_("Help for the focused field or this screen")),
         Binding("f2", "demo_card", N_("Sample card"), id="demo_card", show=False,
                 tooltip=N_("Insert a sample card (demo)")),
+        Binding("f4", "take_card", N_("Take card away"), id="take_card", show=False,
+                tooltip=N_("Take the card away from the reader (demo)")),
         Binding("f3", "find_person", N_("Find person"), id="app_find_person", show=False,
                 tooltip=N_("Find a person")),
     ]
@@ -92,7 +94,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
                 from screens.checkin import CheckinScreen
 
                 self.push_screen(CheckinScreen(self.station, session.clerk.clerk_id,
-                                               reader_backend=self.simulated_reader))
+                                               reader_backend=self.simulated_reader, sam_backend=self.sam_reader))
 
     # --- crashes -------------------------------------------------------------------------
 
@@ -185,6 +187,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         width = max((cell_len(t) for t in items), default=0) + 3
         rows = [items[i] + " " * (width - cell_len(items[i])) + (items[i + 1] if i + 1 < len(items) else "")
                 for i in range(0, len(items), 2)]
+        if self.state.demo_cards:  # the demo's card keys (hidden from the footer)
+            general += ["F2: " + _("Insert a sample card (demo)"), "F4: " + _("Take the card away from the reader (demo)")]
         general.append("Ctrl+P: " + _("command palette"))
         return "\n".join(general + ([""] + [r.rstrip() for r in rows] if rows else []))
 
@@ -200,6 +204,11 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         card = SAMPLE_CARDS[self._next_demo_card % len(SAMPLE_CARDS)]
         self._next_demo_card += 1
         self.post_message(CardRead(card))
+
+    def action_take_card(self) -> None:
+        """Demo: F4 takes the card away from the simulated readers, so a card pulled mid-work can be tried."""
+        if self.state.demo_cards:
+            self.take_card_away()
 
     def on_card_read(self, message: CardRead) -> None:
         """A card read jumps straight to the person's file (or a new-person file)."""

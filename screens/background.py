@@ -69,35 +69,49 @@ class BackgroundWork:
     def simulated_reader(self):
         return devices.simulated_reader(self.card_watcher)
 
+    @property
+    def sam_reader(self):
+        """The SAM reader (resident ID card) the watcher polls, if [reader] sam_port is set."""
+        return devices.sam_reader(self.card_watcher)
+
     def insert_next_sample(self) -> bool:
-        """Demo: 'insert' the next sample card into the in-process simulated reader."""
-        reader = self.simulated_reader
-        if reader is None:
+        """Demo: 'insert' the next sample card: the in-process APDU cards, then the SAM reader's."""
+        if not devices.insert_demo_sample(self.card_watcher, self._demo_sample_index):
             return False
-        devices.insert_sample(reader, self._demo_sample_index)
         self._demo_sample_index += 1
         return True
+
+    def take_card_away(self) -> bool:
+        """Demo: take the card out of (or away from) every simulated reader, even mid-read."""
+        return devices.take_card_away(self.card_watcher)
+
+    def _reader_status(self, reader: str, text: str) -> None:
+        """The status line names each reader's state: the PC/SC reader and the SAM reader side by side."""
+        texts = self.state.devices.reader_texts
+        texts[reader] = text
+        self.set_device_status(" · ".join(t for t in texts.values() if t))
 
     def on_device_event(self, message: DeviceEvent) -> None:
         event = message.event
         if isinstance(event, devices.ReaderReady):
-            self.set_device_status(_("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
         elif isinstance(event, devices.CardInserted):
-            self.set_device_status(_("reading card…"))
+            self._reader_status(event.reader, _("reading card…"))
         elif isinstance(event, devices.CardRemoved):
-            self.set_device_status(_("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
         elif isinstance(event, devices.MrzKeyRequired):
-            self.set_device_status(_("MRZ key needed"))
+            self._reader_status(event.reader, _("MRZ key needed"))
             self._ask_mrz_key("")
         elif isinstance(event, devices.ReaderError):
             text = _(event.message)
-            self.set_device_status(text)
+            self._reader_status(event.reader, text)
             if event.state == "mrz_mismatch":
                 self._ask_mrz_key(text)
-            elif event.state in ("card_removed", "unsupported_card", "card_error"):
+            elif event.state in ("card_removed", "unsupported_card", "card_error", "read_failed",
+                                 "present_again", "card_auth_failed", "sam_not_ready"):
                 self.notify(text, severity="warning", timeout=8)
         elif isinstance(event, devices.CardRead):
-            self.set_device_status(_("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
+            self._reader_status(event.reader, _("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
             self._card_document_ready(event.document)
 
     def _ask_mrz_key(self, error: str) -> None:

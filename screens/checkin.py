@@ -67,11 +67,12 @@ class CheckinScreen(Screen[dict | None]):
         Binding("escape", "close", _("Close"), id="checkin.close"),
     ]
 
-    def __init__(self, station, clerk_id: str | None = None, *, reader_backend=None):
+    def __init__(self, station, clerk_id: str | None = None, *, reader_backend=None, sam_backend=None):
         super().__init__()
         self.station = station
         self.clerk_id = clerk_id
         self.reader_backend = reader_backend
+        self.sam_backend = sam_backend
         self.result: dict | None = None
 
     def compose(self) -> ComposeResult:
@@ -92,7 +93,8 @@ class CheckinScreen(Screen[dict | None]):
         from counter.errors import CounterError
 
         try:
-            result = run_checkin(self.station, self.clerk_id, reader_backend=self.reader_backend)
+            result = run_checkin(self.station, self.clerk_id, reader_backend=self.reader_backend,
+                                 sam_backend=self.sam_backend)
         except CounterError as exc:  # e.g. the journal could not be written: say so, never a traceback
             self.post_message(CheckinFinished(None, exc.localized(_)))
         except Exception as exc:
@@ -118,6 +120,12 @@ class CheckinScreen(Screen[dict | None]):
             widget.update(line(data))
             widget.set_class(data.get("ok") is True, "ok")
             widget.set_class(data.get("ok") is False, "bad")
+        sam = result.get("sam")
+        if sam:  # the ID card (SAM) reader, under the PC/SC reader's line
+            text = _("ID card reader {port}: {status}").format(port=sam["port"], status=_(sam.get("message") or sam["status"]))
+            if sam.get("sam_id"):
+                text += f" (SAM {sam['sam_id']})"
+            self.query_one("#reader", Static).update(reader_line(result.get("reader", {})) + "\n" + text)
         self._verdict(bool(result.get("ok")))
 
     def _verdict(self, ok: bool) -> None:

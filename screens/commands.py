@@ -38,6 +38,7 @@ class CounterCommands(Provider):
         out.append((_("Home"), app.action_home, _("Back to the home screen")))
         if app.state.demo_cards:
             out.append((_("Insert a sample card (demo)"), app.action_demo_card, "F2"))
+            out.append((_("Take the card away from the reader (demo)"), app.action_take_card, "F4"))
         out.append((_("Lock"), app.action_lock, "Ctrl+L"))
         out.append((_("Sign out"), app.action_sign_out, "Ctrl+O"))
         return out

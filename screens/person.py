@@ -115,6 +115,22 @@ class PersonScreen(LocalizedBindings, Screen):
 
     # --- rendering --------------------------------------------------------------------------
 
+    def _card_lines(self) -> list[str]:
+        """The card just read: its validity (expired shown as such) and, for SAM cards, the photo note."""
+        from counter.services.cards import card_validity
+
+        if self.card is None:
+            return []
+        state, until = card_validity(self.card, self.app.station.business_day())
+        lines = []
+        if state == "long_term":
+            lines.append(f"{_('valid until')} {_('long-term')}")
+        elif until:
+            lines.append(f"{_('valid until')} {until}" + (f"  [b red]{_('expired')}[/b red]" if state == "expired" else ""))
+        if self.card.face_format == "wlt":
+            lines.append(_("The photo needs the vendor's decoder"))
+        return lines
+
     def _identity_lines(self) -> list[str]:
         if self.file is None:
             v = self.card_values
@@ -149,7 +165,7 @@ class PersonScreen(LocalizedBindings, Screen):
         return lines
 
     def render_file(self) -> None:
-        self.query_one("#person-identity", Static).update("\n".join(self._identity_lines()))
+        self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
         cat = forms.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):

@@ -16,6 +16,7 @@ class DeviceStates:
     printer: str = ""
     sync: str = ""
     printer_state: str | None = None  # the last printer state code: a change is announced once
+    reader_texts: dict[str, str] = field(default_factory=dict)  # each reader's last word, side by side
 
 
 @dataclass

@@ -15,7 +15,8 @@ app = new_app("Card readers and device check-in.")
 
 # exit codes of `counter devices read`, by state
 EXIT_CODES = {"no_service": 3, "no_reader": 3, "no_card": 3, "mrz_key_required": 4, "mrz_mismatch": 4,
-              "card_removed": 5, "card_error": 5, "unsupported_card": 6}
+              "card_removed": 5, "card_error": 5, "unsupported_card": 6,
+              "sam_not_ready": 3, "reader_silent": 3, "read_failed": 5, "present_again": 5, "card_auth_failed": 6}
 
 
 def _reader_section(data_dir: Path | None) -> dict:
@@ -30,22 +31,44 @@ def _reader_section(data_dir: Path | None) -> dict:
 
 @app.command("readers")
 def readers_cmd(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
-    """List the PC/SC readers pcscd sees."""
+    """List the PC/SC readers pcscd sees, and the SAM reader of reader.sam_port with its SAM id."""
     from devices.errors import CardError
     from devices.reader import open_backend
+    from devices.sam import open_sam
 
     section = _reader_section(data_dir)
+    sam = open_sam(section)
+    names: list[str] = []
+    pcsc_error = None
     try:
         backend = open_backend(section["kind"] if section["kind"] != "none" else "pcsc", section["reader_name"])
         names = backend.readers()
     except CardError as exc:
-        fail(exc.message, EXIT_CODES.get(exc.state, 1))
+        if sam is None:
+            fail(exc.message, EXIT_CODES.get(exc.state, 1))
+        pcsc_error = exc.message
+    except ImportError:
+        if sam is None:
+            fail("pyscard is not installed; install counter[pcsc] on a station with a reader", 3)
+        pcsc_error = "pyscard is not installed"
+    sam_info = None
+    if sam is not None:
+        try:
+            info = sam.info()
+        finally:
+            sam.close()
+        sam_info = {"port": info.port, "sam_id": info.sam_id, "status": info.status, "detail": info.detail}
     if json_out:
-        print_json({"kind": section["kind"], "readers": names})
+        print_json({"kind": section["kind"], "readers": names, "sam": sam_info})
         return
     for name in names:
         print(name)
-    if not names:
+    if pcsc_error:
+        print(f"PC/SC: {pcsc_error}", file=sys.stderr)
+    if sam_info is not None:
+        print(f"SAM {sam_info['port']}: {sam_info['status']}" + (f" (SAM {sam_info['sam_id']})" if sam_info["sam_id"] else "")
+              + (f" - {sam_info['detail']}" if sam_info["detail"] else ""))
+    if not names and sam_info is None:
         print("no readers", file=sys.stderr)
 
 
@@ -61,6 +84,8 @@ def read_cmd(
     simulated: Annotated[str | None, typer.Option(
         "--simulated", help="Read a sample card in-process instead of a reader (see 'devices samples')")] = None,
     wait: Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for a card to be inserted")] = 0.0,
+    sam: Annotated[str | None, typer.Option(
+        "--sam", help="Read the resident ID card through the SAM reader on this serial port (e.g. /dev/ttyACM0)")] = None,
 ) -> None:
     """Read the card in the reader and print its IdentityDocument (face as length and sha256)."""
     from devices.errors import NO_CARD, CardError
@@ -76,6 +101,9 @@ def read_cmd(
             fail(f"--mrz-key: {exc}", 2)
     section = _reader_section(data_dir)
     trust_dir = str(csca_dir) if csca_dir else section.get("csca_dir") or ""
+    if sam is not None:
+        _read_sam(sam, int(section.get("sam_baud") or 115200), wait, json_out)
+        return
     try:
         if simulated:
             from devices import samples
@@ -118,6 +146,47 @@ def read_cmd(
         print(f"{name}: {value}")
 
 
+def _read_sam(port: str, baud: int, wait: float, json_out: bool) -> None:
+    """`devices read --sam PORT`: find, select, read; the photo as its sha256 only."""
+    import time
+
+    from devices.errors import NO_CARD, CardError
+    from devices.resident_id import PHOTO_NOTE, ethnicity_label
+    from devices.sam import SamReader
+
+    reader = SamReader(port, baud)
+    try:
+        deadline = time.monotonic() + wait
+        while not reader.find():
+            if time.monotonic() >= deadline:
+                raise CardError(NO_CARD)
+            time.sleep(0.2)
+        result = reader.read_card()
+    except CardError as exc:
+        fail(exc.message if not exc.detail else f"{exc.message} ({exc.detail})", EXIT_CODES.get(exc.state, 1))
+    finally:
+        reader.close()
+    doc = result.document
+    out = doc.summary()
+    out["ethnicity_name"] = ethnicity_label(doc.ethnicity) if doc.ethnicity else None
+    out["expired"] = doc.expired(date.today())
+    out["photo"] = PHOTO_NOTE if doc.photo_sha256 else None
+    out["frames"] = result.apdus
+    out["elapsed_ms"] = result.elapsed_ms
+    out["reader"] = result.reader
+    for key in ("face_image", "dg_hashes", "mrz"):
+        out.pop(key, None)
+    if doc.authenticity == "failed":
+        print(f"warning: suspect card: {doc.authenticity_detail}; a supervisor must approve it", file=sys.stderr)
+    if out["expired"]:
+        print(f"warning: the document expired on {doc.expiry_date.isoformat()}", file=sys.stderr)
+    if json_out:
+        print_json(out)
+        return
+    for name, value in out.items():
+        print(f"{name}: {value}")
+
+
 @app.command("check")
 def check_cmd(
     data_dir: DataDir = None,
@@ -149,6 +218,11 @@ def describe(result: dict) -> list[str]:
         lines.append(f"  {reader['message']}")
     if reader.get("csca_dir"):
         lines.append(f"  CSCA certificates: {reader.get('csca_certificates', 0)} in {reader['csca_dir']}")
+    sam = result.get("sam")
+    if sam:
+        lines.append(f"SAM reader: {sam['status']} ({sam['port']}" + (f"; SAM {sam['sam_id']})" if sam["sam_id"] else ")"))
+        if sam.get("message"):
+            lines.append(f"  {sam['message']}")
     card_line = f"card: {card.get('status')}"
     if card.get("profile"):
         card_line += f" ({card['profile']}, {card.get('apdus')} APDUs)"
@@ -160,11 +234,15 @@ def describe(result: dict) -> list[str]:
 
 @app.command("samples")
 def samples_cmd(json_out: JsonFlag = False) -> None:
-    """List the sample cards of the demo and of --simulated (invented people)."""
+    """List the sample cards of the demo, of --simulated and of the simulated SAM reader (invented people)."""
     from devices import samples
 
     rows = [{"id": s.sample_id, "profile": s.profile, "label": s.label,
              "mrz_key": _key_text(s.mrz_key) if s.mrz_key else None} for s in samples.SAMPLES.values()]
+    from devices.sim.sam_cards import SAM_SAMPLES
+
+    # the simulated SAM reader's cards (the demo's F2 after the PC/SC samples)
+    rows += [{"id": c.sample_id, "profile": "sam", "label": c.label, "mrz_key": None} for c in SAM_SAMPLES.values()]
     if json_out:
         print_json(rows)
         return

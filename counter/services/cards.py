@@ -18,6 +18,8 @@ def card_prefill(doc: IdentityDocument) -> dict[str, str]:
         area = lookup_area(doc.citizen_id[:6])
         if area is not None:
             out["household_address"] = area.name
+        if doc.address:  # the resident ID card carries the whole household address: never typed
+            out["household_address"] = doc.address
     else:
         out["doc_type"] = "passport"
         out["id_number"] = doc.document_number
@@ -33,6 +35,19 @@ def card_prefill(doc: IdentityDocument) -> dict[str, str]:
         except ValidationError:
             out["nationality"] = doc.nationality  # the form shows why it is refused
     return out
+
+
+def card_validity(doc: IdentityDocument, today) -> tuple[str, str]:
+    """("long_term" | "expired" | "valid" | "unknown", the expiry date as text)."""
+    if doc.long_term:
+        return "long_term", ""
+    if doc.expiry_date is None:
+        return "unknown", ""
+    if isinstance(today, str):
+        from datetime import date
+
+        today = date.fromisoformat(today)
+    return ("expired" if doc.expired(today) else "valid"), doc.expiry_date.isoformat()
 
 
 def card_key(doc: IdentityDocument) -> tuple[str, str]:

@@ -41,6 +41,58 @@ def simulated_reader(watcher: CardWatcher | None):
     return backend if backend is not None and hasattr(backend, "insert") else None
 
 
+def sam_reader(watcher):
+    """The SAM reader (resident ID card) a watcher group polls, if [reader] sam_port is set, else None."""
+    from devices.sam import SamReader
+
+    for backend in getattr(watcher, "backends", ()):
+        if isinstance(backend, SamReader):
+            return backend
+    return None
+
+
+def _demo_samples(watcher) -> list[str]:
+    """The demo's F2 cycle: the in-process APDU cards, then the simulated SAM reader's cards."""
+    ids = sample_ids()
+    sam = sam_reader(watcher)
+    if sam is not None and sam.simulator is not None:
+        from devices.sim.sam_cards import SAM_SAMPLES
+
+        ids += list(SAM_SAMPLES)
+    return ids
+
+
+def insert_demo_sample(watcher, index: int) -> bool:
+    """Demo: take any card away, then present sample number `index` (wrapping round) to the reader it
+    belongs to. False when the station has no simulated reader."""
+    from devices.samples import SAMPLES
+
+    reader = simulated_reader(watcher)
+    if reader is None:
+        return False
+    ids = _demo_samples(watcher)
+    sample = ids[index % len(ids)]
+    take_card_away(watcher)
+    if sample in SAMPLES:
+        reader.insert(sample)
+    else:
+        sam_reader(watcher).simulator.present(sample)
+    return True
+
+
+def take_card_away(watcher) -> bool:
+    """Demo: take the card out of (or away from) every simulated reader, even mid-read."""
+    reader, sam = simulated_reader(watcher), sam_reader(watcher)
+    sam_sim = sam.simulator if sam is not None else None
+    if reader is None and sam_sim is None:
+        return False
+    if reader is not None:
+        reader.remove()
+    if sam_sim is not None:
+        sam_sim.take_away()
+    return True
+
+
 def sample_ids() -> list[str]:
     """The demo's sample cards, in menu order."""
     from devices.samples import SAMPLES
@@ -77,5 +129,6 @@ def authenticity_failed(document) -> bool:
 
 
 __all__ = ["CardInserted", "CardRead", "CardRemoved", "CardWatcher", "MrzError", "MrzKey", "MrzKeyRequired",
-           "ReaderError", "ReaderReady", "WatcherEvent", "authenticity_failed", "insert_sample",
-           "open_card_watcher", "parse_mrz_key", "sample_ids", "sample_mrz_text", "simulated_reader"]
+           "ReaderError", "ReaderReady", "WatcherEvent", "authenticity_failed", "insert_demo_sample", "insert_sample",
+           "open_card_watcher", "parse_mrz_key", "sam_reader", "sample_ids", "sample_mrz_text", "simulated_reader",
+           "take_card_away"]

@@ -107,6 +107,14 @@ def prepare(station, clerk, now: datetime) -> dict[str, IdentityDocument]:
     person("change_employer", "registered", "褚思远")
     person("change_phone", "registered", "卫博文")
     person("name_correction", "registered", "蒋佳琪")
+    # the resident ID card through the SAM reader: decoded by the real codec from a text block
+    from devices.resident_id import decode
+    from devices.sim.sam_cards import SamCard
+
+    birth = date(1993, 7, 19)
+    sam_card = SamCard("bench", "", "张𠮷", "1", birth, make_id("210102", birth, 191), date(2020, 1, 2),
+                       date(2040, 1, 2), address="辽宁省沈阳市和平区北市场街3号", authority="沈阳市公安局和平分局")
+    cards["permit_apply_resident_id"] = decode(sam_card.text_block(), sam_card.photo())
     cards["passport_registration"] = IdentityDocument(
         doc_type=EMRTD_TD3, document_number="M70689098", name="KIM MINJUN", sex="M", birth_date=date(1990, 5, 6),
         nationality="KOR", issuing_state="KOR", expiry_date=date(2031, 2, 1))
@@ -147,6 +155,7 @@ SCENARIOS = {
                                           [("addr", 20), ("key", "enter"), ("type", "0")]),
     "permit_apply": ("3", "permit_apply", []),
     "permit_apply (not on file)": ("3", "permit_apply_new", [("addr", 7)]),
+    "permit_apply (resident ID, not on file)": ("3", "permit_apply_resident_id", [("addr", 7)]),
     "permit_extend": ("4", "permit_extend", []),
     "permit_change": ("5", "permit_change", [("addr", 9)]),
     "permit_replace": ("6", "permit_replace", []),
@@ -261,6 +270,9 @@ async def main() -> int:
     permit = next(r for r in rows if r[0] == "permit_apply")
     print(f"baseline permit_apply typed by hand: keys {base_keys}, hanzi {base_hanzi}, ime {base_ime}")
     print(f"permit_apply with card data: ime {permit[3]} (goal <= 15); {base_ime / permit[3]:.0f}x fewer than by hand")
+    sam = next(r for r in rows if r[0] == "permit_apply (resident ID, not on file)")
+    print(f"permit_apply, not on file, resident ID card through the SAM reader: keys {sam[1]}, ime {sam[3]} "
+          f"(goal <= 8); by hand: keys {base_keys}, ime {base_ime}")
     median_ms = statistics.median(r[4] for r in rows)
     print(f"confirm to document ready: median {median_ms:.1f} ms, max {max(r[4] for r in rows):.1f} ms; "
           f"bare journal append {append_ms:.1f} ms (ratio {median_ms / append_ms:.1f}x)")
