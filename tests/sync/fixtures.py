@@ -150,8 +150,10 @@ def store(hq_url, hq_key_dir):
 class HQServer:
     """`python -m counter hq serve` as a real subprocess on a free loopback port."""
 
-    def __init__(self, db_url: str, key_dir: Path, fault: str | None = None, workers: int = 1):
+    def __init__(self, db_url: str, key_dir: Path, fault: str | None = None, workers: int = 1,
+                 extra_args: tuple[str, ...] = ()):
         self.db_url, self.key_dir, self.fault, self.workers = db_url, key_dir, fault, workers
+        self.extra_args = extra_args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -164,7 +166,7 @@ class HQServer:
         env = cli_env(**({"COUNTER_HQ_FAULT": self.fault} if self.fault else {}))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "counter", "hq", "serve", "--db", self.db_url, "--key-dir", str(self.key_dir),
-             "--port", str(self.port), "--workers", str(self.workers)],
+             "--port", str(self.port), "--workers", str(self.workers), *self.extra_args],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self.log_path.open("wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -197,8 +199,8 @@ def server_factory(hq_key_dir):
     """Start HQ servers on any database URL; all are stopped at test end."""
     servers: list[HQServer] = []
 
-    def start(url: str, fault: str | None = None, workers: int = 1) -> HQServer:
-        server = HQServer(url, hq_key_dir, fault, workers).start()
+    def start(url: str, fault: str | None = None, workers: int = 1, extra_args: tuple[str, ...] = ()) -> HQServer:
+        server = HQServer(url, hq_key_dir, fault, workers, extra_args).start()
         servers.append(server)
         return server
 
