@@ -38,7 +38,10 @@ log = logging.getLogger("counter.hq")
 
 
 # What the schema states is what the server enforces (schemathesis checks both ways).
-MAX_BIGINT = 2**63 - 1  # BIGINT columns on both backends
+# BIGINT columns on both backends hold up to 2**63 - 1; FastAPI's OpenAPI models write bounds as floats,
+# so the bound is one a float and its decimal text both say exactly (a seq or a nanosecond count since
+# boot never comes near it: 9e18 ns are 285 years).
+MAX_BIGINT = 9 * 10**18
 MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
 HEX64 = r"^[0-9a-f]{64}$"
 STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.station.STATION_ID
@@ -58,7 +61,8 @@ def _whole_number(value: object) -> object:
 
 
 def Whole(ge: int, le: int, **extra):  # noqa: N802 - reads as a type
-    return Annotated[int, BeforeValidator(_whole_number), Field(ge=ge, le=le, **extra)]
+    # Field first: after a BeforeValidator pydantic writes ge/le into the schema instead of minimum/maximum
+    return Annotated[int, Field(ge=ge, le=le, **extra), BeforeValidator(_whole_number)]
 
 
 Text = Annotated[str, Field(pattern=NO_NUL, max_length=1_000_000)]
