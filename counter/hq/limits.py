@@ -44,10 +44,12 @@ class Limits:
     def check(self) -> Limits:
         if self.max_body_bytes < 1024:
             raise ConfigError("--max-body-bytes must be at least 1024, not {n}", n=self.max_body_bytes)
-        for name in ("header_timeout_s", "body_timeout_s", "alarm_window_s"):
+        for name, option in (("header_timeout_s", "--header-timeout"), ("body_timeout_s", "--body-timeout"),
+                             ("alarm_window_s", "--alarm-window")):
             value = getattr(self, name)
             if not (0 < value <= 86400):
-                raise ConfigError("{name} must be between 0 and 86400 seconds, not {v}", name=name, v=value)
+                raise ConfigError("{option} must be more than 0 and at most 86400 seconds, not {v}",
+                                  option=option, v=value)
         RateLimiter(self.rate)  # a rate `limits` cannot parse fails here, in one line
         return self
 
