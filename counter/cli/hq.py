@@ -74,15 +74,33 @@ def serve(
     tls_cert: Annotated[Path | None, typer.Option(
         "--tls-cert", help="Serve https:// with this certificate (PEM, chain first); needs --tls-key")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="The private key (PEM) of --tls-cert")] = None,
+    max_body_bytes: Annotated[int, typer.Option(
+        "--max-body-bytes", help="Largest request body; larger ones get 413 before they are read")] = 8 * 1024 * 1024,
+    header_timeout: Annotated[float, typer.Option(
+        "--header-timeout", help="Seconds for a request's line and headers to arrive, else the connection is closed")]
+        = 10.0,
+    body_timeout: Annotated[float, typer.Option(
+        "--body-timeout", help="Seconds for a request's body to arrive, else 408 and the connection is closed")] = 30.0,
+    rate_limit: Annotated[str, typer.Option(
+        "--rate-limit", help="Requests per station and client address, e.g. '20/second;600/minute' (429 beyond)")]
+        = "20/second;600/minute",
+    alarm_window: Annotated[float, typer.Option(
+        "--alarm-window", help="Seconds within which identical alarms are one row with a count")] = 3600.0,
 ) -> None:
-    """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json); https:// with --tls-cert and --tls-key."""
+    """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json; no /docs); https:// with --tls-cert and --tls-key."""
     import os
 
     import uvicorn
 
+    from counter.hq.limits import LIMITS_ENV, Limits
+
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         fail(f"--log-level must be critical, error, warning, info, debug or trace, not {log_level}", 2)
     tls = _tls_options(tls_cert, tls_key)
+    limits = Limits(max_body_bytes=max_body_bytes, header_timeout_s=header_timeout, body_timeout_s=body_timeout,
+                    rate=rate_limit, alarm_window_s=alarm_window).check()
+    os.environ[LIMITS_ENV] = limits.to_env()  # for the header timeout, and for every worker process
+    server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level, **tls}
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
     from counter.hq import auth
@@ -95,11 +113,11 @@ def serve(
         os.environ["COUNTER_HQ_DB"], os.environ["COUNTER_HQ_KEY_DIR"] = db, str(key_dir)
         store.close()
         uvicorn.run("counter.hq.server:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, **tls)
+                    **server_options)
         return
     from counter.hq.server import create_app
 
-    uvicorn.run(create_app(store), host=host, port=port, log_level=log_level, **tls)
+    uvicorn.run(create_app(store, limits), host=host, port=port, **server_options)
 
 
 def _tls_options(cert: Path | None, key: Path | None) -> dict:
@@ -191,7 +209,8 @@ def alarms(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
         print("no alarms")
         return
     for r in rows:
-        print(f"{r['created_at']} {r['station_id']:<20} {r['kind']:<14} {r['detail']}")
+        times = f" (x{r['count']}, last {r['last_at']})" if r["count"] > 1 else ""
+        print(f"{r['created_at']} {r['station_id']:<20} {r['kind']:<14} {r['detail']}{times}")
 
 
 @app.command("verify")

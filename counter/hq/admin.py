@@ -101,13 +101,14 @@ def status(store: Store) -> list[dict]:
 
 
 def alarms(store: Store, station_id: str | None = None) -> list[dict]:
-    sql = "SELECT alarm_id, station_id, kind, detail, created_at FROM hq_alarms"
+    sql = "SELECT alarm_id, station_id, kind, detail, created_at, count, last_at FROM hq_alarms"
     args: tuple = ()
     if station_id:
         sql, args = sql + " WHERE station_id = ?", (station_id,)
     with store.transaction() as tx:
         rows = tx.all(sql + " ORDER BY alarm_id", args)
-    return [dict(zip(("alarm_id", "station_id", "kind", "detail", "created_at"), r, strict=True)) for r in rows]
+    return [dict(zip(("alarm_id", "station_id", "kind", "detail", "created_at", "count", "last_at"), r, strict=True))
+            for r in rows]
 
 
 @dataclass

@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from counter import identity
 from counter.errors import CounterError
@@ -36,6 +36,8 @@ log = logging.getLogger("counter.hq")
 
 # Station clocks further than this from HQ's are recorded and flagged.
 CLOCK_TOLERANCE_S = 300.0
+# Identical alarms (same station, kind and detail) within this many seconds are one row with a count.
+ALARM_WINDOW_S = 3600.0
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -78,8 +80,8 @@ class Fork(IngestError):
     status, code = 409, "fork"
 
 
-class ChainBroken(IngestError):
-    status, code = 422, "chain_broken"
+class ChainBroken(MalformedBatch):
+    """Entries that do not recompute or link: the signature then covers none of them, so they prove nothing."""
 
 
 @dataclass
@@ -96,10 +98,20 @@ def sign_ack(store: Store, station_id: str, seq: int, digest: str, server_time: 
     return Ack(station_id, seq, digest, server_time, store.hq_key.key_id, signature, inserted, duplicates)
 
 
-def raise_alarm(tx: Tx, station_id: str, kind: str, detail: str, at: str) -> None:
-    """Alarms carry station ids, seqs and reasons only: never payload content (personal data)."""
-    tx.execute("INSERT INTO hq_alarms (station_id, kind, detail, created_at) VALUES (?, ?, ?, ?)",
-               (station_id, kind, detail, at))
+def raise_alarm(tx: Tx, station_id: str, kind: str, detail: str, at: str,
+                window_s: float = ALARM_WINDOW_S) -> None:
+    """Alarms carry station ids, seqs and reasons only: never payload content (personal data).
+
+    The same alarm again within `window_s` of its last occurrence only counts up (one row, one log line),
+    so a flood of identical refused posts cannot fill the table or the log."""
+    since = utc_now_text(parse_utc(at) - timedelta(seconds=window_s))
+    row = tx.one("SELECT alarm_id FROM hq_alarms WHERE station_id = ? AND kind = ? AND detail = ? AND last_at >= ?"
+                 " ORDER BY alarm_id DESC LIMIT 1", (station_id, kind, detail, since))
+    if row is not None:
+        tx.execute("UPDATE hq_alarms SET count = count + 1, last_at = ? WHERE alarm_id = ?", (at, row[0]))
+        return
+    tx.execute("INSERT INTO hq_alarms (station_id, kind, detail, created_at, count, last_at) VALUES (?, ?, ?, ?, 1, ?)",
+               (station_id, kind, detail, at, at))
     log.warning("ALARM station=%s kind=%s %s", station_id, kind, detail)
 
 
@@ -133,21 +145,48 @@ def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> 
     return flags
 
 
+def _header(data: object) -> tuple[str, str, int, str, str] | None:
+    """(station_id, key_id, last_seq, head_hash, signature) if they are well typed: what HQ authenticates first."""
+    if not isinstance(data, dict):
+        return None
+    names = ("station_id", "key_id", "last_seq", "head_hash", "signature")
+    sid, kid, last, head, sig = (data.get(n) for n in names)
+    texts = (sid, kid, head, sig)
+    if not all(isinstance(t, str) and t for t in texts) or not isinstance(last, int) or isinstance(last, bool):
+        return None
+    try:
+        for t in texts:
+            t.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape
+        return None
+    return sid, kid, last, head, sig
+
+
 def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = None,
                  use_copy: bool | None = None, fault=None) -> Ack:
     """Store a batch exactly once and return HQ's signed ack of the station's cursor.
 
+    Order: the station, its key and the checkpoint signature first (so a batch of an unknown station
+    or with a forged signature is refused as such, whatever else is wrong with it), then the batch's
+    shape, the quarantine, the gap rule, and the whole chain (see `_accept`).
+
     `use_copy` forces the PostgreSQL insert path (None: by batch size).
     `fault(stage)` is a test hook called at 'before_commit' and 'after_commit'.
     """
+    data = batch.as_dict() if isinstance(batch, Batch) else batch
+    problem: MalformedBatch | None = None
     try:  # a Batch object is checked too: bundle import may build one by hand
-        batch = Batch.from_dict(batch.as_dict() if isinstance(batch, Batch) else batch)
+        batch = Batch.from_dict(data)
     except ProtocolError as exc:
-        raise MalformedBatch("malformed batch: {why}", why=str(exc)) from None
+        problem = MalformedBatch("malformed batch: {why}", why=str(exc))
+    header = _header(data)
+    if header is None:
+        raise problem or MalformedBatch("malformed batch: station_id, key_id, last_seq, head_hash and signature"
+                                        " must be set")
+    sid, key_id, last_seq, head_hash, signature = header
     server_now = now or datetime.now(UTC)
     server_time = utc_now_text(server_now)
-    offset_s = (parse_utc(batch.sent_at) - server_now).total_seconds()
-    sid = batch.station_id
+    window_s = getattr(store, "alarm_window_s", ALARM_WINDOW_S)
     refusal: IngestError | None = None
     ack: Ack | None = None
 
@@ -157,21 +196,24 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
             raise UnknownStation("station {sid} is not enrolled at HQ; run 'counter hq enroll' there", sid=sid)
         _, cursor_seq, cursor_hash, quarantined = station
         key = tx.one("SELECT public_key, status FROM hq_station_keys WHERE station_id = ? AND key_id = ?",
-                     (sid, batch.key_id))
+                     (sid, key_id))
         if key is None:
-            raise KeyRejected("key {kid} is not enrolled for station {sid}", kid=batch.key_id, sid=sid)
+            raise KeyRejected("key {kid} is not enrolled for station {sid}", kid=key_id, sid=sid)
         public, status = key
         if status == "revoked":
-            raise KeyRejected("key {kid} of station {sid} was revoked", kid=batch.key_id, sid=sid)
+            raise KeyRejected("key {kid} of station {sid} was revoked", kid=key_id, sid=sid)
         if status == "rotated":
             raise KeyRejected("key {kid} of station {sid} was replaced by a newer key; sign with the current key",
-                              kid=batch.key_id, sid=sid)
-        message = checkpoint_message(sid, batch.last_seq, batch.head_hash)
-        if not identity.verify(identity.unb64(public), message, batch.signature):
+                              kid=key_id, sid=sid)
+        message = checkpoint_message(sid, last_seq, head_hash)
+        if not identity.verify(identity.unb64(public), message, signature):
+            # No batch range in the detail: a flood of forged posts is one alarm row with a count.
             refusal = KeyRejected("checkpoint signature of station {sid} does not verify with key {kid}",
-                                  sid=sid, kid=batch.key_id)
-            raise_alarm(tx, sid, "bad_signature", f"batch {batch.first_seq}-{batch.last_seq} key {batch.key_id}",
-                        server_time)
+                                  sid=sid, kid=key_id)
+            raise_alarm(tx, sid, "bad_signature", f"checkpoint signature does not verify with key {key_id}",
+                        server_time, window_s)
+        elif problem is not None:
+            raise problem
         elif quarantined:
             raise Quarantined("station {sid} is quarantined after a fork; HQ accepts nothing until it is resolved",
                               sid=sid)
@@ -180,8 +222,9 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
             raise Gap("gap: HQ holds station {sid} up to seq {cur}, the batch starts at seq {first}",
                       extra={"cursor": cursor.as_dict()}, sid=sid, cur=cursor_seq, first=batch.first_seq)
         else:
+            offset_s = (parse_utc(batch.sent_at) - server_now).total_seconds()
             refusal, ack = _accept(store, tx, batch, cursor_seq, cursor_hash, server_now, server_time,
-                                   offset_s, use_copy)
+                                   offset_s, use_copy, window_s)
         if fault is not None and refusal is None:
             fault("before_commit")
     if fault is not None and refusal is None:
@@ -192,14 +235,47 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
     return ack
 
 
+def _broken_link(sid: str, entries: list[dict], prev: str) -> tuple[int, str] | None:
+    """(seq, reason) of the first entry that does not recompute to its hash or link to the one before."""
+    for e in entries:
+        if e["prev_hash"] != prev:
+            return e["seq"], "prev_hash does not link to the previous entry"
+        if entry_hash(sid, e) != e["hash"]:
+            return e["seq"], "hash does not match the entry's content"
+        prev = e["hash"]
+    return None
+
+
 def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: str, server_now: datetime,
-            server_time: str, offset_s: float, use_copy: bool | None) -> tuple[IngestError | None, Ack | None]:
+            server_time: str, offset_s: float, use_copy: bool | None,
+            window_s: float) -> tuple[IngestError | None, Ack | None]:
+    """A batch whose checkpoint verified and that starts at or before cursor + 1.
+
+    A fork is declared only on proof: every entry recomputes to its own hash, the entries chain from
+    an entry HQ holds (seq first_seq - 1, or genesis) to the head the station's key signed, and some
+    entry differs from what HQ holds. Without that proof (e.g. a captured batch with one hash changed)
+    nothing changes but one deduplicated alarm, and the batch is refused as malformed.
+    """
     sid = batch.station_id
+    first = batch.first_seq
+    if first == 1:
+        prev = GENESIS_HASH
+    elif first - 1 == cursor_seq:
+        prev = cursor_hash
+    else:
+        prev = tx.one("SELECT hash FROM hq_journal WHERE station_id = ? AND seq = ?", (sid, first - 1))[0]
+    broken = _broken_link(sid, batch.entries, prev)
+    if broken:
+        seq, reason = broken
+        raise_alarm(tx, sid, "chain_broken", f"seq {seq}: {reason}", server_time, window_s)
+        return ChainBroken("malformed batch: chain broken at seq {seq} of station {sid}: {reason}; nothing stored",
+                           seq=seq, sid=sid, reason=reason), None
+
     duplicates = 0
-    if batch.first_seq <= cursor_seq:
+    if first <= cursor_seq:
         overlap_end = min(batch.last_seq, cursor_seq)
         held = dict(tx.all("SELECT seq, hash FROM hq_journal WHERE station_id = ? AND seq BETWEEN ? AND ?",
-                           (sid, batch.first_seq, overlap_end)))
+                           (sid, first, overlap_end)))
         for e in batch.entries:
             if e["seq"] > overlap_end:
                 break
@@ -208,23 +284,11 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
                           f" (batch {batch.first_seq}-{batch.last_seq})")
                 tx.execute("UPDATE hq_stations SET quarantined = 1, quarantine_reason = ?, last_contact = ?"
                            " WHERE station_id = ?", (f"fork at seq {e['seq']}", server_time, sid))
-                raise_alarm(tx, sid, "fork", detail, server_time)
+                raise_alarm(tx, sid, "fork", detail, server_time, window_s)
                 return Fork("fork: station {sid} sent a different entry for seq {seq} than HQ holds;"
                             " station quarantined", sid=sid, seq=e["seq"]), None
             duplicates += 1
     new = [e for e in batch.entries if e["seq"] > cursor_seq]
-    prev = cursor_hash if cursor_seq else GENESIS_HASH
-    for e in new:
-        reason = None
-        if e["prev_hash"] != prev:
-            reason = "prev_hash does not link to the previous entry"
-        elif entry_hash(sid, e) != e["hash"]:
-            reason = "hash does not match the entry's content"
-        if reason:
-            raise_alarm(tx, sid, "chain_broken", f"seq {e['seq']}: {reason}", server_time)
-            return ChainBroken("chain broken at seq {seq} of station {sid}: {reason}; nothing stored",
-                               seq=e["seq"], sid=sid, reason=reason), None
-        prev = e["hash"]
 
     inserted = len(new)
     if inserted:
@@ -244,7 +308,7 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
         cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
     previous_offset = tx.one("SELECT last_clock_offset_s FROM hq_stations WHERE station_id = ?", (sid,))[0]
     if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):
-        raise_alarm(tx, sid, "clock_offset", f"station clock is {offset_s:+.0f} s from HQ", server_time)
+        raise_alarm(tx, sid, "clock_offset", f"station clock is {offset_s:+.0f} s from HQ", server_time, window_s)
     tx.execute("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
                " WHERE station_id = ?", (cursor_seq, cursor_hash, server_time, offset_s, sid))
     return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates)

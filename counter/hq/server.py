@@ -2,10 +2,13 @@
 
 POST /v1/batches               push a signed batch -> signed ack (or a refusal with a stable error code)
 GET  /v1/stations/{id}/cursor  HQ's signed cursor for a station (where to resume)
-GET  /v1/health                liveness and backend
+GET  /v1/health                "ok" (nothing about the backend or the keys)
 Every route that reveals anything needs a request signed by the station's enrolled
 key (RFC 9421, see counter/request_signing.py and counter/hq/auth.py); else 401.
-The OpenAPI spec is at /openapi.json.
+The OpenAPI spec is at /openapi.json; /docs and /redoc are off (they would load their assets from a CDN).
+
+Every refusal is {"error": word, "message": one line}, FastAPI's own parse errors included; no input
+gives a 5xx. Limits (body size, read timeouts, request rate): counter.hq.limits.
 
 Test-only fault injection: COUNTER_HQ_FAULT=before_commit|after_commit makes the
 process die (os._exit) at that point of the next accepted batch, like a power cut.
@@ -16,16 +19,19 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
 from counter.hq import admin, auth
-from counter.hq.ingest import IngestError, MalformedBatch, cursor_ack, ingest_batch
+from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
+from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
 from counter.sync_protocol import PROTOCOL_VERSION
 
@@ -33,38 +39,77 @@ FAULT_ENV = "COUNTER_HQ_FAULT"
 log = logging.getLogger("counter.hq")
 
 
+# What the schema states is what the server enforces (schemathesis checks both ways).
+# BIGINT columns on both backends hold up to 2**63 - 1; FastAPI's OpenAPI models write bounds as floats,
+# so the bound is one a float and its decimal text both say exactly (a seq or a nanosecond count since
+# boot never comes near it: 9e18 ns are 285 years).
+MAX_BIGINT = 9 * 10**18
+MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
+HEX64 = r"^[0-9a-f]{64}$"
+STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.station.STATION_ID
+KEY_ID = r"^[0-9a-f]{16}$"  # counter.identity.key_id_of
+SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.identity.b64)
+UTC_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; lone surrogates are refused as not UTF-8
+
+
+def _whole_number(value: object) -> object:
+    """JSON Schema's integer: 119.0 is the integer 119 (and True is not an integer)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_BIGINT:
+        return int(value)
+    return value
+
+
+def Whole(ge: int, le: int, **extra):  # noqa: N802 - reads as a type
+    # Field first: after a BeforeValidator pydantic writes ge/le into the schema instead of minimum/maximum
+    return Annotated[int, Field(ge=ge, le=le, **extra), BeforeValidator(_whole_number)]
+
+
+Text = Annotated[str, Field(pattern=NO_NUL, max_length=1_000_000)]
+
+
 class EntryModel(BaseModel):
-    """One journal row exactly as the station stores it (payload: the stored canonical JSON text)."""
+    """One journal row exactly as the station stores it (payload: the stored canonical JSON text).
+
+    Text fields HQ stores and flags rather than refuses (uuid, business_day, device_time_utc, kind)
+    only have to be text without NUL; see counter.hq.ingest.business_flags."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    seq: int = Field(ge=1)
-    uuid: str
-    business_day: str
-    device_time_utc: str
-    monotonic_ns: int
-    boot_id: str
-    clerk_id: str | None
-    kind: str
-    schema_ver: int
-    payload: str
-    prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    seq: Whole(1, MAX_BIGINT)
+    uuid: Text
+    business_day: Text
+    device_time_utc: Text
+    monotonic_ns: Whole(0, MAX_BIGINT)
+    boot_id: Text
+    clerk_id: Text | None
+    kind: Text
+    schema_ver: Whole(0, MAX_INT4)
+    payload: Text
+    prev_hash: str = Field(pattern=HEX64)
+    hash: str = Field(pattern=HEX64)
 
 
 class BatchModel(BaseModel):
-    """A contiguous run first_seq..last_seq of one station's journal, with its signed checkpoint."""
+    """A contiguous run first_seq..last_seq of one station's journal, with its signed checkpoint.
+
+    Beyond this schema HQ checks, once the station's key and the checkpoint signature verify, that the
+    entries are seqs first_seq..last_seq, that prev_hash and head_hash are the first entry's prev_hash
+    and the last entry's hash, and that sent_at is a real time: a batch failing those gets 400."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    version: int = PROTOCOL_VERSION
-    station_id: str
-    key_id: str
-    first_seq: int = Field(ge=1)
-    last_seq: int = Field(ge=1)
-    prev_hash: str
-    head_hash: str
-    signature: str = Field(description="station key over db.journal.head_message(station_id, last_seq, head_hash)")
-    sent_at: str = Field(description="station clock (UTC) when sent")
-    entries: list[EntryModel]
+    version: Literal[1] = PROTOCOL_VERSION
+    station_id: str = Field(pattern=STATION_ID)
+    key_id: str = Field(pattern=KEY_ID)
+    first_seq: Whole(1, MAX_BIGINT)
+    last_seq: Whole(1, MAX_BIGINT)
+    prev_hash: str = Field(pattern=HEX64)
+    head_hash: str = Field(pattern=HEX64)
+    signature: str = Field(pattern=SIGNATURE,
+                           description="station key over db.journal.head_message(station_id, last_seq, head_hash)")
+    sent_at: str = Field(pattern=UTC_TIME, description="station clock (UTC) when sent")
+    entries: list[EntryModel] = Field(min_length=1, max_length=20_000)
 
 
 class AckModel(BaseModel):
@@ -81,7 +126,9 @@ class AckModel(BaseModel):
 
 
 class RefusalModel(BaseModel):
-    error: str = Field(description="malformed | unknown_station | key_rejected | quarantined | gap | fork | chain_broken")
+    error: str = Field(description="malformed | unknown_station | key_rejected | quarantined | gap | fork"
+                                   " | too_large | timeout | rate_limited | not_found | method_not_allowed"
+                                   " | unavailable")
     message: str
     cursor: AckModel | None = Field(None, description="on a gap: HQ's signed cursor, resend from cursor.acked_seq + 1")
 
@@ -99,12 +146,33 @@ def _fault_hook():
     return fault
 
 
-def create_app(store: Store) -> FastAPI:
+_WORDS = {400: "malformed", 404: "not_found", 405: "method_not_allowed", 408: "timeout", 413: "too_large",
+          415: "malformed"}
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """A message safe to send: one line, bounded, and encodable (a lone surrogate from the input is escaped)."""
+    line = " ".join(str(text).split())[:limit]
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def refusal(status: int, error: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "message": _one_line(message)}, status_code=status, headers=headers)
+
+
+def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
+    limits = limits or Limits()
+    store.alarm_window_s = limits.alarm_window_s
+    rate = RateLimiter(limits.rate)
     app = FastAPI(title="counter HQ", version="1",
-                  description="Headquarters ingest for station journals: signed, resumable, idempotent.")
+                  description="Headquarters ingest for station journals: signed, resumable, idempotent.",
+                  docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimits, max_bytes=limits.max_body_bytes, timeout_s=limits.body_timeout_s)
     refusals: dict[int | str, dict[str, Any]] = {
-        code: {"model": RefusalModel} for code in (400, 401, 403, 409, 422, 423)
+        code: {"model": RefusalModel} for code in (400, 401, 403, 408, 409, 413, 423)
     }
+    refusals[429] = {"model": RefusalModel, "headers": {"Retry-After": {
+        "description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}}
     auth.ensure_schema(store)
     signed = Depends(auth.dependency(store))
 
@@ -112,10 +180,27 @@ def create_app(store: Store) -> FastAPI:
     def ingest_refused(_request: Request, exc: IngestError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status)
 
+    @app.exception_handler(RateLimited)
+    def rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        return refusal(429, "rate_limited", f"too many requests for this station; retry in {exc.retry_after} s",
+                       headers={"Retry-After": str(exc.retry_after)})
+
     @app.exception_handler(CounterError)
     def counter_error(_request: Request, exc: CounterError) -> JSONResponse:
         log.error("request failed: %s", exc)
-        return JSONResponse({"error": "server", "message": str(exc)}, status_code=503)
+        return refusal(503, "server", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's and Starlette's own refusals (404, 405, 413, a body that cannot be parsed) in our shape.
+        status = exc.status_code if 400 <= exc.status_code < 500 else 400
+        message = {413: too_large_message(limits.max_body_bytes),
+                   400: "malformed request: the body cannot be parsed (not UTF-8 JSON, nested too deep, or a"
+                        " number too long)"}.get(status, str(exc.detail))
+        headers = dict(exc.headers or {})  # e.g. Allow on a 405
+        if status in (408, 413):
+            headers["connection"] = "close"  # the rest of the body is not read
+        return refusal(status, _WORDS.get(status, "malformed"), message, headers or None)
 
     @app.exception_handler(RequestValidationError)
     def malformed_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -123,13 +208,16 @@ def create_app(store: Store) -> FastAPI:
         # 'message', so the station could only say 'not a counter HQ'. Name the places, not the values.
         where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
                           for e in exc.errors()[:3])
-        return JSONResponse({"error": "malformed", "message": f"malformed batch: {where}"}, status_code=422)
+        return refusal(400, "malformed", f"malformed request: {where}")
+
+    @app.exception_handler(RecursionError)
+    def nested_too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        return refusal(400, "malformed", "malformed request: JSON nested too deep")
 
     def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
         # One line, the error's class only: a driver's message can quote row values (personal data).
         log.error("HQ database error (%s); the request was not stored", type(exc).__name__)
-        return JSONResponse({"error": "unavailable", "message": "HQ's database is unavailable; nothing was stored,"
-                             " retry later"}, status_code=503)
+        return refusal(503, "unavailable", "HQ's database is unavailable; nothing was stored, retry later")
 
     import sqlite3
 
@@ -138,26 +226,33 @@ def create_app(store: Store) -> FastAPI:
     app.add_exception_handler(sqlite3.Error, database_unavailable)
     app.add_exception_handler(psycopg.Error, database_unavailable)
 
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "-"
+
     @app.post("/v1/batches", response_model=AckModel, responses=refusals)
-    def push_batch(batch: BatchModel, caller: auth.Caller = signed) -> dict:
+    def push_batch(batch: BatchModel, request: Request, caller: auth.Caller = signed) -> dict:
         """Ingest one batch in one transaction; duplicates are acknowledged, never stored twice."""
+        rate.hit(batch.station_id, client_of(request))
         data = batch.model_dump()
         if data["station_id"] != caller.station_id or data["key_id"] != caller.key_id:
             raise auth.Unauthorized("the batch is not the signing station's; sign with that station's key")
-        if len(data["entries"]) > 20_000:
-            raise MalformedBatch("batch too large: {n} entries (at most 20000)", n=len(data["entries"]))
         ack = ingest_batch(store, data, fault=_fault_hook())
         return ack.as_dict()
 
-    @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel, responses=refusals)
-    def station_cursor(station_id: str, caller: auth.Caller = signed) -> dict:
+    @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel,
+             responses={k: v for k, v in refusals.items() if k in (400, 401, 429)})
+    def station_cursor(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
+                       caller: auth.Caller = signed) -> dict:
+        rate.hit(station_id, client_of(request))
         if station_id != caller.station_id:
             raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
 
-    @app.get("/v1/health")
-    def health() -> dict:
-        return {"ok": True, "backend": store.dialect, "hq_key_id": store.hq_key.key_id if store.hq_key else None}
+    @app.get("/v1/health", response_class=PlainTextResponse, responses={200: {
+        "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
+    def health() -> str:
+        """'ok' while the process serves requests; nothing about the backend, keys or stations."""
+        return "ok"
 
     return app
 
@@ -166,4 +261,4 @@ def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` with several workers: COUNTER_HQ_DB and COUNTER_HQ_KEY_DIR."""
     store = open_store(os.environ["COUNTER_HQ_DB"], admin.load_key(Path(os.environ["COUNTER_HQ_KEY_DIR"])))
     store.require_schema()
-    return create_app(store)
+    return create_app(store, Limits.from_env())

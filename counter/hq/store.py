@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from counter.errors import ConfigError, CounterError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: hq_alarms.count and last_at (identical alarms within a window are one row)
 PARTITIONS = 8
 JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
                    "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash", "batch_id", "received_at",
@@ -99,9 +99,11 @@ def schema_statements(dialect: str) -> list[str]:
             station_id TEXT NOT NULL,
             kind TEXT NOT NULL,
             detail TEXT NOT NULL,
-            created_at TEXT NOT NULL
+            created_at TEXT NOT NULL,
+            count BIGINT NOT NULL DEFAULT 1,
+            last_at TEXT NOT NULL
         )""",
-        "CREATE INDEX hq_alarms_station ON hq_alarms(station_id)",
+        "CREATE INDEX hq_alarms_station ON hq_alarms(station_id, kind, last_at)",
     ]
     if pg:
         statements += [
@@ -110,6 +112,19 @@ def schema_statements(dialect: str) -> list[str]:
         ]
     statements.append(f"INSERT INTO hq_meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')")
     return statements
+
+
+# Upgrades of an existing HQ database, by the version they start from (run by `counter hq init`).
+UPGRADES = {
+    1: [
+        "ALTER TABLE hq_alarms ADD COLUMN count BIGINT NOT NULL DEFAULT 1",
+        "ALTER TABLE hq_alarms ADD COLUMN last_at TEXT",
+        "UPDATE hq_alarms SET last_at = created_at",
+        "DROP INDEX hq_alarms_station",
+        "CREATE INDEX hq_alarms_station ON hq_alarms(station_id, kind, last_at)",
+        "UPDATE hq_meta SET value = '2' WHERE key = 'schema_version'",
+    ],
+}
 
 
 class Tx:
@@ -179,6 +194,9 @@ class Store:
 
     dialect = ""
 
+    # identical alarms within this many seconds are one row with a count (`hq serve --alarm-window`)
+    alarm_window_s = 3600.0
+
     def __init__(self, url: str, hq_key=None):
         self.url = url
         self.hq_key = hq_key
@@ -190,8 +208,9 @@ class Store:
         raise NotImplementedError
 
     def init_schema(self) -> bool:
-        """Create the schema if absent; False when it was already there."""
+        """Create the schema if absent (or upgrade an older one); False when it was already there."""
         if self.is_initialized():
+            self._upgrade()
             self._check_version()
             return False
         with self.transaction() as tx:
@@ -199,12 +218,26 @@ class Store:
                 tx.execute(statement)
         return True
 
+    def _version(self) -> str | None:
+        with self.transaction() as tx:
+            row = tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")
+        return row[0] if row else None
+
+    def _upgrade(self) -> None:
+        version = self._version()
+        while version and version.isdigit() and int(version) in UPGRADES:
+            with self.transaction() as tx:
+                for statement in UPGRADES[int(version)]:
+                    tx.execute(statement)
+            version = self._version()
+
     def _check_version(self) -> None:
         with self.transaction() as tx:
             row = tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")
-        if row is None or int(row[0]) != SCHEMA_VERSION:
-            raise StoreError("HQ database schema {got} does not match this software ({want})",
-                             got=row[0] if row else "?", want=SCHEMA_VERSION)
+        if row is None or not row[0].isdigit() or int(row[0]) != SCHEMA_VERSION:
+            upgrade = "; run 'counter hq init' with this software to upgrade it" if row and row[0].isdigit() and int(row[0]) in UPGRADES else ""
+            raise StoreError("HQ database schema {got} does not match this software ({want}){upgrade}",
+                             got=row[0] if row else "?", want=SCHEMA_VERSION, upgrade=upgrade)
 
     def require_schema(self) -> None:
         if not self.is_initialized():

@@ -151,8 +151,9 @@ class HQServer:
     """`python -m counter hq serve` as a real subprocess on a free loopback port."""
 
     def __init__(self, db_url: str, key_dir: Path, fault: str | None = None, workers: int = 1,
-                 tls: tuple[Path, Path] | None = None):
+                 tls: tuple[Path, Path] | None = None, extra_args: tuple[str, ...] = ()):
         self.db_url, self.key_dir, self.fault, self.workers = db_url, key_dir, fault, workers
+        self.extra_args = extra_args
         self.port = free_port()
         self.tls = tls
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
@@ -167,7 +168,7 @@ class HQServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "counter", "hq", "serve", "--db", self.db_url, "--key-dir", str(self.key_dir),
              "--port", str(self.port), "--workers", str(self.workers),
-             *(("--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])) if self.tls else ())],
+             *(("--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])) if self.tls else ()), *self.extra_args],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=self.log_path.open("wb"))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -200,8 +201,8 @@ def server_factory(hq_key_dir):
     """Start HQ servers on any database URL; all are stopped at test end."""
     servers: list[HQServer] = []
 
-    def start(url: str, fault: str | None = None, workers: int = 1) -> HQServer:
-        server = HQServer(url, hq_key_dir, fault, workers).start()
+    def start(url: str, fault: str | None = None, workers: int = 1, extra_args: tuple[str, ...] = ()) -> HQServer:
+        server = HQServer(url, hq_key_dir, fault, workers, extra_args=extra_args).start()
         servers.append(server)
         return server
 

@@ -432,16 +432,16 @@ def test_a_station_pointed_at_another_hq_pushes_its_whole_journal_there(server, 
 
 
 def test_a_batch_hq_cannot_parse_gets_a_refusal_without_the_payload(server, store, hq_key_dir, tmp_path):
-    """FastAPI's default 422 echoed the entries' input (names) and had no message for the station."""
+    """FastAPI's default 422 echoed the entries' input (names) and had no message for the station (now 400)."""
     st = make_station(tmp_path, "M-422", server.url, hq_key_dir)
     fill(st, 2)
     enroll_station(store, st)
     body = json.loads(raw_batch(st, 1, 3).to_json())
     body["entries"][1]["smuggled"] = "阿依古丽·买买提"
     response = signed_post(f"{server.url}/v1/batches", st, json.dumps(body).encode())
-    assert response.status_code == 422
+    assert response.status_code == 400
     answer = response.json()
     assert answer["error"] == "malformed"
-    assert answer["message"].startswith("malformed batch: body.entries.1.smuggled: ")
+    assert answer["message"].startswith("malformed request: body.entries.1.smuggled: ")
     assert "阿依古丽" not in response.text and "𠮷" not in response.text and "测试" not in response.text
     st.close()

@@ -21,7 +21,7 @@ from counter.hq.ingest import (
     UnknownStation,
     ingest_batch,
 )
-from counter.sync_protocol import ack_message
+from counter.sync_protocol import ack_message, checkpoint_message
 from db import journal
 from tests.sync.fixtures import (
     clone_station,
@@ -240,6 +240,7 @@ def test_malformed_batches_say_what_is_wrong(store, station):
     with pytest.raises(MalformedBatch, match=r"entries\[1\]\.monotonic_ns"):
         ingest_batch(store, batch)
     batch = raw_batch(station, 1, 3).as_dict()
-    batch["last_seq"] = 4
+    batch["last_seq"] = 4  # signed as such: the station, key and signature are checked before the shape
+    batch["signature"] = station.key.sign(checkpoint_message("ST-1", 4, batch["head_hash"]))
     with pytest.raises(MalformedBatch, match="first_seq..last_seq"):
         ingest_batch(store, json.loads(json.dumps(batch)))
