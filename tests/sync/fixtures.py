@@ -291,12 +291,12 @@ def raw_batch(station: Station, first: int, last: int, *, key=None, sent_at: dat
 
 
 def signed_post(url: str, station: Station, body: bytes, *, key=None, now: datetime | None = None,
-                **kwargs) -> httpx.Response:
+                headers_extra: dict | None = None, **kwargs) -> httpx.Response:
     """POST `body` to HQ at `url` (a full URL), signed as the station's sync client signs (RFC 9421)."""
     from counter.request_signing import sign_request
 
     key = key or station.key
-    headers = {"content-type": "application/json",
+    headers = {"content-type": "application/json", **(headers_extra or {}),
                **sign_request(key.private, key.key_id, "POST", url, body, now=now or datetime.now(UTC))}
     return httpx.post(url, content=body, headers=headers, **kwargs)
 

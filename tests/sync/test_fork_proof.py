@@ -25,7 +25,7 @@ from counter.hq.store import open_store
 from counter.station import Station
 from counter.sync import sync_once
 from db import journal
-from tests.sync.fixtures import enroll_station, fill, hq_rows, local_rows, make_station
+from tests.sync.fixtures import enroll_station, fill, hq_rows, local_rows, make_station, signed_post
 
 
 class RecordingRelay:
@@ -101,8 +101,17 @@ def _post(url: str, body: dict) -> httpx.Response:
 
 
 def _assert_refused_without_effect(store, server, station, batch: dict, before: tuple, times: int = 12) -> None:
-    for _ in range(times):
+    # Whoever lacks the station's key cannot even get the batch looked at: unsigned, it is 401.
+    for _ in range(3):
         response = _post(server.url, batch)
+        assert response.status_code == 401, response.text
+        assert set(response.json()) == {"error", "message"}
+    assert _state(store, station.station_id) == before
+    # Signed with the station's own key (a buggy client, or a thief of the key who did not build a
+    # consistent chain), the batch still proves no fork: 400, and nothing changes.
+    body = json.dumps(batch, ensure_ascii=False).encode()
+    for _ in range(times):
+        response = signed_post(f"{server.url}/v1/batches", station, body)
         assert response.status_code == 400, response.text
         assert response.json()["error"] == "malformed"
         assert set(response.json()) == {"error", "message"}

@@ -16,7 +16,7 @@ import pytest
 
 from counter.hq import admin
 from counter.hq.store import open_store
-from tests.sync.fixtures import enroll_station, fill, hq_rows, make_station, raw_batch
+from tests.sync.fixtures import enroll_station, fill, hq_rows, make_station, raw_batch, signed_get, signed_post
 
 
 @pytest.fixture
@@ -37,7 +37,10 @@ def station(tmp_path, hq):
     st.close()
 
 
-def post_raw(url: str, body: bytes, content_type: str = "application/json") -> httpx.Response:
+def post_raw(url: str, body: bytes, content_type: str = "application/json", station=None) -> httpx.Response:
+    """POST a raw body; signed by `station` (RFC 9421) when given, so the body itself is what HQ judges."""
+    if station is not None:
+        return signed_post(f"{url}/v1/batches", station, body, headers_extra={"content-type": content_type})
     return httpx.post(f"{url}/v1/batches", content=body, headers={"content-type": content_type}, timeout=30)
 
 
@@ -92,13 +95,14 @@ def test_inputs_that_gave_500_or_fastapis_detail_get_400_in_the_documented_shape
     }
     for name, body in cases.items():
         if body is None:
-            response = post_raw(server.url, json.dumps(good).encode(), "text/plain")
+            response = post_raw(server.url, json.dumps(good).encode(), "text/plain", station=station)
         else:
-            response = post_raw(server.url, body)
+            response = post_raw(server.url, body, station=station)
         assert response.status_code == 400, (name, response.status_code, response.text[:200])
         assert_refusal(response, 400, "malformed")
+    # a path that is not UTF-8 cannot be signed by anyone: refused as unsigned, in the same shape, no 5xx
     bad_path = httpx.get(f"{server.url}/v1/stations/%ED%A0%80/cursor")
-    assert_refusal(bad_path, 400, "malformed")
+    assert_refusal(bad_path, 401, "unauthorized")
     assert_refusal(httpx.delete(f"{server.url}/v1/batches"), 405, "method_not_allowed")
     log = server.log_text()
     assert "Traceback" not in log and "Exception in ASGI" not in log
@@ -113,7 +117,7 @@ def test_a_whole_float_seq_is_the_integer_the_schema_says_and_surrogate_pairs_su
     # ensure_ascii: 𠮷 travels as the UTF-16 surrogate pair \ud842\udfb7, as some JSON encoders send it
     text = json.dumps(body, ensure_ascii=True)
     assert "\\ud842\\udfb7" in text
-    response = post_raw(server.url, text.encode())
+    response = post_raw(server.url, text.encode(), station=station)
     assert response.status_code == 200, response.text
     assert response.json()["acked_seq"] == 5
     stored = "".join(r[9] for r in hq_rows(hq[1], "LIM-1"))
@@ -142,8 +146,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(hq, station, server_
     response = httpx.post(f"{server.url}/v1/batches", content=chunks(), headers={"content-type": "application/json"})
     assert_refusal(response, 413, "too_large")
     # a batch under the limit still goes through
-    assert httpx.post(f"{server.url}/v1/batches", content=raw_batch(station, 1, 2).to_json().encode(),
-                      headers={"content-type": "application/json"}).status_code == 200
+    assert post_raw(server.url, raw_batch(station, 1, 2).to_json().encode(), station=station).status_code == 200
     assert "Traceback" not in server.log_text()
 
 
@@ -190,14 +193,15 @@ def test_half_sent_requests_are_dropped(hq, server_factory):
 
 def test_a_station_over_its_rate_gets_429_with_retry_after(hq, station, server_factory):
     server = server_factory(hq[0], extra_args=("--rate-limit", "5/minute"))
-    statuses = [httpx.get(f"{server.url}/v1/stations/LIM-1/cursor").status_code for _ in range(5)]
-    assert all(s != 429 for s in statuses)
-    response = httpx.get(f"{server.url}/v1/stations/LIM-1/cursor")
+    cursor = f"{server.url}/v1/stations/LIM-1/cursor"
+    statuses = [signed_get(cursor, station).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    response = signed_get(cursor, station)
     assert_refusal(response, 429, "rate_limited")
     assert 1 <= int(response.headers["retry-after"]) <= 60
     # batches count for the same station
     batch = raw_batch(station, 1, 5).to_json().encode()
-    assert_refusal(post_raw(server.url, batch), 429, "rate_limited")
+    assert_refusal(post_raw(server.url, batch, station=station), 429, "rate_limited")
     assert hq_rows(hq[1], "LIM-1") == []
     # another station has its own budget
     assert httpx.get(f"{server.url}/v1/stations/OTHER-1/cursor").status_code != 429
@@ -208,7 +212,7 @@ def test_a_flood_of_forged_posts_is_one_alarm_row_with_a_count(hq, station, serv
     body = json.loads(raw_batch(station, 1, 5).to_json())
     body["signature"] = body["signature"][::-1]
     for _ in range(200):
-        assert_refusal(post_raw(server.url, json.dumps(body).encode()), 403, "key_rejected")
+        assert_refusal(post_raw(server.url, json.dumps(body).encode(), station=station), 403, "key_rejected")
     alarms = admin.alarms(hq[1], "LIM-1")
     assert [(a["kind"], a["count"]) for a in alarms] == [("bad_signature", 200)]
     assert server.log_text().count("ALARM") == 1
