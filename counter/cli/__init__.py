@@ -27,6 +27,7 @@ def _register_areas() -> None:
         ("counter.cli.hq", "hq"),
         ("counter.cli.day", None),
         ("counter.cli.demo", None),
+        ("counter.cli.doctor", None),
     ):
         try:
             module = importlib.import_module(module_name)
