@@ -99,6 +99,10 @@ def test_bundles_reports_and_certificates_are_private(tmp_path):
     cert = run_cli("cert", "sample", "--out", str(out / "c.pdf"), env=env)
     assert cert.returncode == 0, cert.stderr
     assert mode(out / "c.pdf") == 0o600
+    printed = run_cli("print", "test", env=env)  # through the simulated printer: a job file with a name
+    assert printed.returncode == 0, printed.stderr
+    jobs = sorted((station.data_dir / "printer" / "simulated").glob("job-*.bin"))
+    assert jobs and all(mode(job) == 0o600 for job in jobs)
 
 
 def test_hq_database_and_keys_are_private(tmp_path):
