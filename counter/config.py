@@ -154,12 +154,9 @@ class StationConfig:
 
     def save(self) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
-        tmp = self.path.with_suffix(".toml.tmp")
-        with tmp.open("wb") as fh:
-            tomli_w.dump(_strip_defaults(self.data), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        from counter import files
+
+        files.write_atomic(self.path, tomli_w.dumps(_strip_defaults(self.data)).encode())
 
 
 def _strip_defaults(data: dict) -> dict:

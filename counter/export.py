@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from counter import __version__, dayclose, identity
+from counter import __version__, dayclose, files, identity
 from counter.errors import CounterError
 from db import journal
 
@@ -46,7 +46,6 @@ SIGN_DOMAIN = b"counter/day-bundle/v1\n"
 MEMBERS = ("manifest.json", "manifest.sig", "journal.jsonl.gz", "summary.csv", "report.pdf")
 AGE_MAGIC = b"age-encryption.org/v1\n"
 FAULT_ENV = "COUNTER_EXPORT_FAULT"  # test-only: 'mid-write' or 'before-rename' kills the process there
-TMP_PREFIX = ".export-"
 
 
 class BundleError(CounterError):
@@ -292,50 +291,16 @@ def _fault(point: str) -> None:
 
 
 def write_atomic(path: Path, data: bytes, *, before_rename: Callable[[], None] | None = None) -> None:
-    """Temp file in the same directory, fsync, rename over the target, fsync the directory.
-
-    A crash at any point leaves the previous file (or none) under `path`,
-    never part of a new one.
-    """
+    """counter.files.write_atomic (0600, a crash leaves the old file or none), errors as one line."""
     directory = path.parent
     if path.is_dir():
         raise CounterError("{path} is a directory; give a file name", exit_code=2, path=path)
     if directory.exists() and not directory.is_dir():
         raise CounterError("cannot write {path}: {dir} is not a directory", exit_code=2, path=path, dir=directory)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        _write_and_rename(path, data, before_rename)
+        files.write_atomic(path, data, before_rename=before_rename, fault=_fault)
     except OSError as exc:  # permissions, a full disk: one line, and no temp file left
         raise CounterError("cannot write {path}: {why}", path=path, why=exc.strerror or str(exc) or type(exc).__name__) from None
-
-
-def _write_and_rename(path: Path, data: bytes, before_rename: Callable[[], None] | None) -> None:
-    directory = path.parent
-    for stale in directory.glob(f"{TMP_PREFIX}{path.name}.*"):
-        stale.unlink(missing_ok=True)  # left by an earlier crash
-    tmp = directory / f"{TMP_PREFIX}{path.name}.{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            half = len(data) // 2
-            fh.write(data[:half])
-            fh.flush()
-            _fault("mid-write")
-            fh.write(data[half:])
-            fh.flush()
-            os.fsync(fh.fileno())
-        _fault("before-rename")
-        if before_rename is not None:
-            before_rename()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def export_day(station, day: str, out_dir: Path, *, allow_open: bool = False, recipient: str | None = None,

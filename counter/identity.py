@@ -12,6 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from counter import files
 from counter.errors import ConfigError
 
 
@@ -70,14 +71,15 @@ def verify(public: Ed25519PublicKey | bytes, message: bytes, signature: str | by
 def generate_keypair(private_path: Path, public_path: Path) -> SigningKey:
     """Write a new key pair; the private key file is created 0600 from the start."""
     key = SigningKey(Ed25519PrivateKey.generate())
-    private_path.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(private_path.parent, tighten=True)
     pem = key.private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.PRIVATE_FILE)
+    os.fchmod(fd, files.PRIVATE_FILE)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
-    public_path.write_bytes(key.public_pem())
+    files.write_atomic(public_path, key.public_pem())
     return key
 
 

@@ -276,8 +276,7 @@ def _send_receipt(station, job_id: str, doc: Receipt, clerk_id: str | None, copy
 
 def _write_certificate(station, job_id: str, doc: Certificate, clerk_id: str | None, copy_number: int,
                        out_dir: Path) -> PrintResult:
-    import os
-
+    from counter import files
     from printing.certificate import render_certificate
 
     data = render_certificate(doc)
@@ -285,13 +284,7 @@ def _write_certificate(station, job_id: str, doc: Certificate, clerk_id: str | N
     path = Path(out_dir) / (f"{safe}-copy{copy_number}.pdf" if copy_number else f"{safe}.pdf")
     done_kind = "print.reprinted" if copy_number > 0 else "print.printed"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".pdf.tmp")
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        files.write_atomic(path, data)  # 0600: a certificate carries the person's data
     except OSError as exc:
         message = f"cannot write the certificate PDF to {path.parent} ({exc.strerror or exc})"
         station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "failed",

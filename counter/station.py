@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from counter import identity
+from counter import files, identity
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
@@ -37,6 +37,8 @@ class Station:
     config: StationConfig
     db: sqlite_utils.Database
     key: identity.SigningKey
+    # One-line warnings for the operator found on opening (e.g. a key others can read); no personal data.
+    notices: list[str] = field(default_factory=list)
 
     # --- opening ---------------------------------------------------------------
 
@@ -44,14 +46,22 @@ class Station:
     def open(cls, data_dir: Path, *, create: bool = False) -> Station:
         config = load_config(data_dir)
         try:
+            # The database and its WAL/SHM hold personal data: 0600 (SQLite gives -wal/-shm the
+            # database's mode), also for a station made before files were created private.
+            for name in (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm"):
+                files.private_file(data_dir / name, create=False)
             db = open_database(data_dir / DB_FILE, create=create)
         except DatabaseError as exc:
             raise CounterError(str(exc)) from None
         from counter import keys
 
         keys.finish_pending(data_dir, db)
-        key = identity.load_private(data_dir / "keys" / "station.key")
-        return cls(data_dir, config, db, key)
+        key_path = data_dir / "keys" / "station.key"
+        key = identity.load_private(key_path)
+        notices = []
+        if key_path.exists() and files.exposed(key_path):
+            notices.append(f"{key_path} can be read by other users; run: chmod 600 {key_path}")
+        return cls(data_dir, config, db, key, notices)
 
     @classmethod
     def init(cls, data_dir: Path, station_id: str, district: str, office: str, **overrides: dict) -> Station:
@@ -72,7 +82,8 @@ class Station:
         data = validate(raw, path)
         # Personal data lives here: only the station's user may read it.
         try:
-            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            old_mode = data_dir.stat().st_mode & 0o777 if data_dir.is_dir() else None
+            tightened = files.private_dir(data_dir, tighten=True)
         except OSError as exc:  # a file in the way, no permission: one line, nothing made
             raise ConfigError("cannot create the data directory {dir}: {why}", dir=data_dir,
                               why="a file of that name is in the way" if isinstance(exc, FileExistsError)
@@ -81,6 +92,7 @@ class Station:
             identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
             config = StationConfig(path=path, data=data)
             config.save()
+            files.private_file(data_dir / DB_FILE)  # 0600 before SQLite writes a byte
             station = cls.open(data_dir, create=True)
         except BaseException:
             # no half-made station: remove what this call created
@@ -92,6 +104,9 @@ class Station:
             "station_id": station_id, "district": district, "office": office.strip(),
             "key_id": station.key.key_id, "public_key": identity.b64(station.key.public_raw),
         })
+        if tightened:
+            station.notices.append(f"{data_dir} was readable by others (mode {old_mode:o}); "
+                                   "now 0700: it holds personal data")
         return station
 
     def close(self) -> None:

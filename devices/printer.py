@@ -302,7 +302,7 @@ class SimulatedTransport(Transport):
         if self.settings.simulated_dir is None:
             raise PrinterError("the simulated printer needs a directory")
         self.dir = self.settings.simulated_dir
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def condition(self) -> dict:
         return read_simulated_condition(self.dir)
@@ -317,7 +317,10 @@ class SimulatedTransport(Transport):
         jobs = sorted(self.dir.glob("job-*.bin"))
         number = int(jobs[-1].stem.split("-")[1]) + 1 if jobs else 1
         tmp = self.dir / f".job-{number:05d}.tmp"
-        tmp.write_bytes(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a receipt carries a person's name: 0600 whatever the umask
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, self.dir / f"job-{number:05d}.bin")
         self.last_job = self.dir / f"job-{number:05d}.bin"
 

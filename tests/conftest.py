@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.devices.pcscd import isolate
+
 REPO = Path(__file__).resolve().parent.parent
+# PC/SC clients of the suite talk only to the suite's own pcscd, never to one of the machine's.
+isolate()
 
 
 def cli_env(**extra: str) -> dict[str, str]:

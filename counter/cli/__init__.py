@@ -28,6 +28,7 @@ def _register_areas() -> None:
         ("counter.cli.keys", "keys"),
         ("counter.cli.day", None),
         ("counter.cli.demo", None),
+        ("counter.cli.doctor", None),
     ):
         try:
             module = importlib.import_module(module_name)
@@ -84,13 +85,14 @@ def _usage_error_line(exc) -> str:
 def _report_crash(exc: Exception) -> int:
     """Write the traceback without exception messages or locals: they may hold personal data."""
     import os
-    import tempfile
     import traceback
 
     frames = traceback.extract_tb(exc.__traceback__)
     lines = [f"{type(exc).__module__}.{type(exc).__qualname__}\n"]
     lines += [f"  {f.filename}:{f.lineno} in {f.name}\n" for f in frames]
-    fd, path = tempfile.mkstemp(prefix="counter-crash-", suffix=".txt")
+    from counter import files
+
+    fd, path = files.crash_file()
     with os.fdopen(fd, "w") as fh:
         fh.writelines(lines)
     print(f"error: internal error ({type(exc).__name__}); nothing was half-saved. Report {path} to IT.",

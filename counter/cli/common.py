@@ -33,7 +33,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
 def open_station(data_dir: Path | None):
     from counter.station import Station
 
-    return Station.open(resolve_data_dir(data_dir))
+    station = Station.open(resolve_data_dir(data_dir))
+    for notice in station.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    return station
 
 
 def print_json(obj: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -67,6 +68,8 @@ def register(app: typer.Typer) -> None:
         directory = resolve_data_dir(data_dir)
         station = Station.init(directory, station_id, district, office,
                                station={"timezone": timezone, "lang": lang})
+        for notice in station.notices:
+            print(notice)
         print(f"station {station.station_id} created in {directory}")
         print(f"key id {station.key.key_id}; public key {directory / 'keys' / 'station.pub'}")
         print("next: counter clerk add NAME --role supervisor --data-dir", directory)
@@ -81,6 +84,8 @@ def register(app: typer.Typer) -> None:
 
         check_lang(lang)
         station = Station.open(resolve_data_dir(data_dir))
+        for notice in station.notices:
+            print(f"warning: {notice}", file=sys.stderr)
         from screens.app import run_app  # the UI is imported only here
 
         run_app(station, lang=lang or station.config.lang, demo=False)

@@ -172,19 +172,15 @@ def cert_sample(
     data_dir: DataDir = None,
 ) -> None:
     """Write a sample residence certificate (居住证明) for a name with 𠮷, with a signed QR code."""
-    import os
-
+    from counter import files
     from counter import printer_service as ps
     from printing.certificate import render_certificate
 
     station = open_station(data_dir)
     data = render_certificate(ps.sample_certificate(station))
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
+        files.write_atomic(out, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         fail(f"cannot write {out}: {exc.strerror or exc}")
     print(f"wrote {out} ({len(data)} bytes)")
 

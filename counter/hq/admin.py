@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter import identity
+from counter import files, identity
 from counter.errors import ConfigError, CounterError
 from counter.hq.store import Store
 from counter.station import STATION_ID
@@ -27,8 +26,7 @@ def init_keys(key_dir: Path) -> tuple[identity.SigningKey, bool]:
         # e.g. a station's keys/ (which keeps HQ's hq.pub): a new pair would overwrite that copy
         raise ConfigError("{dir} holds hq.pub but no hq.key (a station's copy of HQ's key, or a pair whose"
                           " private half is lost); choose another --key-dir", dir=key_dir)
-    key_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(key_dir, 0o700)
+    files.private_dir(key_dir, tighten=True)
     return identity.generate_keypair(private, public), True
 
 

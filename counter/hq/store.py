@@ -267,6 +267,9 @@ class SqliteStore(Store):
             return conn
         if not self.path.parent.exists():
             raise StoreError("directory {dir} for the HQ database does not exist", dir=self.path.parent)
+        from counter import files
+
+        files.private_file(self.path)  # every full ID number of the district: 0600, its -journal too
         conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=FULL")

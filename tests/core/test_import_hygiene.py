@@ -37,6 +37,7 @@ AREA_COMMANDS = [
     ("counter.cli.day", ["day", "show", "--date", "2026-11-21", "--data-dir", "{d}"]),
     ("counter.cli.devices", ["devices", "read", "--simulated", "sscard-ji", "--json", "--data-dir", "{d}"]),
     ("counter.cli.sync", ["sync", "status", "--data-dir", "{d}"]),
+    ("counter.cli.doctor", ["doctor", "--data-dir", "{d}"]),
 ]
 
 

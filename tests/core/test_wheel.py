@@ -14,17 +14,23 @@ def test_wheel_installs_and_reads_templates_outside_the_checkout(tmp_path):
                     "-w", str(dist), str(REPO)], check=True, capture_output=True, timeout=300)
     (wheel,) = dist.glob("counter-*.whl")
     env_dir = tmp_path / "venv"
-    # Dependencies come from the system site; the package itself only from the wheel.
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    # An isolated environment: the wheel and the dependencies its metadata names, nothing from the
+    # system site or from .venv. pip's cache (and the index, for what it lacks) supplies them.
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q",
+                                "--disable-pip-version-check", str(wheel)],
+                               capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COUNTER_DATA_DIR")}
-    where = subprocess.run([str(py), "-c", "import counter, templates; print(counter.__file__, templates.__file__)"],
+    where = subprocess.run([str(py), "-c", "import counter, templates, typer; "
+                            "print(counter.__file__, templates.__file__, typer.__file__)"],
                            capture_output=True, text=True, cwd=elsewhere, env=env, check=True)
-    assert str(env_dir) in where.stdout and str(REPO) not in where.stdout
+    # The package and its dependencies both come from the fresh environment.
+    assert where.stdout.split() and all(path.startswith(str(env_dir)) for path in where.stdout.split())
+    assert str(REPO) not in where.stdout
 
     def counter(*args):
         return subprocess.run([str(env_dir / "bin" / "counter"), *args], capture_output=True, text=True,

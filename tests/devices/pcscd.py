@@ -3,10 +3,18 @@
 pcscd runs in the foreground (-f, no --auto-exit) with its own reader.conf.d, so
 the vpcd port is ours. Readiness is waited for on pcscd's own state (context
 available, reader listed via PnP notifications), never with fixed sleeps.
+
+It is private: it runs in its own mount namespace (`unshare -m`) where /run/pcscd
+is a directory of ours, so a pcscd already running on the machine (its pid file,
+its socket) neither stops it nor answers in its place. Our clients (this process,
+and every CLI it starts) reach it through pcsc-lite's PCSCLITE_CSOCK_NAME, which
+`isolate()` sets for the whole test process before pyscard's first call.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 import socket
 import subprocess
@@ -16,6 +24,42 @@ from pathlib import Path
 
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 READER = "Virtual PCD 00 00"
+SOCKET_ENV = "PCSCLITE_CSOCK_NAME"  # read once per process by libpcsclite, at its first call
+SYSTEM_RUN = Path("/run/pcscd")
+
+
+def isolate() -> Path:
+    """Point this process's PC/SC clients (and its children) at our private pcscd's socket.
+
+    Call before anything in the process talks to pcscd: libpcsclite reads the variable once.
+    With no private pcscd started, clients find no service, rather than a pcscd of the machine's."""
+    if not os.environ.get(SOCKET_ENV):
+        run = Path(tempfile.mkdtemp(prefix="counter-pcscd-run-"))
+        atexit.register(shutil.rmtree, run, True)
+        os.environ[SOCKET_ENV] = str(run / "pcscd.comm")
+    sock = Path(os.environ[SOCKET_ENV])
+    sock.parent.mkdir(parents=True, exist_ok=True)
+    return sock
+
+
+def _private_command() -> list[str] | None:
+    """The prefix that runs pcscd with our directory as its /run/pcscd, or None if it cannot."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    flags = ["--mount"] if os.geteuid() == 0 else ["--map-root-user", "--mount"]
+    probe = subprocess.run([unshare, *flags, "true"], capture_output=True)
+    return [unshare, *flags] if probe.returncode == 0 else None
+
+
+def _other_pcscd() -> str | None:
+    """A pcscd of the machine's (not started by us), described in a few words, or None."""
+    pid = SYSTEM_RUN / "pcscd.pid"
+    try:
+        return f"pid {int(pid.read_text().split()[0])} ({pid})"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"listening on {SYSTEM_RUN / 'pcscd.comm'}" if (SYSTEM_RUN / "pcscd.comm").exists() else None
 
 
 def missing() -> str | None:
@@ -68,9 +112,25 @@ class Pcscd:
 
     def start(self, readers: bool = True, timeout: float = 15.0) -> None:
         conf = self.with_vpcd if readers else self.without
+        sock = isolate()
+        for leftover in (sock, sock.parent / "pcscd.pid"):
+            leftover.unlink(missing_ok=True)
+        prefix = _private_command()
+        if prefix is not None:
+            # Our directory becomes /run/pcscd in pcscd's own mount namespace only; the socket it
+            # creates there is the file our clients name in PCSCLITE_CSOCK_NAME.
+            script = 'mkdir -p "$1" && mount --bind "$2" "$1" && shift 2 && exec "$@"'
+            command = [*prefix, "sh", "-c", script, "sh", str(SYSTEM_RUN), str(sock.parent)]
+        elif (other := _other_pcscd()) is not None:
+            raise RuntimeError(f"another pcscd is running ({other}) and a private one cannot be started here "
+                               "(unshare -m is not permitted): stop that pcscd, or allow mount namespaces")
+        else:
+            # No namespace, but no other daemon either: ours takes the machine's place for the run.
+            sock.symlink_to(SYSTEM_RUN / "pcscd.comm")
+            command = []
         self._log = self.log.open("ab")
-        self.proc = subprocess.Popen(["pcscd", "-f", "-c", str(conf)], stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([*command, "pcscd", "-f", "-c", str(conf)], stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         _wait(self._service_up, timeout, "pcscd to accept clients")
         if readers:
             self.wait_reader(timeout)
@@ -78,8 +138,13 @@ class Pcscd:
     def _service_up(self) -> bool:
         from smartcard import scard
 
-        if self.proc is not None and self.proc.poll() is not None:
+        if self.proc is None:
+            return False
+        if self.proc.poll() is not None:
             raise RuntimeError(f"pcscd exited with {self.proc.returncode}; see {self.log}")
+        # Only our daemon's socket counts: a pcscd of the machine's answers elsewhere.
+        if not isolate().exists():
+            return False
         hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
         if hresult != scard.SCARD_S_SUCCESS:
             return False
