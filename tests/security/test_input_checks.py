@@ -105,3 +105,15 @@ def test_argv_that_is_not_utf8_is_one_error_line_with_exit_2(cli, tmp_path, args
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("error: argument ") and "not valid UTF-8" in r.stderr and r.stderr.count("\n") == 1
     assert not list(tmp_path.glob("st/*"))
+
+
+def test_hq_import_matches_the_bundle_station_id_whole():
+    """The station id a bundle's manifest names, read before its signature is checked, is matched whole."""
+    from counter.bundle_import import _unverified_manifest
+    from counter.export import BundleError
+
+    good = _unverified_manifest({"manifest.json": b'{"station_id": "S-01", "key_id": "k1"}'})
+    assert good == {"station_id": "S-01", "key_id": "k1"}
+    for bad in (b'"S-01\\n"', b'"S-01\\r"', b"7", b'"S-01\\u202e"'):
+        with pytest.raises(BundleError, match="no valid station id"):
+            _unverified_manifest({"manifest.json": b'{"station_id": ' + bad + b', "key_id": "k1"}'})
