@@ -23,11 +23,18 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of te
 def _unverified_manifest(members: dict[str, bytes]) -> dict:
     try:
         manifest = json.loads(members["manifest.json"])
-        return {"station_id": str(manifest["station_id"]), "key_id": str(manifest["key_id"])}
+        who = {"station_id": manifest["station_id"], "key_id": str(manifest["key_id"])}
     except (ValueError, KeyError, TypeError):
         from counter.export import BundleError
 
         raise BundleError("manifest.json does not name a station and key") from None
+    from counter.station import is_station_id
+
+    if not is_station_id(manifest["station_id"]):  # matched whole: "S1\n" is not station S1
+        from counter.export import BundleError
+
+        raise BundleError("manifest.json names no valid station id")
+    return who
 
 
 def enrolled_key(store, station_id: str, key_id: str) -> bytes:

@@ -16,7 +16,10 @@ from counter.station import Station
 from db.connection import write_transaction
 
 ROLES = ("clerk", "supervisor")
-PIN_PATTERN = re.compile(r"^\d{4,12}$")
+# ASCII digits only: `\d` would also take full-width (１２３４) and Arabic-Indic (١٢٣٤) digits, which a
+# keypad cannot type and Argon2 hashes as different bytes.
+PIN_PATTERN = re.compile(r"[0-9]{4,12}")
+MAX_CLERK_NAME = 32  # characters; a name is what a clerk types at sign-in
 _hasher = PasswordHasher()  # Argon2id, memory-hard
 
 
@@ -54,14 +57,59 @@ def list_clerks(station: Station) -> list[Clerk]:
 
 
 def check_pin_format(pin: str) -> None:
-    if not PIN_PATTERN.match(pin or ""):
-        raise ValidationError("a PIN is 4 to 12 digits", field="pin")
+    """The one PIN check: `clerk add`, the CLI's --pin-stdin and the TUI's sign-in and unlock all come here."""
+    if not isinstance(pin, str) or PIN_PATTERN.fullmatch(pin) is None:
+        raise ValidationError("a PIN is 4 to 12 digits, ASCII 0-9 only", field="pin")
 
 
-def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None = None) -> Clerk:
-    name = (name or "").strip()
+def check_clerk_name(name: str) -> str:
+    """A clerk's name as stored: trimmed, NFC, no control or bidi characters, at most MAX_CLERK_NAME long."""
+    from counter.domain.names import refuse_hidden_characters
+
+    name = refuse_hidden_characters(name or "", field="name").strip()
     if not name:
         raise ValidationError("a clerk needs a name", field="name")
+    if len(name) > MAX_CLERK_NAME:
+        raise ValidationError("a clerk's name has at most {n} characters", field="name", n=MAX_CLERK_NAME)
+    return name
+
+
+def has_supervisor(station: Station) -> bool:
+    """Whether an active supervisor exists: from then on, changes to clerks need one's approval."""
+    return station.db.conn.execute(
+        "SELECT 1 FROM clerks WHERE role = 'supervisor' AND active = 1 LIMIT 1").fetchone() is not None
+
+
+def approve_clerk_change(station: Station, supervisor: str | None, pin: str | None, action: str) -> Clerk | None:
+    """The approving supervisor for a change to the clerks, or None on a station that has none yet.
+
+    The first supervisor of a fresh station is added without approval; after that, every add, enable,
+    disable and role change needs a supervisor's PIN (checked and journaled as supervisor.approved).
+    """
+    if not has_supervisor(station):
+        return None
+    if not supervisor:
+        raise PermissionDenied("this station has a supervisor: {action} needs a supervisor's approval;"
+                               " pass --supervisor NAME", exit_code=2, action=action)
+    return authorize_supervisor(station, supervisor, pin or "", action)
+
+
+def _approval(approved_by: Clerk | None) -> dict:
+    return {"approved_by": approved_by.clerk_id} if approved_by else {}
+
+
+def refuse_losing_last_supervisor(station: Station, clerk: Clerk) -> None:
+    others = station.db.conn.execute(
+        "SELECT COUNT(*) FROM clerks WHERE role = 'supervisor' AND active = 1 AND clerk_id != ?",
+        (clerk.clerk_id,)).fetchone()[0]
+    if clerk.is_supervisor and clerk.active and not others:
+        raise PermissionDenied("{name} is the station's last active supervisor; add or enable another"
+                               " supervisor first", exit_code=2, name=clerk.name)
+
+
+def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None = None,
+              approved_by: Clerk | None = None) -> Clerk:
+    name = check_clerk_name(name)
     if role not in ROLES:
         raise ValidationError("role must be clerk or supervisor", field="role")
     check_pin_format(pin)
@@ -73,28 +121,54 @@ def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None =
     def store_credentials(db, entry) -> None:
         db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)", (clerk_id, pin_hash))
 
-    station.record("clerk.added", {"clerk_id": clerk_id, "name": name, "role": role},
+    station.record("clerk.added", {"clerk_id": clerk_id, "name": name, "role": role, **_approval(approved_by)},
                    clerk_id=by, extra=store_credentials)
     return Clerk(clerk_id, name, role, True)
 
 
-def set_active(station: Station, name: str, active: bool, by: str | None = None) -> Clerk:
+def set_active(station: Station, name: str, active: bool, by: str | None = None,
+               approved_by: Clerk | None = None) -> Clerk:
     clerk = find_clerk(station, name)
     if clerk is None:
         raise CounterError("no clerk named {name}", name=name)
+    if not active:
+        refuse_losing_last_supervisor(station, clerk)
 
     def reset(db, entry) -> None:
         if active:
             db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
                             " WHERE clerk_id = ?", (clerk.clerk_id,))
 
-    station.record("clerk.enabled" if active else "clerk.disabled", {"clerk_id": clerk.clerk_id, "name": name},
-                   clerk_id=by, extra=reset)
+    station.record("clerk.enabled" if active else "clerk.disabled",
+                   {"clerk_id": clerk.clerk_id, "name": name, **_approval(approved_by)}, clerk_id=by, extra=reset)
     return Clerk(clerk.clerk_id, clerk.name, clerk.role, active)
+
+
+def set_role(station: Station, name: str, role: str, by: str | None = None,
+             approved_by: Clerk | None = None) -> Clerk:
+    """Make a clerk a supervisor or a supervisor a clerk; the last active supervisor stays one."""
+    if role not in ROLES:
+        raise ValidationError("role must be clerk or supervisor", field="role")
+    clerk = find_clerk(station, name)
+    if clerk is None:
+        raise CounterError("no clerk named {name}", name=name)
+    if clerk.role == role:
+        raise CounterError("{name} is already a {role}", exit_code=2, name=name, role=role)
+    if role != "supervisor":
+        refuse_losing_last_supervisor(station, clerk)
+    station.record("clerk.role_changed",
+                   {"clerk_id": clerk.clerk_id, "name": clerk.name, "role": role, **_approval(approved_by)},
+                   clerk_id=by)
+    return Clerk(clerk.clerk_id, clerk.name, role, clerk.active)
 
 
 def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
     """Verify a PIN, counting failures and locking the clerk after too many."""
+    try:
+        check_pin_format(pin)
+    except ValidationError:
+        # not a PIN at all (e.g. full-width digits from an IME): refused before Argon2, not counted
+        raise SignInError("a PIN is 4 to 12 digits, ASCII 0-9 only; switch the input method to half-width") from None
     security = station.config.section("security")
     now = datetime.now(UTC)
     row = station.db.conn.execute(

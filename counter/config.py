@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,28 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
 }
 
 LANGS = ("zh_CN", "en")
+READER_KINDS = ("pcsc", "simulated", "none")
+
+# section -> key -> (lowest, highest) for numbers, checked at load. Security values are the station's own
+# choice (no regulation sets them); the bounds only keep them meaningful: a lockout of -1 minutes or
+# max_failed_pins = 0 would switch the lockout off.
+RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "security": {
+        "idle_lock_minutes": (0, 240),  # 0 = never lock (README)
+        "max_failed_pins": (1, 100),
+        "pin_lockout_minutes": (1, 24 * 60),
+    },
+    "printer": {
+        "timeout_seconds": (0.1, 300),
+        "baudrate": (300, 4_000_000),
+        "usb_in_ep": (0x81, 0x8F),   # an IN endpoint address has bit 7 set
+        "usb_out_ep": (0x01, 0x0F),
+    },
+    "sync": {
+        "interval_seconds": (1, 24 * 3600),
+        "batch_size": (1, 10_000),
+    },
+}
 
 
 def _load_default_policy() -> None:
@@ -200,6 +223,7 @@ def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
     for key in ("id", "district", "office"):
         if not data["station"].get(key):
             raise ConfigError("{path}: [station] {key} is required", path=path, key=key)
+    _check_ranges(data, path)
     if data["station"]["lang"] not in LANGS:
         raise ConfigError("{path}: [station] lang must be one of {langs}", path=path, langs=", ".join(LANGS))
     try:
@@ -210,6 +234,58 @@ def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
         raise ConfigError("{path}: [station] timezone {tz} is not a known time zone", path=path,
                           tz=data["station"]["timezone"]) from None
     return data
+
+
+def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
+    """Every value within its range or among its choices, naming the file and key."""
+    from counter.domain.citizen_id import validate_area_code
+    from counter.errors import ValidationError
+    from counter.station import is_station_id
+    from devices.printer import KINDS as PRINTER_KINDS
+
+    def refuse(section: str, key: str, why: str, **params: object) -> None:
+        raise ConfigError("{path}: [{section}] {key} " + why, path=path, section=section, key=key, **params)
+
+    for section, keys in RANGES.items():
+        for key, (low, high) in keys.items():
+            value = data[section][key]
+            if not low <= value <= high:
+                refuse(section, key, "is {value}; it must be from {low} to {high}", value=value, low=low, high=high)
+    station = data["station"]
+    if not is_station_id(station["id"]):
+        refuse("station", "id", "{sid!r} must be 1-32 ASCII letters, digits or '-'", sid=station["id"])
+    try:
+        validate_area_code(station["district"])
+    except ValidationError as exc:
+        refuse("station", "district", "{why}", why=str(exc))
+    if not station["office"].strip():
+        refuse("station", "office", "must not be empty")
+    choices = {("reader", "kind"): READER_KINDS, ("printer", "kind"): PRINTER_KINDS}
+    for (section, key), allowed in choices.items():
+        if data[section][key] not in allowed:
+            refuse(section, key, "is {value!r}; it must be one of {allowed}", value=data[section][key],
+                   allowed=", ".join(allowed))
+    url = data["sync"]["hq_url"]
+    if url and not (url.startswith(("http://", "https://")) and len(url) > len("https://")):
+        refuse("sync", "hq_url", "{url!r} must be an http:// or https:// address, or empty", url=url)
+    recipient = data["export"]["age_recipient"]
+    if recipient and not recipient.startswith("age1"):
+        refuse("export", "age_recipient", "must be an age X25519 recipient (age1...), or empty")
+    for key, value in data["policy"].items():
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            refuse("policy", key, "is {value}; it must not be negative", value=value)
+        if key == "holidays":
+            for day in value:
+                try:
+                    date.fromisoformat(day)
+                except (TypeError, ValueError):
+                    refuse("policy", key, "holds {day!r}; holidays are quoted ISO dates, e.g. \"2026-10-01\"",
+                           day=str(day))
+        elif isinstance(value, list) and SCHEMA["policy"][key][1]:
+            kinds = {type(v) for v in SCHEMA["policy"][key][1]}
+            if any(type(v) not in kinds for v in value) or any(isinstance(v, int) and v < 0 for v in value):
+                refuse("policy", key, "holds a value of the wrong kind (the shipped default is {default})",
+                       default=SCHEMA["policy"][key][1])
 
 
 def load_config(data_dir: Path) -> StationConfig:

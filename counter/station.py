@@ -18,7 +18,23 @@ from counter.errors import ConfigError, CounterError, StationExists, ValidationE
 from db import journal
 from db.connection import DatabaseError, open_database
 
-STATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+STATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
+
+
+def is_station_id(value: object) -> bool:
+    """The one check of a station id, wherever one is taken (init, hq enroll, HQ's API).
+
+    Matched whole: a `re.match` with `$` would accept "S1\n".
+    """
+    return isinstance(value, str) and STATION_ID.fullmatch(value) is not None
+
+
+def check_station_id(value: object) -> str:
+    """The station id, or a ConfigError saying what one looks like."""
+    if not is_station_id(value):
+        raise ConfigError("station id {sid!r} must be 1-32 ASCII letters, digits or '-', starting with a letter"
+                          " or digit", sid=value)
+    return value
 
 
 def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
@@ -67,8 +83,7 @@ class Station:
     def init(cls, data_dir: Path, station_id: str, district: str, office: str, **overrides: dict) -> Station:
         if (data_dir / CONFIG_FILE).exists() or (data_dir / DB_FILE).exists():
             raise StationExists("a station already exists in {dir}; choose another --data-dir", dir=data_dir)
-        if not STATION_ID.match(station_id or ""):
-            raise ConfigError("station id {sid!r} must be 1-32 letters, digits or '-'", sid=station_id)
+        check_station_id(station_id)
         try:
             validate_area_code(district)
         except ValidationError as exc:

@@ -88,6 +88,11 @@ def _clerk_active(db, e: Entry, d: dict) -> None:
     db["clerks"].update(d["clerk_id"], {"active": int(e.kind == "clerk.enabled")})
 
 
+@projector("clerk.role_changed")
+def _clerk_role(db, e: Entry, d: dict) -> None:
+    db["clerks"].update(d["clerk_id"], {"role": d["role"]})
+
+
 @projector("session.signed_in")
 def _signed_in(db, e: Entry, d: dict) -> None:
     db["sessions"].insert({"session_id": d["session_id"], "clerk_id": e.clerk_id, "signed_in_seq": e.seq,

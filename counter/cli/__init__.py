@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     import typer
     from typer._click import exceptions as click_errors
 
+    bad = _first_non_utf8(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        # Python decodes such bytes to lone surrogates, which crash the first encode: refuse them up front
+        # (without echoing them: they may be part of a name or an ID number)
+        print(f"error: argument {bad} is not valid UTF-8 text; retype it in a UTF-8 terminal", file=sys.stderr)
+        sys.exit(2)
     try:
         # Not standalone: usage errors come back here and are printed as one line, like every other error
         # (Typer would draw a multi-line box).
@@ -72,6 +78,16 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: one line for the operator, the trace (no locals) in a file
         code = _report_crash(exc)
     sys.exit(code)
+
+
+def _first_non_utf8(args: list[str]) -> int | None:
+    """The 1-based position of the first argument that is not UTF-8 (undecodable bytes, lone surrogates)."""
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return position
+    return None
 
 
 def _usage_error_line(exc) -> str:

@@ -64,7 +64,31 @@ def _between_cjk(text: str, match: re.Match) -> bool:
     return is_cjk_ideograph(text[match.start() - 1]) and is_cjk_ideograph(text[match.end()])
 
 
+# Characters that show nothing or reorder what follows: controls (newline, tab, ESC), format characters
+# (bidi embeddings and overrides U+202A-202E, isolates U+2066-2069, marks U+200E/U+200F, zero-width
+# spaces and joiners, soft hyphen) and line/paragraph separators. Private-use characters stay allowed:
+# some rare name characters still live there.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
+def refuse_hidden_characters(text: str, field: str = "name") -> str:
+    """NFC text with UTF-16 surrogate pairs joined (\ud842\udfb7 -> 𠮷); refuse invisible or bidi characters."""
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        try:
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise ValidationError("a name holds a broken character (a lone UTF-16 surrogate); type it again",
+                                  field=field) from None
+    text = unicodedata.normalize("NFC", text)
+    for ch in text:
+        if unicodedata.category(ch) in _HIDDEN_CATEGORIES:
+            raise ValidationError("a name must not contain control or text-direction characters ({code})",
+                                  field=field, code=f"U+{ord(ch):04X}")
+    return text
+
+
 def check_name(text: str, field: str = "name") -> NameCheck:
+    text = refuse_hidden_characters((text or "").strip(), field)
     name = normalise_name(text)
     if not name:
         raise ValidationError("a name is required", field=field)

@@ -9,7 +9,7 @@ from pathlib import Path
 from counter import files, identity
 from counter.errors import ConfigError, CounterError
 from counter.hq.store import Store
-from counter.station import STATION_ID
+from counter.station import check_station_id
 from counter.sync_protocol import checkpoint_message, utc_now_text
 from db.journal import GENESIS_HASH, entry_hash
 
@@ -39,8 +39,7 @@ def load_key(key_dir: Path) -> identity.SigningKey:
 
 def enroll(store: Store, station_id: str, public_pem: bytes, where: str = "public key") -> str:
     """Enrol (or rotate) a station's key; the previous active key stops being accepted for new batches."""
-    if not STATION_ID.match(station_id or ""):
-        raise ConfigError("station id {sid!r} must be 1-32 letters, digits or '-'", sid=station_id)
+    check_station_id(station_id)
     public = identity.public_from_pem(public_pem, where)
     raw = identity.raw_public(public)
     key_id = identity.key_id_of(raw)

@@ -67,8 +67,12 @@ def test_clerk_add_list_disable(cli, tmp_path):
     r = cli("clerk", "list", "--json", "--data-dir", str(d))
     clerks = json.loads(r.stdout)
     assert clerks[0]["name"] == "阿依古丽·买买提" and clerks[0]["role"] == "supervisor"
-    assert cli("clerk", "disable", "阿依古丽·买买提", "--data-dir", str(d)).returncode == 0
-    assert json.loads(cli("clerk", "list", "--json", "--data-dir", str(d)).stdout)[0]["active"] is False
+    # once there is a supervisor, changes need one's PIN (the last active supervisor cannot be disabled)
+    sup = ("--supervisor", "阿依古丽·买买提", "--pin-stdin", "--data-dir", str(d))
+    assert cli("clerk", "add", "𠮷田", *sup, input="246810\n135790\n").returncode == 0
+    assert cli("clerk", "disable", "𠮷田", *sup, input="246810\n").returncode == 0
+    listed = {c["name"]: c for c in json.loads(cli("clerk", "list", "--json", "--data-dir", str(d)).stdout)}
+    assert listed["𠮷田"]["active"] is False and listed["阿依古丽·买买提"]["active"] is True
     # the PIN is stored only as an Argon2id hash, and never in the journal
     conn = sqlite3.connect(d / "station.db")
     (pin_hash,) = conn.execute("SELECT pin_hash FROM clerk_credentials").fetchone()

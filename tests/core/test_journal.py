@@ -183,6 +183,7 @@ def test_rebuild_reproduces_projections_exactly(station):
     session = clerks.sign_in(station, "阿依古丽·买买提", "1234")
     clerks.open_record(station, session, "person", "p-1")
     clerks.lock(station, session)
+    clerks.add_clerk(station, "王芳", "supervisor", "2468")  # the last active supervisor cannot be disabled
     clerks.set_active(station, "张𠮷", False)
     clerks.sign_out(station, session)
     before = projections.checksum(station.db)
