@@ -16,7 +16,15 @@ import pytest
 
 from counter.hq import admin
 from counter.hq.store import open_store
-from tests.sync.fixtures import enroll_station, fill, hq_rows, make_station, raw_batch, signed_get, signed_post
+from tests.sync.fixtures import (
+    enroll_station,
+    fill,
+    hq_rows,
+    make_station,
+    raw_batch,
+    signed_get,
+    signed_post,
+)
 
 
 @pytest.fixture
