@@ -66,7 +66,9 @@ class FieldRow(Vertical):
     """
 
     @dataclass
-    class Changed(Message):
+    class _RowMessage(Message):
+        """What every FieldRow message carries: the row, its field id and the input's value."""
+
         row: FieldRow
         field_id: str
         value: str
@@ -75,25 +77,14 @@ class FieldRow(Vertical):
         def control(self) -> FieldRow:
             return self.row
 
-    @dataclass
-    class Submitted(Message):
-        row: FieldRow
-        field_id: str
-        value: str
+    class Changed(_RowMessage):
+        pass
 
-        @property
-        def control(self) -> FieldRow:
-            return self.row
+    class Submitted(_RowMessage):
+        pass
 
-    @dataclass
-    class Blurred(Message):
-        row: FieldRow
-        field_id: str
-        value: str
-
-        @property
-        def control(self) -> FieldRow:
-            return self.row
+    class Blurred(_RowMessage):
+        pass
 
     def __init__(self, field_id: str, label: str, value: str, *, hint: str = "", suggester: Suggester | None = None,
                  max_length: int | None = None, disabled: bool = False, tooltip: str | None = None):
