@@ -323,10 +323,21 @@ def signed_headers(station, method: str, url: str, body: bytes, now: datetime,
 
 
 def _post_batch(http, url: str, station, batch: Batch, key, clock, clerk_id):
+    import httpx
+
     body = batch.to_json().encode()
-    return http.post(f"{url}/v1/batches", content=body,
-                     headers={"content-type": "application/json",
-                              **signed_headers(station, "POST", f"{url}/v1/batches", body, clock(), clerk_id, key)})
+
+    def post():
+        return http.post(f"{url}/v1/batches", content=body,
+                         headers={"content-type": "application/json",
+                                  **signed_headers(station, "POST", f"{url}/v1/batches", body, clock(), clerk_id, key)})
+
+    try:
+        return post()
+    except httpx.RemoteProtocolError:
+        # HQ closed a kept-alive connection just as the batch went out (its idle timeout racing our
+        # send). A batch is idempotent at HQ, so it is sent once more, on a new connection.
+        return post()
 
 
 def _key_for(station, cursor_seq: int, size: int, key_rotations: list[tuple[int, str, str]]):

@@ -445,3 +445,74 @@ def test_a_batch_hq_cannot_parse_gets_a_refusal_without_the_payload(server, stor
     assert answer["message"].startswith("malformed request: body.entries.1.smuggled: ")
     assert "阿依古丽" not in response.text and "𠮷" not in response.text and "测试" not in response.text
     st.close()
+
+
+class DropFirstRequestRelay:
+    """A real TCP relay to HQ that reads the first request in full and closes without answering:
+    what a station sees when HQ's idle timeout closes a kept-alive connection just as a batch goes out."""
+
+    def __init__(self, target_port: int):
+        import socket
+
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropped = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.dropped == 0:
+                self.dropped += 1
+                client.settimeout(5)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += client.recv(65536)
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                                  if line.lower().startswith(b"content-length")))
+                while len(body) < length:
+                    body += client.recv(65536)
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(2)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_connection_closed_by_hq_as_a_batch_goes_out_is_retried_once(server, store, hq_key_dir, tmp_path):
+    relay = DropFirstRequestRelay(httpx.URL(server.url).port)
+    try:
+        st = make_station(tmp_path, "RETRY-01", f"http://127.0.0.1:{relay.port}", hq_key_dir)
+        fill(st, 9)
+        enroll_station(store, st)
+        result = sync_once(st)
+        assert relay.dropped == 1
+        assert (result.ok, result.error, result.pushed, result.pending) == (True, None, 10, 0)
+        assert len(hq_rows(store, "RETRY-01")) == 10
+        st.close()
+    finally:
+        relay.close()
