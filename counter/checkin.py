@@ -29,7 +29,7 @@ def check_reader(section: dict[str, Any], backend=None) -> tuple[dict, dict]:
                               "csca_certificates": len(load_csca_dir(csca_dir)) if csca_dir else 0}
     own_backend = backend is None
     if backend is None:
-        from devices.reader import open_backend
+        from devices.backends import open_backend
 
         try:
             backend = open_backend(kind, section.get("reader_name", ""))

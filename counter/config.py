@@ -239,8 +239,8 @@ def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
 def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     """Every value within its range or among its choices, naming the file and key."""
     from counter.domain.citizen_id import validate_area_code
+    from counter.domain.station_id import is_station_id
     from counter.errors import ValidationError
-    from counter.station import is_station_id
     from devices.printer import KINDS as PRINTER_KINDS
 
     def refuse(section: str, key: str, why: str, **params: object) -> None:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from counter.errors import CounterError, ValidationError
 from db import journal
-from db.journal import Entry
+from db.entry import Entry
 
 CLOSE_KIND = "day.closed"
 CORRECTION_KIND = "day.correction"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -14,27 +13,10 @@ import sqlite_utils
 from counter import files, identity
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
+from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
 from db import journal
 from db.connection import DatabaseError, open_database
-
-STATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
-
-
-def is_station_id(value: object) -> bool:
-    """The one check of a station id, wherever one is taken (init, hq enroll, HQ's API).
-
-    Matched whole: a `re.match` with `$` would accept "S1\n".
-    """
-    return isinstance(value, str) and STATION_ID.fullmatch(value) is not None
-
-
-def check_station_id(value: object) -> str:
-    """The station id, or a ConfigError saying what one looks like."""
-    if not is_station_id(value):
-        raise ConfigError("station id {sid!r} must be 1-32 ASCII letters, digits or '-', starting with a letter"
-                          " or digit", sid=value)
-    return value
 
 
 def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:

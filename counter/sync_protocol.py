@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from db.journal import HEADER_FIELDS, canonical_json, head_message
+from db.entry import HEADER_FIELDS
+from db.journal import canonical_json, head_message
 
 PROTOCOL_VERSION = 1
 ACK_DOMAIN = b"counter/sync-ack/v1"

@@ -32,8 +32,8 @@ def _reader_section(data_dir: Path | None) -> dict:
 @app.command("readers")
 def readers_cmd(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """List the PC/SC readers pcscd sees, and the SAM reader of reader.sam_port with its SAM id."""
+    from devices.backends import open_backend
     from devices.errors import CardError
-    from devices.reader import open_backend
     from devices.sam import open_sam
 
     section = _reader_section(data_dir)
@@ -88,10 +88,10 @@ def read_cmd(
         "--sam", help="Read the resident ID card through the SAM reader on this serial port (e.g. /dev/ttyACM0)")] = None,
 ) -> None:
     """Read the card in the reader and print its IdentityDocument (face as length and sha256)."""
+    from devices.backends import open_backend
     from devices.errors import NO_CARD, CardError
     from devices.lds import load_csca_dir
     from devices.mrz import MrzError, parse_key_text
-    from devices.reader import open_backend
 
     key = None
     if mrz_key:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from counter import files, identity
+from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError
 from counter.hq.store import Store
-from counter.station import check_station_id
 from counter.sync_protocol import checkpoint_message, utc_now_text
 from db.journal import GENESIS_HASH, entry_hash
 

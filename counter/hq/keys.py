@@ -15,14 +15,13 @@ import json
 import logging
 
 from counter import identity
+from counter.hq.alarms import raise_alarm
 from counter.sync_protocol import ROTATION_KIND, rotation_message
 
 log = logging.getLogger("counter.hq")
 
 
 def apply_key_rotations(tx, station_id: str, batch_key_id: str, entries: list[dict], at: str) -> None:
-    from counter.hq.ingest import raise_alarm
-
     for entry in entries:
         if entry["kind"] != ROTATION_KIND:
             continue

@@ -17,7 +17,7 @@ from counter.domain.fields import age_on
 from counter.errors import CounterError, PermissionDenied, ValidationError
 from counter.services import people
 from db.connection import write_transaction
-from db.journal import Entry
+from db.entry import Entry
 
 IDENTITY_FIELDS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
                    "household_address")

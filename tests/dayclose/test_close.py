@@ -8,7 +8,7 @@ import pytest
 
 from counter import clerks, dayclose
 from counter.errors import CounterError, PermissionDenied, SignInError
-from db import journal, projections
+from db import journal, rebuild
 from tests.dayclose.conftest import NEXT_PAST_DAY, PAST_DAY
 from tests.dayclose.seed import CLERK, SUPERVISOR, another_transaction, seed_day
 
@@ -144,9 +144,9 @@ def test_projections_rebuild_to_the_same_state(station, tmp_path):
     seed_day(station, PAST_DAY, 3)
     dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
     export_day(station, PAST_DAY, tmp_path / "out")
-    before = projections.checksum(station.db)
-    projections.rebuild(station.db)
-    assert projections.checksum(station.db) == before
+    before = rebuild.checksum(station.db)
+    rebuild.rebuild(station.db)
+    assert rebuild.checksum(station.db) == before
     assert station.db.conn.execute("SELECT count(*) FROM day_exports").fetchone()[0] == 1
 
 

@@ -9,8 +9,8 @@ import pyrage
 import pytest
 
 from counter import dayclose, export
-from counter.bundle_import import import_bundle
 from counter.hq import admin
+from counter.hq.bundle_import import import_bundle
 from counter.hq.ingest import Gap
 from counter.hq.store import open_store
 from counter.sync import sync_once

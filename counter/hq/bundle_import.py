@@ -1,4 +1,4 @@
-"""`counter hq import FILE`: a day bundle enters HQ through the same ingest path as network sync.
+"""A day bundle (`counter hq import FILE`) enters HQ through the same ingest path as network sync.
 
 The bundle is checked in full (every byte, the manifest signature by the key HQ
 enrolled for the station, the chain and the day's figures), then its journal
@@ -10,14 +10,6 @@ duplicates, and a bundle that does not follow what HQ holds hits the gap rule.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated
-
-import typer
-
-# Not counter.cli.common's JsonFlag: importing counter.cli from here would be circular
-# (counter.cli registers counter.cli.hq, which registers this module's command).
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]
 
 
 def _unverified_manifest(members: dict[str, bytes]) -> dict:
@@ -28,7 +20,7 @@ def _unverified_manifest(members: dict[str, bytes]) -> dict:
         from counter.export import BundleError
 
         raise BundleError("manifest.json does not name a station and key") from None
-    from counter.station import is_station_id
+    from counter.domain.station_id import is_station_id
 
     if not is_station_id(manifest["station_id"]):  # matched whole: "S1\n" is not station S1
         from counter.export import BundleError
@@ -72,42 +64,3 @@ def import_bundle(store, data: bytes, *, identity_text: str | None = None, now=N
     # skewed stations, which means nothing for a file carried by hand days later.
     batch["sent_at"] = utc_now_text(now)
     return verified.manifest, ingest_batch(store, batch, now=now)
-
-
-def register(hq_app: typer.Typer) -> None:
-    """Add `import` to the `counter hq` app."""
-
-    @hq_app.command("import")
-    def import_cmd(
-        file: Annotated[Path, typer.Argument(help="A day bundle written by 'counter export'")],
-        db: Annotated[str, typer.Option("--db", envvar="COUNTER_HQ_DB",
-                                        help="sqlite:///path/hq.db (embedded) or postgresql://user@host/db")],
-        key_dir: Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
-                                              help="Directory of HQ's key pair (signs the ack)")],
-        identity_file: Annotated[Path | None, typer.Option(
-            "--identity", help="The district's age identity file, for an encrypted bundle")] = None,
-        json_out: JsonFlag = False,
-    ) -> None:
-        """Verify a day bundle and store its journal entries, exactly as a network sync would."""
-        from counter.cli.common import print_json
-        from counter.cli.hq import _store
-        from counter.export import read_bundle_files
-
-        data, identity_text = read_bundle_files(file, identity_file)
-        from counter.cli.common import fail
-        from counter.export import BundleError
-
-        store = _store(db, key_dir)
-        try:
-            manifest, ack = import_bundle(store, data, identity_text=identity_text)
-        except BundleError as exc:  # worded as 'counter export verify' words it: which file, and why
-            fail(f"{file}: rejected: {exc}", 1)
-        finally:
-            store.close()
-        if json_out:
-            print_json({"business_day": manifest["business_day"], "station_id": manifest["station_id"],
-                        "first_seq": manifest["first_seq"], "last_seq": manifest["last_seq"], **ack.as_dict()})
-            return
-        print(f"station {manifest['station_id']} day {manifest['business_day']}: seq {manifest['first_seq']}-"
-              f"{manifest['last_seq']}, {ack.inserted} new, {ack.duplicates} already held;"
-              f" HQ holds up to seq {ack.acked_seq}")
