@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+import db.projectors  # noqa: F401  (registers every projector before the first append)
 from db.connection import write_transaction
 from db.entry import HEADER_FIELDS, Entry
 from db.projections import apply as project

@@ -106,7 +106,7 @@ def read_cmd(
         return
     try:
         if simulated:
-            from devices import samples
+            from devices.sim import samples
 
             backend = open_backend("simulated")
             try:
@@ -235,7 +235,7 @@ def describe(result: dict) -> list[str]:
 @app.command("samples")
 def samples_cmd(json_out: JsonFlag = False) -> None:
     """List the sample cards of the demo, of --simulated and of the simulated SAM reader (invented people)."""
-    from devices import samples
+    from devices.sim import samples
 
     rows = [{"id": s.sample_id, "profile": s.profile, "label": s.label,
              "mrz_key": _key_text(s.mrz_key) if s.mrz_key else None} for s in samples.SAMPLES.values()]
@@ -305,7 +305,7 @@ def simulate_card(
     """
     from dataclasses import replace
 
-    from devices import samples
+    from devices.sim import samples
     from devices.sim.vpcd import VpcdCard
 
     if profile not in ("icao", "sscard", "unknown"):

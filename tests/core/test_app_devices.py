@@ -76,7 +76,7 @@ async def test_a_card_read_by_the_watcher_opens_the_person(demo_station):
 
 
 async def test_a_passport_asks_for_the_mrz_key_and_a_wrong_key_is_refused(demo_station):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     demo_station.record("devices.checked_in", {"ok": True})
     app = CounterApp(demo_station, lang="en", background=True)
@@ -96,7 +96,7 @@ async def test_a_passport_asks_for_the_mrz_key_and_a_wrong_key_is_refused(demo_s
 
 
 async def test_a_card_failing_authentication_needs_a_supervisor(demo_station):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     demo_station.record("devices.checked_in", {"ok": True})
     app = CounterApp(demo_station, lang="en", background=True)
