@@ -1,4 +1,4 @@
-"""counter hq init|serve|enroll|revoke|release|status|alarms|verify"""
+"""counter hq init|migrate|serve|enroll|rekey|revoke|release|status|alarms|verify|backup"""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     from counter.hq.store import open_store, redact
 
     store = open_store(db)
-    store.is_initialized()  # a bad URL or an unreachable database fails here, before any key is written
+    if store.schema_version() is not None:  # a bad URL or an unreachable database fails here, before any key
+        store.pending_migrations()  # is written, and so does a database newer than this software
     key, made = admin.init_keys(key_dir)
     store.hq_key = key
     created = store.init_schema()
@@ -43,6 +44,40 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     auth.ensure_schema(store)
     print(f"schema {'created' if created else 'already present'} in {redact(db)}")
     print(f"HQ key {key.key_id} {'created' if made else 'kept'}; give stations {key_dir / admin.HQ_PUB}")
+
+
+@app.command("migrate")
+def migrate(db: DbUrl, dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only list the migrations this database needs")] = False,
+        json_out: JsonFlag = False) -> None:
+    """Bring the HQ database to this software's schema version (back it up first); refuses a newer one."""
+    from counter.hq.store import SCHEMA_VERSION, open_store, redact
+
+    store = open_store(db)
+    before = store.schema_version()
+    if before is None:
+        fail(f"the HQ database at {redact(db)} has no schema; run 'counter hq init' first")
+    pending = store.pending_migrations()
+    report = {"database": redact(db), "from_version": before, "to_version": SCHEMA_VERSION,
+              "migrations": [f"{m.version:04d} {m.summary}" for m in pending], "applied": not dry_run}
+    if dry_run:
+        if json_out:
+            print_json(report)
+            return
+        print(f"schema {before}; this software needs {SCHEMA_VERSION}")
+        for line in report["migrations"] or ["nothing to do"]:
+            print(f"  {line}")
+        return
+
+    def progress(m) -> None:
+        if not json_out:
+            print(f"  {m.version:04d} {m.summary}: done")
+
+    if not json_out:
+        print(f"schema {before} -> {SCHEMA_VERSION}" if pending else f"schema {before} is current; nothing to do")
+    store.migrate(progress)
+    if json_out:
+        print_json(report)
 
 
 def _check_can_listen(host: str, port: int) -> None:
