@@ -140,7 +140,7 @@ def export(
     json_out: JsonFlag = False,
 ) -> None:
     """Write the day's bundle for the district: one signed file, encrypted to the district's age key
-    ([export] age_recipient or --encrypt-to); plaintext only with --no-encrypt."""
+    (export.age_recipient in station.toml, or --encrypt-to); plaintext only with --no-encrypt."""
     if ctx.invoked_subcommand is not None:
         return
     if not date or not out:

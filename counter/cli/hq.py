@@ -191,6 +191,39 @@ def enroll(
     print(f"station {station_id} enrolled with key {key_id}")
 
 
+@app.command("rekey")
+def rekey(
+    station_id: Annotated[str, typer.Argument(help="The station whose PC is replaced")],
+    db: DbUrl,
+    public_key: Annotated[Path, typer.Option("--public-key", help="The new PC's keys/station.pub")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the record (e.g. 'disk failed, ticket 4711')")],
+    approved_by: Annotated[str, typer.Option("--approved-by", help="The supervisor who approved the replacement")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace a station's PC: retire its keys at HQ's acked seq and enrol the new PC's key."""
+    import sys
+
+    from counter.hq import admin
+
+    try:
+        pem = public_key.read_bytes()
+    except OSError:
+        fail(f"cannot read public key file {public_key}")
+    store = _store(db)
+    current = {r["station_id"]: r for r in admin.status(store)}.get(station_id)
+    if current is None:
+        fail(f"station {station_id} is not enrolled; a new station is enrolled with 'counter hq enroll'")
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("confirm with --yes (no terminal to ask on)", 2)
+        typer.confirm(f"Retire every key of {station_id} at seq {current['acked_seq']}? Entries its old PC made"
+                      " after that are lost", abort=True)
+    done = admin.rekey(store, station_id, pem, reason=reason, approved_by=approved_by, where=str(public_key))
+    print(f"station {station_id}: key {done.new_key_id} enrolled; retired {', '.join(done.old_key_ids) or 'no key'}"
+          f" at seq {done.retired_seq} (approved by {' '.join(approved_by.split())})")
+    print(f"next, on the new PC: counter init --restore-from-hq URL --station-id {station_id} --hq-public-key hq.pub")
+
+
 @app.command("revoke")
 def revoke(db: DbUrl, station_id: StationId) -> None:
     """Revoke a station's keys: HQ refuses its batches until a new key is enrolled."""

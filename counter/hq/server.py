@@ -2,6 +2,7 @@
 
 POST /v1/batches               push a signed batch -> signed ack (or a refusal with a stable error code)
 GET  /v1/stations/{id}/cursor  HQ's signed cursor for a station (where to resume)
+GET  /v1/stations/{id}/journal the station's own journal back, page by page (a replaced PC, a restored backup)
 GET  /v1/health                "ok" (nothing about the backend or the keys)
 Every route that reveals anything needs a request signed by the station's enrolled
 key (RFC 9421, see counter/request_signing.py and counter/hq/auth.py); else 401.
@@ -21,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -29,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
-from counter.hq import admin, auth
+from counter.hq import admin, auth, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
@@ -123,6 +124,23 @@ class AckModel(BaseModel):
     signature: str = Field(description="HQ key over counter.sync_protocol.ack_message(...)")
     inserted: int
     duplicates: int
+
+
+class CheckpointModel(BaseModel):
+    last_seq: int
+    head_hash: str
+    key_id: str
+    signature: str = Field(description="the station key of the time over db.journal.head_message(...)")
+
+
+class JournalPageModel(BaseModel):
+    """Entries after seq `after` (at most `limit`), the checkpoints ending among them, HQ's signed cursor."""
+
+    station_id: str
+    after: int
+    entries: list[EntryModel]
+    checkpoints: list[CheckpointModel]
+    cursor: AckModel
 
 
 class RefusalModel(BaseModel):
@@ -247,6 +265,22 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         if station_id != caller.station_id:
             raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
+
+    @app.get("/v1/stations/{station_id}/journal", response_model=JournalPageModel,
+             responses={k: v for k, v in refusals.items() if k in (400, 401, 403, 429)})
+    def station_journal(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
+                        after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+                        limit: Annotated[int, Query(ge=1, le=restore.MAX_PAGE)] = 2000,
+                        caller: auth.Caller = signed) -> dict:
+        """The station's own journal after seq `after` (for a replaced PC or a restored backup)."""
+        rate.hit(station_id, client_of(request))
+        if station_id != caller.station_id:
+            raise auth.Unauthorized("a station may read only its own journal")
+        page = restore.journal_page(store, station_id, after, limit)
+        if page["entries"]:
+            log.info("journal of station %s read back: seq %d-%d (key %s)", station_id, page["entries"][0]["seq"],
+                     page["entries"][-1]["seq"], caller.key_id)
+        return page
 
     @app.get("/v1/health", response_class=PlainTextResponse, responses={200: {
         "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
