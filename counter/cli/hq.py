@@ -224,6 +224,19 @@ def rekey(
     print(f"next, on the new PC: counter init --restore-from-hq URL --station-id {station_id} --hq-public-key hq.pub")
 
 
+@app.command("backup")
+def backup(db: DbUrl, out: Annotated[Path, typer.Option("--out", help="The new backup file (0600)")]) -> None:
+    """Copy the embedded SQLite HQ database online into a new file (PostgreSQL: use pg_dump)."""
+    from counter.backup import backup_hq_sqlite
+    from counter.hq.store import open_store
+    from counter.progress import Progress
+
+    bar = Progress("database pages")
+    size = backup_hq_sqlite(open_store(db), out, bar.update)
+    bar.close()
+    print(f"{out}: {size} bytes; keep it with a copy of the HQ key directory (hq.key), encrypted")
+
+
 @app.command("revoke")
 def revoke(db: DbUrl, station_id: StationId) -> None:
     """Revoke a station's keys: HQ refuses its batches until a new key is enrolled."""
