@@ -24,7 +24,7 @@ from pathlib import Path
 
 from counter import identity, request_signing
 from counter.errors import ConfigError, CounterError
-from counter.sync_protocol import ROTATION_KIND, Ack, ProtocolError, checkpoint_message
+from counter.sync_protocol import PROTOCOL_VERSION, ROTATION_KIND, Ack, ProtocolError, checkpoint_message
 from db import journal
 
 RESTORED_KIND = "station.restored"
@@ -104,8 +104,9 @@ def fetch_into(db, station_id: str, hq_url: str, key: identity.SigningKey, hq_pu
         while True:
             url = f"{base}/v1/stations/{station_id}/journal?after={seq}&limit={page}"
             try:
-                headers = request_signing.sign_request(key.private, key.key_id, "GET", url, b"",
-                                                       now=datetime.now(UTC))
+                headers = {**request_signing.sign_request(key.private, key.key_id, "GET", url, b"",
+                                                          now=datetime.now(UTC)),
+                           "Counter-Protocol": str(PROTOCOL_VERSION)}
                 response = http.get(url, headers=headers)
             except httpx.HTTPError as exc:
                 raise RestoreError("HQ unreachable at {url}: {why}; nothing was restored", url=base,

@@ -121,6 +121,11 @@ def serve(
         = "20/second;600/minute",
     alarm_window: Annotated[float, typer.Option(
         "--alarm-window", help="Seconds within which identical alarms are one row with a count")] = 3600.0,
+    log_format: Annotated[str, typer.Option(
+        "--log-format", help="Log lines as 'text' or 'json', each with a UTC timestamp, on stderr")] = "text",
+    min_protocol: Annotated[int, typer.Option(
+        "--min-protocol", min=1, max=1000,
+        help="Refuse stations speaking an older sync protocol (426, told to upgrade)")] = 1,
 ) -> None:
     """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json; no /docs); https:// with --tls-cert and --tls-key."""
     import os
@@ -131,11 +136,18 @@ def serve(
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         fail(f"--log-level must be critical, error, warning, info, debug or trace, not {log_level}", 2)
+    if log_format not in ("text", "json"):
+        fail(f"--log-format must be text or json, not {log_format}", 2)
+    from counter.hq.monitoring import MULTIPROC_ENV, log_config
+    from counter.hq.server import MIN_PROTOCOL_ENV
+
+    os.environ[MIN_PROTOCOL_ENV] = str(min_protocol)
     tls = _tls_options(tls_cert, tls_key)
     limits = Limits(max_body_bytes=max_body_bytes, header_timeout_s=header_timeout, body_timeout_s=body_timeout,
                     rate=rate_limit, alarm_window_s=alarm_window).check()
     os.environ[LIMITS_ENV] = limits.to_env()  # for the header timeout, and for every worker process
-    server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level, **tls}
+    server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level,
+                      "log_config": log_config(log_format, log_level), **tls}
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
     from counter.hq import auth
@@ -146,6 +158,10 @@ def serve(
         if store.dialect != "postgresql":
             fail("--workers > 1 needs PostgreSQL; the embedded SQLite backend is for one process")
         os.environ["COUNTER_HQ_DB"], os.environ["COUNTER_HQ_KEY_DIR"] = db, str(key_dir)
+        if not os.environ.get(MULTIPROC_ENV):  # the workers' metrics, summed at scrape (prometheus-client)
+            import tempfile
+
+            os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="counter-hq-metrics-")
         store.close()
         uvicorn.run("counter.hq.server:app_from_env", factory=True, host=host, port=port, workers=workers,
                     **server_options)
@@ -257,7 +273,7 @@ def release(db: DbUrl, station_id: StationId) -> None:
 
 @app.command("status")
 def status(db: DbUrl, json_out: JsonFlag = False) -> None:
-    """Per station: acked seq, head hash, last contact, quarantine."""
+    """Per station: acked seq, head hash, last contact, clock offset, alarms, active key, quarantine."""
     from counter.hq import admin
 
     rows = admin.status(_store(db))
@@ -267,13 +283,13 @@ def status(db: DbUrl, json_out: JsonFlag = False) -> None:
     if not rows:
         print("no stations enrolled")
         return
-    print(f"{'station':<20} {'acked_seq':>9} {'head':<16} {'last contact':<27} state")
+    print(f"{'station':<20} {'acked_seq':>9} {'head':<16} {'last contact':<27} {'clock':>8} {'alarms':>6}"
+          f" {'key':<16} state")
     for r in rows:
         state = f"QUARANTINED ({r['quarantine_reason']})" if r["quarantined"] else "ok"
-        if r["alarms"]:
-            state += f", {r['alarms']} alarm(s)"
+        clock = "-" if r["clock_offset_s"] is None else f"{r['clock_offset_s']:+.0f}s"
         print(f"{r['station_id']:<20} {r['acked_seq']:>9} {r['head_hash'][:16]:<16} {r['last_contact'] or 'never':<27}"
-              f" {state}")
+              f" {clock:>8} {r['alarms']:>6} {r['active_key_id'] or 'none':<16} {state}")
 
 
 @app.command("alarms")
