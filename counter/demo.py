@@ -19,7 +19,7 @@ DEMO_OFFICE = "和平区政务服务中心（演示）"
 def make_demo_station(directory: Path) -> Station:
     from counter import clerks
 
-    station = Station.init(directory, "DEMO-01", DEMO_DISTRICT, DEMO_OFFICE,
+    station = Station.init(directory, "DEMO-01", DEMO_DISTRICT, DEMO_OFFICE, demo=True,
                            reader={"kind": "simulated", "sam_port": "simulated"}, printer={"kind": "simulated"})
     clerks.add_clerk(station, DEMO_CLERK[0], "clerk", DEMO_CLERK[1])
     clerks.add_clerk(station, DEMO_SUPERVISOR[0], "supervisor", DEMO_SUPERVISOR[1])

@@ -38,6 +38,7 @@ from counter import identity, keys, request_signing
 from counter.errors import ConfigError, CounterError
 from counter.sync_protocol import (
     ENTRY_FIELDS,
+    PROTOCOL_VERSION,
     Ack,
     Batch,
     ProtocolError,
@@ -319,7 +320,8 @@ def signed_headers(station, method: str, url: str, body: bytes, now: datetime,
                    clerk_id: str | None = None, key=None) -> dict[str, str]:
     """Content-Digest and RFC 9421 signature headers for one request to HQ, by the station key."""
     key = key or station.key
-    return request_signing.sign_request(key.private, key.key_id, method, url, body, now=now, clerk_id=clerk_id)
+    return {**request_signing.sign_request(key.private, key.key_id, method, url, body, now=now, clerk_id=clerk_id),
+            "Counter-Protocol": str(PROTOCOL_VERSION)}
 
 
 def _post_batch(http, url: str, station, batch: Batch, key, clock, clerk_id):
@@ -463,6 +465,8 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
                     raise SyncError("HQ at {url} failed (HTTP {status}){why}; entries stay queued", url=url,
                                     status=response.status_code,
                                     why=f": {' '.join(str(message).split())[:300]}" if message else "")
+                if response.status_code == 426 and message:
+                    raise SyncError("{why}", why=" ".join(str(message).split())[:300])
                 if response.status_code == 401 and body.get("error") == "unauthorized":
                     raise SyncError("HQ did not accept this station's signed request (401): {why}; if the station"
                                     " is new or its key was revoked, HQ must enrol it: counter hq enroll"

@@ -223,7 +223,7 @@ class DayCloseScreen(Screen):
         recipient = station.config.section("export")["age_recipient"] or None
         try:
             path, _bundle = export_day(station, self.day, self.target_dir, recipient=recipient,
-                                       clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
+                                       require_encryption=True, clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
         except CounterError as exc:
             self._status(exc.localized(_))
             return

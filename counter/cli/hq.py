@@ -1,4 +1,4 @@
-"""counter hq init|serve|enroll|revoke|release|status|alarms|verify|import"""
+"""counter hq init|migrate|serve|enroll|rekey|revoke|release|status|alarms|verify|backup|import"""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     from counter.hq.store import open_store, redact
 
     store = open_store(db)
-    store.is_initialized()  # a bad URL or an unreachable database fails here, before any key is written
+    if store.schema_version() is not None:  # a bad URL or an unreachable database fails here, before any key
+        store.pending_migrations()  # is written, and so does a database newer than this software
     key, made = admin.init_keys(key_dir)
     store.hq_key = key
     created = store.init_schema()
@@ -43,6 +44,40 @@ def init(db: DbUrl, key_dir: KeyDir) -> None:
     auth.ensure_schema(store)
     print(f"schema {'created' if created else 'already present'} in {redact(db)}")
     print(f"HQ key {key.key_id} {'created' if made else 'kept'}; give stations {key_dir / admin.HQ_PUB}")
+
+
+@app.command("migrate")
+def migrate(db: DbUrl, dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only list the migrations this database needs")] = False,
+        json_out: JsonFlag = False) -> None:
+    """Bring the HQ database to this software's schema version (back it up first); refuses a newer one."""
+    from counter.hq.store import SCHEMA_VERSION, open_store, redact
+
+    store = open_store(db)
+    before = store.schema_version()
+    if before is None:
+        fail(f"the HQ database at {redact(db)} has no schema; run 'counter hq init' first")
+    pending = store.pending_migrations()
+    report = {"database": redact(db), "from_version": before, "to_version": SCHEMA_VERSION,
+              "migrations": [f"{m.version:04d} {m.summary}" for m in pending], "applied": not dry_run}
+    if dry_run:
+        if json_out:
+            print_json(report)
+            return
+        print(f"schema {before}; this software needs {SCHEMA_VERSION}")
+        for line in report["migrations"] or ["nothing to do"]:
+            print(f"  {line}")
+        return
+
+    def progress(m) -> None:
+        if not json_out:
+            print(f"  {m.version:04d} {m.summary}: done")
+
+    if not json_out:
+        print(f"schema {before} -> {SCHEMA_VERSION}" if pending else f"schema {before} is current; nothing to do")
+    store.migrate(progress)
+    if json_out:
+        print_json(report)
 
 
 def _check_can_listen(host: str, port: int) -> None:
@@ -86,6 +121,11 @@ def serve(
         = "20/second;600/minute",
     alarm_window: Annotated[float, typer.Option(
         "--alarm-window", help="Seconds within which identical alarms are one row with a count")] = 3600.0,
+    log_format: Annotated[str, typer.Option(
+        "--log-format", help="Log lines as 'text' or 'json', each with a UTC timestamp, on stderr")] = "text",
+    min_protocol: Annotated[int, typer.Option(
+        "--min-protocol", min=1, max=1000,
+        help="Refuse stations speaking an older sync protocol (426, told to upgrade)")] = 1,
 ) -> None:
     """Run the HQ API on uvicorn (OpenAPI spec at /openapi.json; no /docs); https:// with --tls-cert and --tls-key."""
     import os
@@ -96,11 +136,18 @@ def serve(
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         fail(f"--log-level must be critical, error, warning, info, debug or trace, not {log_level}", 2)
+    if log_format not in ("text", "json"):
+        fail(f"--log-format must be text or json, not {log_format}", 2)
+    from counter.hq.monitoring import MULTIPROC_ENV, log_config
+    from counter.hq.server import MIN_PROTOCOL_ENV
+
+    os.environ[MIN_PROTOCOL_ENV] = str(min_protocol)
     tls = _tls_options(tls_cert, tls_key)
     limits = Limits(max_body_bytes=max_body_bytes, header_timeout_s=header_timeout, body_timeout_s=body_timeout,
                     rate=rate_limit, alarm_window_s=alarm_window).check()
     os.environ[LIMITS_ENV] = limits.to_env()  # for the header timeout, and for every worker process
-    server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level, **tls}
+    server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level,
+                      "log_config": log_config(log_format, log_level), **tls}
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema
     from counter.hq import auth
@@ -111,6 +158,10 @@ def serve(
         if store.dialect != "postgresql":
             fail("--workers > 1 needs PostgreSQL; the embedded SQLite backend is for one process")
         os.environ["COUNTER_HQ_DB"], os.environ["COUNTER_HQ_KEY_DIR"] = db, str(key_dir)
+        if not os.environ.get(MULTIPROC_ENV):  # the workers' metrics, summed at scrape (prometheus-client)
+            import tempfile
+
+            os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="counter-hq-metrics-")
         store.close()
         uvicorn.run("counter.hq.server:app_from_env", factory=True, host=host, port=port, workers=workers,
                     **server_options)
@@ -156,6 +207,52 @@ def enroll(
     print(f"station {station_id} enrolled with key {key_id}")
 
 
+@app.command("rekey")
+def rekey(
+    station_id: Annotated[str, typer.Argument(help="The station whose PC is replaced")],
+    db: DbUrl,
+    public_key: Annotated[Path, typer.Option("--public-key", help="The new PC's keys/station.pub")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the record (e.g. 'disk failed, ticket 4711')")],
+    approved_by: Annotated[str, typer.Option("--approved-by", help="The supervisor who approved the replacement")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Replace a station's PC: retire its keys at HQ's acked seq and enrol the new PC's key."""
+    import sys
+
+    from counter.hq import admin
+
+    try:
+        pem = public_key.read_bytes()
+    except OSError:
+        fail(f"cannot read public key file {public_key}")
+    store = _store(db)
+    current = {r["station_id"]: r for r in admin.status(store)}.get(station_id)
+    if current is None:
+        fail(f"station {station_id} is not enrolled; a new station is enrolled with 'counter hq enroll'")
+    if not yes:
+        if not sys.stdin.isatty():
+            fail("confirm with --yes (no terminal to ask on)", 2)
+        typer.confirm(f"Retire every key of {station_id} at seq {current['acked_seq']}? Entries its old PC made"
+                      " after that are lost", abort=True)
+    done = admin.rekey(store, station_id, pem, reason=reason, approved_by=approved_by, where=str(public_key))
+    print(f"station {station_id}: key {done.new_key_id} enrolled; retired {', '.join(done.old_key_ids) or 'no key'}"
+          f" at seq {done.retired_seq} (approved by {' '.join(approved_by.split())})")
+    print(f"next, on the new PC: counter init --restore-from-hq URL --station-id {station_id} --hq-public-key hq.pub")
+
+
+@app.command("backup")
+def backup(db: DbUrl, out: Annotated[Path, typer.Option("--out", help="The new backup file (0600)")]) -> None:
+    """Copy the embedded SQLite HQ database online into a new file (PostgreSQL: use pg_dump)."""
+    from counter.backup import backup_hq_sqlite
+    from counter.hq.store import open_store
+    from counter.progress import Progress
+
+    bar = Progress("database pages")
+    size = backup_hq_sqlite(open_store(db), out, bar.update)
+    bar.close()
+    print(f"{out}: {size} bytes; keep it with a copy of the HQ key directory (hq.key), encrypted")
+
+
 @app.command("revoke")
 def revoke(db: DbUrl, station_id: StationId) -> None:
     """Revoke a station's keys: HQ refuses its batches until a new key is enrolled."""
@@ -176,7 +273,7 @@ def release(db: DbUrl, station_id: StationId) -> None:
 
 @app.command("status")
 def status(db: DbUrl, json_out: JsonFlag = False) -> None:
-    """Per station: acked seq, head hash, last contact, quarantine."""
+    """Per station: acked seq, head hash, last contact, clock offset, alarms, active key, quarantine."""
     from counter.hq import admin
 
     rows = admin.status(_store(db))
@@ -186,13 +283,13 @@ def status(db: DbUrl, json_out: JsonFlag = False) -> None:
     if not rows:
         print("no stations enrolled")
         return
-    print(f"{'station':<20} {'acked_seq':>9} {'head':<16} {'last contact':<27} state")
+    print(f"{'station':<20} {'acked_seq':>9} {'head':<16} {'last contact':<27} {'clock':>8} {'alarms':>6}"
+          f" {'key':<16} state")
     for r in rows:
         state = f"QUARANTINED ({r['quarantine_reason']})" if r["quarantined"] else "ok"
-        if r["alarms"]:
-            state += f", {r['alarms']} alarm(s)"
+        clock = "-" if r["clock_offset_s"] is None else f"{r['clock_offset_s']:+.0f}s"
         print(f"{r['station_id']:<20} {r['acked_seq']:>9} {r['head_hash'][:16]:<16} {r['last_contact'] or 'never':<27}"
-              f" {state}")
+              f" {clock:>8} {r['alarms']:>6} {r['active_key_id'] or 'none':<16} {state}")
 
 
 @app.command("alarms")

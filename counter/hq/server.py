@@ -2,7 +2,11 @@
 
 POST /v1/batches               push a signed batch -> signed ack (or a refusal with a stable error code)
 GET  /v1/stations/{id}/cursor  HQ's signed cursor for a station (where to resume)
-GET  /v1/health                "ok" (nothing about the backend or the keys)
+GET  /v1/stations/{id}/journal the station's own journal back, page by page (a replaced PC, a restored backup)
+GET  /v1/health, /health/live  "ok" (nothing about the backend or the keys)
+GET  /v1/health/ready          "ready", or 503 when the database does not answer (or its schema differs)
+GET  /metrics                  Prometheus text, to loopback clients or with COUNTER_HQ_METRICS_TOKEN
+Requests from a station whose `Counter-Protocol` is below --min-protocol get 426 upgrade_required.
 Every route that reveals anything needs a request signed by the station's enrolled
 key (RFC 9421, see counter/request_signing.py and counter/hq/auth.py); else 401.
 The OpenAPI spec is at /openapi.json; /docs and /redoc are off (they would load their assets from a CDN).
@@ -21,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -29,7 +33,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
-from counter.hq import admin, auth
+from counter.hq import admin, auth, monitoring, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
@@ -125,10 +129,27 @@ class AckModel(BaseModel):
     duplicates: int
 
 
+class CheckpointModel(BaseModel):
+    last_seq: int
+    head_hash: str
+    key_id: str
+    signature: str = Field(description="the station key of the time over db.journal.head_message(...)")
+
+
+class JournalPageModel(BaseModel):
+    """Entries after seq `after` (at most `limit`), the checkpoints ending among them, HQ's signed cursor."""
+
+    station_id: str
+    after: int
+    entries: list[EntryModel]
+    checkpoints: list[CheckpointModel]
+    cursor: AckModel
+
+
 class RefusalModel(BaseModel):
     error: str = Field(description="malformed | unknown_station | key_rejected | quarantined | gap | fork"
                                    " | too_large | timeout | rate_limited | not_found | method_not_allowed"
-                                   " | unavailable")
+                                   " | unavailable | upgrade_required | forbidden")
     message: str
     cursor: AckModel | None = Field(None, description="on a gap: HQ's signed cursor, resend from cursor.acked_seq + 1")
 
@@ -160,8 +181,15 @@ def refusal(status: int, error: str, message: str, headers: dict | None = None) 
     return JSONResponse({"error": error, "message": _one_line(message)}, status_code=status, headers=headers)
 
 
-def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
+MIN_PROTOCOL_ENV = "COUNTER_HQ_MIN_PROTOCOL"
+PROTOCOL_HEADER = "counter-protocol"  # the station's sync protocol version; absent = 1
+
+
+def create_app(store: Store, limits: Limits | None = None, min_protocol: int | None = None) -> FastAPI:
     limits = limits or Limits()
+    if min_protocol is None:
+        min_protocol = int(os.environ.get(MIN_PROTOCOL_ENV) or 1)
+    metrics_registry = monitoring.registry_for(store)
     store.alarm_window_s = limits.alarm_window_s
     rate = RateLimiter(limits.rate)
     app = FastAPI(title="counter HQ", version="1",
@@ -180,8 +208,22 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
     def ingest_refused(_request: Request, exc: IngestError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status)
 
+    @app.middleware("http")
+    async def protocol_floor(request: Request, call_next):
+        # a station older than this HQ accepts is told so, before anything else is read
+        if request.url.path.startswith("/v1/") and not request.url.path.startswith("/v1/health"):
+            spoken = request.headers.get(PROTOCOL_HEADER, "1")
+            version = int(spoken) if spoken.isdigit() and len(spoken) < 6 else 0
+            if version < min_protocol:
+                return refusal(426, "upgrade_required",
+                               f"this station speaks sync protocol {spoken[:8]}, HQ requires at least {min_protocol}:"
+                               " upgrade the counter software on this station (entries stay queued)",
+                               headers={"connection": "close"})
+        return await call_next(request)
+
     @app.exception_handler(RateLimited)
     def rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        monitoring.RATE_LIMITED.inc()
         return refusal(429, "rate_limited", f"too many requests for this station; retry in {exc.retry_after} s",
                        headers={"Retry-After": str(exc.retry_after)})
 
@@ -236,7 +278,14 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         data = batch.model_dump()
         if data["station_id"] != caller.station_id or data["key_id"] != caller.key_id:
             raise auth.Unauthorized("the batch is not the signing station's; sign with that station's key")
-        ack = ingest_batch(store, data, fault=_fault_hook())
+        with monitoring.Timer():
+            try:
+                ack = ingest_batch(store, data, fault=_fault_hook())
+            except IngestError as exc:
+                monitoring.BATCHES.labels(exc.code).inc()
+                raise
+        monitoring.BATCHES.labels("accepted").inc()
+        monitoring.ENTRIES.inc(ack.inserted)
         return ack.as_dict()
 
     @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel,
@@ -247,6 +296,49 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         if station_id != caller.station_id:
             raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
+
+    @app.get("/v1/stations/{station_id}/journal", response_model=JournalPageModel,
+             responses={k: v for k, v in refusals.items() if k in (400, 401, 403, 429)})
+    def station_journal(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
+                        after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+                        limit: Annotated[int, Query(ge=1, le=restore.MAX_PAGE)] = 2000,
+                        caller: auth.Caller = signed) -> dict:
+        """The station's own journal after seq `after` (for a replaced PC or a restored backup)."""
+        rate.hit(station_id, client_of(request))
+        if station_id != caller.station_id:
+            raise auth.Unauthorized("a station may read only its own journal")
+        page = restore.journal_page(store, station_id, after, limit)
+        if page["entries"]:
+            log.info("journal of station %s read back: seq %d-%d (key %s)", station_id, page["entries"][0]["seq"],
+                     page["entries"][-1]["seq"], caller.key_id)
+        return page
+
+    @app.get("/v1/health/live", response_class=PlainTextResponse, responses={200: {
+        "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
+    def health_live() -> str:
+        """'ok' while the process serves requests (restart it when this fails)."""
+        return "ok"
+
+    @app.get("/v1/health/ready", response_class=PlainTextResponse, responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string", "enum": ["ready"]}}}},
+        503: {"model": RefusalModel}})
+    def health_ready():
+        """'ready' when the database answers with this software's schema; else 503 (send no traffic here)."""
+        try:
+            store.require_schema()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; its class only, no values
+            log.warning("not ready: database check failed (%s)", type(exc).__name__)
+            return refusal(503, "unavailable", "HQ's database is not available or its schema does not match")
+        return PlainTextResponse("ready")
+
+    @app.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
+    def metrics(request: Request):
+        if not monitoring.may_scrape(request.client.host if request.client else None,
+                                     request.headers.get("authorization")):
+            return refusal(403, "forbidden", "metrics are served to loopback clients, or with the bearer token of"
+                                             f" {monitoring.TOKEN_ENV}")
+        return PlainTextResponse(monitoring.scrape(metrics_registry),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.get("/v1/health", response_class=PlainTextResponse, responses={200: {
         "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
