@@ -114,6 +114,9 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
         return
     today = business_date(station, now)
     pol = policy_of(station)
+    from counter.services import register
+
+    register.guard_permit_service(station, service, person, network=False)
     if service == "permit_apply":
         rules.check_no_open_permit(
             [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
@@ -242,6 +245,11 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
     notes: list[str] = []
     derived: dict = {}
     clerk_id = clerk.clerk_id if clerk else None
+    from counter.services import register
+
+    # an adopted permit is re-checked with HQ first (outside the write transaction: it may wait on HQ)
+    if register.guard_permit_service(station, service, person, clerk_id=clerk_id) == "offline":
+        notes.append("hq_offline")
     with write_transaction(station.db):
         if person is None:
             person = people.by_document(station, values["doc_type"], values["id_number"])

@@ -1,0 +1,1 @@
+from tests.services.conftest import DISTRICT, YOSHIDA, clerk, station, supervisor  # noqa: F401
