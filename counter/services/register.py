@@ -329,8 +329,9 @@ def _check_claims(remote: RemoteFile, state: dict) -> None:
                                 " (tell district IT)", number=number)
 
 
-def adopt(station, session, remote: RemoteFile) -> str:
-    """Verify HQ's file and bring it into this station; returns the local person_id."""
+def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) -> str:
+    """Verify HQ's file and bring it into this station; returns the local person_id. `journal_open=False`
+    when the caller journals the opening itself (the person file screen does)."""
     from counter import clerks
 
     person_id = remote.person.get("person_id")
@@ -365,7 +366,8 @@ def adopt(station, session, remote: RemoteFile) -> str:
 
     with write_transaction(station.db):
         station.record(ADOPTED_KIND, payload, clerk_id=clerk_id)
-        clerks.open_record(station, session, "person", pid, "adopted from HQ")
+        if journal_open:
+            clerks.open_record(station, session, "person", pid, "adopted from HQ")
     return pid
 
 
