@@ -23,8 +23,7 @@ MAX_FULL_KEYS = 64
 MAX_QUERY_CHARS = 100
 NAME_SEPARATORS = "·•・‧.． 　"  # the minority-name middle dot and its look-alikes, spaces
 _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
-_ID18 = re.compile(r"^\d{17}[\dXx]$")
-_ID15 = re.compile(r"^\d{15}$")
+_ID_LIKE = re.compile(r"^\d{14,17}[0-9A-Za-z]?$|^\d{18,20}$")  # what a clerk types for an ID number, typos included
 _NUMBER = re.compile(r"^[ACPRacpr]\d{6}-[A-Za-z0-9][A-Za-z0-9-]{0,31}-\d{8}-\d{5}[0-9A-Za-z]$")
 _LATIN = re.compile(r"^[a-zA-Z' ]+$")
 
@@ -119,7 +118,7 @@ def detect(q: str) -> Query:
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text):
         raise ValueError("the search text holds control or invisible characters; type it again")
     compact = text.replace(" ", "")
-    if _ID18.match(compact) or _ID15.match(compact):
+    if _ID_LIKE.match(compact):
         from counter.domain.citizen_id import parse_citizen_id
         from counter.errors import ValidationError
 

@@ -111,8 +111,8 @@ def _write_name_keys(tx: Tx, person_id: str, name: str) -> None:
     tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
     keys = sorted(name_keys(name))
     if keys:
-        tx.conn.executemany(tx._sql("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)"),
-                            [(key, kind, person_id) for kind, key in keys])
+        tx.executemany("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)",
+                       [(key, kind, person_id) for kind, key in keys])
 
 
 def _after(tx: Tx, sid: str, e: Entry, d: dict, received_at: str, offset_s: float,
@@ -132,9 +132,14 @@ def _after(tx: Tx, sid: str, e: Entry, d: dict, received_at: str, offset_s: floa
         if new_name:
             _write_name_keys(tx, person_id, new_name)
     if e.kind == "service.voided":
-        # the void undoes the voided entry's part in the conflict check as well
-        tx.execute("UPDATE hq_register_permit_events SET voided = 1 WHERE station_id = ? AND seq = ?",
-                   (sid, d.get("ref_seq")))
+        # the void undoes the voided entry's part in the conflict check as well, and is the permit's last entry
+        ref = tx.one("SELECT permit_id FROM hq_register_permit_events WHERE station_id = ? AND seq = ?",
+                     (sid, d.get("ref_seq")))
+        if ref is not None:
+            tx.execute("UPDATE hq_register_permit_events SET voided = 1 WHERE station_id = ? AND seq = ?",
+                       (sid, d.get("ref_seq")))
+            tx.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)", (sid, e.seq, ref[0], e.kind, _made_at(e, offset_s), received_at))
         return []
     if e.kind not in PERMIT_SERVICES:
         return []
@@ -142,13 +147,21 @@ def _after(tx: Tx, sid: str, e: Entry, d: dict, received_at: str, offset_s: floa
     if not isinstance(permit_id, str):
         return []
     basis = d.get("permit_basis") if isinstance(d.get("permit_basis"), dict) else None
-    made_at = utc_now_text(parse_utc(e.device_time_utc) - timedelta(seconds=offset_s))
+    made_at = _made_at(e, offset_s)
     conflicts = _check_conflicts(tx, sid, e, permit_id, basis, made_at, received_at, alarm) if e.kind in MUTATING else []
     tx.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at,"
                " basis_station_id, basis_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                (sid, e.seq, permit_id, e.kind, made_at, received_at,
                 basis.get("station_id") if basis else None, basis.get("seq") if basis else None))
     return conflicts
+
+
+def _made_at(e: Entry, offset_s: float) -> str:
+    """When the entry was made, on HQ's clock (the batch's measured offset taken off the station's)."""
+    try:
+        return utc_now_text(parse_utc(e.device_time_utc) - timedelta(seconds=offset_s))
+    except ValueError:  # a malformed time is stored and flagged by ingest; here it counts as 'long ago'
+        return "0000-00-00T00:00:00.000000Z"
 
 
 def _check_conflicts(tx: Tx, sid: str, e: Entry, permit_id: str, basis: dict | None, made_at: str,
@@ -357,34 +370,42 @@ def search(store: Store, station_id: str, clerk_id: str, q: str, limit: int = DE
 
 
 def open_person(store: Store, station_id: str, clerk_id: str, ref: str, purpose: str | None = None) -> dict:
-    """The full file and its source entries; recorded before it is returned. NotFound for an unknown ref."""
+    """The full file and its source entries, read and recorded in one transaction. NotFound for an unknown
+    ref (recorded all the same: the transaction commits, then the call is refused)."""
     with store.transaction() as tx:
         row = tx.one(f"SELECT {', '.join(PERSON_FIELDS)}, registered_seq FROM persons WHERE person_id = ?", (ref,))
         if row is None:
             _record(tx, station_id, clerk_id, "open", utc_now_text(), ref=ref[:64], purpose=purpose)
-            raise NotFound(ref)
-        person = dict(zip(PERSON_FIELDS, row[:-1], strict=True))
-        registered_seq = row[-1]
-        permits = _permits_of(tx, [ref])[ref]
-        history = tx.all("SELECT station_id, seq, service, number, business_day, status, ref_seq FROM transactions"
-                         " WHERE person_id = ? ORDER BY business_day, station_id, seq", (ref,))
-        registrations = [{"station_id": h[0], "seq": h[1], "service": h[2], "number": h[3], "business_day": h[4],
-                          "status": h[5]} for h in history
-                         if h[2] in ("residence_registration", "lodging_registration")]
-        keys = [(person["station_id"], registered_seq)] + [(h[0], h[1]) for h in history]
-        entries = []
-        cols = ", ".join(ENTRY_COLUMNS)
-        for sid, seq in keys:
-            if sid is None:
-                continue
-            e = tx.one(f"SELECT {cols} FROM hq_journal WHERE station_id = ? AND seq = ?", (sid, seq))
-            if e is not None:
-                entries.append({"station_id": sid, **dict(zip(ENTRY_COLUMNS, e, strict=True))})
-        access_id = _record(tx, station_id, clerk_id, "open", utc_now_text(), ref=ref, purpose=purpose, results=1)
+            found = None
+        else:
+            found = _file(tx, ref, row)
+            found["access_id"] = _record(tx, station_id, clerk_id, "open", utc_now_text(), ref=ref, purpose=purpose,
+                                         results=1)
+    if found is None:
+        raise NotFound(ref)
+    return found
+
+
+def _file(tx: Tx, ref: str, row) -> dict:
+    person = dict(zip(PERSON_FIELDS, row[:-1], strict=True))
+    registered_seq = row[-1]
+    permits = _permits_of(tx, [ref])[ref]
+    history = tx.all("SELECT station_id, seq, service, number, business_day, status, ref_seq FROM transactions"
+                     " WHERE person_id = ? ORDER BY business_day, station_id, seq", (ref,))
+    registrations = [{"station_id": h[0], "seq": h[1], "service": h[2], "number": h[3], "business_day": h[4],
+                      "status": h[5]} for h in history if h[2] in ("residence_registration", "lodging_registration")]
+    entries = []
+    cols = ", ".join(ENTRY_COLUMNS)
+    for sid, seq in [(person["station_id"], registered_seq)] + [(h[0], h[1]) for h in history]:
+        if sid is None:
+            continue
+        e = tx.one(f"SELECT {cols} FROM hq_journal WHERE station_id = ? AND seq = ?", (sid, seq))
+        if e is not None:
+            entries.append({"station_id": sid, **dict(zip(ENTRY_COLUMNS, e, strict=True))})
     return {"person": person, "registrations": registrations, "permits": permits,
             "history": [{"station_id": h[0], "seq": h[1], "service": h[2], "number": h[3], "business_day": h[4],
                          "status": h[5], "ref_seq": h[6]} for h in history],
-            "entries": entries, "access_id": access_id}
+            "entries": entries}
 
 
 def permit_status(store: Store, station_id: str, clerk_id: str, number: str) -> dict:
@@ -395,12 +416,13 @@ def permit_status(store: Store, station_id: str, clerk_id: str, number: str) -> 
                      " OR application_number = ? OR card_number = ? ORDER BY permit_id LIMIT 1", (number, number, number))
         _record(tx, station_id, clerk_id, "permit", utc_now_text(), ref=row[0] if row else number[:64],
                 results=int(row is not None))
-        if row is None:
-            raise NotFound(number)
-        last = tx.one("SELECT station_id, seq, kind, made_at FROM hq_register_permit_events WHERE permit_id = ?"
-                      " AND voided = 0 ORDER BY received_at DESC, seq DESC LIMIT 1", (row[0],))
-        conflict = tx.one("SELECT count(*) FROM hq_register_conflicts WHERE permit_id = ? AND status = 'open'",
-                          (row[0],))[0]
+        if row is not None:
+            last = tx.one("SELECT station_id, seq, kind, made_at FROM hq_register_permit_events WHERE permit_id = ?"
+                          " AND voided = 0 ORDER BY received_at DESC, seq DESC LIMIT 1", (row[0],))
+            conflict = tx.one("SELECT count(*) FROM hq_register_conflicts WHERE permit_id = ? AND status = 'open'",
+                              (row[0],))[0]
+    if row is None:  # recorded all the same, then refused
+        raise NotFound(number)
     return {"number": row[0], "status": row[1], "valid_until": row[2],
             "last": {"station_id": last[0], "seq": last[1], "kind": last[2], "at": last[3]} if last else None,
             "conflict": bool(conflict)}

@@ -153,6 +153,9 @@ class Tx:
     def all(self, sql: str, params: Sequence = ()) -> list:
         return self.execute(sql, params).fetchall()
 
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        self.conn.executemany(self._sql(sql), rows)
+
     def lock_station(self, station_id: str):
         """The station's row, locked until commit (SQLite: the whole database is, by BEGIN IMMEDIATE)."""
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations WHERE station_id = ?",
@@ -175,6 +178,10 @@ class PgTx(Tx):
     def execute(self, sql: str, params: Sequence = ()):
         # no parameters: pass None so a literal % in the SQL is not taken for a placeholder
         return self.conn.execute(self._sql(sql), tuple(params) or None)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
 
     def lock_station(self, station_id: str):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"
