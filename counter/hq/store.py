@@ -20,8 +20,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from counter.errors import ConfigError, CounterError
+from counter.hq.register_schema import register_statements
 
-SCHEMA_VERSION = 2  # 2: hq_alarms.count and last_at (identical alarms within a window are one row)
+# 2: hq_alarms.count and last_at (identical alarms within a window are one row)
+# 3: the district register (counter/hq/register_schema.py)
+SCHEMA_VERSION = 3
 PARTITIONS = 8
 JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
                    "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash", "batch_id", "received_at",
@@ -110,6 +113,7 @@ def schema_statements(dialect: str) -> list[str]:
             f"CREATE TABLE hq_journal_p{i} PARTITION OF hq_journal FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {i})"
             for i in range(PARTITIONS)
         ]
+    statements += register_statements(dialect)
     statements.append(f"INSERT INTO hq_meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')")
     return statements
 
@@ -124,6 +128,8 @@ UPGRADES = {
         "CREATE INDEX hq_alarms_station ON hq_alarms(station_id, kind, last_at)",
         "UPDATE hq_meta SET value = '2' WHERE key = 'schema_version'",
     ],
+    # The register's tables start empty; `counter hq rebuild` then projects the journals already held.
+    2: "register",
 }
 
 
@@ -147,6 +153,9 @@ class Tx:
     def all(self, sql: str, params: Sequence = ()) -> list:
         return self.execute(sql, params).fetchall()
 
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        self.conn.executemany(self._sql(sql), rows)
+
     def lock_station(self, station_id: str):
         """The station's row, locked until commit (SQLite: the whole database is, by BEGIN IMMEDIATE)."""
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations WHERE station_id = ?",
@@ -169,6 +178,10 @@ class PgTx(Tx):
     def execute(self, sql: str, params: Sequence = ()):
         # no parameters: pass None so a literal % in the SQL is not taken for a placeholder
         return self.conn.execute(self._sql(sql), tuple(params) or None)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
 
     def lock_station(self, station_id: str):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"
@@ -226,8 +239,12 @@ class Store:
     def _upgrade(self) -> None:
         version = self._version()
         while version and version.isdigit() and int(version) in UPGRADES:
+            statements = UPGRADES[int(version)]
+            if statements == "register":
+                statements = [*register_statements(self.dialect),
+                              "UPDATE hq_meta SET value = '3' WHERE key = 'schema_version'"]
             with self.transaction() as tx:
-                for statement in UPGRADES[int(version)]:
+                for statement in statements:
                     tx.execute(statement)
             version = self._version()
 

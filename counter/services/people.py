@@ -105,21 +105,25 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
             " UNION SELECT pe.person_id FROM permit_cards c JOIN permits pe USING (permit_id) WHERE c.card_number = ?)"
             " LIMIT ?", (q.upper(),) * 5 + (limit,)).fetchall()
         return [Person(*r) for r in rows]
-    from db.pinyin import query_key, whole_text
+    from counter.domain import pinyin
 
-    q = whole_text(q)
-    key = query_key(q)
-    if key is not None:  # pinyin, full or initials (zhangwei, zw); a Latin name keys the same way
+    try:
+        asked = pinyin.detect(q)  # the same reading of a query as HQ's
+    except ValueError:
+        asked = None  # a phone, a passport number...: the plain lookups below
+    if asked is not None and asked.kind == "pinyin":  # zhangwei, zw; a Latin name keys the same way
+        key = asked.text
         rows = conn.execute(
             f"SELECT {cols} FROM persons p WHERE p.person_id IN (SELECT person_id FROM person_search"
             " WHERE key >= ? AND key < ?) ORDER BY (p.person_id IN (SELECT person_id FROM person_search WHERE"
             " key = ?)) DESC, p.name LIMIT ?", (key, key + "{", key, limit)).fetchall()
         return [Person(*r) for r in rows]
-    name, birth = split_name_and_birth(q)
-    if birth is not None:  # "张伟 1990-01-02": that name born that day
-        rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.name = ? AND p.birth_date = ? LIMIT ?",
-                            (name, birth, limit)).fetchall()
-        return [Person(*r) for r in rows]
+    if asked is not None and asked.kind == "name":
+        q = asked.text  # surrogate pairs joined, NFC
+        if asked.birth_date is not None:  # "张伟 1990-01-02": that name born that day
+            rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.name = ? AND p.birth_date = ? LIMIT ?",
+                                (q, asked.birth_date, limit)).fetchall()
+            return [Person(*r) for r in rows]
     upper = q.upper()
     as_citizen_id = _citizen_id_form(q) or upper  # an old 15-digit ID number finds its 18-digit file
     rows = conn.execute(
@@ -131,22 +135,6 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
 
 
 _ID_LIKE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
-_NAME_AND_BIRTH = re.compile(r"^(?P<name>\S.*?)\s+(?P<birth>\d{4}-?\d{2}-?\d{2})$")
-
-
-def split_name_and_birth(query: str) -> tuple[str, str | None]:
-    """'张伟 1990-01-02' (or 19900102) -> ('张伟', '1990-01-02'); anything else -> (query, None)."""
-    m = _NAME_AND_BIRTH.match((query or "").strip())
-    if not m:
-        return query, None
-    digits = m["birth"].replace("-", "")
-    try:
-        birth = date(int(digits[:4]), int(digits[4:6]), int(digits[6:])).isoformat()
-    except ValueError:
-        return query, None
-    return m["name"].strip(), birth
-
-
 def _citizen_id_form(query: str) -> str | None:
     """A valid citizen ID number as stored: an old 15-digit number becomes its 18-character form."""
     if not _ID_LIKE.match(query):

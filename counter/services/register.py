@@ -29,7 +29,6 @@ from counter.errors import CounterError
 from counter.services import people
 from db import journal
 from db.journal import Entry
-from db.pinyin import whole_text
 
 # A lookup is a clerk waiting at the window: fail over to local data quickly (a technical bound).
 LOOKUP_TIMEOUT_S = 5.0
@@ -153,7 +152,7 @@ def _local_found(station, p: people.Person) -> Found:
 def find(station, query: str, *, clerk_id: str | None = None, client=None, local_only: bool = False,
          limit: int = MAX_RESULTS) -> FindResult:
     """Local results first, then HQ's (when configured and reachable) for people not on file here."""
-    q = whole_text((query or "").strip())
+    q = (query or "").strip()
     ensure_search_keys(station)
     local = [_local_found(station, p) for p in people.search(station, q, limit=limit)]
     result = FindResult(q, local, "not_configured")

@@ -1,6 +1,6 @@
 -- District register, station side (issue 15). Projections unless said otherwise.
 
--- Pinyin keys of every person's name (db/pinyin.py): full and initials, every heteronym reading.
+-- Pinyin keys of every person's name (counter/domain/pinyin.py, the same keys as HQ): full and initials, every heteronym reading.
 -- Projected from person.registered, service.name_correction and register.adopted.
 CREATE TABLE person_search (
     key TEXT NOT NULL,

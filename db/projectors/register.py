@@ -7,7 +7,8 @@
       verified them before recording), brought into the local tables so every service works here.
   register.conflict_seen  {conflict_id, permit, kind, entries[]}   a supervisor saw an HQ conflict
 
-Search keys come from the name in the payload, so this module needs no other projector's rows.
+Search keys come from the name in the payload (counter.domain.pinyin, as at HQ), so this module needs
+no other projector's rows. None of these runs at HQ (not district projectors).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 
 from db.journal import Entry
-from db.pinyin import name_keys
 from db.projections import projection_tables, projector
 
 projection_tables("person_search", "adoptions", "remote_history")
@@ -27,10 +27,21 @@ _PERMIT = ("status", "application_number", "validity_years", "accepted_on", "col
            "valid_until", "card_number", "collected_on", "address", "proof")
 
 
+def search_keys(name: str | None) -> list[str]:
+    # The one definition of name keys, shared with HQ's search (pure: pypinyin's data, no I/O). The only
+    # import of counter from db: a copy here would let the station and HQ find different people.
+    from counter.domain.pinyin import name_keys
+
+    try:
+        return sorted({key for _kind, key in name_keys(name or "")})
+    except ValueError:  # half a character (a lone surrogate): the name is not searchable by pinyin
+        return []
+
+
 def index_name(db, person_id: str, name: str | None) -> None:
     db.conn.execute("DELETE FROM person_search WHERE person_id = ?", (person_id,))
     db.conn.executemany("INSERT OR IGNORE INTO person_search (key, person_id) VALUES (?, ?)",
-                        [(k, person_id) for k in sorted(name_keys(name or ""))])
+                        [(k, person_id) for k in search_keys(name)])
 
 
 @projector("person.registered")
