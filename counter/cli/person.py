@@ -81,3 +81,35 @@ def adopt(ref: Annotated[str, typer.Argument(help="The ref of an HQ result of 'c
     else:
         print(f"adopted: {person.name} {person.masked_id} from {register.adopted_from(station, pid)};"
               f" {len(permits)} permit(s)")
+
+
+@app.command("conflicts")
+def conflicts(all_: Annotated[bool, typer.Option("--all", help="Include conflicts HQ has resolved")] = False,
+              seen: Annotated[int | None, typer.Option("--seen", help="Mark this conflict id seen (journaled;"
+                                                       " needs --supervisor)")] = None,
+              supervisor: Annotated[str | None, typer.Option("--supervisor", help="The supervisor marking it")] = None,
+              pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help="Read the supervisor's PIN from stdin")] = False,
+              json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
+    """Permits two windows acted on without seeing each other, as HQ reported them in its signed acks."""
+    from counter import clerks
+    from counter.cli.common import fail, read_pin
+    from counter.services import register
+
+    station = open_station(data_dir)
+    if seen is not None:
+        if not supervisor:
+            fail("--seen needs --supervisor NAME (a supervisor's PIN)", 2)
+        approver = clerks.authorize_supervisor(station, supervisor, read_pin("Supervisor PIN", pin_stdin),
+                                               "register.conflict_seen")
+        entry = register.mark_seen(station, seen, approver)
+        print(f"conflict {seen} marked seen by {approver.name} (seq {entry.seq})")
+        return
+    found = register.conflicts(station, open_only=not all_)
+    if json_out:
+        print_json([c.as_dict() for c in found])
+        return
+    for c in found:
+        state = "resolved" if c.resolved_at else ("seen" if c.seen_seq else "NEW")
+        print(f"{c.conflict_id}  {state}  {c.describe()}")
+    if not found:
+        print("no register conflicts")

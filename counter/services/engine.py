@@ -248,7 +248,8 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
     from counter.services import register
 
     # an adopted permit is re-checked with HQ first (outside the write transaction: it may wait on HQ)
-    if register.guard_permit_service(station, service, person, clerk_id=clerk_id) == "offline":
+    guard = register.guard_permit_service(station, service, person, clerk_id=clerk_id)
+    if guard.note == "offline":
         notes.append("hq_offline")
     with write_transaction(station.db):
         if person is None:
@@ -281,6 +282,8 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         }
         if permit_id:
             payload["permit_id"] = permit_id
+        if guard.basis is not None:
+            payload["permit_basis"] = guard.basis  # what this window knew of the permit (HQ's conflict check)
         if ticket:
             payload["ticket"] = ticket
         if service == "name_correction":

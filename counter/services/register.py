@@ -355,10 +355,17 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
     if on_file is not None and pending_entries_about(station, pid):
         raise RegisterError("this file has entries not yet sent to HQ; sync first, then open it from HQ again")
     last_sid, last_entry = max(sourced, key=lambda s: s[1].device_time_utc)
+    basis: dict[str, dict] = {}
+    for sid, e in sourced:  # in HQ's order: the last entry touching each permit
+        d = json.loads(e.payload)
+        touched = d.get("number") if e.kind == "service.permit_apply" else d.get("permit_id")
+        if isinstance(touched, str) and e.kind.startswith("service.permit_"):
+            basis[touched] = {"station_id": sid, "seq": e.seq}
     payload = {
         "person": person, "permits": state["permits"], "cards": state["cards"], "history": state["history"],
         "sources": [{"station_id": sid, "seq": e.seq, "hash": e.hash, "kind": e.kind} for sid, e in sourced],
         "source_station": last_sid, "masked_id": mask(person["id_number"]), "name": person["name"],
+        "permit_basis": basis,
     }
     clerk_id = session.clerk.clerk_id if session else None
     from db.connection import write_transaction
@@ -461,25 +468,147 @@ def recent_recheck(station, permit_id: str) -> Recheck | None:
     return got[1]
 
 
+@dataclass
+class Guard:
+    note: str | None = None  # "offline": HQ could not be asked; the service goes ahead on local data
+    basis: dict | None = None  # {station_id, seq}: the permit's last entry as this station knows it
+
+
 def guard_permit_service(station, service: str, person, *, clerk_id: str | None = None, network: bool = True,
-                         client=None) -> str | None:
+                         client=None) -> Guard:
     """Before a permit service on an adopted file: re-check the permit with HQ. Raises RegisterError when
-    another window overtook it; returns "offline" when HQ could not be asked (the service goes ahead on
-    local data), else None."""
+    another window overtook it. The returned basis goes into the service entry (`permit_basis`), so HQ
+    can tell an entry made on stale knowledge (a conflict) from one made on the latest."""
     if service not in PERMIT_SERVICES or person is None or adopted_from(station, person.person_id) is None:
-        return None
-    if not hq_configured(station):
-        return "offline"
+        return Guard()
     permit = people.current_permit(station, person.person_id)
     if permit is None:
-        return None
+        return Guard()
+    known = known_basis(station, permit.permit_id)
+    if not hq_configured(station):
+        return Guard("offline", known)
     check = recent_recheck(station, permit.permit_id)
     if check is None:
         if not network:
-            return None
+            return Guard(None, known)
         check = recheck_permit(station, permit.permit_id, clerk_id=clerk_id, client=client)
         remember_recheck(station, permit.permit_id, check)
     refusal = overtaken(station, permit, check)
     if refusal is not None:
         raise refusal
-    return None if check.online else "offline"
+    if not check.online:
+        return Guard("offline", known)
+    own = _own_last_on(station, permit.permit_id)
+    if own is None and check.last and check.last.get("station_id") and isinstance(check.last.get("seq"), int):
+        return Guard(None, {"station_id": check.last["station_id"], "seq": check.last["seq"]})
+    return Guard(None, known)
+
+
+def _own_last_on(station, permit_id: str) -> dict | None:
+    """This station's latest service on the permit since it last adopted the file."""
+    row = station.db.conn.execute(
+        "SELECT j.seq FROM journal j WHERE j.kind LIKE 'service.permit_%' AND json_extract(j.payload,"
+        " '$.permit_id') = ? AND j.seq > coalesce((SELECT max(a.seq) FROM adoptions a JOIN permits p"
+        " ON p.person_id = a.person_id WHERE p.permit_id = ?), 0) ORDER BY j.seq DESC LIMIT 1",
+        (permit_id, permit_id)).fetchone()
+    return {"station_id": station.station_id, "seq": row[0]} if row else None
+
+
+def known_basis(station, permit_id: str) -> dict | None:
+    """The permit's last entry this station knows: its own latest service on it, else the last source
+    entry the adoption cited for it."""
+    own = _own_last_on(station, permit_id)
+    if own is not None:
+        return own
+    row = station.db.conn.execute(
+        "SELECT json_extract(j.payload, '$.permit_basis') FROM journal j WHERE j.seq = (SELECT max(a.seq)"
+        " FROM adoptions a JOIN permits p ON p.person_id = a.person_id WHERE p.permit_id = ?)",
+        (permit_id,)).fetchone()
+    if not row or not row[0]:
+        return None
+    return json.loads(row[0]).get(permit_id)
+
+
+# --- conflicts HQ reports in its acks ----------------------------------------------------
+
+ACK_CONFLICT_LIMIT = 50  # HQ lists at most this many open conflicts per ack (contract, refinement 6)
+
+
+def store_conflicts(db, conflicts) -> int:
+    """Keep the open conflicts of a verified ack (inside the ack's transaction); returns how many are new.
+    A conflict no longer in a complete list was resolved at HQ."""
+    from counter.sync_protocol import utc_now_text
+
+    now = utc_now_text()
+    new = 0
+    ids = []
+    for c in conflicts or ():
+        cid = c.get("conflict_id")
+        if not isinstance(cid, int) or isinstance(cid, bool) or not isinstance(c.get("permit"), str):
+            continue
+        ids.append(cid)
+        known = db.conn.execute("SELECT 1 FROM register_conflicts WHERE conflict_id = ?", (cid,)).fetchone()
+        if known:
+            db.conn.execute("UPDATE register_conflicts SET resolved_at = NULL WHERE conflict_id = ?", (cid,))
+            continue
+        db.conn.execute(
+            "INSERT INTO register_conflicts (conflict_id, permit, kind, entries, detected_at, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (cid, c["permit"], str(c.get("kind") or "concurrent"),
+             json.dumps(c.get("entries") or [], ensure_ascii=False, sort_keys=True), c.get("detected_at"), now))
+        new += 1
+    if len(ids) < ACK_CONFLICT_LIMIT:
+        marks = ", ".join("?" * len(ids)) or "NULL"
+        db.conn.execute(f"UPDATE register_conflicts SET resolved_at = ? WHERE resolved_at IS NULL"
+                        f" AND conflict_id NOT IN ({marks})", (now, *ids))
+    return new
+
+
+@dataclass
+class Conflict:
+    conflict_id: int
+    permit: str
+    kind: str
+    entries: list
+    detected_at: str | None
+    received_at: str
+    resolved_at: str | None
+    seen_seq: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self, gettext: Callable[[str], str] = lambda s: s) -> str:
+        """One line for the supervisor: which permit, what happened, which windows' entries."""
+        what = gettext({"double_extend": "extended at two windows",
+                        "cancel_extend": "cancelled at one window and extended at another"}.get(
+            self.kind, "changed at two windows without seeing each other"))
+        where = ", ".join(f"{e.get('station_id')}#{e.get('seq')} {e.get('kind', '')}".strip() for e in self.entries)
+        return gettext("permit {permit}: {what} ({entries})").format(permit=self.permit, what=what, entries=where)
+
+
+def conflicts(station, *, open_only: bool = True) -> list[Conflict]:
+    sql = ("SELECT conflict_id, permit, kind, entries, detected_at, received_at, resolved_at, seen_seq"
+           " FROM register_conflicts")
+    if open_only:
+        sql += " WHERE resolved_at IS NULL"
+    rows = station.db.conn.execute(sql + " ORDER BY conflict_id").fetchall()
+    return [Conflict(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def mark_seen(station, conflict_id: int, supervisor) -> Entry:
+    """A supervisor saw a conflict: journaled, so the journal says who knew of it and when."""
+    from db.connection import write_transaction
+
+    found = [c for c in conflicts(station, open_only=False) if c.conflict_id == conflict_id]
+    if not found:
+        raise RegisterError("no register conflict {cid} at this station; the ids are in 'counter person"
+                            " conflicts'", cid=conflict_id)
+    c = found[0]
+    with write_transaction(station.db):
+        entry = station.record("register.conflict_seen", {"conflict_id": c.conflict_id, "permit": c.permit,
+                                                          "kind": c.kind, "entries": c.entries},
+                               clerk_id=supervisor.clerk_id)
+        station.db.conn.execute("UPDATE register_conflicts SET seen_seq = ? WHERE conflict_id = ?",
+                                (entry.seq, conflict_id))
+    return entry

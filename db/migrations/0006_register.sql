@@ -34,14 +34,16 @@ CREATE TABLE remote_history (
 );
 CREATE INDEX remote_history_person ON remote_history(person_id);
 
--- Not a projection: conflicts HQ reported in its signed acks (two windows acted on one permit).
--- Station-local state like sync_state; a supervisor marks them seen (journaled as register.conflict_seen).
+-- Not a projection: conflicts HQ reported in its signed acks (two windows acted on one permit without
+-- seeing each other's entry). Station-local state like sync_state, keyed by HQ's conflict id; a conflict
+-- that leaves HQ's open list is marked resolved. A supervisor's look is journaled (register.conflict_seen).
 CREATE TABLE register_conflicts (
-    id INTEGER PRIMARY KEY,
+    conflict_id INTEGER PRIMARY KEY,
     permit TEXT NOT NULL,
     kind TEXT NOT NULL,
-    entries TEXT NOT NULL,              -- JSON [{station_id, seq}]
+    entries TEXT NOT NULL,              -- JSON [{station_id, seq, kind}]
+    detected_at TEXT,
     received_at TEXT NOT NULL,
-    seen_seq INTEGER,
-    UNIQUE (permit, kind, entries)
+    resolved_at TEXT,
+    seen_seq INTEGER
 );

@@ -71,9 +71,12 @@ def test_adopted_file_works_at_the_second_window(station, applied_at_a, window_b
                   now=datetime(2026, 3, 23, 2, tzinfo=UTC))
     assert col.number.startswith("A210102-T-02-") and col.notes == ["hq_offline"]
     assert people.current_permit(b, pid).card_number.startswith("P210102-T-02-")
+    apply_seq = next(s["seq"] for s in cited if s["kind"] == "service.permit_apply")
+    assert col.entry.data["permit_basis"] == {"station_id": "T-01", "seq": apply_seq}  # what B knew
     ext = perform(b, "permit_extend", {"validity_years": "2"}, person_id=pid, clerk=session.clerk,
                   now=datetime(2027, 2, 1, 2, tzinfo=UTC))
     assert ext.entry.data["permit_id"] == permit.permit_id
+    assert ext.entry.data["permit_basis"] == {"station_id": "T-02", "seq": col.entry.seq}
     assert people.current_permit(b, pid).valid_until == "2029-03-01"
     # the adoption is a projection like any other
     before = projections.checksum(b.db)
