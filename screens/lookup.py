@@ -49,6 +49,8 @@ class LookupScreen(LocalizedBindings, Screen):
         self.query_one("#lookup-query", Input).focus()
 
     def _where(self, found: register.Found) -> str:
+        if found.source == "hq" and found.also_local:
+            return _("HQ, newer than the file here (last at {station})").format(station=found.station_id or "?")
         if found.source == "hq":
             return _("HQ (last at {station})").format(station=found.station_id or "?")
         if found.station_id and found.station_id != self.app.station.station_id:

@@ -19,7 +19,7 @@ def _line(found, own_station: str) -> str:
     if found.source == "local":
         where = "here" if found.station_id == own_station else f"here (adopted from {found.station_id})"
     else:
-        where = f"HQ (last at {found.station_id or '?'})"
+        where = f"HQ (last at {found.station_id or '?'}{'; newer than the file here' if found.also_local else ''})"
     permits = ", ".join(f"{p.get('number')} {p.get('status')} until {p.get('valid_until')}" for p in found.permits)
     fields = [found.name, found.id_masked, found.birth_date or "-", where]
     if found.ref:

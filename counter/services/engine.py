@@ -291,6 +291,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         if supervisor is not None:
             payload["supervisor_id"] = supervisor.clerk_id
         entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+    register.forget_recheck(station, permit_id)
     outcome = Outcome(entry, person.person_id, number, service, late, notes)
     if build_document:
         from counter.services import documents

@@ -161,6 +161,13 @@ def find(station, query: str, *, clerk_id: str | None = None, client=None, local
     if not hq_configured(station):
         result.hq_message = "HQ is not configured; searching this station only"
         return result
+    from counter.domain.pinyin import detect
+
+    try:
+        detect(q)  # HQ reads a query the same way: one it would refuse (a phone...) is not sent
+    except ValueError as exc:
+        result.hq, result.hq_message = "not_asked", f"HQ not asked: {exc}"
+        return result
     try:
         status, data = _request(station, "GET", "/v1/register/persons", clerk_id=clerk_id,
                                 params={"q": q, "limit": str(limit)}, client=client)
@@ -180,10 +187,23 @@ def find(station, query: str, *, clerk_id: str | None = None, client=None, local
                       r.get("birth_date"), r.get("station_id"),
                       [p for p in (r.get("permits") or []) if isinstance(p, dict)], ref=r["ref"])
         if (found.id_masked, found.name, found.birth_date) in mine:
-            continue  # already on file here: the local file is the one to open
-        found.also_local = False
+            if _known_here(station, r.get("person_updated")):
+                continue  # on file here and up to date: the local file is the one to open
+            found.also_local = True  # another window acted on it since: opening it refreshes the file here
         result.results.append(found)
     return result
+
+
+def _known_here(station, updated: object) -> bool:
+    """Whether this station knows the entry HQ last projected for a person: its own, or one it cited."""
+    if not isinstance(updated, dict):
+        return True  # an HQ that does not say: trust the local file
+    sid, seq = updated.get("station_id"), updated.get("seq")
+    if sid == station.station_id:
+        return True
+    return bool(station.db.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM adoptions a, json_each(a.sources) s WHERE"
+        " json_extract(s.value, '$.station_id') = ? AND json_extract(s.value, '$.seq') = ?)", (sid, seq)).fetchone()[0])
 
 
 def ensure_search_keys(station) -> None:
@@ -370,6 +390,8 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
     clerk_id = session.clerk.clerk_id if session else None
     from db.connection import write_transaction
 
+    for permit in state["permits"]:
+        forget_recheck(station, permit["permit_id"])
     with write_transaction(station.db):
         station.record(ADOPTED_KIND, payload, clerk_id=clerk_id)
         if journal_open:
@@ -459,6 +481,11 @@ def remember_recheck(station, permit_id: str, check: Recheck) -> None:
     _rechecks[(station.station_id, permit_id)] = (time.monotonic(), check)
 
 
+def forget_recheck(station, permit_id: str | None) -> None:
+    """This station just changed the permit (or adopted it again): an earlier re-check says nothing now."""
+    _rechecks.pop((station.station_id, permit_id), None)
+
+
 def recent_recheck(station, permit_id: str) -> Recheck | None:
     import time
 
@@ -476,11 +503,14 @@ class Guard:
 
 def guard_permit_service(station, service: str, person, *, clerk_id: str | None = None, network: bool = True,
                          client=None) -> Guard:
-    """Before a permit service on an adopted file: re-check the permit with HQ. Raises RegisterError when
+    """Before a permit service (on an adopted file, or at any station joined to HQ: another window may
+    have adopted this station's file): re-check the permit with HQ. Raises RegisterError when
     another window overtook it. The returned basis goes into the service entry (`permit_basis`), so HQ
     can tell an entry made on stale knowledge (a conflict) from one made on the latest."""
-    if service not in PERMIT_SERVICES or person is None or adopted_from(station, person.person_id) is None:
+    if service not in PERMIT_SERVICES or person is None:
         return Guard()
+    if adopted_from(station, person.person_id) is None and not hq_configured(station):
+        return Guard()  # a file only this station ever held
     permit = people.current_permit(station, person.person_id)
     if permit is None:
         return Guard()
