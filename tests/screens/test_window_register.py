@@ -119,9 +119,8 @@ async def test_f3_offline_shows_local_files_and_says_so(station):
 
 
 async def test_a_supervisor_sees_the_conflicts_hq_reported(station):
-    from screens.home import HomeScreen
-
     from db.connection import write_transaction
+    from screens.home import HomeScreen
 
     with write_transaction(station.db):
         register.store_conflicts(station.db, [{
