@@ -114,8 +114,8 @@ class LookupScreen(LocalizedBindings, Screen):
         remote = [f for f in result.results if f.source == "hq"]
         if result.hq != "online":
             # offline: the local files stand, and the list says so
-            hq_line.update(_("HQ offline: only this station's files are shown ({why})").format(
-                why=result.hq_message or ""))
+            why = result.hq_error.localized(_) if result.hq_error is not None else (result.hq_message or "")
+            hq_line.update(_("HQ offline: only this station's files are shown ({why})").format(why=why))
             if not self.results and not remote:
                 self.query_one("#lookup-message", Static).update(
                     _("Nobody found here. Read the card, or Ctrl+N to enter a new person by hand."))

@@ -79,6 +79,7 @@ class FindResult:
     hq: str  # "online" | "offline" | "not_configured"
     hq_message: str | None = None  # one line when offline: why
     truncated: bool = False
+    hq_error: CounterError | None = None  # the same, for the UI's language (exc.localized)
 
     def as_dict(self) -> dict:
         return {"query": self.query, "hq": self.hq, "hq_message": self.hq_message, "truncated": self.truncated,
@@ -172,10 +173,11 @@ def find(station, query: str, *, clerk_id: str | None = None, client=None, local
         status, data = _request(station, "GET", "/v1/register/persons", clerk_id=clerk_id,
                                 params={"q": q, "limit": str(limit)}, client=client)
     except HQOffline as exc:
-        result.hq, result.hq_message = "offline", str(exc)
+        result.hq, result.hq_message, result.hq_error = "offline", str(exc), exc
         return result
     if status != 200:
-        result.hq, result.hq_message = "offline", str(_refused(data, status))
+        refused = _refused(data, status)
+        result.hq, result.hq_message, result.hq_error = "offline", str(refused), refused
         return result
     result.hq = "online"
     result.truncated = bool(data.get("truncated"))

@@ -113,7 +113,8 @@ async def test_f3_offline_shows_local_files_and_says_so(station):
         await clerk.press("enter")
         assert isinstance(app.screen, LookupScreen)  # a name query waits for HQ's word before opening
         await until(pilot, lambda: "离线" in text(app, "#lookup-hq"))
-        assert "区级平台离线：仅显示本站档案" in text(app, "#lookup-hq")
+        assert "区级平台离线：仅显示本站档案（无法连接区级平台 http://127.0.0.1:" in text(app, "#lookup-hq")
+        assert "按本站数据办理" in text(app, "#lookup-hq")  # the reason in the UI language too
         row = app.screen.query_one("#lookup-results", DataTable).get_row_at(0)
         assert row[0] == "𠮷田" and row[4] == "本站"
 
