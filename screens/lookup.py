@@ -46,6 +46,7 @@ class LookupScreen(LocalizedBindings, Screen):
     def on_mount(self) -> None:
         self.query_one("#lookup-results", DataTable).add_columns(_("Name"), _("Document"), _("Date of birth"),
                                                                  _("Current address"), _("File at"))
+        register.ensure_search_keys(self.app.station)  # a station upgraded from before the pinyin keys
         self.query_one("#lookup-query", Input).focus()
 
     def _where(self, found: register.Found) -> str:

@@ -100,3 +100,10 @@ def test_cli_person_find_json(station, three):
     none = subprocess.run([sys.executable, "-m", "counter", "person", "find", "nobody"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert none.returncode == 1 and none.stdout.strip() == "nobody found" and "Traceback" not in none.stderr
+
+
+def test_a_station_from_before_the_search_table_gets_its_keys_at_the_first_find(station, three):
+    station.db.conn.execute("DELETE FROM person_search")  # as after the 0006 migration on an old station
+    assert people.search(station, "zw") == []
+    assert [f.name for f in register.find(station, "zw").results] == ["张伟"]
+    assert _names(people.search(station, "jt")) == ["𠮷田"]
