@@ -122,6 +122,9 @@ class PersonScreen(LocalizedBindings, Screen):
         refusal = register.overtaken(station, permit, check)
         if refusal is not None:
             self.post_message(PermitRechecked(permit.permit_id, refusal.localized(_)))
+        elif check.conflict:
+            self.post_message(PermitRechecked(permit.permit_id, _("HQ holds an open conflict on this permit (two"
+                                                                    " windows acted on it): ask a supervisor")))
         elif not check.online:
             self.post_message(PermitRechecked(permit.permit_id, _("HQ offline: the permit was not re-checked;"
                                                                     " working on local data"), offline=True))

@@ -435,6 +435,7 @@ class Recheck:
     valid_until: str | None = None
     last: dict | None = None
     message: str | None = None  # why offline
+    conflict: bool = False  # HQ holds an open conflict on the permit (two windows acted on it)
 
 
 def recheck_permit(station, permit_id: str, *, clerk_id: str | None = None, client=None) -> Recheck:
@@ -451,7 +452,8 @@ def recheck_permit(station, permit_id: str, *, clerk_id: str | None = None, clie
     if status != 200:
         return Recheck(False, message=str(_refused(data, status)))
     last = data.get("last") if isinstance(data.get("last"), dict) else None
-    return Recheck(True, data.get("status"), data.get("valid_until"), last)
+    return Recheck(True, data.get("status"), data.get("valid_until"), last,
+                   conflict=data.get("conflict") is True)
 
 
 def overtaken(station, permit: people.Permit, check: Recheck) -> RegisterError | None:

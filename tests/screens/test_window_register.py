@@ -46,7 +46,7 @@ def hq_with_a_file(tmp_path, hq_key_dir, server_factory):  # noqa: F811
     reg = perform(a, "residence_registration", {**YOSHIDA, "arrival_date": "0"}, clerk=clerk)
     perform(a, "permit_apply", {"validity_years": "1"}, person_id=reg.person_id, clerk=clerk)
     assert sync.sync_once(a).ok
-    yield store, hq, reg.person_id
+    yield store, hq, reg.person_id, (a, clerk)
     a.close()
     store.close()
 
@@ -63,7 +63,7 @@ def text(app, selector) -> str:
 
 
 async def test_f3_finds_at_hq_says_where_and_adopts_on_enter(station, hq_with_a_file, hq_key_dir):  # noqa: F811
-    store, hq, pid = hq_with_a_file
+    store, hq, pid, _a = hq_with_a_file
     joined(station, hq.url, hq_key_dir, store)
     app = CounterApp(station, idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -142,3 +142,36 @@ async def test_a_supervisor_sees_the_conflicts_hq_reported(station):
         shown = text(app, "#home-conflicts")
         assert "1 起居住证冲突待主管处理" in shown
         assert "居住证 A210102-HP-01-20260302-00002X：在两个窗口被延期" in shown and "T-01#12" in shown
+
+
+async def test_the_file_warns_and_refuses_a_permit_another_window_cancelled(station, hq_with_a_file,
+                                                                            hq_key_dir):  # noqa: F811
+    from datetime import UTC, datetime
+
+    from counter.services import people
+
+    store, hq, pid, (a, clerk_a) = hq_with_a_file
+    joined(station, hq.url, hq_key_dir, store)
+    here = clerks.Session("s", clerks.list_clerks(station)[0])
+    found = register.find(station, "jitian", clerk_id=here.clerk.clerk_id)
+    register.adopt(station, here, register.open_remote(station, here, found.results[0].ref))
+    permit = people.current_permit(station, pid)
+    # meanwhile the first window cancels the permit and syncs
+    perform(a, "permit_cancel", {"cancel_reason": "1"}, person_id=pid, clerk=clerk_a, now=datetime.now(UTC))
+    assert sync.sync_once(a).ok
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f3")
+        await clerk.type("110105194912310" + "02X")
+        await clerk.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, PersonScreen))
+        # the background re-check finds HQ's newer word
+        await until(pilot, lambda: "在窗口 HP-01 变更" in text(app, "#person-identity"))
+        assert permit.permit_id in text(app, "#person-identity") and "cancelled" in text(app, "#person-identity")
+        head = journal.head(station.db)
+        await clerk.press("5")  # permit change: refused before the form, nothing recorded
+        await pilot.pause()
+        assert isinstance(app.screen, PersonScreen) and journal.head(station.db) == head
+    assert people.current_permit(station, pid).status == "accepted"  # the local file is untouched
