@@ -108,6 +108,9 @@ def _store_ack(station, ack: Ack, clock_offset_s: float | None) -> None:
             " hq_key_id = ?, last_success_at = ?, last_error = NULL, clock_offset_s = ? WHERE id = 1",
             (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text(),
              clock_offset_s))
+        from counter.services import register
+
+        register.store_conflicts(db, ack.conflicts)  # signed with the ack: stored with it
 
 
 def _store_attempt(station, error: str | None) -> None:
@@ -418,6 +421,10 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
     own_client = client is None
     http = client or httpx.Client(timeout=HTTP_TIMEOUT_S, verify=_tls_context(station))
     try:
+        if cursor_seq == head_seq and cursor_seq:
+            # nothing to push: still ask HQ's signed cursor, which carries the district register's
+            # conflicts for this station (a window learns of one even on a quiet day)
+            _poll_cursor(http, url, station, hq_public, head_seq, clock, clerk_id)
         while cursor_seq < head_seq:
             # The station shares one connection between threads: reading under the writer lock
             # means a clerk's half-done transaction is never read (and never pushed).
@@ -483,6 +490,23 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
     finally:
         if own_client:
             http.close()
+
+
+def _poll_cursor(http, url: str, station, hq_public, head_seq: int, clock, clerk_id) -> None:
+    import httpx
+
+    target = f"{url}/v1/stations/{station.station_id}/cursor"
+    try:
+        response = http.get(target, headers=signed_headers(station, "GET", target, b"", clock(), clerk_id))
+    except httpx.HTTPError as exc:
+        raise HQUnreachable("HQ unreachable at {url}: {why}; entries stay queued ({pending} pending)",
+                            url=url, why=_describe_transport_error(exc), pending="?") from None
+    if response.status_code != 200:
+        return  # an older HQ, or a refusal the next push reports in full
+    ack = _verify_ack(station, _json(response), hq_public)
+    _check_ack_against_journal(station, ack, head_seq)
+    if ack.acked_seq == head_seq:
+        _store_ack(station, ack, _offset(ack, clock))
 
 
 def _json(response) -> dict:

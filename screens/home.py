@@ -10,7 +10,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 from counter import forms
 from counter.i18n import N_, _, language
-from counter.services import people
+from counter.services import people, register
 from screens.base import LocalizedBindings, StatusBar
 from screens.person import service_bindings, service_title
 
@@ -43,6 +43,7 @@ class HomeScreen(LocalizedBindings, Screen):
                                 restrict=r"[A-Za-z0-9]*")
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
+                yield Static("", id="home-conflicts", classes="error")
             yield Static("", id="home-menu")
         yield StatusBar(id="status-bar")
         yield Footer()
@@ -79,6 +80,19 @@ class HomeScreen(LocalizedBindings, Screen):
         self.query_one("#home-menu", Static).update("\n".join(menu))
         self.query_one("#home-spec-errors", Static).update(
             "\n".join(_("Unavailable: {error}").format(error=str(e)) for e in cat.errors.values()))
+        self._show_conflicts(clerk)
+
+    def _show_conflicts(self, clerk) -> None:
+        """HQ's register conflicts (two windows on one permit), for the supervisor: from the signed acks."""
+        if not clerk.is_supervisor:
+            return
+        found = register.conflicts(self.app.station)
+        lines = []
+        if found:
+            lines.append(_("District register: {n} permit conflict(s) for a supervisor"
+                           " (counter person conflicts)").format(n=len(found)))
+            lines += [f"  {c.conflict_id}: {c.describe(_)}" for c in found[:5]]
+        self.query_one("#home-conflicts", Static).update("\n".join(lines))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ticket":

@@ -30,6 +30,7 @@ def _register_areas() -> None:
         ("counter.cli.demo", None),
         ("counter.cli.doctor", None),
         ("counter.cli.ops", None),
+        ("counter.cli.person", "person"),
     ):
         try:
             module = importlib.import_module(module_name)

@@ -1,7 +1,8 @@
-"""counter hq init|migrate|serve|enroll|rekey|revoke|release|status|alarms|verify|backup|import"""
+"""counter hq init|migrate|serve|enroll|rekey|revoke|release|status|alarms|conflicts|verify|rebuild|duplicates|backup|import"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -288,6 +289,8 @@ def status(db: DbUrl, json_out: JsonFlag = False) -> None:
     for r in rows:
         state = f"QUARANTINED ({r['quarantine_reason']})" if r["quarantined"] else "ok"
         clock = "-" if r["clock_offset_s"] is None else f"{r['clock_offset_s']:+.0f}s"
+        if r.get("conflicts"):
+            state += f", {r['conflicts']} open permit conflict(s): counter hq conflicts"
         print(f"{r['station_id']:<20} {r['acked_seq']:>9} {r['head_hash'][:16]:<16} {r['last_contact'] or 'never':<27}"
               f" {clock:>8} {r['alarms']:>6} {r['active_key_id'] or 'none':<16} {state}")
 
@@ -325,6 +328,74 @@ def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
         for r in reports:
             print(f"{r.station_id:<20} {'ok' if r.ok else 'BROKEN'} {r.count} entries" + (f": {r.reason}" if r.reason else ""))
     raise typer.Exit(0 if all(r.ok for r in reports) else 1)
+
+
+@app.command("rebuild")
+def rebuild(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """Recompute the district register from the stored journals; prints its checksum before and after."""
+    from counter.hq import register
+
+    store = _store(db)
+    before = register.checksum(store)
+    if json_out:
+        count = register.rebuild(store)
+    else:
+        print(f"checksum before: {before}")
+        with typer.progressbar(length=1, label="replaying entries", show_pos=True, show_eta=True,
+                               file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            count = register.rebuild(store, progress)
+    after = register.checksum(store)
+    if json_out:
+        print_json({"entries": count, "checksum_before": before, "checksum_after": after, "same": before == after})
+        return
+    print(f"checksum after:  {after}")
+    print(f"{count} entries replayed; the register is {'unchanged' if before == after else 'CHANGED'}")
+
+
+@app.command("duplicates")
+def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """Files that may be wrong twice over: one ID number under different names, or one name, birth date and
+    household area under different numbers (masked numbers; each file names its station)."""
+    from counter.hq import register
+
+    found = register.duplicates(_store(db))
+    if json_out:
+        print_json(found)
+        return
+    if not found["same_number"] and not found["same_person"]:
+        print("no duplicates")
+        return
+    for group in found["same_number"]:
+        files = "; ".join(f"{f['name']} at {f['station_id']}" for f in group["files"])
+        print(f"same number {group['id_masked']} ({group['doc_type']}), different names: {files}")
+    for group in found["same_person"]:
+        files = "; ".join(f"{f['id_masked']} at {f['station_id']}" for f in group["files"])
+        print(f"same person? {group['name']} born {group['birth_date']}, household area {group['household_area']},"
+              f" different numbers: {files}")
+
+
+@app.command("conflicts")
+def conflicts(db: DbUrl, open_only: Annotated[bool, typer.Option("--open", help="Only open conflicts")] = False,
+              json_out: JsonFlag = False) -> None:
+    """Permits two windows acted on without seeing each other's entry (both entries are stored)."""
+    from counter.hq import register
+
+    rows = register.all_conflicts(_store(db), "open" if open_only else None)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        print("no conflicts")
+        return
+    for r in rows:
+        first, second = r["entries"]
+        print(f"#{r['conflict_id']} {r['detected_at']} {r['kind']:<13} permit {r['permit']}: {first['station_id']}"
+              f" seq {first['seq']} {first['kind']} / {second['station_id']} seq {second['seq']} {second['kind']}"
+              f" [{r['status']}]")
 
 
 

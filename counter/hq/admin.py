@@ -144,11 +144,14 @@ def status(store: Store) -> list[dict]:
         rows = tx.all(
             "SELECT s.station_id, s.cursor_seq, s.cursor_hash, s.last_contact, s.quarantined, s.quarantine_reason,"
             " s.last_clock_offset_s, (SELECT count(*) FROM hq_alarms a WHERE a.station_id = s.station_id),"
-            " (SELECT key_id FROM hq_station_keys k WHERE k.station_id = s.station_id AND k.status = 'active')"
+            " (SELECT key_id FROM hq_station_keys k WHERE k.station_id = s.station_id AND k.status = 'active'),"
+            " (SELECT count(*) FROM hq_register_conflicts c WHERE c.status = 'open'"
+            "  AND (c.first_station_id = s.station_id OR c.second_station_id = s.station_id))"
             " FROM hq_stations s ORDER BY s.station_id")
     return [
         {"station_id": r[0], "acked_seq": r[1], "head_hash": r[2], "last_contact": r[3], "quarantined": bool(r[4]),
-         "quarantine_reason": r[5], "clock_offset_s": r[6], "alarms": r[7], "active_key_id": r[8]}
+         "quarantine_reason": r[5], "clock_offset_s": r[6], "alarms": r[7], "active_key_id": r[8],
+         "conflicts": r[9]}
         for r in rows
     ]
 

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
+from fastapi import Query as QueryParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -116,6 +117,22 @@ class BatchModel(BaseModel):
     entries: list[EntryModel] = Field(min_length=1, max_length=20_000)
 
 
+class ConflictEntryModel(BaseModel):
+    station_id: str
+    seq: int
+    kind: str
+
+
+class ConflictModel(BaseModel):
+    """Two windows acted on one permit without seeing each other's entry (counter/hq/register.py)."""
+
+    conflict_id: int
+    permit: str
+    kind: str = Field(description="double_extend | cancel_extend | concurrent")
+    entries: list[ConflictEntryModel]
+    detected_at: str
+
+
 class AckModel(BaseModel):
     """HQ holds station_id's journal up to acked_seq (hash acked_hash); signed with HQ's key."""
 
@@ -127,6 +144,66 @@ class AckModel(BaseModel):
     signature: str = Field(description="HQ key over counter.sync_protocol.ack_message(...)")
     inserted: int
     duplicates: int
+    conflicts: list[ConflictModel] = Field([], description="open register conflicts involving the station;"
+                                                              " covered by the signature when not empty")
+
+
+class PermitBriefModel(BaseModel):
+    number: str
+    status: str
+    valid_until: str
+
+
+class SeqRefModel(BaseModel):
+    station_id: str | None
+    seq: int | None
+
+
+class PersonHitModel(BaseModel):
+    ref: str = Field(description="opaque: pass it to POST /v1/register/open")
+    name: str
+    id_masked: str
+    sex: str | None
+    birth_date: str | None
+    station_id: str | None = Field(description="the station that last acted on the file")
+    source: Literal["hq"]
+    person_updated: SeqRefModel
+    permits: list[PermitBriefModel]
+
+
+class SearchModel(BaseModel):
+    results: list[PersonHitModel]
+    truncated: bool
+
+
+class OpenModel(BaseModel):
+    ref: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    purpose: str | None = Field(None, max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class FileModel(BaseModel):
+    person: dict[str, Any]
+    registrations: list[dict[str, Any]]
+    permits: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    entries: list[dict[str, Any]] = Field(description="the person's journal entries as HQ stores them")
+    access_id: int
+
+
+class LastModel(BaseModel):
+    station_id: str
+    seq: int
+    kind: str
+    at: str
+
+
+class PermitStatusModel(BaseModel):
+    number: str
+    status: str
+    valid_until: str
+    last: LastModel | None
+    conflict: bool
 
 
 class CheckpointModel(BaseModel):
@@ -339,6 +416,52 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
                                              f" {monitoring.TOKEN_ENV}")
         return PlainTextResponse(monitoring.scrape(metrics_registry),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
+    register_refusals = {k: v for k, v in refusals.items() if k in (400, 401, 429)}
+    register_refusals[404] = {"model": RefusalModel}
+
+    def clerk_of(caller: auth.Caller) -> str:
+        clerk = caller.clerk_id
+        if not clerk:
+            raise auth.Unauthorized("register lookups name the clerk: sign the request with the clerk's id"
+                                    " (Counter-Clerk)")
+        if len(clerk) > 64 or not clerk.isprintable():
+            raise auth.Unauthorized("the clerk id in the signed request is not a clerk id (1-64 printable characters)")
+        return clerk
+
+    @app.get("/v1/register/persons", response_model=SearchModel, responses=register_refusals)
+    def register_search(request: Request, caller: auth.Caller = signed,
+                        q: Annotated[str, QueryParam(max_length=400)] = "",
+                        limit: Annotated[int, QueryParam(ge=1, le=register.MAX_LIMIT)] = register.DEFAULT_LIMIT
+                        ) -> dict:
+        """Find persons in the district by ID number, permit or application number, name (plus birth date)
+        or pinyin (full or initials). Masked list; the search is recorded."""
+        rate.hit(caller.station_id, client_of(request))
+        clerk = clerk_of(caller)
+        try:
+            return register.search(store, caller.station_id, clerk, q, limit)
+        except ValueError as exc:
+            return refusal(400, "malformed", f"malformed q: {exc}")
+
+    @app.post("/v1/register/open", response_model=FileModel, responses=register_refusals)
+    def register_open(body: OpenModel, request: Request, caller: auth.Caller = signed) -> dict:
+        """The full file of one person (from a search's ref) with its source entries; the opening is recorded."""
+        rate.hit(caller.station_id, client_of(request))
+        clerk = clerk_of(caller)
+        try:
+            return register.open_person(store, caller.station_id, clerk, body.ref, body.purpose)
+        except register.NotFound:
+            return refusal(404, "not_found", "no person with this ref in the district register")
+
+    @app.get("/v1/register/permits/{number}", response_model=PermitStatusModel, responses=register_refusals)
+    def register_permit(number: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9-]{1,64}$")], request: Request,
+                        caller: auth.Caller = signed) -> dict:
+        """A permit's status and the last entry HQ applied to it: the re-check before a service."""
+        rate.hit(caller.station_id, client_of(request))
+        clerk = clerk_of(caller)
+        try:
+            return register.permit_status(store, caller.station_id, clerk, number)
+        except register.NotFound:
+            return refusal(404, "not_found", "no permit with this number in the district register")
 
     @app.get("/v1/health", response_class=PlainTextResponse, responses={200: {
         "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})

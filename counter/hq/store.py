@@ -143,6 +143,8 @@ class Tx:
 
     def lock_schema(self) -> None:
         """Serialise schema changes (SQLite: BEGIN IMMEDIATE already holds the write lock)."""
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        self.conn.executemany(self._sql(sql), rows)
 
     def lock_station(self, station_id: str):
         """The station's row, locked until commit (SQLite: the whole database is, by BEGIN IMMEDIATE)."""
@@ -169,6 +171,9 @@ class PgTx(Tx):
 
     def lock_schema(self) -> None:
         self.execute("SELECT pg_advisory_xact_lock(7012017)")  # any fixed number: HQ schema changes
+    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
 
     def lock_station(self, station_id: str):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"

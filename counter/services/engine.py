@@ -114,6 +114,9 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
         return
     today = business_date(station, now)
     pol = policy_of(station)
+    from counter.services import register
+
+    register.guard_permit_service(station, service, person, network=False)
     if service == "permit_apply":
         rules.check_no_open_permit(
             [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
@@ -242,6 +245,12 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
     notes: list[str] = []
     derived: dict = {}
     clerk_id = clerk.clerk_id if clerk else None
+    from counter.services import register
+
+    # an adopted permit is re-checked with HQ first (outside the write transaction: it may wait on HQ)
+    guard = register.guard_permit_service(station, service, person, clerk_id=clerk_id)
+    if guard.note == "offline":
+        notes.append("hq_offline")
     with write_transaction(station.db):
         if person is None:
             person = people.by_document(station, values["doc_type"], values["id_number"])
@@ -273,6 +282,8 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         }
         if permit_id:
             payload["permit_id"] = permit_id
+        if guard.basis is not None:
+            payload["permit_basis"] = guard.basis  # what this window knew of the permit (HQ's conflict check)
         if ticket:
             payload["ticket"] = ticket
         if service == "name_correction":
@@ -280,6 +291,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         if supervisor is not None:
             payload["supervisor_id"] = supervisor.clerk_id
         entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+    register.forget_recheck(station, permit_id)
     outcome = Outcome(entry, person.person_id, number, service, late, notes)
     if build_document:
         from counter.services import documents
