@@ -34,7 +34,7 @@ from counter.hq.register_schema import CHECKSUM_TABLES, REBUILT_TABLES
 from counter.hq.store import Store, Tx
 from counter.sync_protocol import parse_utc, utc_now_text
 from db import projections
-from db.journal import Entry
+from db.entry import Entry
 
 log = logging.getLogger("counter.hq")
 

@@ -28,7 +28,7 @@ from counter.domain.citizen_id import mask
 from counter.errors import CounterError
 from counter.services import people
 from db import journal
-from db.journal import Entry
+from db.entry import Entry
 
 # A lookup is a clerk waiting at the window: fail over to local data quickly (a technical bound).
 LOOKUP_TIMEOUT_S = 5.0

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from db.journal import Entry
+from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("person_search", "adoptions", "remote_history")
