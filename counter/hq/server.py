@@ -34,7 +34,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
-from counter.hq import admin, auth, monitoring, restore
+from counter.hq import admin, auth, monitoring, register, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
