@@ -217,7 +217,7 @@ def catch_up_from_hq(station, result: RestoredBackup, progress=None) -> None:
     """Fetch what HQ holds beyond the local head (verified), rebuild the projections, store HQ's ack."""
     from counter import sync
     from counter.restore import RestoreError, fetch_into, store_ack, tls_verify
-    from db import projections
+    from db.rebuild import rebuild as rebuild_projections
     from db.connection import write_transaction
 
     section = station.config.section("sync")
@@ -240,7 +240,7 @@ def catch_up_from_hq(station, result: RestoredBackup, progress=None) -> None:
             return
         raise
     if fetched.entries:
-        projections.rebuild(station.db)
+        rebuild_projections(station.db)
     result.hq_seq, result.fetched, result.caught_up = fetched.ack.acked_seq, fetched.entries, True
 
 

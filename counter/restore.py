@@ -272,7 +272,7 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
         ca_pem = sync._read_ca(hq_ca_file)
         verify = ssl.create_default_context(cadata=ca_pem.decode("ascii"))
 
-    from db import projections
+    from db.rebuild import rebuild as rebuild_projections
     from db.connection import open_database, write_transaction
 
     work = data_dir / f"{DB_FILE}.restoring"
@@ -293,7 +293,7 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
                 raise RestoreError("station {sid} is a demo station; nothing to restore", sid=station_id)
             sign_head(db, station_id, key)
             store_ack(db, fetched.ack)
-        projections.rebuild(db)
+        rebuild_projections(db)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
         db.conn.close()

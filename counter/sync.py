@@ -46,6 +46,7 @@ from counter.sync_protocol import (
     parse_utc,
     utc_now_text,
 )
+from counter.sync_state import store_conflicts
 from db import journal
 from db.connection import write_transaction
 
@@ -108,9 +109,7 @@ def _store_ack(station, ack: Ack, clock_offset_s: float | None) -> None:
             " hq_key_id = ?, last_success_at = ?, last_error = NULL, clock_offset_s = ? WHERE id = 1",
             (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text(),
              clock_offset_s))
-        from counter.services import register
-
-        register.store_conflicts(db, ack.conflicts)  # signed with the ack: stored with it
+        store_conflicts(db, ack.conflicts)  # signed with the ack: stored with it
 
 
 def _store_attempt(station, error: str | None) -> None:

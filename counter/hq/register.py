@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from counter.domain.citizen_id import mask
-from counter.domain.pinyin import Query, detect, name_keys
 from counter.hq.register_schema import CHECKSUM_TABLES, REBUILT_TABLES
 from counter.hq.store import Store, Tx
+from counter.search_query import Query, detect, name_keys
 from counter.sync_protocol import parse_utc, utc_now_text
 from db import projections
 from db.entry import Entry
@@ -447,7 +447,7 @@ def rebuild(store: Store, progress: Callable[[int, int], None] | None = None, pa
 
     Conflicts HQ already raised are kept (with their ids, which acks carried); replaying finds them again
     without a second alarm. Returns the number of entries replayed."""
-    from counter.hq.ingest import raise_alarm
+    from counter.hq.alarms import raise_alarm
 
     kinds = sorted(projections.district_kinds())
     marks = ", ".join("?" * len(kinds))

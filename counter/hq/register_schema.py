@@ -109,7 +109,7 @@ def register_statements(dialect: str) -> list[str]:
             UNIQUE (station_id, kind, business_day, day_seq)
         )""",
         # --- HQ's own register tables ---
-        # Pinyin keys of every name (counter.domain.pinyin.name_keys); written after the person row (FK).
+        # Pinyin keys of every name (db.name_keys.name_keys); written after the person row (FK).
         f"""CREATE TABLE person_name_keys (
             key TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ('full', 'initials')),

@@ -105,7 +105,7 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
             " UNION SELECT pe.person_id FROM permit_cards c JOIN permits pe USING (permit_id) WHERE c.card_number = ?)"
             " LIMIT ?", (q.upper(),) * 5 + (limit,)).fetchall()
         return [Person(*r) for r in rows]
-    from counter.domain import pinyin
+    from counter import search_query as pinyin
 
     try:
         asked = pinyin.detect(q)  # the same reading of a query as HQ's

@@ -7,7 +7,7 @@
       verified them before recording), brought into the local tables so every service works here.
   register.conflict_seen  {conflict_id, permit, kind, entries[]}   a supervisor saw an HQ conflict
 
-Search keys come from the name in the payload (counter.domain.pinyin, as at HQ), so this module needs
+Search keys come from the name in the payload (db/name_keys.py, as at HQ), so this module needs
 no other projector's rows. None of these runs at HQ (not district projectors).
 """
 
@@ -28,9 +28,8 @@ _PERMIT = ("status", "application_number", "validity_years", "accepted_on", "col
 
 
 def search_keys(name: str | None) -> list[str]:
-    # The one definition of name keys, shared with HQ's search (pure: pypinyin's data, no I/O). The only
-    # import of counter from db: a copy here would let the station and HQ find different people.
-    from counter.domain.pinyin import name_keys
+    # The one definition of name keys, shared with HQ's search: a copy would let them find different people.
+    from db.name_keys import name_keys
 
     try:
         return sorted({key for _kind, key in name_keys(name or "")})

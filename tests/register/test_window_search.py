@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from counter.services import people, perform, register
-from db import projections
+from db import rebuild
 from tests.register.conftest import YOSHIDA
 
 
@@ -59,12 +59,12 @@ def test_name_correction_rekeys_and_rebuild_recomputes_the_table(station, clerk,
     assert people.search(station, "zw") == []
     assert _names(people.search(station, "wangwei")) == ["王伟"]
     rows = station.db.conn.execute("SELECT key, person_id FROM person_search ORDER BY 1, 2").fetchall()
-    before = projections.checksum(station.db)
+    before = rebuild.checksum(station.db)
     station.db.conn.execute("DELETE FROM person_search")
     assert people.search(station, "wangwei") == []
-    projections.rebuild(station.db)
+    rebuild.rebuild(station.db)
     assert station.db.conn.execute("SELECT key, person_id FROM person_search ORDER BY 1, 2").fetchall() == rows
-    assert projections.checksum(station.db) == before
+    assert rebuild.checksum(station.db) == before
 
 
 def test_find_offline_when_hq_not_configured(station, three):

@@ -15,6 +15,7 @@ from counter.hq import admin
 from counter.hq.store import open_store
 from counter.services import perform, register
 from counter.station import Station
+from counter.sync_state import store_conflicts
 from db import journal
 from screens.app import CounterApp
 from screens.lookup import LookupScreen
@@ -124,7 +125,7 @@ async def test_a_supervisor_sees_the_conflicts_hq_reported(station):
     from screens.home import HomeScreen
 
     with write_transaction(station.db):
-        register.store_conflicts(station.db, [{
+        store_conflicts(station.db, [{
             "conflict_id": 7, "permit": "A210102-HP-01-20260302-00002X", "kind": "double_extend",
             "entries": [{"station_id": "HP-01", "seq": 40, "kind": "service.permit_extend"},
                         {"station_id": "T-01", "seq": 12, "kind": "service.permit_extend"}]}])

@@ -1,4 +1,4 @@
-"""Name search keys and query detection for the district register (station F3 and HQ alike).
+"""Query detection for the district register (station F3 and HQ alike); the name keys are db/name_keys.py.
 
 A clerk finds 张伟 without the input method by typing `zhangwei` or `zw`. Every reading of every
 character counts (heteronyms: 单 is dan, shan or chan; 曾 is zeng or ceng), so a surname read the
@@ -11,89 +11,17 @@ Pure: no I/O beyond loading the two libraries' data.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
-# A name with many heteronyms has a product of readings; past this many full keys, the rest are dropped
-# (the initials keys are kept whole: they are far fewer).
-MAX_FULL_KEYS = 64
+from db.name_keys import NAME_SEPARATORS, is_han, name_keys, normalize_text, readings  # noqa: F401  (re-exported)
+
 MAX_QUERY_CHARS = 100
-NAME_SEPARATORS = "·•・‧.． 　"  # the minority-name middle dot and its look-alikes, spaces
 _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 _ID_LIKE = re.compile(r"^\d{14,17}[0-9A-Za-z]?$|^\d{18,20}$")  # what a clerk types for an ID number, typos included
 _NUMBER = re.compile(r"^[ACPRacpr]\d{6}-[A-Za-z0-9][A-Za-z0-9-]{0,31}-\d{8}-\d{5}[0-9A-Za-z]$")
 _LATIN = re.compile(r"^[a-zA-Z' ]+$")
-
-
-@lru_cache(maxsize=1)
-def _load() -> None:
-    from pypinyin import load_single_dict
-    from pypinyin.pinyin_dict import pinyin_dict as base
-    from pypinyin_dict.pinyin_data import zdic
-
-    load_single_dict({cp: r for cp, r in zdic.pinyin_dict.items() if cp not in base})
-
-
-def normalize_text(text: str) -> str:
-    """Join UTF-16 surrogate pairs (𠮷 sent as \\ud842\\udfb7) into one character; NFC; trim.
-
-    Raises ValueError on a lone surrogate (half a character: the text was cut or mis-encoded)."""
-    try:
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16")
-    except UnicodeDecodeError:
-        raise ValueError("the text holds half a character (a lone UTF-16 surrogate); type it again") from None
-    return unicodedata.normalize("NFC", text).strip()
-
-
-def _is_han(ch: str) -> bool:
-    return unicodedata.category(ch) == "Lo" and "CJK" in unicodedata.name(ch, "CJK?")
-
-
-def readings(ch: str) -> list[str]:
-    """Every toneless reading of one Han character ([] when no dictionary knows it)."""
-    _load()
-    from pypinyin import Style, pinyin
-
-    found = pinyin(ch, style=Style.NORMAL, heteronym=True, errors=lambda _: [[]])
-    out: list[str] = []
-    for r in (found[0] if found else []):
-        r = r.replace("ü", "v")
-        if r and r.isascii() and r.isalpha() and r not in out:
-            out.append(r)
-    return out
-
-
-def name_keys(name: str) -> set[tuple[str, str]]:
-    """The search keys of a name: {('full', 'zhangwei'), ('initials', 'zw'), ...}.
-
-    Han characters give their readings (all of them), Latin letters themselves (a foreigner's
-    SMITH JOHN gives 'smithjohn'), separators nothing. A character no dictionary reads makes
-    the name unsearchable by pinyin (no keys), never searchable under a wrong reading."""
-    parts: list[list[str]] = []
-    for ch in normalize_text(name):
-        if ch in NAME_SEPARATORS:
-            continue
-        if ch.isascii() and ch.isalpha():
-            parts.append([ch.lower()])
-        elif _is_han(ch):
-            r = readings(ch)
-            if not r:
-                return set()
-            parts.append(r)
-        # other characters (digits, punctuation) carry no sound
-    if not parts:
-        return set()
-    keys: set[tuple[str, str]] = set()
-    latin_only = all(len(p) == 1 and len(p[0]) == 1 for p in parts)
-    for combo in itertools.islice(itertools.product(*parts), MAX_FULL_KEYS):
-        keys.add(("full", "".join(combo)))
-    if not latin_only:
-        for combo in itertools.product(*({r[0] for r in p} for p in parts)):
-            keys.add(("initials", "".join(combo)))
-    return keys
 
 
 @dataclass(frozen=True)
@@ -146,7 +74,7 @@ def detect(q: str) -> Query:
             raise ValueError(f"{words[-1]} is not a real date; write the birth date as YYYY-MM-DD") from None
         words = words[:-1]
     name = " ".join(words)
-    if any(_is_han(c) for c in name):
+    if any(is_han(c) for c in name):
         if any(c.isdigit() for c in name):
             raise ValueError("a name has no digits; write a birth date after the name as YYYY-MM-DD")
         return Query("name", name, birth)
