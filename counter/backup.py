@@ -217,8 +217,8 @@ def catch_up_from_hq(station, result: RestoredBackup, progress=None) -> None:
     """Fetch what HQ holds beyond the local head (verified), rebuild the projections, store HQ's ack."""
     from counter import sync
     from counter.restore import RestoreError, fetch_into, store_ack, tls_verify
-    from db.rebuild import rebuild as rebuild_projections
     from db.connection import write_transaction
+    from db.rebuild import rebuild as rebuild_projections
 
     section = station.config.section("sync")
     if not section["hq_url"]:

@@ -272,8 +272,8 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
         ca_pem = sync._read_ca(hq_ca_file)
         verify = ssl.create_default_context(cadata=ca_pem.decode("ascii"))
 
-    from db.rebuild import rebuild as rebuild_projections
     from db.connection import open_database, write_transaction
+    from db.rebuild import rebuild as rebuild_projections
 
     work = data_dir / f"{DB_FILE}.restoring"
     for leftover in (work, work.with_name(work.name + "-wal"), work.with_name(work.name + "-shm"),

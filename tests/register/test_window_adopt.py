@@ -13,8 +13,7 @@ from counter import clerks
 from counter.errors import ValidationError
 from counter.services import people, perform, register
 from counter.station import Station
-from db import journal
-from db import rebuild
+from db import journal, rebuild
 from tests.register.conftest import DISTRICT, YOSHIDA
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday
