@@ -42,8 +42,7 @@ def test_metrics_show_ingest_lag_alarms_and_refusals_without_personal_data(tmp_p
     admin.enroll(store, "HP-01", st.key.public_pem())
     fill(st, 25)
     assert sync.sync_once(st).ok  # 3 batches: the rate limit's last request
-    refused = sync.sync_once(st)  # nothing pending, but fill one more to make a 4th request
-    fill(st, 1)
+    fill(st, 1)  # a 4th request, over the limit
     refused = sync.sync_once(st)
     assert not refused.ok and "429" in refused.error
 
