@@ -63,7 +63,7 @@ class BackupMade:
 
 def backup_station(station, out: Path, *, recipient: str | None, include_keys: bool = False,
                    progress: Callable[[int, int], None] | None = None) -> BackupMade:
-    from counter.export import encrypt, write_atomic
+    from counter.services.export import encrypt, write_atomic
     from db import journal
     from db.connection import write_transaction
 
@@ -119,7 +119,7 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def read_backup(data: bytes, identity_text: str | None) -> tuple[dict, dict[str, bytes]]:
-    from counter.export import AGE_MAGIC, decrypt
+    from counter.services.export import AGE_MAGIC, decrypt
 
     if data.startswith(AGE_MAGIC):
         if identity_text is None:
@@ -187,9 +187,9 @@ def restore_station(data: bytes, data_dir: Path, *, identity_text: str | None, c
             written.append(path)
         result = RestoredBackup(data_dir, manifest["station_id"], manifest["head_seq"])
         if "keys/station.key" not in members:
-            from counter import identity
+            from counter import keys
 
-            key = identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
+            key = keys.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
             written += [data_dir / "keys" / "station.key"]
             result.new_key_id = key.key_id
         from counter.station import Station
@@ -215,8 +215,8 @@ def restore_station(data: bytes, data_dir: Path, *, identity_text: str | None, c
 
 def catch_up_from_hq(station, result: RestoredBackup, progress=None) -> None:
     """Fetch what HQ holds beyond the local head (verified), rebuild the projections, store HQ's ack."""
-    from counter import sync
     from counter.restore import RestoreError, fetch_into, store_ack, tls_verify
+    from counter.sync import client as sync
     from db.connection import write_transaction
     from db.rebuild import rebuild as rebuild_projections
 

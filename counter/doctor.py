@@ -116,7 +116,7 @@ def check_fonts() -> Check:
 
 
 def check_printer(station) -> Check:
-    from counter import printer_service as ps
+    from counter.services import printing as ps
     from devices.printer import read_status
 
     settings = ps.printer_settings(station)

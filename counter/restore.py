@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from counter import identity, request_signing
+from counter import keys, request_signing
 from counter.errors import ConfigError, CounterError
-from counter.sync_protocol import PROTOCOL_VERSION, ROTATION_KIND, Ack, ProtocolError, checkpoint_message
+from counter.sync.protocol import PROTOCOL_VERSION, ROTATION_KIND, Ack, ProtocolError, checkpoint_message
 from db import journal
 
 RESTORED_KIND = "station.restored"
@@ -59,14 +59,14 @@ def known_keys(db) -> dict[str, bytes]:
 def _learn_key(found: dict[str, bytes], kind: str, data: dict) -> None:
     try:
         if kind == ROTATION_KIND:
-            kid, raw = data["new_key_id"], identity.unb64(data["new_public_key"])
+            kid, raw = data["new_key_id"], keys.unb64(data["new_public_key"])
         elif kind in ("station.initialized", RESTORED_KIND):
-            kid, raw = data["key_id"], identity.unb64(data["public_key"])
+            kid, raw = data["key_id"], keys.unb64(data["public_key"])
         else:
             return
     except (KeyError, TypeError, ValueError):
         return
-    if identity.key_id_of(raw) == kid:
+    if keys.key_id_of(raw) == kid:
         found[kid] = raw
 
 
@@ -80,13 +80,13 @@ def tls_verify(data_dir: Path, hq_ca: str) -> ssl.SSLContext | bool:
         raise ConfigError("HQ CA file {path} cannot be read as a PEM certificate", path=path) from None
 
 
-def fetch_into(db, station_id: str, hq_url: str, key: identity.SigningKey, hq_public, *, verify=True,
+def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public, *, verify=True,
                progress: Callable[[int, int], None] | None = None, page: int = PAGE, client=None) -> Fetched:
     """Append to `db` (inside the caller's write transaction) every entry HQ holds after the local head,
     verified as the module docstring says; returns HQ's verified cursor. Raises RestoreError."""
     import httpx
 
-    from counter import sync
+    from counter.sync import client as sync
 
     started = time.monotonic()
     local_seq, prev = journal.head(db)
@@ -124,7 +124,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: identity.SigningKey, hq_pu
                 ack = Ack.from_dict(body.get("cursor"))
             except ProtocolError as exc:
                 raise RestoreError("HQ sent an unreadable cursor ({why}); nothing was restored", why=str(exc)) from None
-            if ack.station_id != station_id or not identity.verify(hq_public, ack.message(), ack.signature):
+            if ack.station_id != station_id or not keys.verify(hq_public, ack.message(), ack.signature):
                 raise RestoreError("HQ's cursor is not signed by the configured HQ key; nothing was restored")
             if target is None:
                 target = ack
@@ -176,7 +176,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: identity.SigningKey, hq_pu
                 if last <= local_seq:
                     continue
                 raw = keys.get(c.get("key_id"))
-                if hashes.get(last) != c.get("head_hash") or raw is None or not identity.verify(
+                if hashes.get(last) != c.get("head_hash") or raw is None or not keys.verify(
                         raw, checkpoint_message(station_id, last, c["head_hash"]), str(c.get("signature"))):
                     raise RestoreError("the station's signature on its batch ending at seq {seq} does not verify;"
                                        " nothing was restored", seq=last)
@@ -202,7 +202,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: identity.SigningKey, hq_pu
 
 
 def store_ack(db, ack: Ack) -> None:
-    from counter.sync_protocol import utc_now_text
+    from counter.sync.protocol import utc_now_text
 
     db.conn.execute("INSERT OR IGNORE INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, ?)",
                     (journal.GENESIS_HASH,))
@@ -211,7 +211,7 @@ def store_ack(db, ack: Ack) -> None:
                     (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text()))
 
 
-def sign_head(db, station_id: str, key: identity.SigningKey) -> None:
+def sign_head(db, station_id: str, key: keys.SigningKey) -> None:
     seq, digest = journal.head(db)
     db.conn.execute("INSERT INTO journal_head (id, seq, hash, signature) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO"
                     " UPDATE SET seq=excluded.seq, hash=excluded.hash, signature=excluded.signature",
@@ -242,9 +242,10 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
     and syncs it."""
     import httpx
 
-    from counter import files, sync
+    from counter import files
     from counter.config import CONFIG_FILE, DB_FILE
     from counter.station import check_station_id
+    from counter.sync import client as sync
 
     check_station_id(station_id)
     try:
@@ -258,15 +259,15 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
         hq_pem = Path(hq_public_key_file).read_bytes()
     except OSError:
         raise ConfigError("cannot read HQ public key file {path}", path=hq_public_key_file) from None
-    hq_public = identity.public_from_pem(hq_pem, str(hq_public_key_file))
+    hq_public = keys.public_from_pem(hq_pem, str(hq_public_key_file))
     if (data_dir / CONFIG_FILE).exists():
         raise ConfigError("a station already exists in {dir}; restore into an empty --data-dir", dir=data_dir)
     key_path, pub_path = data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub"
     if not key_path.exists():
         files.private_dir(data_dir, tighten=True)
-        key = identity.generate_keypair(key_path, pub_path)
+        key = keys.generate_keypair(key_path, pub_path)
         return Restored(data_dir, station_id, key.key_id, pending_enrolment=True)
-    key = identity.load_private(key_path)
+    key = keys.load_private(key_path)
     verify = True
     if hq_ca_file is not None:
         ca_pem = sync._read_ca(hq_ca_file)
@@ -317,7 +318,7 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
         retired = sorted(k for k in fetched.keys if k != key.key_id)
         entry = station.record(RESTORED_KIND, {
             "restored_from": "hq", "acked_seq": fetched.ack.acked_seq, "acked_hash": fetched.ack.acked_hash,
-            "hq_key_id": fetched.ack.hq_key_id, "key_id": key.key_id, "public_key": identity.b64(key.public_raw),
+            "hq_key_id": fetched.ack.hq_key_id, "key_id": key.key_id, "public_key": keys.b64(key.public_raw),
             "earlier_key_ids": retired,
         })
         result = Restored(data_dir, station_id, key.key_id, fetched=fetched, restored_seq=entry.seq)

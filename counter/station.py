@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from counter import files, identity
+from counter import files, keys
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.domain.station_id import check_station_id
@@ -34,7 +34,7 @@ class Station:
     data_dir: Path
     config: StationConfig
     db: sqlite_utils.Database
-    key: identity.SigningKey
+    key: keys.SigningKey
     # One-line warnings for the operator found on opening (e.g. a key others can read); no personal data.
     notices: list[str] = field(default_factory=list)
 
@@ -51,11 +51,11 @@ class Station:
             db = open_database(data_dir / DB_FILE, create=create)
         except DatabaseError as exc:
             raise CounterError(str(exc)) from None
-        from counter import keys
+        from counter.sync import key_rotation
 
-        keys.finish_pending(data_dir, db)
+        key_rotation.finish_pending(data_dir, db)
         key_path = data_dir / "keys" / "station.key"
-        key = identity.load_private(key_path)
+        key = keys.load_private(key_path)
         notices = []
         if key_path.exists() and files.exposed(key_path):
             notices.append(f"{key_path} can be read by other users; run: chmod 600 {key_path}")
@@ -88,7 +88,7 @@ class Station:
                               why="a file of that name is in the way" if isinstance(exc, FileExistsError)
                               else exc.strerror or type(exc).__name__) from None
         try:
-            identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
+            keys.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
             config = StationConfig(path=path, data=data)
             config.save()
             files.private_file(data_dir / DB_FILE)  # 0600 before SQLite writes a byte
@@ -101,7 +101,7 @@ class Station:
             raise
         station.record("station.initialized", {
             "station_id": station_id, "district": district, "office": office.strip(),
-            "key_id": station.key.key_id, "public_key": identity.b64(station.key.public_raw),
+            "key_id": station.key.key_id, "public_key": keys.b64(station.key.public_raw),
             **({"demo": True} if demo else {}),
         })
         if tightened:
@@ -125,11 +125,11 @@ class Station:
 
     def verify_signature(self, message: bytes, signature: str) -> bool:
         """With the current key, or a retired one (`counter keys rotate` keeps them in keys/retired/)."""
-        if identity.verify(self.key.public, message, signature):
+        if keys.verify(self.key.public, message, signature):
             return True
-        from counter.keys import retired_keys
+        from counter.sync.key_rotation import retired_keys
 
-        return any(identity.verify(k.public, message, signature) for k in retired_keys(self.data_dir).values())
+        return any(keys.verify(k.public, message, signature) for k in retired_keys(self.data_dir).values())
 
     # --- time --------------------------------------------------------------------
 

@@ -158,6 +158,16 @@ def entries(db: sqlite_utils.Database, since: int = 0, until: int | None = None,
         cursor = rows[-1][0]
 
 
+def day_entries(db: sqlite_utils.Database, business_day: str, until: int | None = None) -> list[Entry]:
+    """The entries of one business day (and seq <= until), in seq order, through the day index."""
+    sql = f"SELECT {_COLUMNS} FROM journal WHERE business_day = ?"
+    args: list = [business_day]
+    if until is not None:
+        sql += " AND seq <= ?"
+        args.append(until)
+    return [Entry(*row) for row in db.conn.execute(sql + " ORDER BY seq", args)]
+
+
 def get(db: sqlite_utils.Database, seq: int) -> Entry | None:
     row = db.conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE seq = ?", (seq,)).fetchone()
     return Entry(*row) if row else None

@@ -9,8 +9,8 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from counter import clerks
 from counter.i18n import N_, _, set_language
+from counter.services import clerks
 from screens.background import BackgroundWork
 from screens.base import LocalizedBindings, StatusBar
 from screens.commands import CounterCommands
@@ -88,7 +88,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
         if self.background:
-            from counter.checkin import checked_in_today
+            from counter.services.checkin import checked_in_today
 
             if not checked_in_today(self.station):
                 from screens.checkin import CheckinScreen

@@ -22,10 +22,10 @@ class LocalizedBindings:
 def _localize(binding):
     if binding.id and binding.id.startswith("svc_"):
         # service keys: the title comes from the form spec, in the UI language
-        from counter import forms
+        from counter.forms import spec as form_specs
         from counter.i18n import language
 
-        spec = forms.catalogue().specs.get(binding.id[4:])
+        spec = form_specs.catalogue().specs.get(binding.id[4:])
         if spec is not None:
             title = spec.text(language())
             return replace(binding, description=title, tooltip=title)

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from counter import forms
+from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
 from counter.services import people, register
 from screens.base import LocalizedBindings, StatusBar
@@ -50,7 +50,7 @@ class HomeScreen(LocalizedBindings, Screen):
 
     def on_mount(self) -> None:
         self.refresh_summary()
-        for error in forms.catalogue().errors.values():
+        for error in form_specs.catalogue().errors.values():
             # a form spec that failed to load: its service is unavailable until the file is fixed
             self.notify(_("Unavailable: {error}").format(error=str(error)), severity="error", timeout=15)
 
@@ -71,7 +71,7 @@ class HomeScreen(LocalizedBindings, Screen):
         lines = [f"{_('Transactions today')}: {total}"]
         lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(counts.items())]
         self.query_one("#home-counts", Static).update("\n".join(lines))
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
@@ -111,7 +111,7 @@ class HomeScreen(LocalizedBindings, Screen):
 
     def action_service(self, service: str) -> None:
         """From home: a registering service starts with a new person; the others find the person first."""
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         spec = cat.specs.get(service)
         if spec is None:
             self.notify(_("This service is unavailable: {error}").format(error=str(cat.errors.get(service, service))),

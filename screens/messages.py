@@ -59,7 +59,7 @@ class PrinterCheckRequested(Message):
 
 @dataclass
 class PrintDelivered(Message):
-    """The print worker's result: a counter.services.output.Delivery, or None with the error's name."""
+    """The print worker's result: a counter.services.printing.Delivery, or None with the error's name."""
 
     result: object | None
     crash: str | None = None
@@ -67,7 +67,7 @@ class PrintDelivered(Message):
 
 @dataclass
 class CheckinFinished(Message):
-    """The device check-in's result (see counter.checkin.run_checkin), or the one-line error that stopped it."""
+    """The device check-in's result (see counter.services.checkin.run_checkin), or the one-line error that stopped it."""
 
     result: dict | None
     error: str | None = None

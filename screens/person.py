@@ -1,6 +1,6 @@
 """The person file: identity, current registration, permit, full history, and every service one key away.
 
-Opening the file of a person on record is journaled (counter.clerks.open_record). A card of someone
+Opening the file of a person on record is journaled (counter.services.clerks.open_record). A card of someone
 not yet on file opens a new-person file: only services that register a person are offered.
 """
 
@@ -13,10 +13,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from counter import forms
 from counter.domain import ethnicity
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError
+from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
 from counter.services import amendments, documents, engine, people, register
 from counter.services.cards import card_prefill
@@ -31,7 +31,7 @@ PERMIT_STATUS = {"accepted": N_("accepted, being made"), "issued": N_("issued"),
 
 
 def service_title(service: str, lang: str) -> str:
-    cat = forms.catalogue()
+    cat = form_specs.catalogue()
     if service in cat.specs:
         return cat.specs[service].text(lang)
     return {"void": _("Void"), "correction": _("Correction")}.get(service, service)
@@ -39,7 +39,7 @@ def service_title(service: str, lang: str) -> str:
 
 def service_bindings() -> list[Binding]:
     """One key per service, from the specs' menu_key (ids svc_<service>)."""
-    cat = forms.catalogue()
+    cat = form_specs.catalogue()
     out = []
     names = sorted(set(cat.specs) | set(cat.errors))
     for sid in names:
@@ -211,7 +211,7 @@ class PersonScreen(LocalizedBindings, Screen):
 
     def render_file(self) -> None:
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
             usable = self.file is not None or spec.person == "any"
@@ -246,7 +246,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.dismiss(None)
 
     def action_service(self, service: str) -> None:
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         if service in cat.errors:
             self.notify(_("This service is unavailable: {error}").format(error=str(cat.errors[service])),
                         severity="error", timeout=8)

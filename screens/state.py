@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from counter import clerks
+from counter.services import clerks
 
 
 @dataclass

@@ -25,7 +25,7 @@ def demo(
     if ctx.invoked_subcommand is not None:
         return
     check_lang(lang)
-    from counter.demo import open_demo_station
+    from counter.services.demo import open_demo_station
 
     station = open_demo_station(data_dir)
     from screens.app import run_app
@@ -46,10 +46,10 @@ def seed(
         "--force", help="Seed a station that `counter demo` did not make (its invented people sync to HQ)")] = False,
 ) -> None:
     """Create N realistic transactions through the service layer (names with · and 𠮷, passports, late entries)."""
-    from counter import clerks
     from counter.cli.common import fail
     from counter.config import resolve_data_dir
-    from counter.demo import DEMO_CLERK, open_demo_station
+    from counter.services import clerks
+    from counter.services.demo import DEMO_CLERK, open_demo_station
     from counter.services.seed import seed as make
 
     station = open_demo_station(str(resolve_data_dir(data_dir)))

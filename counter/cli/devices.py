@@ -194,7 +194,7 @@ def check_cmd(
     clerk: Annotated[str | None, typer.Option("--clerk-id", help="Record the check-in for this clerk")] = None,
 ) -> None:
     """Check the reader, a card in it and the printer; record the result in the journal."""
-    from counter.checkin import run_checkin
+    from counter.services.checkin import run_checkin
 
     station = open_station(data_dir)
     try:

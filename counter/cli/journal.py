@@ -15,7 +15,7 @@ app = new_app("Inspect and check the station's hash-chained journal.")
 @app.command("verify")
 def verify(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Check the whole chain; exit 1 naming the first bad seq and why."""
-    from counter.sync_state import last_ack
+    from counter.sync.state import last_ack
 
     station = open_station(data_dir)
     result = station.verify_journal(acked=last_ack(station))
@@ -75,7 +75,7 @@ def show(
 
 def _grant_full_access(station, supervisor: str | None, pin_stdin: bool, since: int, through: int) -> None:
     """A supervisor's PIN, then the access journaled (who, which range) before anything is printed."""
-    from counter import clerks
+    from counter.services import clerks
 
     if not supervisor:
         if pin_stdin or not sys.stdin.isatty():

@@ -62,8 +62,7 @@ def adopt(ref: Annotated[str, typer.Argument(help="The ref of an HQ result of 'c
           clerk: Annotated[str, typer.Option("--clerk", help="The clerk opening the file")],
           json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
     """Open a file from HQ and bring it into this station (verified, journaled as register.adopted)."""
-    from counter import clerks
-    from counter.services import people, register
+    from counter.services import clerks, people, register
 
     station = open_station(data_dir)
     clerk_id = known_clerk(station, clerk)
@@ -91,9 +90,8 @@ def conflicts(all_: Annotated[bool, typer.Option("--all", help="Include conflict
               pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help="Read the supervisor's PIN from stdin")] = False,
               json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
     """Permits two windows acted on without seeing each other, as HQ reported them in its signed acks."""
-    from counter import clerks
     from counter.cli.common import fail, read_pin
-    from counter.services import register
+    from counter.services import clerks, register
 
     station = open_station(data_dir)
     if seen is not None:

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from counter.hq.store import Tx
-from counter.sync_protocol import parse_utc, utc_now_text
+from counter.sync.protocol import parse_utc, utc_now_text
 
 log = logging.getLogger("counter.hq")
 

@@ -17,20 +17,20 @@ def _unverified_manifest(members: dict[str, bytes]) -> dict:
         manifest = json.loads(members["manifest.json"])
         who = {"station_id": manifest["station_id"], "key_id": str(manifest["key_id"])}
     except (ValueError, KeyError, TypeError):
-        from counter.export import BundleError
+        from counter.services.export import BundleError
 
         raise BundleError("manifest.json does not name a station and key") from None
     from counter.domain.station_id import is_station_id
 
     if not is_station_id(manifest["station_id"]):  # matched whole: "S1\n" is not station S1
-        from counter.export import BundleError
+        from counter.services.export import BundleError
 
         raise BundleError("manifest.json names no valid station id")
     return who
 
 
 def enrolled_key(store, station_id: str, key_id: str) -> bytes:
-    from counter import identity
+    from counter import keys
     from counter.hq.ingest import KeyRejected, UnknownStation
 
     with store.transaction() as tx:
@@ -42,14 +42,14 @@ def enrolled_key(store, station_id: str, key_id: str) -> bytes:
                      (station_id, key_id))
     if row is None:
         raise KeyRejected("key {kid} is not enrolled for station {sid}", kid=key_id, sid=station_id)
-    return identity.unb64(row[0])
+    return keys.unb64(row[0])
 
 
 def import_bundle(store, data: bytes, *, identity_text: str | None = None, now=None):
     """Verify a bundle against HQ's enrolled key and ingest its journal segment; returns (manifest, ack)."""
-    from counter import export
     from counter.hq.ingest import ingest_batch
-    from counter.sync_protocol import utc_now_text
+    from counter.services import export
+    from counter.sync.protocol import utc_now_text
 
     plain = data
     if export.is_encrypted(data):

@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from counter import identity
+from counter import keys
 from counter.errors import CounterError
 from counter.hq.alarms import ALARM_WINDOW_S, raise_alarm
 from counter.hq.keys import apply_key_rotations
 from counter.hq.store import Store, Tx
-from counter.sync_protocol import (
+from counter.sync.protocol import (
     Ack,
     Batch,
     ProtocolError,
@@ -195,7 +195,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
             raise KeyRejected("key {kid} of station {sid} was replaced by a newer key; sign with the current key",
                               kid=key_id, sid=sid)
         message = checkpoint_message(sid, last_seq, head_hash)
-        if not identity.verify(identity.unb64(public), message, signature):
+        if not keys.verify(keys.unb64(public), message, signature):
             # No batch range in the detail: a flood of forged posts is one alarm row with a count.
             refusal = KeyRejected("checkpoint signature of station {sid} does not verify with key {kid}",
                                   sid=sid, kid=key_id)

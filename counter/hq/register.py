@@ -32,7 +32,7 @@ from counter.domain.citizen_id import mask
 from counter.hq.register_schema import CHECKSUM_TABLES, REBUILT_TABLES
 from counter.hq.store import Store, Tx
 from counter.search_query import Query, detect, name_keys
-from counter.sync_protocol import parse_utc, utc_now_text
+from counter.sync.protocol import parse_utc, utc_now_text
 from db import projections
 from db.entry import Entry
 

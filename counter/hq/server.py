@@ -38,7 +38,7 @@ from counter.hq import admin, auth, monitoring, register, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
-from counter.sync_protocol import PROTOCOL_VERSION
+from counter.sync.protocol import PROTOCOL_VERSION
 
 FAULT_ENV = "COUNTER_HQ_FAULT"
 log = logging.getLogger("counter.hq")
@@ -52,8 +52,8 @@ MAX_BIGINT = 9 * 10**18
 MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
 HEX64 = r"^[0-9a-f]{64}$"
 STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.domain.station_id.STATION_ID
-KEY_ID = r"^[0-9a-f]{16}$"  # counter.identity.key_id_of
-SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.identity.b64)
+KEY_ID = r"^[0-9a-f]{16}$"  # counter.keys.key_id_of
+SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.keys.b64)
 UTC_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; lone surrogates are refused as not UTF-8
 
@@ -141,7 +141,7 @@ class AckModel(BaseModel):
     acked_hash: str
     server_time: str
     hq_key_id: str
-    signature: str = Field(description="HQ key over counter.sync_protocol.ack_message(...)")
+    signature: str = Field(description="HQ key over counter.sync.protocol.ack_message(...)")
     inserted: int
     duplicates: int
     conflicts: list[ConflictModel] = Field([], description="open register conflicts involving the station;"

@@ -10,11 +10,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from counter import forms, numbers
+from counter import numbers
 from counter.domain import policy as rules
 from counter.domain.citizen_id import mask
 from counter.domain.fields import age_on
 from counter.errors import CounterError, PermissionDenied, ValidationError
+from counter.forms import spec as form_specs
+from counter.forms.clean import Context, clean
+from counter.forms.spec import Catalogue, FormSpec
 from counter.services import people
 from db.connection import write_transaction
 from db.entry import Entry
@@ -43,7 +46,7 @@ def business_date(station, now: datetime | None = None) -> date:
     return date.fromisoformat(station.business_day(now))
 
 
-def prefill(spec: forms.FormSpec, *, card: dict | None = None, person: people.Person | None = None,
+def prefill(spec: FormSpec, *, card: dict | None = None, person: people.Person | None = None,
             permit: people.Permit | None = None, policy: rules.Policy | None = None) -> dict[str, str]:
     """Initial text of every field: the card first, then the person file, then the spec's default."""
     sources = {"card": card or {}, "person": person.as_prefill() if person else {},
@@ -207,14 +210,14 @@ def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[s
         for fid in IDENTITY_FIELDS:
             if fid in spec.fields and getattr(person, fid) is not None:
                 raw[fid] = getattr(person, fid)
-    return forms.clean(spec, raw, forms.Context(today, pol))
+    return clean(spec, raw, Context(today, pol))
 
 
 def check(station, service: str, raw: dict[str, str], *, person_id: str | None = None,
           now: datetime | None = None) -> None:
     """Everything perform() would refuse for this person and these values, without recording: run
     before a supervisor is called over (a name correction to the same name...)."""
-    spec = forms.catalogue().get(service)
+    spec = form_specs.catalogue().get(service)
     pol = policy_of(station)
     today = business_date(station, now)
     person = people.get(station, person_id) if person_id else None
@@ -226,10 +229,10 @@ def check(station, service: str, raw: dict[str, str], *, person_id: str | None =
 
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
             supervisor=None, source: str = "manual", now: datetime | None = None,
-            build_document: bool = True, catalogue: forms.Catalogue | None = None,
+            build_document: bool = True, catalogue: Catalogue | None = None,
             ticket: str | None = None) -> Outcome:
-    """One clerk action. `clerk` and `supervisor` are counter.clerks.Clerk (the supervisor already authorised)."""
-    spec = (catalogue or forms.catalogue()).get(service)
+    """One clerk action. `clerk` and `supervisor` are counter.services.clerks.Clerk (the supervisor already authorised)."""
+    spec = (catalogue or form_specs.catalogue()).get(service)
     moment = now or datetime.now(UTC)
     pol = policy_of(station)
     today = business_date(station, moment)

@@ -220,7 +220,7 @@ class PersonFile:
 
 def open_file(station, session, person_id: str, purpose: str = "service") -> PersonFile:
     """The whole file of one person; every opening is journaled (who, when, which record)."""
-    from counter import clerks
+    from counter.services import clerks
 
     person = get(station, person_id)
     if person is None:

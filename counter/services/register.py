@@ -98,7 +98,7 @@ def _request(station, method: str, path: str, *, clerk_id: str | None, body: dic
     """One signed request to HQ; returns (status, json). Raises HQOffline when HQ cannot be reached."""
     import httpx
 
-    from counter import sync
+    from counter.sync import client as sync
 
     base = station.config.section("sync")["hq_url"]
     if not base:
@@ -262,7 +262,7 @@ def _scratch_db():
 
 
 def _entry_of(raw: object, index: int) -> tuple[str, Entry]:
-    from counter.sync_protocol import ENTRY_FIELDS, ProtocolError, check_entry
+    from counter.sync.protocol import ENTRY_FIELDS, ProtocolError, check_entry
 
     if not isinstance(raw, dict) or not isinstance(raw.get("station_id"), str):
         raise RegisterError("HQ's file entry {i} names no station; nothing was adopted", i=index)
@@ -353,7 +353,7 @@ def _check_claims(remote: RemoteFile, state: dict) -> None:
 def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) -> str:
     """Verify HQ's file and bring it into this station; returns the local person_id. `journal_open=False`
     when the caller journals the opening itself (the person file screen does)."""
-    from counter import clerks
+    from counter.services import clerks
 
     person_id = remote.person.get("person_id")
     if not isinstance(person_id, str) or not person_id:
@@ -403,7 +403,7 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
 
 def pending_entries_about(station, person_id: str) -> int:
     """Entries about this person that HQ has not acknowledged yet."""
-    from counter import sync
+    from counter.sync import client as sync
 
     acked = sync.sync_status(station)["acked_seq"]
     return station.db.conn.execute(

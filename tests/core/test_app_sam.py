@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter import clerks
+from counter.services import clerks
 from counter.station import Station
 from screens.app import CounterApp
 from screens.dialogs import SupervisorDialog

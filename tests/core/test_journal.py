@@ -176,7 +176,7 @@ def test_failed_projection_rolls_back_the_entry(station):
 
 
 def test_rebuild_reproduces_projections_exactly(station):
-    from counter import clerks
+    from counter.services import clerks
 
     clerks.add_clerk(station, "张𠮷", "supervisor", "4321")
     clerks.add_clerk(station, "阿依古丽·买买提", "clerk", "1234")

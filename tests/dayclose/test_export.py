@@ -11,9 +11,9 @@ import tarfile
 import pyrage
 import pytest
 
-from counter import dayclose, export
 from counter.errors import CounterError
-from counter.sync_protocol import Batch
+from counter.services import dayclose, export
+from counter.sync.protocol import Batch
 from db import journal
 from tests.dayclose.conftest import PAST_DAY, cli_env, run_cli
 from tests.dayclose.seed import SUPERVISOR, seed_day
@@ -105,7 +105,7 @@ def test_any_changed_byte_is_rejected(closed_day, tmp_path):
 def test_a_bundle_resigned_with_another_key_or_missing_entries_is_rejected(closed_day, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from counter.identity import SigningKey
+    from counter.keys import SigningKey
 
     st = closed_day
     _, bundle = export.export_day(st, PAST_DAY, tmp_path)

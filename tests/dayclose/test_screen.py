@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from counter import clerks, dayclose
+from counter.services import clerks, dayclose
 from screens.app import CounterApp
 from screens.dayclose import CloseDayDialog, DayCloseScreen, bar_lines
 from tests.dayclose.conftest import PAST_DAY

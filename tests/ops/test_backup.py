@@ -8,9 +8,9 @@ import stat
 
 import pyrage
 
-from counter import sync
 from counter.hq import admin
 from counter.station import Station
+from counter.sync import client as sync
 from tests.sync.fixtures import cli_env, fill, fresh_hq, local_rows, make_station, run_cli
 
 

@@ -7,8 +7,8 @@ import time
 
 import httpx
 
-from counter import sync
 from counter.hq import admin
+from counter.sync import client as sync
 from tests.sync.fixtures import NAMES, cli_env, fill, fresh_hq, make_station, run_cli
 
 

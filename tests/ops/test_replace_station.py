@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from counter import sync
 from counter.hq import admin
 from counter.station import Station
+from counter.sync import client as sync
 from tests.sync.fixtures import cli_env, fill, fresh_hq, make_station, run_cli
 
 
 def seeded_station(root, station_id, hq_url, hq_key_dir, count):
-    from counter import clerks
+    from counter.services import clerks
     from counter.services.seed import seed
 
     st = make_station(root, station_id, hq_url, hq_key_dir)

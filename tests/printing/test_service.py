@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from counter import printer_service as ps
+from counter.services import printing as ps
 from db import rebuild
 from devices.printer import set_simulated_condition
 from printing.receipt import render_receipt

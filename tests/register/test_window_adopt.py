@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from counter import clerks
 from counter.errors import ValidationError
-from counter.services import people, perform, register
+from counter.services import clerks, people, perform, register
 from counter.station import Station
 from db import journal, rebuild
 from tests.register.conftest import DISTRICT, YOSHIDA

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from counter import clerks, sync
 from counter.hq import admin
 from counter.hq.store import open_store
-from counter.services import perform
+from counter.services import clerks, perform
 from counter.station import Station
+from counter.sync import client as sync
 from tests.register.helpers import YOSHIDA
 from tests.sync.fixtures import REPO
 

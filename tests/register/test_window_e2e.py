@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counter import clerks, sync
 from counter.errors import CounterError
 from counter.hq import admin
 from counter.hq.store import open_store
-from counter.services import people, perform, register
+from counter.services import clerks, people, perform, register
 from counter.station import Station
+from counter.sync import client as sync
 from tests.register.helpers import YOSHIDA
 
 pytestmark = pytest.mark.postgres

@@ -10,12 +10,12 @@ import time
 import pytest
 from textual.widgets import DataTable, Static
 
-from counter import clerks, sync
 from counter.hq import admin
 from counter.hq.store import open_store
-from counter.services import perform, register
+from counter.services import clerks, perform, register
 from counter.station import Station
-from counter.sync_state import store_conflicts
+from counter.sync import client as sync
+from counter.sync.state import store_conflicts
 from db import journal
 from screens.app import CounterApp
 from screens.lookup import LookupScreen

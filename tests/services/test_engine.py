@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counter import forms
 from counter.errors import CounterError, PermissionDenied, ValidationError
-from counter.forms import FormInvalid
+from counter.forms.clean import FormInvalid
+from counter.forms.spec import catalogue
 from counter.services import amendments, documents, people, perform
 from db import journal, rebuild
 from printing.documents import Certificate, Receipt
@@ -29,7 +29,7 @@ def test_registration_creates_person_from_journal_with_spec_hash(station, clerk)
     assert person.name == "𠮷田" and person.id_number == "11010519491231002X"
     assert person.registration_kind == "residence"
     entry = journal.get(station.db, out.entry.seq)
-    spec = forms.catalogue().get("residence_registration")
+    spec = catalogue().get("residence_registration")
     assert entry.data["form"] == {"id": "residence_registration", "version": "1.0.0", "sha256": spec.sha256}
     assert entry.data["masked_id"] == "110105********002X"
     registered = journal.get(station.db, out.entry.seq - 1)

@@ -127,7 +127,7 @@ def test_postgres_going_down_under_a_running_hq_is_one_line_everywhere(hq_key_di
     import glob
     from pathlib import Path
 
-    from counter.sync import sync_once, sync_status
+    from counter.sync.client import sync_once, sync_status
     from tests.sync.fixtures import HQServer, PgCluster, fresh_hq, local_rows
 
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))

@@ -17,7 +17,7 @@ DEMO_OFFICE = "和平区政务服务中心（演示）"
 
 
 def make_demo_station(directory: Path) -> Station:
-    from counter import clerks
+    from counter.services import clerks
 
     station = Station.init(directory, "DEMO-01", DEMO_DISTRICT, DEMO_OFFICE, demo=True,
                            reader={"kind": "simulated", "sam_port": "simulated"}, printer={"kind": "simulated"})

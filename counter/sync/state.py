@@ -21,7 +21,7 @@ ACK_CONFLICT_LIMIT = 50  # HQ lists at most this many open conflicts per ack (co
 def store_conflicts(db, conflicts) -> int:
     """Keep the open conflicts of a verified ack (inside the ack's transaction); returns how many are new.
     A conflict no longer in a complete list was resolved at HQ."""
-    from counter.sync_protocol import utc_now_text
+    from counter.sync.protocol import utc_now_text
 
     now = utc_now_text()
     new = 0

@@ -34,9 +34,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from counter import identity, keys, request_signing
+from counter import files, keys, request_signing
 from counter.errors import ConfigError, CounterError
-from counter.sync_protocol import (
+from counter.sync import key_rotation
+from counter.sync.protocol import (
     ENTRY_FIELDS,
     PROTOCOL_VERSION,
     Ack,
@@ -46,7 +47,7 @@ from counter.sync_protocol import (
     parse_utc,
     utc_now_text,
 )
-from counter.sync_state import store_conflicts
+from counter.sync.state import store_conflicts
 from db import journal
 from db.connection import write_transaction
 
@@ -149,7 +150,7 @@ def _acked_by_configured_hq(station, hq_public=None) -> bool:
             hq_public = _hq_public_key(station)
         except CounterError:
             return True  # not configured (or unreadable): nothing better to say than the stored ack
-    return row[0] == identity.key_id_of(hq_public)
+    return row[0] == keys.key_id_of(hq_public)
 
 
 # --- configuration -------------------------------------------------------------------
@@ -216,22 +217,19 @@ def configure(station, hq_url: str, hq_public_key_file: Path, *, hq_ca_file: Pat
         pem = Path(hq_public_key_file).read_bytes()
     except OSError:
         raise ConfigError("cannot read HQ public key file {path}", path=hq_public_key_file) from None
-    public = identity.public_from_pem(pem, str(hq_public_key_file))
+    public = keys.public_from_pem(pem, str(hq_public_key_file))
     target = station.data_dir / "keys" / HQ_PUB_FILE
-    tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(pem)
-    os.replace(tmp, target)
+    files.write_atomic(target, pem)
     section = station.config.section("sync")
     section["hq_url"] = str(hq_url).rstrip("/")
     section["hq_public_key"] = f"keys/{HQ_PUB_FILE}"
     if ca_pem is not None:
         ca_target = station.data_dir / "keys" / HQ_CA_FILE
-        ca_target.with_suffix(".tmp").write_bytes(ca_pem)
-        os.replace(ca_target.with_suffix(".tmp"), ca_target)
+        files.write_atomic(ca_target, ca_pem)
         section["hq_ca"] = f"keys/{HQ_CA_FILE}"
     section["insecure_http"] = bool(insecure_http)
     station.config.save()
-    return identity.key_id_of(public)
+    return keys.key_id_of(public)
 
 
 def _hq_public_key(station):
@@ -239,9 +237,9 @@ def _hq_public_key(station):
     if not value:
         raise ConfigError("HQ's public key is not configured; run 'counter sync configure --hq-public-key FILE'")
     if value.lstrip().startswith("-----BEGIN"):
-        return identity.public_from_pem(value.encode(), "[sync] hq_public_key")
+        return keys.public_from_pem(value.encode(), "[sync] hq_public_key")
     path = Path(value)
-    return identity.load_public(path if path.is_absolute() else station.data_dir / path)
+    return keys.load_public(path if path.is_absolute() else station.data_dir / path)
 
 
 # --- the push ------------------------------------------------------------------------
@@ -254,7 +252,7 @@ def _verify_ack(station, data: object, hq_public) -> Ack:
         raise SyncError("HQ sent an unreadable ack ({why}); entries stay queued", why=str(exc)) from None
     if ack.station_id != station.station_id:
         raise SyncError("HQ acked station {other}, not this station {sid}", other=ack.station_id, sid=station.station_id)
-    if not identity.verify(hq_public, ack.message(), ack.signature):
+    if not keys.verify(hq_public, ack.message(), ack.signature):
         raise SyncError("HQ's ack signature does not verify with the configured HQ public key; ack ignored")
     return ack
 
@@ -351,7 +349,7 @@ def _key_for(station, cursor_seq: int, size: int, key_rotations: list[tuple[int,
         if seq > cursor_seq:
             if old_key_id == station.key.key_id:
                 return station.key, min(size, seq - cursor_seq)
-            retired = keys.retired_keys(station.data_dir).get(old_key_id)
+            retired = key_rotation.retired_keys(station.data_dir).get(old_key_id)
             if retired is None:
                 raise SyncError("retired station key {kid} is missing from keys/retired/; HQ needs entries up to seq"
                                 " {seq} signed by it (restore it from the station's backup)", kid=old_key_id, seq=seq)
@@ -416,7 +414,7 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
             raise SyncError("the local entry at seq {seq} differs from what HQ acknowledged; call district IT",
                             seq=cursor_seq)
     result.warning = _transport_warning(station, httpx.URL(url))
-    key_rotations = keys.rotations(station.db)
+    key_rotations = key_rotation.rotations(station.db)
     own_client = client is None
     http = client or httpx.Client(timeout=HTTP_TIMEOUT_S, verify=_tls_context(station))
     try:

@@ -92,9 +92,9 @@ def check_sam(section: dict[str, Any], sam_backend=None) -> dict | None:
 def check_printer_guarded(station: Station) -> dict:
     """The printer helper's check_printer(station), if that module is installed."""
     try:
-        from counter.printer_service import check_printer
+        from counter.services.printing import check_printer
     except ModuleNotFoundError as exc:
-        if exc.name not in ("counter.printer_service",):
+        if exc.name not in ("counter.services.printing",):
             raise
         return {"ok": None, "status": NOT_CHECKED}
     try:

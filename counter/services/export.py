@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from counter import __version__, dayclose, files, identity
+from counter import __version__, files, keys
 from counter.errors import CounterError
+from counter.services import dayclose
 from db import journal
 
 FORMAT = "counter-day-bundle"
@@ -193,7 +194,7 @@ def bundle_name(station_id: str, day: str, encrypted: bool) -> str:
 
 def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str | None = None,
                  now: datetime | None = None) -> Bundle:
-    from counter.sync_protocol import PROTOCOL_VERSION, checkpoint_message, utc_now_text
+    from counter.sync.protocol import PROTOCOL_VERSION, checkpoint_message, utc_now_text
     from printing.report import render_day_report
 
     day = dayclose.parse_day(day)
@@ -235,7 +236,7 @@ def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str 
         "closed": close_seq is not None, "close_seq": close_seq,
         "first_seq": first_seq, "last_seq": last_seq, "entry_count": len(entries),
         "prev_hash": prev_hash, "head_hash": head_hash,
-        "key_id": station.key.key_id, "public_key": identity.b64(station.key.public_raw),
+        "key_id": station.key.key_id, "public_key": keys.b64(station.key.public_raw),
         "batch": batch,
         "journal_jsonl_sha256": _sha256(jsonl),
         "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in files.items()},
@@ -265,19 +266,19 @@ def encrypt(data: bytes, recipient: str) -> bytes:
 def decrypt(data: bytes, identity_text: str) -> bytes:
     import pyrage
 
-    keys = []
+    identities = []
     for line in identity_text.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             try:
-                keys.append(pyrage.x25519.Identity.from_str(line))
+                identities.append(pyrage.x25519.Identity.from_str(line))
             except Exception:
                 raise CounterError("the identity file holds a line that is not an age X25519 identity",
                                    exit_code=2) from None
-    if not keys:
+    if not identities:
         raise CounterError("the identity file holds no age identity (AGE-SECRET-KEY-1...)", exit_code=2)
     try:
-        return pyrage.decrypt(data, keys)
+        return pyrage.decrypt(data, identities)
     except Exception:
         raise BundleError("the bundle cannot be decrypted with this identity, or the encrypted file was altered") \
             from None
@@ -365,10 +366,10 @@ def verify_bundle(data: bytes, public_key, *, identity_text: str | None = None) 
         signature = members["manifest.sig"].decode("ascii")
     except UnicodeDecodeError:
         raise BundleError("manifest.sig is not a base64url signature") from None
-    raw_public = public_key if isinstance(public_key, bytes) else identity.raw_public(public_key)
-    if not identity.verify(raw_public, manifest_message(manifest_bytes), signature):
+    raw_public = public_key if isinstance(public_key, bytes) else keys.raw_public(public_key)
+    if not keys.verify(raw_public, manifest_message(manifest_bytes), signature):
         raise BundleError("the manifest's signature does not verify with station key {kid}: the manifest was"
-                          " altered or signed by another key", kid=identity.key_id_of(raw_public))
+                          " altered or signed by another key", kid=keys.key_id_of(raw_public))
     try:
         manifest = json.loads(manifest_bytes)
     except ValueError:
@@ -383,9 +384,9 @@ def verify_bundle(data: bytes, public_key, *, identity_text: str | None = None) 
 
 
 def _check_contents(manifest: dict, members: dict[str, bytes], raw_public: bytes, encrypted: bool) -> VerifiedBundle:
-    from counter.sync_protocol import Batch, ProtocolError
+    from counter.sync.protocol import Batch, ProtocolError
 
-    if manifest["key_id"] != identity.key_id_of(raw_public):
+    if manifest["key_id"] != keys.key_id_of(raw_public):
         raise BundleError("the manifest names key {kid}, not the station key given", kid=manifest["key_id"])
     for name in MEMBERS[2:]:
         want = manifest["files"].get(name, {})
@@ -408,7 +409,7 @@ def _check_contents(manifest: dict, members: dict[str, bytes], raw_public: bytes
 
 
 def _check_batch(manifest: dict, batch, raw_public: bytes) -> None:
-    from counter.sync_protocol import checkpoint_message
+    from counter.sync.protocol import checkpoint_message
 
     sid = manifest["station_id"]
     for key in ("station_id", "first_seq", "last_seq", "prev_hash", "head_hash"):
@@ -423,7 +424,7 @@ def _check_batch(manifest: dict, batch, raw_public: bytes) -> None:
         prev = e["hash"]
     if batch.first_seq == 1 and batch.prev_hash != journal.GENESIS_HASH:
         raise BundleError("the journal starts at seq 1 but does not start from the genesis hash")
-    if not identity.verify(raw_public, checkpoint_message(sid, batch.last_seq, batch.head_hash), batch.signature):
+    if not keys.verify(raw_public, checkpoint_message(sid, batch.last_seq, batch.head_hash), batch.signature):
         raise BundleError("the journal checkpoint signature does not verify with the station key")
 
 
@@ -465,7 +466,7 @@ def read_bundle_files(bundle: Path, identity: Path | None) -> tuple[bytes, str |
 def load_trusted_key(station_key: Path | None, data_dir: Path | None):
     """The station public key to verify against: a PEM file, or the station in a data directory."""
     if station_key is not None:
-        return identity.load_public(station_key)
+        return keys.load_public(station_key)
     from counter.config import resolve_data_dir
 
     directory = resolve_data_dir(data_dir)
@@ -473,4 +474,4 @@ def load_trusted_key(station_key: Path | None, data_dir: Path | None):
     if not pub.exists():
         raise CounterError("no station key: pass --station-key FILE (the station's station.pub) or --data-dir",
                            exit_code=2)
-    return identity.load_public(pub)
+    return keys.load_public(pub)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from counter.errors import ConfigError, CounterError
+from counter.i18n import N_
 from db import journal
 from devices.printer import KINDS, PrinterError, PrinterSettings, read_status, send_job
 from printing.documents import Certificate, Receipt
@@ -113,33 +114,34 @@ def trusted_keys(data_dir: Path, own_station=None) -> dict[str, tuple[object, st
     The station's own key, plus every DATA_DIR/keys/trusted/<STATION_ID>.pub (PEM). The file's
     name binds the key to that station id: a payload signed with it must claim that station.
     """
-    from counter import identity
+    from counter import keys
 
-    keys: dict[str, tuple[object, str | None]] = {}
+    trusted: dict[str, tuple[object, str | None]] = {}
     if own_station is not None:
-        keys[own_station.key.key_id] = (own_station.key.public, own_station.station_id)
-        from counter.keys import retired_keys  # `counter keys rotate`: old certificates still verify
+        trusted[own_station.key.key_id] = (own_station.key.public, own_station.station_id)
+        # `counter keys rotate`: old certificates still verify
+        from counter.sync.key_rotation import retired_keys
 
         for key_id, old in retired_keys(data_dir).items():
-            keys.setdefault(key_id, (old.public, own_station.station_id))
+            trusted.setdefault(key_id, (old.public, own_station.station_id))
     folder = data_dir / TRUST_DIR
     if folder.is_dir():
         for path in sorted(folder.glob("*.pub")):
-            public = identity.load_public(path)
-            keys.setdefault(identity.key_id_of(public), (public, path.stem))
-    return keys
+            public = keys.load_public(path)
+            trusted.setdefault(keys.key_id_of(public), (public, path.stem))
+    return trusted
 
 
-def verify_payload(token: str, keys: dict[str, tuple[object, str | None]]):
+def verify_payload(token: str, trusted: dict[str, tuple[object, str | None]]):
     """Claims when valid; raises VerificationFailed with the reason when not."""
-    from counter import identity
+    from counter import keys
     from printing.verification import TokenError, verify_token
 
     def lookup(kid: str):
-        if kid not in keys:
+        if kid not in trusted:
             return None
-        public, station_id = keys[kid]
-        return (lambda message, signature: identity.verify(public, message, signature)), station_id
+        public, station_id = trusted[kid]
+        return (lambda message, signature: keys.verify(public, message, signature)), station_id
 
     try:
         return verify_token(token, lookup)
@@ -339,6 +341,44 @@ def reprint_job(station, job_id: str, clerk_id: str | None, out_dir: Path | None
         target = Path(out_dir) if out_dir else (Path(job["output"]).parent if job["output"] else certificate_dir(station))
         return _write_certificate(station, job_id, doc, clerk_id, copy_number, target)
     return _send_receipt(station, job_id, doc, clerk_id, copy_number)
+
+
+# --- the screens' door: a finished service's document to paper or PDF ------------------
+
+CERTIFICATE_NOT_WRITTEN = N_("the certificate PDF could not be written; check the certificate folder")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    printed: bool
+    state: str  # printed | failed | unconfirmed | pdf
+    message: str  # an English msgid with {params}, shown through gettext
+    job_id: str | None = None
+    output: str | None = None
+
+
+def deliver(station, document, clerk_id: str | None) -> Delivery:
+    """Print a Receipt, or write a Certificate's PDF. Blocking: call it from a worker thread."""
+    if isinstance(document, Certificate):
+        try:
+            path = print_certificate(station, document, clerk_id)
+        except CounterError as exc:
+            # the job stays queued: keep its id so that P retries it. The detail (folder, system
+            # error) is English and is in the journal's print.failed entry; the clerk gets a msgid.
+            return Delivery(False, "failed", CERTIFICATE_NOT_WRITTEN, job_id=exc.params.get("job_id"))
+        return Delivery(True, "pdf", "Certificate PDF written: {path}", output=str(path))
+    result = print_receipt(station, document, clerk_id)
+    return Delivery(result.confirmed, result.state, result.message, job_id=result.job_id, output=result.output)
+
+
+def retry(station, job_id: str, clerk_id: str | None) -> Delivery:
+    result = retry_job(station, job_id, clerk_id)
+    if get_job(station, job_id)["doc_type"] == "certificate":
+        if result.confirmed:
+            return Delivery(True, "pdf", "Certificate PDF written: {path}", job_id=job_id, output=result.output)
+        return Delivery(False, "failed", CERTIFICATE_NOT_WRITTEN, job_id=job_id)
+    return Delivery(result.confirmed, result.state, result.message, job_id=job_id, output=result.output)
+
 
 
 # --- samples -------------------------------------------------------------------------------

@@ -307,12 +307,7 @@ def _closure(station, day: str):
 
 def day_entries(station, day: str, until: int | None = None) -> list[Entry]:
     """The entries of business day `day` (seq order), read through the day index."""
-    sql = f"SELECT {journal._COLUMNS} FROM journal WHERE business_day = ?"
-    args: list = [day]
-    if until is not None:
-        sql += " AND seq <= ?"
-        args.append(until)
-    return [Entry(*row) for row in station.db.conn.execute(sql + " ORDER BY seq", args)]
+    return journal.day_entries(station.db, day, until)
 
 
 def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliation:
@@ -320,7 +315,7 @@ def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliati
 
     `figures`, when the caller has just computed them, saves reading the day again.
     """
-    from counter.sync_state import last_ack
+    from counter.sync.state import last_ack
 
     day = parse_day(day)
     closure = _closure(station, day)
@@ -381,8 +376,8 @@ def close_day(station, day: str, supervisor_name: str, pin: str, *, by=None,
     day. The figures are recomputed inside the close's transaction check, so
     they always describe exactly the entries that precede the close.
     """
-    from counter import clerks
-    from counter.sync_state import last_ack
+    from counter.services import clerks
+    from counter.sync.state import last_ack
 
     day = parse_day(day)
     check_can_close(station, day, today)
