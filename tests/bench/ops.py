@@ -110,6 +110,7 @@ def hq_figures(root: Path, key_dir: Path, workers: int, pg_entries: int) -> None
 
 
 def restore_and_backup(root: Path, key_dir: Path, entries: int) -> None:
+    root.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{root / 'hq.db'}"
     store = open_store(db_url, admin.load_key(key_dir))
     store.init_schema()
