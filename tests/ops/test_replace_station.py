@@ -19,6 +19,7 @@ def seeded_station(root, station_id, hq_url, hq_key_dir, count):
 
     st = make_station(root, station_id, hq_url, hq_key_dir)
     clerks.add_clerk(st, "王芳", "supervisor", "2468")
+    clerks.add_clerk(st, "阿依古丽·买买提", "clerk", "1357", approved_by=clerks.find_clerk(st, "王芳"))
     seed(st, count, clerk=clerks.find_clerk(st, "王芳"), rng_seed=hash(station_id) % 1000)
     return st
 
@@ -81,7 +82,25 @@ def test_a_replaced_pc_restores_from_hq_and_continues_without_a_fork(tmp_path, h
     assert "HQ accepted" in restored.stdout
     assert "Traceback" not in restored.stderr
 
+    assert "clerk(s) came back without a PIN" in restored.stdout
+    # PINs never leave a station: the first supervisor's is set without approval, later ones with it
+    denv = cli_env(COUNTER_DATA_DIR=str(new_dir))
+    from tests.conftest import run_cli as run_with_input
+
+    first_pin = run_with_input("clerk", "pin", "王芳", "--pin-stdin", env=denv, input="8642\n")
+    assert first_pin.returncode == 0, first_pin.stderr
+    unapproved = run_with_input("clerk", "pin", "阿依古丽·买买提", "--pin-stdin", env=denv, input="9753\n")
+    assert unapproved.returncode == 2 and "--supervisor" in unapproved.stderr
+    approved = run_with_input("clerk", "pin", "阿依古丽·买买提", "--supervisor", "王芳", "--pin-stdin", env=denv,
+                       input="8642\n9753\n")
+    assert approved.returncode == 0 and "approved by 王芳" in approved.stdout, approved.stderr
+    twice = run_with_input("clerk", "pin", "王芳", "--supervisor", "王芳", "--pin-stdin", env=denv, input="8642\n1111\n")
+    assert twice.returncode == 2 and "already has a PIN" in twice.stderr
+
     new = Station.open(new_dir)
+    from counter import clerks
+
+    assert clerks.sign_in(new, "阿依古丽·买买提", "9753")
     assert new.key.key_id == new_key_id
     assert new.verify_journal().ok
     assert persons(new) == old_people  # the projections rebuilt from HQ's copy
@@ -91,7 +110,7 @@ def test_a_replaced_pc_restores_from_hq_and_continues_without_a_fork(tmp_path, h
     result = sync.sync_once(new)
     assert result.ok, result.error
     status = {r["station_id"]: r for r in admin.status(store)}
-    assert status["HP-01"]["acked_seq"] == acked + 1 + 5 and not status["HP-01"]["quarantined"]
+    assert status["HP-01"]["acked_seq"] == new.db.conn.execute("SELECT max(seq) FROM journal").fetchone()[0] and not status["HP-01"]["quarantined"]
     assert status["HP-01"]["active_key_id"] == new_key_id
     assert not [a for a in admin.alarms(store, "HP-01") if a["kind"] in ("fork", "chain_broken", "bad_signature")]
     assert [a["kind"] for a in admin.alarms(store, "HP-01")] == ["rekey"]
@@ -100,7 +119,7 @@ def test_a_replaced_pc_restores_from_hq_and_continues_without_a_fork(tmp_path, h
     # the old PC's key is refused from now on, and changes nothing
     refused = sync.sync_once(old)
     assert not refused.ok and "401" in refused.error
-    assert {r["station_id"]: r for r in admin.status(store)}["HP-01"]["acked_seq"] == acked + 6
+    assert {r["station_id"]: r for r in admin.status(store)}["HP-01"]["acked_seq"] == status["HP-01"]["acked_seq"]
     # the other station is untouched
     fill(other, 2)
     assert sync.sync_once(other).ok
