@@ -27,7 +27,7 @@ from counter.errors import ConfigError, CounterError
 
 FORMAT = "counter-station-backup"
 PUBLIC_KEYS = ("keys/station.pub", "keys/hq.pub", "keys/hq-ca.pem")
-PAGES_PER_STEP = 1024  # pages copied per online-backup step (the writer waits at most one step)
+PAGES_PER_STEP = 4096  # pages per online-backup step (16 MiB at 4 KiB pages): progress, and a bounded step
 
 
 class BackupError(CounterError):
@@ -44,9 +44,10 @@ def sqlite_online_backup(source: sqlite3.Connection, target: Path,
             if progress:
                 progress(total - remaining, total)
 
-        source.backup(dest, pages=PAGES_PER_STEP, progress=step)
+        # sleep=0: Python's default pauses 250 ms between steps; WAL readers never block the writer anyway
+        source.backup(dest, pages=PAGES_PER_STEP, progress=step, sleep=0)
         dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        if dest.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        if dest.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise BackupError("the backup copy of the database failed its integrity check; nothing was written")
     finally:
         dest.close()
