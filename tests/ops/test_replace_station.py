@@ -160,3 +160,29 @@ def test_a_tampered_hq_copy_is_refused_and_nothing_is_left(tmp_path, hq_key_dir,
     assert sorted(p.name for p in new_dir.iterdir()) == ["keys"]
     old.close()
     store.close()
+
+
+def test_restore_from_an_hq_on_postgresql_with_several_workers(pg_cluster, hq_key_dir, server_factory, tmp_path):
+    db_url = pg_cluster.create_database()
+    store = fresh_hq(db_url, hq_key_dir)
+    server = server_factory(db_url, workers=2)
+    old = make_station(tmp_path, "PG-01", server.url, hq_key_dir, batch_size=100)
+    fill(old, 450)
+    admin.enroll(store, "PG-01", old.key.public_pem())
+    assert sync.sync_once(old).ok
+    new_dir = tmp_path / "new-pc"
+    args = ("init", "--restore-from-hq", server.url, "--station-id", "PG-01", "--hq-public-key",
+            str(hq_key_dir / "hq.pub"), "--data-dir", str(new_dir))
+    assert run_cli(*args, env=cli_env()).returncode == 0
+    admin.rekey(store, "PG-01", (new_dir / "keys" / "station.pub").read_bytes(), reason="disk", approved_by="李")
+    restored = run_cli(*args, env=cli_env())
+    assert restored.returncode == 0, restored.stderr
+    assert "451 entries from HQ verified (5 station signatures" in restored.stdout
+    new = Station.open(new_dir)
+    assert new.verify_journal().ok
+    assert [tuple(r) for r in new.db.conn.execute("SELECT seq, hash FROM journal WHERE seq <= 451 ORDER BY seq")] == \
+        [tuple(r) for r in old.db.conn.execute("SELECT seq, hash FROM journal ORDER BY seq")]
+    assert {r["station_id"]: r for r in admin.status(store)}["PG-01"]["acked_seq"] == 452
+    new.close()
+    old.close()
+    store.close()
