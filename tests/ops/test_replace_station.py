@@ -186,3 +186,32 @@ def test_restore_from_an_hq_on_postgresql_with_several_workers(pg_cluster, hq_ke
     new.close()
     old.close()
     store.close()
+
+
+def test_the_journal_endpoint_answers_only_the_station_itself(tmp_path, hq_key_dir, server_factory):
+    import httpx
+
+    from tests.sync.fixtures import signed_get
+
+    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
+    store = fresh_hq(db_url, hq_key_dir)
+    server = server_factory(db_url)
+    own = make_station(tmp_path, "HP-01", server.url, hq_key_dir)
+    other = make_station(tmp_path, "HP-02", server.url, hq_key_dir)
+    for st in (own, other):
+        fill(st, 4)
+        admin.enroll(store, st.station_id, st.key.public_pem())
+        assert sync.sync_once(st).ok
+    url = f"{server.url}/v1/stations/HP-01/journal?after=0&limit=10"
+    assert httpx.get(url).status_code == 401  # unsigned
+    stolen = signed_get(url, other)  # another enrolled station's valid signature
+    assert stolen.status_code == 401 and stolen.json()["error"] == "unauthorized"
+    assert "测试" not in stolen.text
+    mine = signed_get(url, own)
+    assert mine.status_code == 200 and [e["seq"] for e in mine.json()["entries"]] == [1, 2, 3, 4, 5]
+    for bad in ("after=-1", "limit=0", "limit=100000", "after=x"):
+        refused = signed_get(f"{server.url}/v1/stations/HP-01/journal?{bad}", own)
+        assert refused.status_code == 400 and refused.json()["error"] == "malformed", bad
+    own.close()
+    other.close()
+    store.close()
