@@ -209,8 +209,13 @@ def restore_station(data: bytes, data_dir: Path, *, identity_text: str | None, c
                 sign_head(station.db, station.station_id, station.key)  # the head, re-signed by this PC's key
         if catch_up and not result.new_key_id:  # a new key must be rekeyed at HQ first: --catch-up then
             catch_up_from_hq(station, result, progress)
-    finally:
+    except BaseException:
+        # HQ unreachable or refusing: a station that has not caught up must not be used (it would fork)
         station.close()
+        for path in [*written, data_dir / f"{DB_FILE}-wal", data_dir / f"{DB_FILE}-shm"]:
+            path.unlink(missing_ok=True)
+        raise
+    station.close()
     return result
 
 
