@@ -74,13 +74,19 @@ def import_bundle(store, data: bytes, *, identity_text: str | None = None, now=N
     return verified.manifest, ingest_batch(store, batch, now=now)
 
 
+def _db_checked(value: str) -> str:
+    from counter.cli.hq import _no_password_on_argv  # the same rule as every `counter hq` command
+
+    return _no_password_on_argv(value)
+
+
 def register(hq_app: typer.Typer) -> None:
     """Add `import` to the `counter hq` app."""
 
     @hq_app.command("import")
     def import_cmd(
         file: Annotated[Path, typer.Argument(help="A day bundle written by 'counter export'")],
-        db: Annotated[str, typer.Option("--db", envvar="COUNTER_HQ_DB",
+        db: Annotated[str, typer.Option("--db", envvar="COUNTER_HQ_DB", callback=_db_checked,
                                         help="sqlite:///path/hq.db (embedded) or postgresql://user@host/db")],
         key_dir: Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
                                               help="Directory of HQ's key pair (signs the ack)")],
