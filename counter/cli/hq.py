@@ -12,7 +12,22 @@ from counter.cli.common import JsonFlag, fail, new_app, print_json
 
 app = new_app("Headquarters: the service that receives every station's journal.")
 
-DbUrl = Annotated[str, typer.Option("--db", envvar="COUNTER_HQ_DB",
+def _no_password_on_argv(value: str) -> str:
+    """A password in --db shows in `ps` and the shell history: it belongs in PGPASSFILE or a service file."""
+    import sys
+    from urllib.parse import urlparse
+
+    try:
+        password = urlparse(value).password if value else None
+    except ValueError:
+        password = None
+    if password and any(password in arg for arg in sys.argv[1:]):
+        fail("--db holds a password, which every user sees in 'ps': put it in a libpq password file (PGPASSFILE,"
+             " ~/.pgpass) or a service file (PGSERVICEFILE, postgresql:///?service=NAME), or set COUNTER_HQ_DB", 2)
+    return value
+
+
+DbUrl = Annotated[str, typer.Option("--db", envvar="COUNTER_HQ_DB", callback=_no_password_on_argv,
                                     help="sqlite:///path/hq.db (embedded) or postgresql://user@host/db")]
 KeyDir = Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
                                       help="Directory of HQ's key pair (hq.key, hq.pub)")]

@@ -46,13 +46,19 @@ def test_a_backup_older_than_hq_is_restored_and_caught_up_from_hq_without_a_fork
     shutil.rmtree(st.data_dir)  # the disk dies
 
     new_dir = tmp_path / "restored"
+    server.stop()  # HQ down: a restore that cannot catch up leaves nothing (it would fork later)
+    offline = run_cli("restore", str(out), "--identity", str(tmp_path / "district.key"), "--data-dir",
+                      str(new_dir), env=cli_env())
+    assert offline.returncode == 1 and "HQ unreachable" in offline.stderr and "nothing was restored" in offline.stderr
+    assert not (new_dir / "station.toml").exists() and not (new_dir / "station.db").exists()
+    server.start()
     no_identity = run_cli("restore", str(out), "--data-dir", str(new_dir), env=cli_env())
     assert no_identity.returncode == 2 and "--identity" in no_identity.stderr
     wrong = pyrage.x25519.Identity.generate()
     (tmp_path / "wrong.key").write_text(str(wrong) + "\n")
     bad = run_cli("restore", str(out), "--identity", str(tmp_path / "wrong.key"), "--data-dir", str(new_dir),
                   env=cli_env())
-    assert bad.returncode == 1 and "cannot be decrypted" in bad.stderr and not new_dir.exists()
+    assert bad.returncode == 1 and "cannot be decrypted" in bad.stderr and not (new_dir / "station.toml").exists()
 
     restored = run_cli("restore", str(out), "--identity", str(tmp_path / "district.key"), "--data-dir",
                        str(new_dir), env=cli_env())
