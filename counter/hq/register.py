@@ -107,8 +107,9 @@ def _conflict_kind(a: str, b: str) -> str:
     return "concurrent"
 
 
-def _write_name_keys(tx: Tx, person_id: str, name: str) -> None:
-    tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
+def _write_name_keys(tx: Tx, person_id: str, name: str, replace: bool = True) -> None:
+    if replace:
+        tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
     keys = sorted(name_keys(name))
     if keys:
         tx.executemany("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)",
@@ -123,7 +124,7 @@ def _after(tx: Tx, sid: str, e: Entry, d: dict, received_at: str, offset_s: floa
         tx.execute("UPDATE persons SET station_id = ?, last_station_id = ?, last_seq = ?, household_area = ?"
                    " WHERE person_id = ?",
                    (sid, sid, e.seq, _household_area(d.get("doc_type"), d.get("id_number")), person_id))
-        _write_name_keys(tx, person_id, d.get("name") or "")
+        _write_name_keys(tx, person_id, d.get("name") or "", replace=False)  # a new person has none yet
         return []
     if person_id:
         tx.execute("UPDATE persons SET last_station_id = ?, last_seq = ? WHERE person_id = ?", (sid, e.seq, person_id))
@@ -217,7 +218,8 @@ def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str,
     db = DistrictDb(tx, station_id)
     tx.execute("SAVEPOINT register_batch")
     try:
-        conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
+        with tx.pipeline():  # an error surfaces at the latest when the pipeline syncs, on leaving it
+            conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
     except Exception:
         tx.execute("ROLLBACK TO SAVEPOINT register_batch")
     else:
