@@ -306,7 +306,7 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
     tx.execute("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
                " WHERE station_id = ?", (cursor_seq, cursor_hash, server_time, offset_s, sid))
     return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates,
-                          _conflicts_for(tx, sid))
+                          _conflicts_for(tx, sid) if project else ())
 
 
 def cursor_ack(store: Store, station_id: str, now: datetime | None = None) -> Ack:
