@@ -52,8 +52,9 @@ def _is_han(ch: str) -> bool:
     return unicodedata.category(ch) == "Lo" and "CJK" in unicodedata.name(ch, "CJK?")
 
 
-def readings(ch: str) -> list[str]:
-    """Every toneless reading of one Han character ([] when no dictionary knows it)."""
+@lru_cache(maxsize=65536)
+def readings(ch: str) -> tuple[str, ...]:
+    """Every toneless reading of one Han character (() when no dictionary knows it)."""
     _load()
     from pypinyin import Style, pinyin
 
@@ -63,7 +64,7 @@ def readings(ch: str) -> list[str]:
         r = r.replace("ü", "v")
         if r and r.isascii() and r.isalpha() and r not in out:
             out.append(r)
-    return out
+    return tuple(out)
 
 
 def name_keys(name: str) -> set[tuple[str, str]]:
@@ -82,7 +83,7 @@ def name_keys(name: str) -> set[tuple[str, str]]:
             r = readings(ch)
             if not r:
                 return set()
-            parts.append(r)
+            parts.append(list(r))
         # other characters (digits, punctuation) carry no sound
     if not parts:
         return set()

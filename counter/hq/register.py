@@ -55,21 +55,59 @@ PERMIT_FIELDS = ("permit_id", "person_id", "status", "application_number", "vali
 
 
 class _Conn:
-    """What a shared projector sees as `db.conn`: HQ's open transaction."""
+    """What a shared projector sees as `db.conn`: HQ's open transaction, with writes batched.
+
+    Consecutive writes of the same statement (a batch of 500 registrations is 500 identical INSERTs)
+    go to the database as one executemany; any read (a SELECT) first sends what is pending, so every
+    statement still sees the effects of the ones before it, in order."""
 
     def __init__(self, tx: Tx):
         self.tx = tx
+        self._sql: str | None = None
+        self._rows: list = []
 
     def execute(self, sql: str, params=()):
-        return self.tx.execute(sql, params)
+        if sql.lstrip()[:6].upper() == "SELECT":
+            self.flush()
+            return self.tx.execute(sql, params)
+        if sql != self._sql:
+            self.flush()
+            self._sql = sql
+        self._rows.append(tuple(params))
+        return None
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        if len(rows) == 1:
+            self.tx.execute(self._sql, rows[0])
+        elif rows:
+            self.tx.executemany(self._sql, rows)
 
 
 class DistrictDb:
-    """The `db` a shared projector gets at HQ (on a station it is the sqlite_utils.Database)."""
+    """The `db` a shared projector gets at HQ (on a station it is the sqlite_utils.Database).
+
+    HQ's own per-person bookkeeping (who last acted on the file, the name keys) is collected and
+    written after the batch's projectors, in order, as two executemany calls."""
 
     def __init__(self, tx: Tx, station_id: str):
+        self.tx = tx
         self.conn = _Conn(tx)
         self.station_id = station_id
+        self.person_updates: list[tuple] = []
+        self.new_keys: list[tuple] = []
+
+    def flush(self) -> None:
+        """Send every pending write (before HQ reads, and at the end of the batch)."""
+        self.conn.flush()
+        if self.person_updates:
+            updates, self.person_updates = self.person_updates, []
+            self.tx.executemany("UPDATE persons SET station_id = coalesce(?, station_id), last_station_id = ?,"
+                                " last_seq = ?, household_area = coalesce(?, household_area) WHERE person_id = ?",
+                                updates)
+        if self.new_keys:
+            keys, self.new_keys = self.new_keys, []
+            self.tx.executemany("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)", keys)
 
 
 def _entry(row: dict) -> Entry:
@@ -107,30 +145,29 @@ def _conflict_kind(a: str, b: str) -> str:
     return "concurrent"
 
 
-def _write_name_keys(tx: Tx, person_id: str, name: str) -> None:
-    tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
-    keys = sorted(name_keys(name))
-    if keys:
-        tx.executemany("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)",
-                       [(key, kind, person_id) for kind, key in keys])
+def _name_key_rows(person_id: str, name: str) -> list[tuple]:
+    return [(key, kind, person_id) for kind, key in sorted(name_keys(name))]
 
 
-def _after(tx: Tx, sid: str, e: Entry, d: dict, received_at: str, offset_s: float,
+def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str, offset_s: float,
            alarm: Callable[[str, str, str], None]) -> list[Conflict]:
     """HQ's own bookkeeping of one entry, after the shared projectors applied it."""
     person_id = d.get("person_id") if isinstance(d.get("person_id"), str) else None
     if e.kind == "person.registered" and person_id:
-        tx.execute("UPDATE persons SET station_id = ?, last_station_id = ?, last_seq = ?, household_area = ?"
-                   " WHERE person_id = ?",
-                   (sid, sid, e.seq, _household_area(d.get("doc_type"), d.get("id_number")), person_id))
-        _write_name_keys(tx, person_id, d.get("name") or "")
+        db.person_updates.append((sid, sid, e.seq, _household_area(d.get("doc_type"), d.get("id_number")), person_id))
+        db.new_keys += _name_key_rows(person_id, d.get("name") or "")  # a new person has none to replace
         return []
     if person_id:
-        tx.execute("UPDATE persons SET last_station_id = ?, last_seq = ? WHERE person_id = ?", (sid, e.seq, person_id))
+        db.person_updates.append((None, sid, e.seq, None, person_id))
     if e.kind == "service.name_correction" and person_id:
         new_name = (d.get("values") or {}).get("new_name")
         if new_name:
-            _write_name_keys(tx, person_id, new_name)
+            db.flush()
+            tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
+            db.new_keys += _name_key_rows(person_id, new_name)
+    if e.kind not in PERMIT_SERVICES and e.kind != "service.voided":
+        return []
+    db.flush()  # what follows reads the district tables
     if e.kind == "service.voided":
         # the void undoes the voided entry's part in the conflict check as well, and is the permit's last entry
         ref = tx.one("SELECT permit_id FROM hq_register_permit_events WHERE station_id = ? AND seq = ?",
@@ -140,8 +177,6 @@ def _after(tx: Tx, sid: str, e: Entry, d: dict, received_at: str, offset_s: floa
                        (sid, d.get("ref_seq")))
             tx.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at)"
                        " VALUES (?, ?, ?, ?, ?, ?)", (sid, e.seq, ref[0], e.kind, _made_at(e, offset_s), received_at))
-        return []
-    if e.kind not in PERMIT_SERVICES:
         return []
     permit_id = d.get("number") if e.kind == "service.permit_apply" else d.get("permit_id")
     if not isinstance(permit_id, str):
@@ -214,10 +249,12 @@ def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str,
     todo = [r for r in rows if r["kind"] in kinds]
     if not todo:
         return []
-    db = DistrictDb(tx, station_id)
     tx.execute("SAVEPOINT register_batch")
     try:
-        conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
+        with tx.pipeline():  # an error surfaces at the latest when the pipeline syncs, on leaving it
+            db = DistrictDb(tx, station_id)
+            conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
+            db.flush()
     except Exception:
         tx.execute("ROLLBACK TO SAVEPOINT register_batch")
     else:
@@ -227,7 +264,10 @@ def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str,
     for r in todo:
         tx.execute("SAVEPOINT register_entry")
         try:
-            conflicts += _project_one(tx, db, station_id, r, received_at, offset_s, alarm)
+            db = DistrictDb(tx, station_id)
+            found = _project_one(tx, db, station_id, r, received_at, offset_s, alarm)
+            db.flush()
+            conflicts += found
         except Exception as exc:  # noqa: BLE001 - any projector error: recorded, the journal goes on
             tx.execute("ROLLBACK TO SAVEPOINT register_entry")
             reason = type(exc).__name__  # the class only: a driver's message can quote row values
@@ -245,7 +285,7 @@ def _project_one(tx, db, sid, row, received_at, offset_s, alarm) -> list[Conflic
     except ValueError:
         raise ValueError("payload is not JSON") from None
     projections.apply(db, e, district=True)
-    return _after(tx, sid, e, data if isinstance(data, dict) else {}, received_at, offset_s, alarm)
+    return _after(tx, db, sid, e, data if isinstance(data, dict) else {}, received_at, offset_s, alarm)
 
 
 # --- conflicts for acks, status ----------------------------------------------------------------
@@ -333,6 +373,14 @@ def _permits_of(tx: Tx, person_ids: list[str]) -> dict[str, list[dict]]:
 
 def _record(tx: Tx, station_id: str, clerk_id: str, action: str, at: str, *, ref: str | None = None,
             query: Query | None = None, results: int = 0, purpose: str | None = None) -> int:
+    """One hq_register_access row, in the transaction that reads what it records.
+
+    A search or a permit re-check (masked lists, statuses) commits without waiting for the WAL flush
+    on PostgreSQL: a crash of the database server itself can lose the last fraction of a second of
+    those rows, never corrupt them, and it saves the flush's milliseconds on every lookup. An opening
+    (the full record) waits for it, like every ingest."""
+    if action != "open" and tx.dialect == "postgresql":
+        tx.execute("SET LOCAL synchronous_commit = off")
     masked = None
     if query is not None:
         masked = mask(query.text) if query.kind == "id_number" else query.text

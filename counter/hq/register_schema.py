@@ -50,9 +50,9 @@ def register_statements(dialect: str) -> list[str]:
             last_seq BIGINT,
             household_area TEXT
         ){by_person}""",
+        # Every index costs each ingested registration: only what a lookup needs. The duplicates report
+        # (name, birth date, area) is a batch job that scans; name + birth date uses the name index.
         "CREATE INDEX persons_id_number ON persons(id_number)",
-        "CREATE INDEX persons_name_birth ON persons(name, birth_date)",
-        "CREATE INDEX persons_area_name_birth ON persons(household_area, name, birth_date)",
         """CREATE TABLE permits (
             permit_id TEXT PRIMARY KEY,
             person_id TEXT NOT NULL REFERENCES persons(person_id),
@@ -111,11 +111,11 @@ def register_statements(dialect: str) -> list[str]:
         )""",
         # --- HQ's own register tables ---
         # Pinyin keys of every name (counter.domain.pinyin.name_keys); written after the person row (FK).
+        # (no primary key: name_keys() gives each (key, kind) once per person; two indexes, not three)
         f"""CREATE TABLE person_name_keys (
             key TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ('full', 'initials')),
-            person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE,
-            PRIMARY KEY (key, kind, person_id)
+            person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE
         ){by_person}""",
         "CREATE INDEX person_name_keys_person ON person_name_keys(person_id)",
         # Every applied entry that acted on a permit: the re-check's "last" and the conflict check.
@@ -174,13 +174,16 @@ def register_statements(dialect: str) -> list[str]:
             PRIMARY KEY (station_id, seq)
         )""",
     ]
+    if not pg:
+        statements += ["CREATE INDEX person_name_keys_key ON person_name_keys(key, kind)",
+                       "CREATE INDEX persons_name ON persons(name, birth_date)"]
     if pg:
         statements += [
             # pg_trgm for Chinese name substrings (needs a UTF-8 LC_CTYPE: see docs/REGISTER.md)
             "CREATE INDEX persons_name_trgm ON persons USING gin (name gin_trgm_ops)",
-            # prefix search on pinyin keys whatever the database collation
-            "CREATE INDEX person_name_keys_prefix ON person_name_keys(key text_pattern_ops, kind)",
-            "CREATE INDEX persons_name_prefix ON persons(name text_pattern_ops)",
+            # equality and prefix search whatever the database collation
+            "CREATE INDEX person_name_keys_key ON person_name_keys(key text_pattern_ops, kind)",
+            "CREATE INDEX persons_name ON persons(name text_pattern_ops, birth_date)",
         ]
         for table in ("persons", "person_name_keys"):
             statements += [f"CREATE TABLE {table}_p{i} PARTITION OF {table} FOR VALUES WITH"

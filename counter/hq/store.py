@@ -15,7 +15,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -156,6 +156,10 @@ class Tx:
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         self.conn.executemany(self._sql(sql), rows)
 
+    def pipeline(self):
+        """Statements sent without waiting for each result where the backend can (PostgreSQL)."""
+        return nullcontext()
+
     def lock_station(self, station_id: str):
         """The station's row, locked until commit (SQLite: the whole database is, by BEGIN IMMEDIATE)."""
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations WHERE station_id = ?",
@@ -182,6 +186,10 @@ class PgTx(Tx):
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         with self.conn.cursor() as cur:
             cur.executemany(self._sql(sql), rows)
+
+    def pipeline(self):
+        # psycopg's pipeline mode: one network round trip per sync point instead of one per statement
+        return self.conn.pipeline()
 
     def lock_station(self, station_id: str):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"
