@@ -16,7 +16,7 @@ from screens.base import LocalizedBindings, StatusBar
 from screens.commands import CounterCommands
 from screens.home import HomeScreen
 from screens.lock import LockScreen
-from screens.messages import CardRead, ServiceCompleted
+from screens.messages import CardRead, RegisterStatusChanged, ServiceCompleted
 from screens.signin import SignInScreen
 from screens.state import WindowState
 
@@ -118,6 +118,13 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
     def set_sync_status(self, text: str) -> None:
         self.state.devices.sync = text
         self._refresh_status_bars()
+
+    def set_register_status(self, text: str) -> None:
+        self.state.devices.register = text
+        self._refresh_status_bars()
+
+    def on_register_status_changed(self, message: RegisterStatusChanged) -> None:
+        self.set_register_status(message.text)
 
     def set_printer_status(self, text: str) -> None:
         self.state.devices.printer = text

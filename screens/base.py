@@ -49,4 +49,7 @@ class StatusBar(Static):
         device = states.reader or _("not connected")
         sync = states.sync or _("not configured")
         printer = states.printer or _("not checked")
-        self.update(f"{_('Card reader')}: {device}  │  {_('Printer')}: {printer}  │  {_('Sync')}: {sync}")
+        line = f"{_('Card reader')}: {device}  │  {_('Printer')}: {printer}  │  {_('Sync')}: {sync}"
+        if states.register:  # said once F3 asked HQ: online, or offline (local data only)
+            line += f"  │  {_('District register')}: {states.register}"
+        self.update(line)

@@ -84,6 +84,8 @@ class HomeScreen(LocalizedBindings, Screen):
 
     def _show_conflicts(self, clerk) -> None:
         """HQ's register conflicts (two windows on one permit), for the supervisor: from the signed acks."""
+        box = self.query_one("#home-conflicts", Static)
+        box.display = False  # takes no line unless there is something to say
         if not clerk.is_supervisor:
             return
         found = register.conflicts(self.app.station)
@@ -92,7 +94,8 @@ class HomeScreen(LocalizedBindings, Screen):
             lines.append(_("District register: {n} permit conflict(s) for a supervisor"
                            " (counter person conflicts)").format(n=len(found)))
             lines += [f"  {c.conflict_id}: {c.describe(_)}" for c in found[:5]]
-        self.query_one("#home-conflicts", Static).update("\n".join(lines))
+        box.update("\n".join(lines))
+        box.display = bool(lines)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ticket":

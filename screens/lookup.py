@@ -15,7 +15,7 @@ from counter.i18n import N_, _
 from counter.numbers import looks_like_number
 from counter.services import people, register
 from screens.base import LocalizedBindings, StatusBar
-from screens.messages import RegisterAdopted, RegisterSearched
+from screens.messages import RegisterAdopted, RegisterSearched, RegisterStatusChanged
 
 
 class LookupScreen(LocalizedBindings, Screen):
@@ -113,6 +113,9 @@ class LookupScreen(LocalizedBindings, Screen):
         result: register.FindResult = message.result
         hq_line = self.query_one("#lookup-hq", Static)
         remote = [f for f in result.results if f.source == "hq"]
+        if result.hq in ("online", "offline"):
+            self.app.post_message(RegisterStatusChanged(
+                _("online") if result.hq == "online" else _("offline, local data only")))
         if result.hq != "online":
             # offline: the local files stand, and the list says so
             why = result.hq_error.localized(_) if result.hq_error is not None else (result.hq_message or "")

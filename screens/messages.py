@@ -98,3 +98,10 @@ class PermitRechecked(Message):
     permit_id: str
     warning: str = ""
     offline: bool = False
+
+
+@dataclass
+class RegisterStatusChanged(Message):
+    """F3's latest word on the district register at HQ, for the status line (online / offline)."""
+
+    text: str

@@ -118,6 +118,11 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
             " WHERE key >= ? AND key < ?) ORDER BY (p.person_id IN (SELECT person_id FROM person_search WHERE"
             " key = ?)) DESC, p.name LIMIT ?", (key, key + "{", key, limit)).fetchall()
         return [Person(*r) for r in rows]
+    if asked is not None and asked.kind == "id_number":  # valid, 18 characters (a 15-digit one converted)
+        rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.id_number IN (?, ?) LIMIT ?",
+                            (asked.text, q.upper(), limit)).fetchall()
+        if rows:
+            return [Person(*r) for r in rows]
     if asked is not None and asked.kind == "name":
         q = asked.text  # surrogate pairs joined, NFC
         if asked.birth_date is not None:  # "张伟 1990-01-02": that name born that day

@@ -35,7 +35,8 @@ LOOKUP_TIMEOUT_S = 5.0
 MAX_RESULTS = 50
 ADOPTED_KIND = "register.adopted"
 # Journal kinds whose replay a file's state depends on; anything else HQ sends is cited, not replayed.
-_REPLAYED = ("person.registered", "service.", ADOPTED_KIND)
+# An adoption at another window is cited, not replayed: the entries it copied are in HQ's file too.
+_REPLAYED = ("person.registered", "service.")
 
 
 class RegisterError(CounterError):
@@ -278,6 +279,22 @@ def _entry_of(raw: object, index: int) -> tuple[str, Entry]:
     return raw["station_id"], entry
 
 
+def _causal_order(sourced: list[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
+    """Each station's entries in seq order, the stations' runs merged by entry time: the order the windows
+    acted in (HQ lists a file by business day and station, which puts two windows' same-day steps in
+    name order). The registration goes first whatever the clocks say."""
+    import heapq
+
+    runs: dict[str, list[Entry]] = {}
+    for sid, e in sourced:
+        runs.setdefault(sid, []).append(e)
+    streams = [[(e.device_time_utc, sid, e.seq, e) for e in sorted(run, key=lambda x: x.seq)]
+               for sid, run in runs.items()]
+    merged = [(sid, e) for _t, sid, _s, e in heapq.merge(*streams, key=lambda x: x[0])]
+    first = [x for x in merged if x[1].kind == "person.registered"][:1]
+    return first + [x for x in merged if x not in first]
+
+
 def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
     """Replay the source entries through the station's projectors; the file's state they give."""
     from db import projections
@@ -367,6 +384,7 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
             if local is None or local.hash != e.hash:
                 raise RegisterError("HQ's file cites this station's seq {seq}, which differs from the local"
                                     " journal; nothing was adopted (tell district IT)", seq=e.seq)
+    sourced = _causal_order(sourced)
     state = _replay(person_id, sourced)
     _check_claims(remote, state)
     person = state["person"]

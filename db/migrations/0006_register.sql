@@ -47,3 +47,6 @@ CREATE TABLE register_conflicts (
     resolved_at TEXT,
     seen_seq INTEGER
 );
+
+-- F3 by ID number probes this index (the UNIQUE (doc_type, id_number) one needs the doc type first).
+CREATE INDEX persons_id_number ON persons(id_number);

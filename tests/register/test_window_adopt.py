@@ -119,3 +119,26 @@ def test_a_voided_application_replays_as_voided(station, clerk, supervisor, appl
     with pytest.raises(ValidationError):
         perform(b, "permit_collect", {}, person_id=applied_at_a, clerk=session.clerk,
                 now=datetime(2026, 3, 23, 2, tzinfo=UTC))
+
+
+def test_a_third_window_replays_two_windows_entries_in_the_order_they_acted(station, applied_at_a, window_b,
+                                                                           tmp_path):
+    b, session = window_b
+    register.adopt(b, session, hq_file(station, applied_at_a))
+    perform(b, "permit_collect", {}, person_id=applied_at_a, clerk=session.clerk,
+            now=datetime(2026, 3, 23, 2, tzinfo=UTC))
+    # HQ's file of the person: A's entries and B's, listed in any order
+    a_file, b_file = hq_file(station, applied_at_a), hq_file(b, applied_at_a)
+    entries = list(reversed(a_file.entries + b_file.entries))
+    c = Station.init(tmp_path / "c", "T-00", DISTRICT, "测试服务中心三")
+    try:
+        c_session = clerks.Session("s-c", clerks.add_clerk(c, "柜员丁", "clerk", "1234"))
+        remote = register.RemoteFile("ref", a_file.person, [], b_file.permits, entries)
+        register.adopt(c, c_session, remote)
+        permit = people.current_permit(c, applied_at_a)
+        assert permit.status == "issued" and permit.card_number.startswith("P210102-T-02-")
+        assert {h["station_id"] for h in register.remote_history(c, applied_at_a)} == {"T-01", "T-02"}
+        cited = journal.get(c.db, journal.head(c.db)[0] - 1).data["sources"]
+        assert [s["kind"] for s in cited][0] == "person.registered" and len(cited) == len(entries)
+    finally:
+        c.close()

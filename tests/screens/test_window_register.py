@@ -60,7 +60,9 @@ async def until(pilot, condition, seconds: float = 15.0):
 
 
 def text(app, selector) -> str:
-    return str(app.screen.query_one(selector, Static).content)
+    """The Static's text; "" while the screen is still being composed."""
+    found = app.screen.query(selector)
+    return str(found.first(Static).content) if found else ""
 
 
 async def test_f3_finds_at_hq_says_where_and_adopts_on_enter(station, hq_with_a_file, hq_key_dir):  # noqa: F811
@@ -79,9 +81,11 @@ async def test_f3_finds_at_hq_says_where_and_adopts_on_enter(station, hq_with_a_
         assert row[0] == "𠮷田" and row[1] == "110105********002X"  # masked in the list
         assert row[4] == "区级平台（最近办理：HP-01）"
         assert "区级平台：另有 1 人" in text(app, "#lookup-hq")
+        await until(pilot, lambda: "区级平台: 在线" in str(app.screen.query_one("#status-bar").content))
         await clerk.press("enter")
         await until(pilot, lambda: isinstance(app.screen, PersonScreen))
         assert app.screen.person_id == pid
+        await until(pilot, lambda: bool(app.screen.query("#person-identity")) and "HP-01" in text(app, "#person-identity"))
         identity = text(app, "#person-identity")
         assert "11010519491231002X" in identity  # the full number on the person's own file only
         assert "档案来自窗口 HP-01（区级平台）" in identity
@@ -118,6 +122,8 @@ async def test_f3_offline_shows_local_files_and_says_so(station):
         assert "按本站数据办理" in text(app, "#lookup-hq")  # the reason in the UI language too
         row = app.screen.query_one("#lookup-results", DataTable).get_row_at(0)
         assert row[0] == "𠮷田" and row[4] == "本站"
+        # the status line says it too
+        await until(pilot, lambda: "区级平台: 离线，仅本站数据" in str(app.screen.query_one("#status-bar").content))
 
 
 async def test_a_supervisor_sees_the_conflicts_hq_reported(station):
