@@ -19,6 +19,7 @@ from typing import Any
 
 from counter.domain import ethnicity as ethnicity_data
 from counter.domain import fields as rules
+from counter.domain import stats as stats_domain
 from counter.domain.citizen_id import parse_citizen_id
 from counter.domain.names import check_name
 from counter.domain.policy import Policy, check_proof, check_validity_years
@@ -27,7 +28,8 @@ from counter.errors import ValidationError
 FIELD_TYPES = ("text", "name", "id_number", "date", "choice", "phone", "district", "address", "ethnicity",
                "years", "passport_number", "nationality")
 VALIDATORS = ("birth_date", "not_future", "after", "matches_id", "proof")
-OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no")
+OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no", "education",
+                  "occupations")
 COMPLETIONS = ("addresses", "employers")
 PREFILL_ROOTS = ("card", "person", "permit", "today", "policy")
 DOCUMENTS = ("receipt", "certificate", "request")
@@ -324,6 +326,11 @@ def options_for(spec: FieldSpec, policy: Policy) -> tuple[Option, ...]:
         return tuple(Option(str(y), f"{y} 年", f"{y} year{'s' if y > 1 else ''}") for y in policy.permit_validity_years)
     if src == "proofs":
         return tuple(Option(p, *PROOF_LABELS.get(p, (p, p))) for p in policy.accepted_proofs)
+    if src == "education":  # GB/T 4658-2006 top-level codes
+        return tuple(Option(code, zh, en) for code, (zh, en) in stats_domain.EDUCATION_LEVELS.items())
+    if src == "occupations":  # the district's short list of GB/T 4754 sections (policy)
+        return tuple(Option(code, *stats_domain.INDUSTRY_SECTIONS[code]) for code in policy.occupations
+                     if code in stats_domain.INDUSTRY_SECTIONS)
     return ()
 
 
@@ -368,7 +375,10 @@ def _raw_choice(raw: dict[str, str], fid: str) -> str:
     return t
 
 
-def is_required(spec: FieldSpec, raw: dict[str, str]) -> bool:
+def is_required(spec: FieldSpec, raw: dict[str, str], policy: Policy | None = None) -> bool:
+    """Required by the spec, by another field's value, or by the district's policy (required_items)."""
+    if policy is not None and spec.id in policy.required_items:
+        return True
     if spec.required_when:
         other, _, value = spec.required_when.partition("=")
         return _raw_choice(raw, other) == value
@@ -380,7 +390,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     raw = raw or {}
     t = (text or "").strip()
     if not t:
-        if is_required(spec, raw):
+        if is_required(spec, raw, ctx.policy):
             raise ValidationError("this field is required", field=spec.id)
         return None
     if len(t) > spec.max_length:
@@ -477,3 +487,14 @@ def clean(spec: FormSpec, raw: dict[str, str], ctx: Context, only: tuple[str, ..
     if errors:
         raise FormInvalid(errors)
     return values
+
+
+def historical_spec(form_id: str, version: str) -> FormSpec | None:
+    """The spec a journal entry names, when it is no longer the current one (templates/forms/history)."""
+    current = catalogue().specs.get(form_id)
+    if current is not None and current.version == version:
+        return current
+    item = resources.files("templates") / "forms" / "history" / f"{form_id}@{version}.toml"
+    if not item.is_file():
+        return None
+    return parse_spec(item.read_bytes(), f"templates/forms/history/{form_id}@{version}.toml")

@@ -29,6 +29,7 @@ def _register_areas() -> None:
         ("counter.cli.day", None),
         ("counter.cli.demo", None),
         ("counter.cli.doctor", None),
+        ("counter.cli.stats", None),
     ):
         try:
             module = importlib.import_module(module_name)
