@@ -58,7 +58,6 @@ def render_stats_report(report: StatsReport) -> bytes:
     font = pdf.register_fonts()
     base = pdf.paragraph_style("stats-base", size=9, leading=12)
     title = ParagraphStyle("stats-title", parent=base, fontSize=16, leading=22, alignment=1)
-    h2 = ParagraphStyle("stats-h2", parent=base, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3)
     foot = ParagraphStyle("stats-foot", parent=base, fontSize=8, textColor=colors.HexColor("#444444"))
 
     def p(text: str, style=base):

@@ -233,3 +233,54 @@ def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
 from counter import bundle_import  # noqa: E402  (day bundles: counter hq import)
 
 bundle_import.register(app)
+
+
+@app.command("stats")
+def stats(
+    db: DbUrl,
+    by: Annotated[str, typer.Option("--by", help="dimensions, comma-separated: station, week, month, origin,"
+                                    " province, age, sex, stay, education, occupation, housing, reason, kind")]
+    = "station",
+    date_from: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default: --to)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last day (default: today)")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv")] = False,
+    xlsx_out: Annotated[bool, typer.Option("--xlsx")] = False,
+    pdf_out: Annotated[bool, typer.Option("--pdf")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file (0600) instead of stdout")] = None,
+    min_cell: Annotated[int | None, typer.Option("--min-cell", help="suppress cells under this count; at least the"
+                                                 " policy's stats_min_cell (5)")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh_CN or en")] = "zh_CN",
+) -> None:
+    """District figures across all stations (by station, week or month and any other dimension).
+
+    Brings the statistics up to date with the journals received first (with a progress bar)."""
+    from datetime import date as date_type
+    from zoneinfo import ZoneInfo
+
+    from counter import stats as S
+    from counter.cli.common import check_lang
+    from counter.cli.progress import Progress
+    from counter.cli.stats import emit, parse_day, pick_format
+    from counter.hq import stats as hq_stats
+
+    fmt = pick_format(json_out, csv_out, xlsx_out, pdf_out)
+    check_lang(lang)
+    dims = S.parse_dimensions(by)
+    policy = hq_stats.default_policy()
+    if min_cell is not None and min_cell < policy.stats_min_cell:
+        fail(f"--min-cell {min_cell} is under the policy's {policy.stats_min_cell}; small cells would single people out", 2)
+    from datetime import datetime
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    to = parse_day(date_to, "--to", today)
+    start = parse_day(date_from, "--from", to)
+    if start > to:
+        fail(f"--from {start} is after --to {to}", 2)
+    assert isinstance(to, date_type)
+    store = _store(db)
+    bar = Progress(hq_stats.pending(store), "folding journals")
+    hq_stats.refresh(store, bar.advance)
+    bar.close()
+    pub = hq_stats.district_table(store, dims, start, to, k=min_cell, lang=lang, policy=policy)
+    emit(S.render(pub, fmt), fmt, out)

@@ -21,7 +21,8 @@ from urllib.parse import urlparse
 
 from counter.errors import ConfigError, CounterError
 
-SCHEMA_VERSION = 2  # 2: hq_alarms.count and last_at (identical alarms within a window are one row)
+SCHEMA_VERSION = 3  # 2: hq_alarms.count and last_at (identical alarms within a window are one row)
+# 3: statistics facts (counter/stats.py) and the dashboard's staff, sessions and audit (counter/hq/staff.py)
 PARTITIONS = 8
 JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
                    "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash", "batch_id", "received_at",
@@ -105,6 +106,7 @@ def schema_statements(dialect: str) -> list[str]:
         )""",
         "CREATE INDEX hq_alarms_station ON hq_alarms(station_id, kind, last_at)",
     ]
+    statements += dashboard_statements(dialect)
     if pg:
         statements += [
             f"CREATE TABLE hq_journal_p{i} PARTITION OF hq_journal FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {i})"
@@ -112,6 +114,41 @@ def schema_statements(dialect: str) -> list[str]:
         ]
     statements.append(f"INSERT INTO hq_meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')")
     return statements
+
+
+def dashboard_statements(dialect: str) -> list[str]:
+    """Migration 3: the statistics facts and the dashboard's staff accounts, sessions and audit."""
+    from counter.stats import STAT_SCHEMA
+
+    identity = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if dialect == "postgresql" \
+        else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    return [*STAT_SCHEMA,
+            """CREATE TABLE hq_staff (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('viewer', 'admin')),
+                password_hash TEXT NOT NULL,
+                failed_attempts INTEGER NOT NULL DEFAULT 0,
+                locked_until TEXT,
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE hq_staff_sessions (
+                token_hash TEXT PRIMARY KEY,
+                name TEXT NOT NULL REFERENCES hq_staff(name),
+                csrf TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                last_seen TEXT NOT NULL,
+                expires_at TEXT NOT NULL
+            )""",
+            f"""CREATE TABLE hq_staff_audit (
+                audit_id {identity},
+                at TEXT NOT NULL,
+                name TEXT,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                client TEXT NOT NULL
+            )""",
+            "CREATE INDEX hq_staff_audit_at ON hq_staff_audit(at)"]
 
 
 # Upgrades of an existing HQ database, by the version they start from (run by `counter hq init`).
@@ -125,6 +162,9 @@ UPGRADES = {
         "UPDATE hq_meta SET value = '2' WHERE key = 'schema_version'",
     ],
 }
+# Migration 3 depends on the dialect (identity column): filled per store in Store._upgrade.
+DIALECT_UPGRADES = {2: lambda dialect: [*dashboard_statements(dialect),
+                                        "UPDATE hq_meta SET value = '3' WHERE key = 'schema_version'"]}
 
 
 class Tx:
@@ -225,9 +265,10 @@ class Store:
 
     def _upgrade(self) -> None:
         version = self._version()
-        while version and version.isdigit() and int(version) in UPGRADES:
+        while version and version.isdigit() and (int(version) in UPGRADES or int(version) in DIALECT_UPGRADES):
+            steps = UPGRADES.get(int(version)) or DIALECT_UPGRADES[int(version)](self.dialect)
             with self.transaction() as tx:
-                for statement in UPGRADES[int(version)]:
+                for statement in steps:
                     tx.execute(statement)
             version = self._version()
 
@@ -235,7 +276,7 @@ class Store:
         with self.transaction() as tx:
             row = tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")
         if row is None or not row[0].isdigit() or int(row[0]) != SCHEMA_VERSION:
-            upgrade = "; run 'counter hq init' with this software to upgrade it" if row and row[0].isdigit() and int(row[0]) in UPGRADES else ""
+            upgrade = "; run 'counter hq init' with this software to upgrade it" if row and row[0].isdigit() and (int(row[0]) in UPGRADES or int(row[0]) in DIALECT_UPGRADES) else ""
             raise StoreError("HQ database schema {got} does not match this software ({want}){upgrade}",
                              got=row[0] if row else "?", want=SCHEMA_VERSION, upgrade=upgrade)
 
