@@ -53,6 +53,15 @@ STAT_SCHEMA = [
         foreign_national INTEGER NOT NULL,
         PRIMARY KEY (station_id, person_id)
     )""",
+    """CREATE TABLE stat_permits (
+        station_id TEXT NOT NULL,
+        permit_id TEXT NOT NULL,
+        apply_seq BIGINT NOT NULL,
+        valid_until TEXT NOT NULL,
+        cancelled INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (station_id, permit_id)
+    )""",
+    "CREATE INDEX stat_permits_until ON stat_permits(valid_until)",
     """CREATE TABLE stat_cursor (
         station_id TEXT PRIMARY KEY,
         last_seq BIGINT NOT NULL,
@@ -62,7 +71,8 @@ STAT_SCHEMA = [
 
 # The journal kinds that change a fact; everything else is skipped without being parsed.
 STAT_KINDS = ("station.initialized", "person.registered", "service.residence_registration",
-              "service.lodging_registration", "service.permit_cancel", "service.voided")
+              "service.lodging_registration", "service.permit_apply", "service.permit_extend",
+              "service.permit_cancel", "service.voided")
 
 REGISTRATIONS = {"service.residence_registration": "residence", "service.lodging_registration": "lodging"}
 
@@ -97,7 +107,21 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                         D.sex_of(number if citizen else None, d.get("sex")), 0 if citizen else 1))
         elif kind in REGISTRATIONS:
             _registration(tx, station_id, seq, day, REGISTRATIONS[kind], d, district or "")
+        elif kind == "service.permit_apply":
+            until = (d.get("derived") or {}).get("valid_until")
+            if until and d.get("number"):
+                tx.execute("DELETE FROM stat_permits WHERE station_id = ? AND permit_id = ?", (station_id, d["number"]))
+                tx.execute("INSERT INTO stat_permits (station_id, permit_id, apply_seq, valid_until) VALUES (?, ?, ?, ?)",
+                           (station_id, d["number"], seq, until))
+        elif kind == "service.permit_extend":
+            until = (d.get("derived") or {}).get("valid_until")
+            if until and d.get("permit_id"):
+                tx.execute("UPDATE stat_permits SET valid_until = ? WHERE station_id = ? AND permit_id = ?",
+                           (until, station_id, d["permit_id"]))
         elif kind == "service.permit_cancel":
+            if d.get("permit_id"):
+                tx.execute("UPDATE stat_permits SET cancelled = 1 WHERE station_id = ? AND permit_id = ?",
+                           (station_id, d["permit_id"]))
             # the person leaves the district (来有登记、走有注销): their registration ends here
             tx.execute("UPDATE stat_facts SET ended = ?, ended_band = NULL WHERE station_id = ? AND person_id = ?"
                        " AND ended IS NULL", (day, station_id, d["person_id"]))
@@ -109,6 +133,7 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                            (band, station_id, d["person_id"]))
         elif kind == "service.voided":
             tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, d.get("ref_seq")))
+            tx.execute("DELETE FROM stat_permits WHERE station_id = ? AND apply_seq = ?", (station_id, d.get("ref_seq")))
     if cursor:
         tx.execute("UPDATE stat_cursor SET last_seq = ?, district = ? WHERE station_id = ?", (last, district, station_id))
     else:

@@ -11,7 +11,7 @@ from counter import stats as S
 from counter.hq import stats as hq_stats
 from counter.services import engine
 from tests.conftest import run_cli
-from tests.stats.district import ingest_all, make_district
+from tests.stats.district import make_district
 
 
 @pytest.fixture(scope="module")
