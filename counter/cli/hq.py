@@ -284,3 +284,59 @@ def stats(
     bar.close()
     pub = hq_stats.district_table(store, dims, start, to, k=min_cell, lang=lang, policy=policy)
     emit(S.render(pub, fmt), fmt, out)
+
+
+user_app = new_app("District staff accounts for the HQ dashboard (/dash).")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="the staff member's sign-in name")],
+    db: DbUrl,
+    role: Annotated[str, typer.Option("--role", help="viewer (the pages) or admin (also the audit page)")] = "viewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from the first line"
+                                                 " of standard input instead of asking twice")] = False,
+) -> None:
+    """Add a dashboard account; the password (12 characters or more) is stored as an Argon2id hash."""
+    import sys
+
+    from counter.hq import staff
+
+    if role not in staff.ROLES:
+        fail(f"--role must be viewer or admin, not {role}", 2)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            fail("cannot ask for the password: standard input is not a terminal; pass --password-stdin", 2)
+        import getpass
+
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            fail("the two passwords differ; nothing was changed", 2)
+    made = staff.add_user(_store(db), name, role, password)
+    print(f"added {made.role} {made.name}; they sign in at /dash/login")
+
+
+@user_app.command("list")
+def user_list(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """The dashboard accounts, their roles and lockouts (never a password hash)."""
+    from counter.hq import staff
+
+    users = staff.list_users(_store(db))
+    if json_out:
+        print_json(users)
+        return
+    for u in users:
+        locked = f"  locked until {u['locked_until']}" if u["locked_until"] else ""
+        print(f"{u['name']}  {u['role']}{locked}")
+
+
+@user_app.command("unlock")
+def user_unlock(name: Annotated[str, typer.Argument(help="the staff member's sign-in name")], db: DbUrl) -> None:
+    """End an account's lockout after too many wrong passwords."""
+    from counter.hq import staff
+
+    staff.unlock(_store(db), name)
+    print(f"unlocked {name}")

@@ -254,6 +254,9 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         """'ok' while the process serves requests; nothing about the backend, keys or stations."""
         return "ok"
 
+    from counter.hq import dashboard
+
+    dashboard.mount(app, store)
     return app
 
 

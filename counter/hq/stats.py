@@ -38,18 +38,21 @@ def refresh(store: Store, progress: Callable[[int], None] | None = None) -> int:
     marks = ", ".join("?" * len(S.STAT_KINDS))
     done = 0
     with store.transaction() as tx:
-        stations = [r[0] for r in tx.all("SELECT station_id FROM hq_stations ORDER BY station_id")]
-    for station_id in stations:
+        stations = tx.all("SELECT station_id, cursor_seq FROM hq_stations ORDER BY station_id")
+    for station_id, upto in stations:
         while True:
             with store.transaction() as tx:
                 cur = tx.one("SELECT last_seq FROM stat_cursor WHERE station_id = ?", (station_id,))
                 after = cur[0] if cur else 0
-                rows = tx.all(f"SELECT seq, business_day, kind, payload FROM hq_journal WHERE station_id = ?"
-                              f" AND seq > ? AND kind IN ({marks}) ORDER BY seq LIMIT {CHUNK}",
-                              (station_id, after, *S.STAT_KINDS))
-                if not rows:
+                if after >= upto:
                     break
+                rows = tx.all(f"SELECT seq, business_day, kind, payload FROM hq_journal WHERE station_id = ?"
+                              f" AND seq > ? AND seq <= ? AND kind IN ({marks}) ORDER BY seq LIMIT {CHUNK}",
+                              (station_id, after, upto, *S.STAT_KINDS))
                 S.apply_entries(tx, station_id, rows)
+                if len(rows) < CHUNK:
+                    # every entry up to the station's acked seq is folded, the skipped kinds too
+                    tx.execute("UPDATE stat_cursor SET last_seq = ? WHERE station_id = ?", (upto, station_id))
             done += len(rows)
             if progress:
                 progress(len(rows))
