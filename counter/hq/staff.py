@@ -140,16 +140,17 @@ def sign_in(store: Store, name: str, password: str, client: str, now: datetime |
         ok = not disabled and _hasher.verify(digest, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    with store.transaction() as tx:
-        if not ok:
-            failed = (0 if locked_until else failed) + 1
-            lock = _text(now + LOCKOUT) if failed >= MAX_FAILED else None
+    if not ok:
+        failed = (0 if locked_until else failed) + 1
+        lock = _text(now + LOCKOUT) if failed >= MAX_FAILED else None
+        with store.transaction() as tx:  # committed before the refusal is raised (a raise would roll back)
             tx.execute("UPDATE hq_staff SET failed_attempts = ?, locked_until = ? WHERE name = ?",
                        (0 if lock else failed, lock, name))
             audit(tx, name, "sign_in.failed" if not lock else "sign_in.lockout", name, client, now)
-            if lock:
-                raise SignInRefused("locked", "account locked after too many wrong passwords")
-            raise SignInRefused("bad", "wrong name or password")
+        if lock:
+            raise SignInRefused("locked", "account locked after too many wrong passwords")
+        raise SignInRefused("bad", "wrong name or password")
+    with store.transaction() as tx:
         tx.execute("UPDATE hq_staff SET failed_attempts = 0, locked_until = NULL WHERE name = ?", (name,))
         if _hasher.check_needs_rehash(digest):
             tx.execute("UPDATE hq_staff SET password_hash = ? WHERE name = ?", (_hasher.hash(password), name))
