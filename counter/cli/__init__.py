@@ -30,6 +30,7 @@ def _register_areas() -> None:
         ("counter.cli.demo", None),
         ("counter.cli.doctor", None),
         ("counter.cli.stats", None),
+        ("counter.cli.permits", "permits"),
     ):
         try:
             module = importlib.import_module(module_name)
