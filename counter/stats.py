@@ -69,6 +69,14 @@ STAT_SCHEMA = [
     )""",
 ]
 
+def stat_schema(dialect: str) -> list[str]:
+    """STAT_SCHEMA for a backend: on PostgreSQL the text columns compare bytewise (COLLATE "C"), which is
+    what ISO dates and codes need and several times faster to GROUP BY than a locale's collation."""
+    if dialect != "postgresql":
+        return list(STAT_SCHEMA)
+    return [s.replace(" TEXT", ' TEXT COLLATE "C"') for s in STAT_SCHEMA]
+
+
 # The journal kinds that change a fact; everything else is skipped without being parsed.
 STAT_KINDS = ("station.initialized", "person.registered", "service.residence_registration",
               "service.lodging_registration", "service.permit_apply", "service.permit_extend",

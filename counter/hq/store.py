@@ -118,11 +118,11 @@ def schema_statements(dialect: str) -> list[str]:
 
 def dashboard_statements(dialect: str) -> list[str]:
     """Migration 3: the statistics facts and the dashboard's staff accounts, sessions and audit."""
-    from counter.stats import STAT_SCHEMA
+    from counter.stats import stat_schema
 
     identity = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if dialect == "postgresql" \
         else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    return [*STAT_SCHEMA,
+    return [*stat_schema(dialect),
             """CREATE TABLE hq_staff (
                 name TEXT PRIMARY KEY,
                 role TEXT NOT NULL CHECK (role IN ('viewer', 'admin')),
