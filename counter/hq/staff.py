@@ -24,6 +24,7 @@ MAX_FAILED = 5  # wrong passwords before the account locks
 LOCKOUT = timedelta(minutes=15)
 IDLE = timedelta(minutes=30)  # a session unused this long ends
 ABSOLUTE = timedelta(hours=12)  # and none lasts longer than a working day
+TOUCH = timedelta(seconds=60)
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id (RFC 9106 low-memory profile)
 # A hash to verify against when the name is unknown, so a wrong name takes as long as a wrong password.
@@ -179,7 +180,8 @@ def session_of(store: Store, token: str | None, now: datetime | None = None) -> 
         if disabled or _parse(expires_at) <= now or _parse(last_seen) + IDLE <= now:
             tx.execute("DELETE FROM hq_staff_sessions WHERE token_hash = ?", (token_hash,))
             return None
-        tx.execute("UPDATE hq_staff_sessions SET last_seen = ? WHERE token_hash = ?", (_text(now), token_hash))
+        if now - _parse(last_seen) > TOUCH:  # a write per page only once a minute: the idle clock needs no more
+            tx.execute("UPDATE hq_staff_sessions SET last_seen = ? WHERE token_hash = ?", (_text(now), token_hash))
     return Session(Staff(name, role), csrf, token_hash)
 
 

@@ -37,10 +37,11 @@ PASSWORD = "correct horse battery"
 def ttfb(client: httpx.Client, url: str) -> float:
     t = time.perf_counter()
     with client.stream("GET", url) as r:
-        next(r.iter_raw(1))
+        chunks = r.iter_raw()
+        next(chunks)
         first = time.perf_counter() - t
         assert r.status_code == 200, r.status_code
-        for _ in r.iter_raw():
+        for _ in chunks:
             pass
     return first
 

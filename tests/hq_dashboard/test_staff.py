@@ -59,7 +59,7 @@ def test_tokens_are_stored_hashed(store):
 
 def test_lockout_expires_after_its_time(store):
     staff.add_user(store, "a", "viewer", PW)
-    for i in range(5):
+    for _ in range(5):
         with pytest.raises(staff.SignInRefused) as exc:
             staff.sign_in(store, "a", "wrong", "x", now=T0)
     assert exc.value.reason == "locked"
