@@ -176,3 +176,33 @@ def test_station_signature_does_not_open_the_dashboard_nor_a_session_the_api(dis
     cookies = page.context.cookies()
     assert {c["name"]: c["path"] for c in cookies}["counter_dash"] == "/dash"
     assert all(c["httpOnly"] and c["sameSite"] == "Strict" for c in cookies if c["name"] == "counter_dash")
+
+
+def test_assets_are_served_by_hq_and_nothing_else_is(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    r = page.request.get(f"{server.url}/dash/assets/HanaMinB.ttf")
+    assert r.status == 200 and r.headers["content-type"] == "font/ttf" and len(r.body()) > 1_000_000
+    assert page.request.get(f"{server.url}/dash/assets/dash.css").status == 200
+    for bad in ("..%2F..%2Fhq.db", "hq.key", "%2Fetc%2Fpasswd"):
+        assert page.request.get(f"{server.url}/dash/assets/{bad}").status == 404
+
+
+def test_register_tables_are_shown_once_they_exist(district, page):
+    # the district register (built on another branch) brings its own tables; a stand-in with its shape
+    store, server, stations = district
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE hq_register_conflicts (conflict_id INTEGER PRIMARY KEY, station_id TEXT NOT NULL)")
+        tx.execute("INSERT INTO hq_register_conflicts (station_id) VALUES ('HP-01'), ('HP-01'), ('SH-01')")
+    try:
+        sign_in(page, server)
+        page.goto(f"{server.url}/dash/register")
+        assert page.locator("#no-register").count() == 0
+        assert "hq_register_conflicts" in page.locator("#register").inner_text()
+        page.goto(f"{server.url}/dash/health")
+        row = page.locator("#health tbody tr[data-station='HP-01'] td")
+        assert row.nth(7).inner_text() == "2"
+        shot(page, "register-present")
+    finally:
+        with store.transaction() as tx:
+            tx.execute("DROP TABLE hq_register_conflicts")
