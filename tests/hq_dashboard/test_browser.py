@@ -206,3 +206,17 @@ def test_register_tables_are_shown_once_they_exist(district, page):
     finally:
         with store.transaction() as tx:
             tx.execute("DROP TABLE hq_register_conflicts")
+
+
+def test_stats_download_is_the_suppressed_table_and_audited(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    page.goto(f"{server.url}/dash/stats?by=origin,age")
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    data = open(info.value.path(), encoding="utf-8-sig").read()
+    assert "合计" in data and "不予公布" in data
+    names = [r[0] for r in stations["HP-01"].db.conn.execute("SELECT name FROM persons LIMIT 30")]
+    assert not any(n in data for n in names)
+    with store.transaction() as tx:
+        assert tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE action = 'export' AND target LIKE 'stats csv by=origin,age%'")[0] == 1
