@@ -35,8 +35,10 @@ STAT_SCHEMA = [
         origin TEXT NOT NULL,
         province TEXT,
         birth_date TEXT,
+        birth_num INTEGER,
         sex TEXT NOT NULL,
         education TEXT,
+        education_group TEXT,
         occupation TEXT,
         housing TEXT,
         reason TEXT,
@@ -150,6 +152,14 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
     return last
 
 
+def birth_number(birth: str | None) -> int | None:
+    """The birth date as the integer YYYYMMDD: the age band compares integers, several times faster than text."""
+    if not birth or len(birth) != 10:
+        return None
+    digits = birth.replace("-", "")
+    return int(digits) if digits.isdigit() else None
+
+
 def _registration(tx, station_id: str, seq: int, day: str, kind: str, d: dict, district: str) -> None:
     person = tx.one("SELECT area, birth_date, sex, foreign_national FROM stat_persons WHERE station_id = ?"
                     " AND person_id = ?", (station_id, d["person_id"]))
@@ -165,10 +175,11 @@ def _registration(tx, station_id: str, seq: int, day: str, kind: str, d: dict, d
     tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND person_id = ?", (station_id, d["person_id"]))
     tx.execute(
         "INSERT INTO stat_facts (station_id, person_id, reg_seq, kind, started, started_week, started_month,"
-        " origin, province, birth_date, sex, education, occupation, housing, reason, intended_stay)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " origin, province, birth_date, birth_num, sex, education, education_group, occupation, housing, reason,"
+        " intended_stay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (station_id, d["person_id"], seq, kind, started, D.period_of(start, "week"), D.period_of(start, "month"),
-         where.kind, where.province, birth, sex, v.get("education"), v.get("occupation"), v.get("housing_type"),
+         where.kind, where.province, birth, birth_number(birth), sex, v.get("education"),
+         D.education_group(v.get("education")), v.get("occupation"), v.get("housing_type"),
          v.get("stay_reason"), v.get("intended_stay")))
 
 
@@ -190,23 +201,18 @@ def _dimension_sql(dim: str, to: date, edges: Sequence[int]) -> tuple[str, list]
     """A SQL expression for one dimension (with its parameters); the same on SQLite and PostgreSQL."""
     if dim == "age":
         labels = D.age_band_labels(edges)
-        parts, params = ["CASE WHEN birth_date IS NULL THEN 'unknown'"], []
+        parts, params = ["CASE WHEN birth_num IS NULL THEN 'unknown'"], []
         for label, edge in zip(labels, edges, strict=False):
-            parts.append(f"WHEN birth_date > ? THEN '{label}'")  # younger than `edge` on `to`
-            params.append(add_years(to, -edge).isoformat())
+            parts.append(f"WHEN birth_num > ? THEN '{label}'")  # younger than `edge` on `to`
+            params.append(int(add_years(to, -edge).strftime("%Y%m%d")))
         parts.append(f"ELSE '{labels[-1]}' END")
         return " ".join(parts), params
     if dim == "stay":
         return ("CASE WHEN ended IS NOT NULL AND ended_band IS NOT NULL AND ended <= ? THEN ended_band"
                 " WHEN started > ? THEN 'lt_6m' WHEN started > ? THEN '6_12m' ELSE 'gt_12m' END",
                 [to.isoformat(), add_months(to, -6).isoformat(), add_months(to, -12).isoformat()])
-    if dim == "education":
-        parts = ["CASE"]
-        for group, levels in D.EDUCATION_GROUPS.items():
-            parts.append(f"WHEN education IN ({', '.join(repr(x) for x in levels)}) THEN '{group}'")
-        parts.append("ELSE 'unknown' END")
-        return " ".join(parts), []
     column = {"origin": "origin", "province": "province", "sex": "sex", "education_level": "education",
+              "education": "education_group",
               "occupation": "occupation", "housing": "housing", "reason": "reason",
               "intended_stay": "intended_stay", "kind": "kind", "station": "station_id",
               "week": "started_week", "month": "started_month"}[dim]

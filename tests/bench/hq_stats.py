@@ -30,7 +30,7 @@ from counter.hq.store import open_store  # noqa: E402
 from tests.sync.fixtures import PgCluster, cli_env  # noqa: E402
 
 COLUMNS = ("station_id", "person_id", "reg_seq", "kind", "started", "started_week", "started_month", "origin",
-           "province", "birth_date", "sex", "education", "occupation", "housing", "reason", "intended_stay")
+           "province", "birth_date", "birth_num", "sex", "education", "education_group", "occupation", "housing", "reason", "intended_stay")
 
 
 def rows(n: int, today: date):
@@ -43,7 +43,7 @@ def rows(n: int, today: date):
         origin = rng.choice(origins)
         yield (f"S{i % 500:03d}", f"p{i}", i + 1, "residence", start.isoformat(), D.period_of(start, "week"),
                D.period_of(start, "month"), origin, "21" if origin != "other_province" else rng.choice(provinces),
-               birth.isoformat(), rng.choice("MF"), rng.choice(["70", "70", "80", "60", "40", "30", "20", "90"]),
+               birth.isoformat(), int(birth.strftime("%Y%m%d")), rng.choice("MF"), *(lambda e: (e, D.education_group(e)))(rng.choice(["70", "70", "80", "60", "40", "30", "20", "90"])),
                rng.choice("EHRFCG"), rng.choice(["rented", "dormitory", "work_site", "own", "relatives"]),
                rng.choice(["work", "business", "study", "family", "other"]), rng.choice(["lt_6m", "6_12m", "gt_12m"]))
 
