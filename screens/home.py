@@ -23,6 +23,8 @@ class HomeScreen(LocalizedBindings, Screen):
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",
                 tooltip=N_("Enter the queue ticket number")),
+        Binding("f7", "expiring", N_("Expiring permits"), id="expiring",
+                tooltip=N_("Permits expiring soon: call list, SMS file, printed list")),
         Binding("f9", "end_of_day", N_("End of day"), id="end_of_day",
                 tooltip=N_("Reconciliation, day close (supervisor), report and export")),
         Binding("ctrl+l", "app.lock", N_("Lock"), id="lock", tooltip=N_("Lock")),
@@ -108,6 +110,11 @@ class HomeScreen(LocalizedBindings, Screen):
         from screens.dayclose import DayCloseScreen
 
         self.app.push_screen(DayCloseScreen())
+
+    def action_expiring(self) -> None:
+        from screens.expiring import ExpiringScreen
+
+        self.app.push_screen(ExpiringScreen())
 
     def action_focus_ticket(self) -> None:
         self.query_one("#ticket", Input).focus()

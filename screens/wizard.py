@@ -201,7 +201,7 @@ class WizardScreen(LocalizedBindings, Screen):
                         elif f.type in ("choice", "years"):
                             opts = options_for(f, policy)
                             suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
-                        mark = " *" if f.required else ""
+                        mark = " *" if f.required or f.id in policy.required_items else ""
                         shown = initial.get(fid, "")
                         if f.type == "choice":
                             # the option's label in the UI language (what a clerk types), not its

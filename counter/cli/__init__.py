@@ -31,6 +31,8 @@ def _register_areas() -> None:
         ("counter.cli.doctor", None),
         ("counter.cli.ops", None),
         ("counter.cli.person", "person"),
+        ("counter.cli.stats", None),
+        ("counter.cli.permits", "permits"),
     ):
         try:
             module = importlib.import_module(module_name)

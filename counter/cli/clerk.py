@@ -142,8 +142,8 @@ def pin(
     data_dir: DataDir = None,
 ) -> None:
     """Give a PIN to a clerk who has none on this PC (after a restore from HQ: PINs never leave a station)."""
-    from counter import clerks
     from counter.cli.common import fail
+    from counter.services import clerks
 
     station = open_station(data_dir)
     approver = None

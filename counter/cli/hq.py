@@ -14,7 +14,6 @@ app = new_app("Headquarters: the service that receives every station's journal."
 
 def _no_password_on_argv(value: str) -> str:
     """A password in --db shows in `ps` and the shell history: it belongs in PGPASSFILE or a service file."""
-    import sys
     from urllib.parse import urlparse
 
     try:
@@ -233,7 +232,6 @@ def rekey(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
     """Replace a station's PC: retire its keys at HQ's acked seq and enrol the new PC's key."""
-    import sys
 
     from counter.hq import admin
 
@@ -348,98 +346,110 @@ def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
 @app.command("rebuild")
 def rebuild(db: DbUrl, json_out: JsonFlag = False) -> None:
     """Recompute the district register from the stored journals; prints its checksum before and after."""
-    from counter.hq import register
-
-    store = _store(db)
-    before = register.checksum(store)
-    if json_out:
-        count = register.rebuild(store)
-    else:
-        print(f"checksum before: {before}")
-        with typer.progressbar(length=1, label="replaying entries", show_pos=True, show_eta=True,
-                               file=sys.stderr) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
-
-            count = register.rebuild(store, progress)
-    after = register.checksum(store)
-    if json_out:
-        print_json({"entries": count, "checksum_before": before, "checksum_after": after, "same": before == after})
-        return
-    print(f"checksum after:  {after}")
-    print(f"{count} entries replayed; the register is {'unchanged' if before == after else 'CHANGED'}")
-
-
-@app.command("duplicates")
-def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
-    """Files that may be wrong twice over: one ID number under different names, or one name, birth date and
-    household area under different numbers (masked numbers; each file names its station)."""
-    from counter.hq import register
-
-    found = register.duplicates(_store(db))
-    if json_out:
-        print_json(found)
-        return
-    if not found["same_number"] and not found["same_person"]:
-        print("no duplicates")
-        return
-    for group in found["same_number"]:
-        files = "; ".join(f"{f['name']} at {f['station_id']}" for f in group["files"])
-        print(f"same number {group['id_masked']} ({group['doc_type']}), different names: {files}")
-    for group in found["same_person"]:
-        files = "; ".join(f"{f['id_masked']} at {f['station_id']}" for f in group["files"])
-        print(f"same person? {group['name']} born {group['birth_date']}, household area {group['household_area']},"
-              f" different numbers: {files}")
-
-
-@app.command("conflicts")
-def conflicts(db: DbUrl, open_only: Annotated[bool, typer.Option("--open", help="Only open conflicts")] = False,
-              json_out: JsonFlag = False) -> None:
-    """Permits two windows acted on without seeing each other's entry (both entries are stored)."""
-    from counter.hq import register
-
-    rows = register.all_conflicts(_store(db), "open" if open_only else None)
-    if json_out:
-        print_json(rows)
-        return
-    if not rows:
-        print("no conflicts")
-        return
-    for r in rows:
-        first, second = r["entries"]
-        print(f"#{r['conflict_id']} {r['detected_at']} {r['kind']:<13} permit {r['permit']}: {first['station_id']}"
-              f" seq {first['seq']} {first['kind']} / {second['station_id']} seq {second['seq']} {second['kind']}"
-              f" [{r['status']}]")
 
 
 
-@app.command("import")
-def import_cmd(
-    file: Annotated[Path, typer.Argument(help="A day bundle written by 'counter export'")],
+@app.command("stats")
+def stats(
     db: DbUrl,
-    key_dir: Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
-                                          help="Directory of HQ's key pair (signs the ack)")],
-    identity_file: Annotated[Path | None, typer.Option(
-        "--identity", help="The district's age identity file, for an encrypted bundle")] = None,
-    json_out: JsonFlag = False,
+    by: Annotated[str, typer.Option("--by", help="dimensions, comma-separated: station, week, month, origin,"
+                                    " province, age, sex, stay, education, occupation, housing, reason, kind")]
+    = "station",
+    date_from: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default: --to)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last day (default: today)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON: cells, totals and footnote")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="CSV (UTF-8 with BOM) with the footnote")] = False,
+    xlsx_out: Annotated[bool, typer.Option("--xlsx", help="Excel workbook; needs --out")] = False,
+    pdf_out: Annotated[bool, typer.Option("--pdf", help="A4 PDF report with charts; needs --out")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file (0600) instead of stdout")] = None,
+    min_cell: Annotated[int | None, typer.Option("--min-cell", help="suppress cells under this count; at least the"
+                                                 " policy's stats_min_cell (5)")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh_CN or en")] = "zh_CN",
 ) -> None:
-    """Verify a day bundle and store its journal entries, exactly as a network sync would."""
-    from counter.hq.bundle_import import import_bundle
-    from counter.services.export import BundleError, read_bundle_files
+    """District figures across all stations (by station, week or month and any other dimension).
 
-    data, identity_text = read_bundle_files(file, identity_file)
-    store = _store(db, key_dir)
-    try:
-        manifest, ack = import_bundle(store, data, identity_text=identity_text)
-    except BundleError as exc:  # worded as 'counter export verify' words it: which file, and why
-        fail(f"{file}: rejected: {exc}", 1)
-    finally:
-        store.close()
+    Brings the statistics up to date with the journals received first (with a progress bar)."""
+    from datetime import date as date_type
+    from zoneinfo import ZoneInfo
+
+    from counter import stats as S
+    from counter.cli.common import check_lang
+    from counter.cli.progress import Progress
+    from counter.cli.stats import emit, parse_day, pick_format
+    from counter.hq import stats as hq_stats
+
+    fmt = pick_format(json_out, csv_out, xlsx_out, pdf_out)
+    check_lang(lang)
+    dims = S.parse_dimensions(by)
+    policy = hq_stats.default_policy()
+    if min_cell is not None and min_cell < policy.stats_min_cell:
+        fail(f"--min-cell {min_cell} is under the policy's {policy.stats_min_cell}; small cells would single people out", 2)
+    from datetime import datetime
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    to = parse_day(date_to, "--to", today)
+    start = parse_day(date_from, "--from", to)
+    if start > to:
+        fail(f"--from {start} is after --to {to}", 2)
+    assert isinstance(to, date_type)
+    store = _store(db)
+    bar = Progress(hq_stats.pending(store), "folding journals")
+    hq_stats.refresh(store, bar.advance)
+    bar.close()
+    pub = hq_stats.district_table(store, dims, start, to, k=min_cell, lang=lang, policy=policy)
+    emit(S.render(pub, fmt), fmt, out)
+
+
+user_app = new_app("District staff accounts for the HQ dashboard (/dash).")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="the staff member's sign-in name")],
+    db: DbUrl,
+    role: Annotated[str, typer.Option("--role", help="viewer (the pages) or admin (also the audit page)")] = "viewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from the first line"
+                                                 " of standard input instead of asking twice")] = False,
+) -> None:
+    """Add a dashboard account; the password (12 characters or more) is stored as an Argon2id hash."""
+
+    from counter.hq import staff
+
+    if role not in staff.ROLES:
+        fail(f"--role must be viewer or admin, not {role}", 2)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            fail("cannot ask for the password: standard input is not a terminal; pass --password-stdin", 2)
+        import getpass
+
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            fail("the two passwords differ; nothing was changed", 2)
+    made = staff.add_user(_store(db), name, role, password)
+    print(f"added {made.role} {made.name}; they sign in at /dash/login")
+
+
+@user_app.command("list")
+def user_list(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """The dashboard accounts, their roles and lockouts (never a password hash)."""
+    from counter.hq import staff
+
+    users = staff.list_users(_store(db))
     if json_out:
-        print_json({"business_day": manifest["business_day"], "station_id": manifest["station_id"],
-                    "first_seq": manifest["first_seq"], "last_seq": manifest["last_seq"], **ack.as_dict()})
+        print_json(users)
         return
-    print(f"station {manifest['station_id']} day {manifest['business_day']}: seq {manifest['first_seq']}-"
-          f"{manifest['last_seq']}, {ack.inserted} new, {ack.duplicates} already held;"
-          f" HQ holds up to seq {ack.acked_seq}")
+    for u in users:
+        locked = f"  locked until {u['locked_until']}" if u["locked_until"] else ""
+        print(f"{u['name']}  {u['role']}{locked}")
+
+
+@user_app.command("unlock")
+def user_unlock(name: Annotated[str, typer.Argument(help="the staff member's sign-in name")], db: DbUrl) -> None:
+    """End an account's lockout after too many wrong passwords."""
+    from counter.hq import staff
+
+    staff.unlock(_store(db), name)
+    print(f"unlocked {name}")

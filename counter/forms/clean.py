@@ -41,7 +41,10 @@ def _raw_choice(raw: dict[str, str], fid: str) -> str:
     return t
 
 
-def is_required(spec: FieldSpec, raw: dict[str, str]) -> bool:
+def is_required(spec: FieldSpec, raw: dict[str, str], policy: Policy | None = None) -> bool:
+    """Required by the spec, by another field's value, or by the district's policy (required_items)."""
+    if policy is not None and spec.id in policy.required_items:
+        return True
     if spec.required_when:
         other, _, value = spec.required_when.partition("=")
         return _raw_choice(raw, other) == value
@@ -53,7 +56,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     raw = raw or {}
     t = (text or "").strip()
     if not t:
-        if is_required(spec, raw):
+        if is_required(spec, raw, ctx.policy):
             raise ValidationError("this field is required", field=spec.id)
         return None
     if len(t) > spec.max_length:

@@ -469,6 +469,9 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
         """'ok' while the process serves requests; nothing about the backend, keys or stations."""
         return "ok"
 
+    from counter.hq import dashboard
+
+    dashboard.mount(app, store)
     return app
 
 

@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
     from counter.domain.pinyin import name_keys
+
     from counter.services import people
     from counter.station import Station
     from db.connection import write_transaction

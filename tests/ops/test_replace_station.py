@@ -98,7 +98,7 @@ def test_a_replaced_pc_restores_from_hq_and_continues_without_a_fork(tmp_path, h
     assert twice.returncode == 2 and "already has a PIN" in twice.stderr
 
     new = Station.open(new_dir)
-    from counter import clerks
+    from counter.services import clerks
 
     assert clerks.sign_in(new, "阿依古丽·买买提", "9753")
     assert new.key.key_id == new_key_id

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counter import clerks
 from counter.hq import admin, register
+from counter.services import clerks
 from counter.station import Station
-from counter.sync import sync_once
+from counter.sync.client import sync_once
 from tests.register.helpers import DISTRICT, YOSHIDA, copy_file, service
 
 
