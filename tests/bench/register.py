@@ -36,12 +36,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from counter import keys as key_files  # noqa: E402
 from counter.domain.citizen_id import check_character  # noqa: E402
 from counter.hq import admin, register  # noqa: E402
 from counter.hq.ingest import ingest_batch  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
 from counter.numbers import format_number  # noqa: E402
-from counter import keys as key_files  # noqa: E402
 from counter.sync.protocol import Batch, checkpoint_message, utc_now_text  # noqa: E402
 from db.journal import GENESIS_HASH, SCHEMA_VER, canonical_json, entry_hash  # noqa: E402
 from tests.sync.fixtures import PgCluster  # noqa: E402
