@@ -417,7 +417,8 @@ class Published:
 
 def publish(counts: dict[tuple, int], dims: list[str], date_from: date, date_to: date, k: int,
             edges: Sequence[int], lang: str = "zh_CN", scope: str = "") -> Published:
-    table = D.crosstab(counts, len(dims)) if counts else D.Table(rows=[], cols=[("count",)], cells=[])
+    table = D.crosstab(counts, len(dims)) if counts else \
+        D.Table(rows=[], cols=[("count",)] if len(dims) == 1 else [], cells=[])
     orders = [_value_order(d, edges) for d in dims]
 
     def key(values: tuple, offset: int) -> tuple:

@@ -6,7 +6,7 @@ expiry.listed / expiry.exported / expiry.printed  {days, count, ...}: journaled,
 
 from __future__ import annotations
 
-from db.journal import Entry
+from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("permit_contacts")

@@ -170,3 +170,15 @@ def test_items_are_optional_unless_policy_requires_them():
     assert clean_field(spec.fields["education"], "6", ctx) == "70"
     occupations = options_for(spec.fields["occupation"], Policy(occupations=("E", "H")))
     assert [(o.value, o.zh) for o in occupations] == [("E", "建筑业"), ("H", "住宿和餐饮业")]
+
+
+def test_a_station_with_no_registrations_prints_an_empty_table(tmp_path):
+    st = Station.init(tmp_path / "empty", "E-01", DISTRICT, "空站")
+    st.close()
+    for args in (["--by", "origin,age"], ["--by", "origin"]):
+        r = run_cli("stats", "--data-dir", str(tmp_path / "empty"), *args)
+        assert r.returncode == 0, r.stderr
+        assert "合计" in r.stdout and "count" not in r.stdout
+    r = run_cli("stats", "--data-dir", str(tmp_path / "empty"), "--by", "origin,age", "--pdf", "--out",
+                str(tmp_path / "e.pdf"))
+    assert r.returncode == 0 and (tmp_path / "e.pdf").read_bytes().startswith(b"%PDF")
