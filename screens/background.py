@@ -29,6 +29,9 @@ PRINTER_STATE_LABELS = {
     "no_answer": N_("no answer"), "unknown": N_("status unknown"), "disabled": N_("not configured"),
 }
 UNCONFIGURED_SYNC_REFRESH_SECONDS = 10.0
+# reader errors that mean a newly presented card was not used (unknown, unreadable, refused, pulled mid-read)
+CARD_REFUSED_STATES = ("card_removed", "unsupported_card", "card_error", "read_failed", "card_auth_failed")
+SIMULATED_READER_NAME = N_("Simulated reader")  # devices.simulated.READER_NAME, the name it reports
 
 
 def _sleep_unless_cancelled(worker, seconds: float) -> None:
@@ -85,6 +88,11 @@ class BackgroundWork:
         """Demo: take the card out of (or away from) every simulated reader, even mid-read."""
         return devices.take_card_away(self.card_watcher)
 
+    @staticmethod
+    def _reader_label(reader: str) -> str:
+        """A real reader keeps the name its driver gives; the simulated one is ours, so it is translated."""
+        return _(SIMULATED_READER_NAME) if reader == SIMULATED_READER_NAME else reader
+
     def _reader_status(self, reader: str, text: str) -> None:
         """The status line names each reader's state: the PC/SC reader and the SAM reader side by side."""
         texts = self.state.devices.reader_texts
@@ -94,11 +102,11 @@ class BackgroundWork:
     def on_device_event(self, message: DeviceEvent) -> None:
         event = message.event
         if isinstance(event, devices.ReaderReady):
-            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=self._reader_label(event.reader)))
         elif isinstance(event, devices.CardInserted):
             self._reader_status(event.reader, _("reading card…"))
         elif isinstance(event, devices.CardRemoved):
-            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=self._reader_label(event.reader)))
         elif isinstance(event, devices.MrzKeyRequired):
             self._reader_status(event.reader, _("MRZ key needed"))
             self._ask_mrz_key("")
@@ -109,6 +117,9 @@ class BackgroundWork:
                 self._ask_mrz_key(text)
             elif event.state in ("card_removed", "unsupported_card", "card_error", "read_failed",
                                  "present_again", "card_auth_failed", "sam_not_ready"):
+                if event.state in CARD_REFUSED_STATES:
+                    # a new card was presented and could not be used: the file on screen is not this person's
+                    self.close_person_file()
                 self.notify(text, severity="warning", timeout=8)
         elif isinstance(event, devices.CardRead):
             self._reader_status(event.reader, _("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
@@ -124,7 +135,11 @@ class BackgroundWork:
         self.push_screen(MrzKeyDialog(error, suggestion), self._mrz_key_given)
 
     def _mrz_key_given(self, key: devices.MrzKey | None) -> None:
-        if key is not None and self.card_watcher is not None:
+        if key is None:
+            # Esc: the passport on the reader is not read, so the previous person's file must not stay up
+            self.close_person_file()
+            return
+        if self.card_watcher is not None:
             self.card_watcher.set_mrz_key(key)
 
     def _card_document_ready(self, document) -> None:
@@ -141,6 +156,7 @@ class BackgroundWork:
             if approver is not None:
                 self.post_message(CardRead(document))
             else:
+                self.close_person_file()
                 self.notify(_("The card failed its authenticity check and was not used"), severity="error")
 
         self.push_screen(SupervisorDialog("card_authenticity_failed",

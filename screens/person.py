@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from counter import forms
 from counter.domain import ethnicity
+from counter.domain.nationality import nationality_label
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError
 from counter.i18n import N_, _, language
@@ -143,7 +144,7 @@ class PersonScreen(LocalizedBindings, Screen):
         p = self.file.person
         eth = ethnicity.by_code(p.ethnicity) if p.ethnicity else None
         sex = {"M": _("male"), "F": _("female")}.get(p.sex or "", "")
-        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {p.nationality or ''}",
+        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {nationality_label(p.nationality, self.lang)}",
                  f"{_('Document')}: {p.id_number}",
                  f"{_('Date of birth')}: {p.birth_date or ''}",
                  f"{_('Household address')}: {p.household_address or ''}",

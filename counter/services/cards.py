@@ -17,7 +17,7 @@ def card_prefill(doc: IdentityDocument) -> dict[str, str]:
         # the ID number's area code names the household registration area; the clerk adds the street
         area = lookup_area(doc.citizen_id[:6])
         if area is not None:
-            out["household_address"] = area.name
+            out["household_address"] = area.full_name
         if doc.address:  # the resident ID card carries the whole household address: never typed
             out["household_address"] = doc.address
     else:
