@@ -127,7 +127,7 @@ class DayCloseScreen(LocalizedBindings, Screen):
     #dayclose .warning { color: $warning; margin-top: 1; }
     #dayclose-hours { height: 3; margin-right: 4; }
     /* docked above the footer: the result of s / x / c must be seen without scrolling at 100x30 */
-    #dayclose-status { dock: bottom; height: auto; max-height: 4; padding: 0 2; color: $success; background: $panel; }
+    #dayclose-status { dock: bottom; margin-bottom: 1; height: auto; max-height: 4; padding: 0 2; color: $success; background: $panel; }
     """
 
     def __init__(self, day: str | None = None, *, out_dir: Path | None = None):

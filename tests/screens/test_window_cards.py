@@ -1,0 +1,107 @@
+"""The wrong person never stays on screen: after a refused forged passport, an unknown card, or Esc on the
+MRZ prompt, the previous person's file is closed. Real CardWatcher thread, the simulated reader's card OS.
+Also: the status line names the simulated reader in the UI language."""
+
+from __future__ import annotations
+
+import pytest
+
+from counter import clerks
+from counter.station import Station
+from screens.app import CounterApp
+from screens.dialogs import MrzKeyDialog, SupervisorDialog
+from screens.home import HomeScreen
+from screens.person import PersonScreen
+from tests.core.test_app_devices import until
+
+CLERK = ("阿依古丽·买买提", "1234")
+
+
+@pytest.fixture
+def reader_station(tmp_path):
+    st = Station.init(tmp_path / "st", "D-01", "210102", "和平区政务服务中心",
+                      reader={"kind": "simulated"}, printer={"kind": "simulated"})
+    clerks.add_clerk(st, CLERK[0], "clerk", CLERK[1])
+    clerks.add_clerk(st, "𠮷田", "supervisor", "4321")
+    st.record("devices.checked_in", {"ok": True})
+    yield st
+    st.close()
+
+
+async def file_of_ji_yongkang(pilot):
+    app = pilot.app
+    app.screen.query_one("#name").value = CLERK[0]
+    app.screen.query_one("#pin").focus()
+    await pilot.press(*CLERK[1], "enter")
+    await until(pilot, lambda: app.simulated_reader is not None and isinstance(app.screen, HomeScreen))
+    app.simulated_reader.insert("sscard-ji")
+    await until(pilot, lambda: isinstance(app.screen, PersonScreen))
+    assert "𠮷永康" in str(app.screen.query_one("#person-identity").render())
+    app.simulated_reader.remove()
+
+
+async def test_a_refused_forged_passport_closes_the_previous_file(reader_station):
+    from devices.samples import SAMPLES
+
+    app = CounterApp(reader_station, lang="zh_CN", background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await file_of_ji_yongkang(pilot)
+        app.card_watcher.set_mrz_key(SAMPLES["passport-forged"].mrz_key)
+        app.simulated_reader.insert("passport-forged")
+        await until(pilot, lambda: isinstance(app.screen, SupervisorDialog))
+        await pilot.press("escape")  # no supervisor approves it
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)
+
+
+async def test_an_unknown_card_closes_the_previous_file(reader_station):
+    app = CounterApp(reader_station, lang="zh_CN", background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await file_of_ji_yongkang(pilot)
+        app.simulated_reader.insert("unknown-card")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)
+
+
+async def test_esc_on_the_mrz_prompt_closes_the_previous_file(reader_station):
+    app = CounterApp(reader_station, lang="en", background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await file_of_ji_yongkang(pilot)
+        app.simulated_reader.insert("passport-deu")
+        await until(pilot, lambda: isinstance(app.screen, MrzKeyDialog))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)
+
+
+async def test_a_card_read_while_a_form_is_filled_leaves_the_form(reader_station):
+    from screens.wizard import WizardScreen
+
+    app = CounterApp(reader_station, lang="zh_CN", background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await file_of_ji_yongkang(pilot)
+        await pilot.press("9")  # a residence certificate needs a registration: refused, stays on the file
+        await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, WizardScreen))
+        before = app.state.devices.reader
+        app.simulated_reader.insert("unknown-card")
+        # the watcher has said what it made of the card (not "reading card…")
+        await until(pilot, lambda: app.state.devices.reader not in (before, "正在读卡…"))
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)  # the clerk's typing is not thrown away
+
+
+@pytest.mark.parametrize("lang, name", [("zh_CN", "模拟读卡器"), ("en", "Simulated reader")])
+async def test_the_status_line_names_the_simulated_reader_in_the_ui_language(reader_station, lang, name):
+    from devices.simulated import READER_NAME
+    from screens.background import SIMULATED_READER_NAME
+
+    assert SIMULATED_READER_NAME == READER_NAME
+    app = CounterApp(reader_station, lang=lang, background=True)
+    async with app.run_test(size=(110, 34)) as pilot:
+        app.screen.query_one("#name").value = CLERK[0]
+        app.screen.query_one("#pin").focus()
+        await pilot.press(*CLERK[1], "enter")
+        await until(pilot, lambda: name in app.state.devices.reader)
+        if lang == "zh_CN":
+            assert "Simulated" not in app.state.devices.reader
