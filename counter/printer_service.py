@@ -38,9 +38,11 @@ class PrintResult:
     message: str
     copy_number: int = 0
     output: str | None = None
+    missing_glyphs: tuple[str, ...] = ()  # characters no installed font has: the job was refused
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # code points, not the characters: a character of a name is personal data
+        return {**dataclasses.asdict(self), "missing_glyphs": [f"U+{ord(c):04X}" for c in self.missing_glyphs]}
 
 
 # --- configuration -------------------------------------------------------------------
@@ -252,8 +254,38 @@ def _printer_label(station) -> str:
     return f"{section['kind']}:{section['model']}"
 
 
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _refused_for_glyphs(station, job_id: str, doc, clerk_id: str | None, copy_number: int) -> PrintResult | None:
+    """A document with a character no installed font has would print a blank box (tofu) in its place:
+    refuse it before it prints. The job stays queued, so it prints once the font is installed. The
+    journal names the code points only, not the text around them."""
+    from printing import fonts
+
+    missing = fonts.missing_glyphs("".join(_strings(dataclasses.asdict(doc))))
+    if not missing:
+        return None
+    message = str(fonts.GlyphMissing(missing))
+    station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "failed",
+                                    "message": message,
+                                    "missing_code_points": [f"U+{ord(c):04X}" for c in missing]}, clerk_id=clerk_id)
+    return PrintResult(job_id, "failed", False, message, copy_number, missing_glyphs=tuple(missing))
+
+
 def _send_receipt(station, job_id: str, doc: Receipt, clerk_id: str | None, copy_number: int) -> PrintResult:
     from printing.receipt import render_receipt
+
+    refused = _refused_for_glyphs(station, job_id, doc, clerk_id, copy_number)
+    if refused is not None:
+        return refused
 
     settings = printer_settings(station)
     data = render_receipt(doc, printer_model(station))
@@ -279,6 +311,9 @@ def _write_certificate(station, job_id: str, doc: Certificate, clerk_id: str | N
     from counter import files
     from printing.certificate import render_certificate
 
+    refused = _refused_for_glyphs(station, job_id, doc, clerk_id, copy_number)
+    if refused is not None:
+        return refused
     data = render_certificate(doc)
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", doc.number) or job_id
     path = Path(out_dir) / (f"{safe}-copy{copy_number}.pdf" if copy_number else f"{safe}.pdf")
@@ -311,7 +346,8 @@ def print_certificate(station, cert: Certificate, clerk_id: str | None, out_dir:
     job_id = _queue(station, "certificate", doc, clerk_id, "pdf")
     result = _write_certificate(station, job_id, doc, clerk_id, 0, Path(out_dir or certificate_dir(station)))
     if not result.confirmed:
-        raise PrintJobError("{message}; job {job_id} stays queued", message=result.message, job_id=job_id)
+        raise PrintJobError("{message}; job {job_id} stays queued", message=result.message, job_id=job_id,
+                            missing="".join(result.missing_glyphs))
     return Path(result.output)
 
 
