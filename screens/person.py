@@ -20,6 +20,7 @@ from counter.errors import CounterError
 from counter.i18n import N_, _, language
 from counter.services import amendments, documents, engine, people
 from counter.services.cards import card_prefill
+from counter.services.cards import face_picture as card_face
 from screens.base import LocalizedBindings, StatusBar
 from screens.dialogs import ReasonDialog, SupervisorDialog
 from screens.messages import ServiceCompleted
@@ -75,6 +76,11 @@ class PersonScreen(LocalizedBindings, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="person-top"):
+            picture = card_face(self.card) if self.card is not None else None
+            if picture is not None:
+                from screens.face import FaceView
+
+                yield FaceView(picture, id="person-face")
             yield Static("", id="person-identity")
             yield Static("", id="person-services")
         yield Static(_("History"), classes="title")
@@ -194,6 +200,10 @@ class PersonScreen(LocalizedBindings, Screen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        # the card's data, its face included, is kept only while this file is open
+        self.card = None
 
     def action_service(self, service: str) -> None:
         cat = forms.catalogue()

@@ -58,3 +58,23 @@ def card_key(doc: IdentityDocument) -> tuple[str, str]:
 
 def source_of(doc: IdentityDocument) -> str:
     return f"card:{doc.doc_type}"
+
+
+FACE_FORMATS = ("jpeg", "jp2")  # what an eMRTD's DG2 holds (ISO/IEC 19794-5); WLT needs a vendor decoder
+
+
+def face_picture(doc: IdentityDocument):
+    """The card's face (DG2) as a Pillow image in memory, or None (no face, WLT, or undecodable).
+    It is decoded from the bytes the read returned and never written anywhere."""
+    if not doc.face_image or doc.face_format not in FACE_FORMATS:
+        return None
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(doc.face_image), formats=["JPEG", "JPEG2000"]) as img:
+            img.load()
+            return img.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None

@@ -105,3 +105,43 @@ async def test_the_status_line_names_the_simulated_reader_in_the_ui_language(rea
         await until(pilot, lambda: name in app.state.devices.reader)
         if lang == "zh_CN":
             assert "Simulated" not in app.state.devices.reader
+
+
+@pytest.mark.parametrize("sample, image_format", [("passport-deu", "jpeg"), ("idcard-td1", "jp2")])
+async def test_the_dg2_face_is_shown_beside_the_data_and_kept_nowhere(reader_station, sample, image_format):
+    from devices.samples import SAMPLES
+    from screens.face import FaceView
+
+    app = CounterApp(reader_station, lang="zh_CN", background=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one("#name").value = CLERK[0]
+        app.screen.query_one("#pin").focus()
+        await pilot.press(*CLERK[1], "enter")
+        await until(pilot, lambda: app.simulated_reader is not None and isinstance(app.screen, HomeScreen))
+        app.card_watcher.set_mrz_key(SAMPLES[sample].mrz_key)
+        app.simulated_reader.insert(sample)
+        await until(pilot, lambda: isinstance(app.screen, PersonScreen))
+        person = app.screen
+        assert person.card.face_format == image_format and person.card.face_image
+        face_bytes = person.card.face_image
+        face = person.query_one("#person-face", FaceView)
+        await pilot.pause()
+        # drawn in cells, left of the data: a portrait (taller than wide in pixels), in colour
+        identity = person.query_one("#person-identity")
+        assert face.region.x < identity.region.x and face.region.height >= 10
+        strip = face.render_line(3)
+        cells = "".join(seg.text for seg in strip)
+        assert "▀" in cells or "▄" in cells
+        colours = {seg.style.color.triplet for seg in strip if seg.style and seg.style.color}
+        assert len(colours) > 3  # a picture, not a blank box
+        width, height = face.picture.size
+        assert height > width
+        await pilot.press("escape")  # the file closes: the face goes with it
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert not app.query(FaceView) and person.card is None
+    # never journaled, never on disk
+    for (payload,) in reader_station.db.conn.execute("SELECT payload FROM journal"):
+        assert face_bytes[:64].hex() not in str(payload)
+    for path in reader_station.data_dir.rglob("*"):
+        if path.is_file():
+            assert face_bytes[16:80] not in path.read_bytes(), path
