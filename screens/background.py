@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 
 from counter.i18n import N_, _
 from counter.services import devices
+from screens.base import reader_label
 from screens.messages import (
     CardRead,
     DeviceEvent,
@@ -31,7 +32,6 @@ PRINTER_STATE_LABELS = {
 UNCONFIGURED_SYNC_REFRESH_SECONDS = 10.0
 # reader errors that mean a newly presented card was not used (unknown, unreadable, refused, pulled mid-read)
 CARD_REFUSED_STATES = ("card_removed", "unsupported_card", "card_error", "read_failed", "card_auth_failed")
-SIMULATED_READER_NAME = N_("Simulated reader")  # devices.simulated.READER_NAME, the name it reports
 
 
 def _sleep_unless_cancelled(worker, seconds: float) -> None:
@@ -88,11 +88,6 @@ class BackgroundWork:
         """Demo: take the card out of (or away from) every simulated reader, even mid-read."""
         return devices.take_card_away(self.card_watcher)
 
-    @staticmethod
-    def _reader_label(reader: str) -> str:
-        """A real reader keeps the name its driver gives; the simulated one is ours, so it is translated."""
-        return _(SIMULATED_READER_NAME) if reader == SIMULATED_READER_NAME else reader
-
     def _reader_status(self, reader: str, text: str) -> None:
         """The status line names each reader's state: the PC/SC reader and the SAM reader side by side."""
         texts = self.state.devices.reader_texts
@@ -102,11 +97,11 @@ class BackgroundWork:
     def on_device_event(self, message: DeviceEvent) -> None:
         event = message.event
         if isinstance(event, devices.ReaderReady):
-            self._reader_status(event.reader, _("ready ({reader})").format(reader=self._reader_label(event.reader)))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=reader_label(event.reader)))
         elif isinstance(event, devices.CardInserted):
             self._reader_status(event.reader, _("reading card…"))
         elif isinstance(event, devices.CardRemoved):
-            self._reader_status(event.reader, _("ready ({reader})").format(reader=self._reader_label(event.reader)))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=reader_label(event.reader)))
         elif isinstance(event, devices.MrzKeyRequired):
             self._reader_status(event.reader, _("MRZ key needed"))
             self._ask_mrz_key("")

@@ -18,14 +18,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from counter.i18n import N_, _
-from screens.base import LocalizedBindings
+from screens.base import LocalizedBindings, reader_label
 from screens.messages import CheckinFinished
 
 
 def reader_line(reader: dict) -> str:
     status = reader.get("status")
     if status == "ok":
-        names = ", ".join(reader.get("readers") or [])
+        names = ", ".join(reader_label(r) for r in reader.get("readers") or [])
         return _("Card reader: ready ({names})").format(names=names)
     if status == "not_configured":
         return _("Card reader: not configured")

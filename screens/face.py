@@ -15,7 +15,7 @@ ICAO_ASPECT = 35 / 45  # a passport photo is 35 x 45 mm
 
 class FaceView(Static):
     DEFAULT_CSS = """
-    FaceView { width: auto; height: auto; padding: 0 1; border: round $panel; }
+    FaceView { height: auto; padding: 0 1; border: round $panel; }
     """
 
     def __init__(self, picture, *, id: str | None = None):
@@ -30,6 +30,7 @@ class FaceView(Static):
         width, rows = self.cells
         picture = self.picture.copy()
         picture.thumbnail((width, rows * 2))  # keeps the aspect: never a stretched face
+        self.styles.width = max(picture.width, 14) + 4  # the picture, its padding and border; the data beside it
         self.update(Pixels.from_image(picture))
 
     def on_unmount(self) -> None:

@@ -94,7 +94,7 @@ async def test_a_card_read_while_a_form_is_filled_leaves_the_form(reader_station
 @pytest.mark.parametrize("lang, name", [("zh_CN", "模拟读卡器"), ("en", "Simulated reader")])
 async def test_the_status_line_names_the_simulated_reader_in_the_ui_language(reader_station, lang, name):
     from devices.simulated import READER_NAME
-    from screens.background import SIMULATED_READER_NAME
+    from screens.base import SIMULATED_READER_NAME
 
     assert SIMULATED_READER_NAME == READER_NAME
     app = CounterApp(reader_station, lang=lang, background=True)
@@ -129,6 +129,7 @@ async def test_the_dg2_face_is_shown_beside_the_data_and_kept_nowhere(reader_sta
         # drawn in cells, left of the data: a portrait (taller than wide in pixels), in colour
         identity = person.query_one("#person-identity")
         assert face.region.x < identity.region.x and face.region.height >= 10
+        assert face.region.width <= 30 and identity.region.width >= 50  # beside the data, not over it
         strip = face.render_line(3)
         cells = "".join(seg.text for seg in strip)
         assert "▀" in cells or "▄" in cells
@@ -145,3 +146,18 @@ async def test_the_dg2_face_is_shown_beside_the_data_and_kept_nowhere(reader_sta
     for path in reader_station.data_dir.rglob("*"):
         if path.is_file():
             assert face_bytes[16:80] not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("lang, name", [("zh_CN", "模拟读卡器"), ("en", "Simulated reader")])
+def test_the_check_in_names_the_simulated_reader_in_the_ui_language(lang, name):
+    from counter.i18n import set_language
+    from screens.checkin import reader_line
+
+    set_language(lang)
+    try:
+        line = reader_line({"status": "ok", "readers": ["Simulated reader", "ACS ACR39U 00 00"]})
+    finally:
+        set_language("zh_CN")
+    assert name in line and "ACS ACR39U 00 00" in line
+    if lang == "zh_CN":
+        assert "Simulated" not in line
