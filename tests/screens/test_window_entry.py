@@ -262,3 +262,37 @@ async def test_report_save_and_export_messages_are_on_screen_at_100x30(station, 
             region = status.region
             # wholly inside the 30 lines, above the footer, without scrolling
             assert region.height >= 1 and region.y + region.height <= 29, region
+
+
+async def test_an_unprintable_character_is_refused_at_print_and_the_service_stays_saved(station):
+    from counter import printer_service as ps
+    from counter.services import people
+
+    ext_i = "\U0002EBF0"  # CJK Extension I: no installed font has it
+    app = CounterApp(station, lang="zh_CN", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        clerk = Clerk(pilot, fast=True)
+        await clerk.press("f2")
+        await clerk.press("1")
+        await clerk.fill([("current_address", f"沈阳市和平区{ext_i}街8号"), ("arrival_date", "0")])
+        await clerk.press("f10", "f10")
+        assert isinstance(app.screen, DocumentScreen)
+        status = app.screen.query_one("#doc-status", Static)
+        for _ in range(100):
+            await pilot.pause()
+            if "U+2EBF0" in str(status.content):
+                break
+        text = str(status.content)
+        assert ext_i in text and "U+2EBF0" in text and "COUNTER_FONT_DIRS" in text and "P" in text
+        # the registration itself is recorded; the print job waits for the font
+        pid = app.screen.person_id
+        assert people.get(station, pid).current_address == f"沈阳市和平区{ext_i}街8号"
+        job = ps.list_jobs(station)[0]
+        assert job["state"] != "printed"
+        await clerk.press("p")  # retry: refused again, with the same words, and still queued
+        for _ in range(100):
+            await pilot.pause()
+            if app.screen.failed_job and "U+2EBF0" in str(status.content):
+                break
+        assert "U+2EBF0" in str(status.content) and app.screen.failed_job == job["job_id"]
