@@ -143,7 +143,7 @@ class PersonScreen(LocalizedBindings, Screen):
             v = self.card_values
             if not v:
                 return [f"[b]{_('New person')}[/b]", _("Not on file. Register the person (1 or 2) or apply for a permit (3).")]
-            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})",
+            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})  {nationality_label(v.get('nationality'), self.lang)}",
                     f"{_('Document')}: {v.get('id_number', '')}",
                     f"{_('Date of birth')}: {v.get('birth_date', '')}",
                     _("Register the person (1 or 2) or apply for a permit (3).")]
