@@ -6,7 +6,14 @@ from dataclasses import replace
 
 from textual.widgets import Static
 
-from counter.i18n import _
+from counter.i18n import N_, _
+
+SIMULATED_READER_NAME = N_("Simulated reader")  # devices.simulated.READER_NAME, the name it reports
+
+
+def reader_label(reader: str) -> str:
+    """A real reader keeps the name its driver gives; the simulated one is ours, so it is translated."""
+    return _(SIMULATED_READER_NAME) if reader == SIMULATED_READER_NAME else reader
 
 
 class LocalizedBindings:

@@ -14,12 +14,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from counter.domain import ethnicity
+from counter.domain.nationality import nationality_label
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError
 from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
 from counter.services import amendments, documents, engine, people, register
 from counter.services.cards import card_prefill
+from counter.services.cards import face_picture as card_face
 from screens.base import LocalizedBindings, StatusBar
 from screens.dialogs import ReasonDialog, SupervisorDialog
 from screens.messages import PermitRechecked, ServiceCompleted
@@ -76,6 +78,11 @@ class PersonScreen(LocalizedBindings, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="person-top"):
+            picture = card_face(self.card) if self.card is not None else None
+            if picture is not None:
+                from screens.face import FaceView
+
+                yield FaceView(picture, id="person-face")
             yield Static("", id="person-identity")
             yield Static("", id="person-services")
         yield Static(_("History"), classes="title")
@@ -176,14 +183,14 @@ class PersonScreen(LocalizedBindings, Screen):
             v = self.card_values
             if not v:
                 return [f"[b]{_('New person')}[/b]", _("Not on file. Register the person (1 or 2) or apply for a permit (3).")]
-            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})",
+            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})  {nationality_label(v.get('nationality'), self.lang)}",
                     f"{_('Document')}: {v.get('id_number', '')}",
                     f"{_('Date of birth')}: {v.get('birth_date', '')}",
                     _("Register the person (1 or 2) or apply for a permit (3).")]
         p = self.file.person
         eth = ethnicity.by_code(p.ethnicity) if p.ethnicity else None
         sex = {"M": _("male"), "F": _("female")}.get(p.sex or "", "")
-        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {p.nationality or ''}",
+        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {nationality_label(p.nationality, self.lang)}",
                  f"{_('Document')}: {p.id_number}",
                  f"{_('Date of birth')}: {p.birth_date or ''}",
                  f"{_('Household address')}: {p.household_address or ''}",
@@ -244,6 +251,10 @@ class PersonScreen(LocalizedBindings, Screen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        # the card's data, its face included, is kept only while this file is open
+        self.card = None
 
     def action_service(self, service: str) -> None:
         cat = form_specs.catalogue()

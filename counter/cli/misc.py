@@ -39,7 +39,7 @@ def id_check(number: Annotated[str, typer.Argument(help="18-digit (or old 15-dig
     print(f"valid: {cid.number}")
     if cid.converted_from:
         print(f"converted from 15 digits: {cid.converted_from}")
-    print(f"area: {area.code} {area.name}{era}")
+    print(f"area: {area.code} {area.full_name}{era}")
     print(f"birth date: {cid.birth_date.isoformat()}")
     print(f"sex: {'male' if cid.sex == 'M' else 'female'} (order code {cid.order_code})")
     print(f"check character: {cid.check}")

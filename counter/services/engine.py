@@ -213,10 +213,19 @@ def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[s
     return clean(spec, raw, Context(today, pol))
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What perform() would record, for the review page: lateness and the derived values (old and new expiry)."""
+
+    late_days: int
+    derived: dict
+    notes: tuple[str, ...]
+
+
 def check(station, service: str, raw: dict[str, str], *, person_id: str | None = None,
-          now: datetime | None = None) -> None:
+          now: datetime | None = None) -> Preview:
     """Everything perform() would refuse for this person and these values, without recording: run
-    before a supervisor is called over (a name correction to the same name...)."""
+    before a supervisor is called over (a name correction to the same name...) and for the review page."""
     spec = form_specs.catalogue().get(service)
     pol = policy_of(station)
     today = business_date(station, now)
@@ -224,7 +233,10 @@ def check(station, service: str, raw: dict[str, str], *, person_id: str | None =
     if spec.person == "existing":
         _require_person(person)
     values = _clean_values(spec, raw, person, pol, today)
-    _check_service(station, spec, person, values, today, pol, {}, [])
+    derived: dict = {}
+    notes: list[str] = []
+    late, _permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)
+    return Preview(late, derived, tuple(notes))
 
 
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,

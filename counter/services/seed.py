@@ -94,7 +94,7 @@ def _person(rng: random.Random, used: set[str], today: date) -> dict:
     number = _citizen_id(rng, birth, male, used)
     return {"doc_type": "citizen_id", "id_number": number, "name": name, "sex": "M" if male else "F",
             "birth_date": birth.isoformat(), "ethnicity": eth, "nationality": "CHN",
-            "household_address": f"{lookup_area(number[:6]).name}{rng.choice(STREETS)}{rng.randrange(1, 99)}号",
+            "household_address": f"{lookup_area(number[:6]).full_name}{rng.choice(STREETS)}{rng.randrange(1, 99)}号",
             "current_address": address,
             "phone": f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"}
 
