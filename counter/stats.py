@@ -464,10 +464,10 @@ def memory_facts():
     """An empty in-memory facts database (the station's statistics are built fresh each time)."""
     import sqlite3
 
-    from counter.hq.store import Tx
+    from db.sql_tx import SqliteTx
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
-    tx = Tx(conn)
+    tx = SqliteTx(conn)
     for statement in STAT_SCHEMA:
         tx.execute(statement)
     return tx

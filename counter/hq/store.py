@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from counter.errors import ConfigError, CounterError
 from counter.hq import migrations as _migrations
+from db.sql_tx import SqliteTx
 
 # The schema version this software needs: the newest migration in counter/hq/migrations.
 SCHEMA_VERSION = _migrations.latest_version()
@@ -121,30 +122,11 @@ def schema_statements(dialect: str) -> list[str]:
 # Upgrades of an existing HQ database: counter/hq/migrations (one numbered module per version).
 
 
-class Tx:
+class Tx(SqliteTx):
     """One open transaction; `?` placeholders on both backends."""
-
-    dialect = "sqlite"
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def _sql(self, sql: str) -> str:
-        return sql
-
-    def execute(self, sql: str, params: Sequence = ()):
-        return self.conn.execute(self._sql(sql), tuple(params))
-
-    def one(self, sql: str, params: Sequence = ()):
-        return self.execute(sql, params).fetchone()
-
-    def all(self, sql: str, params: Sequence = ()) -> list:
-        return self.execute(sql, params).fetchall()
 
     def lock_schema(self) -> None:
         """Serialise schema changes (SQLite: BEGIN IMMEDIATE already holds the write lock)."""
-    def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
-        self.conn.executemany(self._sql(sql), rows)
 
     def pipeline(self):
         """Statements sent without waiting for each result where the backend can (PostgreSQL)."""
