@@ -9,8 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from counter.errors import ConfigError
 
 ENV_DATA_DIR = "COUNTER_DATA_DIR"
@@ -177,6 +175,8 @@ class StationConfig:
 
     def save(self) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
+        import tomli_w
+
         from counter import files
 
         files.write_atomic(self.path, tomli_w.dumps(_strip_defaults(self.data)).encode())

@@ -9,14 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from counter import files, identity
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
 from db import journal
-from db.connection import DatabaseError, open_database
+from db.connection import Database, DatabaseError, open_database
 
 STATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 
@@ -51,7 +49,7 @@ def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
 class Station:
     data_dir: Path
     config: StationConfig
-    db: sqlite_utils.Database
+    db: Database
     key: identity.SigningKey
     # One-line warnings for the operator found on opening (e.g. a key others can read); no personal data.
     notices: list[str] = field(default_factory=list)
@@ -143,7 +141,7 @@ class Station:
 
     # --- time --------------------------------------------------------------------
 
-    def last_closed_day(self, db: sqlite_utils.Database | None = None) -> str | None:
+    def last_closed_day(self, db: Database | None = None) -> str | None:
         row = (db or self.db).conn.execute("SELECT max(business_day) FROM day_closures").fetchone()
         return row[0] if row else None
 

@@ -11,12 +11,10 @@ import hashlib
 import json
 from collections.abc import Callable
 
-import sqlite_utils
-
-from db.connection import write_transaction
+from db.connection import Database, write_transaction
 from db.journal import Entry, entries
 
-Projector = Callable[[sqlite_utils.Database, Entry, dict], None]
+Projector = Callable[[Database, Entry, dict], None]
 
 _PROJECTORS: dict[str, list[Projector]] = {}
 # Every table a projector writes; rebuild empties exactly these, in this order.
@@ -38,7 +36,7 @@ def projection_tables(*names: str) -> None:
             PROJECTION_TABLES.append(name)
 
 
-def apply(db: sqlite_utils.Database, entry: Entry) -> None:
+def apply(db: Database, entry: Entry) -> None:
     fns = _PROJECTORS.get(entry.kind)
     if not fns:
         return
@@ -47,7 +45,7 @@ def apply(db: sqlite_utils.Database, entry: Entry) -> None:
         fn(db, entry, data)
 
 
-def rebuild(db: sqlite_utils.Database) -> int:
+def rebuild(db: Database) -> int:
     """Recompute every projection from the journal in one transaction; returns entries replayed."""
     count = 0
     with write_transaction(db):
@@ -60,7 +58,7 @@ def rebuild(db: sqlite_utils.Database) -> int:
     return count
 
 
-def checksum(db: sqlite_utils.Database) -> str:
+def checksum(db: Database) -> str:
     """SHA-256 over every projection table's rows in primary-key order."""
     h = hashlib.sha256()
     for table in sorted(PROJECTION_TABLES):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, print_json, read_pin
+from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, read_pin
 
 app = new_app("Inspect and check the station's hash-chained journal.")
 
@@ -15,17 +15,11 @@ app = new_app("Inspect and check the station's hash-chained journal.")
 @app.command("verify")
 def verify(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Check the whole chain; exit 1 naming the first bad seq and why."""
-    from counter.sync_state import last_ack
+    from counter.cli.fast import journal_verify
 
-    station = open_station(data_dir)
-    result = station.verify_journal(acked=last_ack(station))
-    if json_out:
-        print_json(result.__dict__)
-    elif result.ok:
-        print(f"journal intact: {result.count} entries, head seq {result.head_seq} {result.head_hash[:16]}")
-    else:
-        print(f"journal broken at seq {result.bad_seq}: {result.reason}", file=__import__("sys").stderr)
-    raise typer.Exit(0 if result.ok else 1)
+    code = journal_verify(str(data_dir) if data_dir else None, json_out)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("show")

@@ -1,4 +1,4 @@
-"""counter init | id check | run"""
+"""counter init | run | id check | config show|templates"""
 
 from __future__ import annotations
 
@@ -17,78 +17,56 @@ id_app = new_app("Citizen ID numbers (GB 11643-1999).")
 def id_check(number: Annotated[str, typer.Argument(help="18-digit (or old 15-digit) citizen ID number")],
              json_out: JsonFlag = False) -> None:
     """Validate a citizen ID number and print what it encodes; exit 1 with the reason when invalid."""
-    from counter.domain.citizen_id import parse_citizen_id
-    from counter.errors import ValidationError
+    from counter.cli.fast import id_check as check
 
+    code = check(number, json_out)
+    if code:
+        raise typer.Exit(code)
+
+
+def init(
+    station_id: Annotated[str, typer.Option("--station-id", help="This station's id, unique in the district")],
+    district: Annotated[str, typer.Option("--district", help="GB/T 2260 area code of the district")],
+    office: Annotated[str, typer.Option("--office", help="The service hall's name, as printed on receipts")],
+    timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the business day")] = "Asia/Shanghai",
+    lang: Annotated[str, typer.Option("--lang", help="UI language: zh_CN or en")] = "zh_CN",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a station: DIR/station.toml, DIR/station.db and its Ed25519 key pair in DIR/keys/."""
+    from zoneinfo import ZoneInfo
+
+    from counter.station import Station
+
+    # Named after the option: the station.toml the config check would name does not exist yet.
     try:
-        cid = parse_citizen_id(number)
-    except ValidationError as exc:
-        if json_out:
-            print_json({"valid": False, "reason": str(exc)})
-            raise typer.Exit(1) from None
-        fail(f"invalid ID number: {exc}")
-    d = cid.as_dict()
-    if json_out:
-        print_json({"valid": True, **d})
-        return
-    area = cid.area
-    era = ""
-    if area.historical:
-        era = f" (historical code, used until {area.valid_until})"
-    print(f"valid: {cid.number}")
-    if cid.converted_from:
-        print(f"converted from 15 digits: {cid.converted_from}")
-    print(f"area: {area.code} {area.name}{era}")
-    print(f"birth date: {cid.birth_date.isoformat()}")
-    print(f"sex: {'male' if cid.sex == 'M' else 'female'} (order code {cid.order_code})")
-    print(f"check character: {cid.check}")
+        ZoneInfo(timezone)
+    except Exception:  # ZoneInfoNotFoundError, or ValueError for a malformed key
+        fail(f"--timezone {timezone} is not a known time zone, e.g. Asia/Shanghai", 2)
+    check_lang(lang)
+    directory = resolve_data_dir(data_dir)
+    station = Station.init(directory, station_id, district, office,
+                           station={"timezone": timezone, "lang": lang})
+    for notice in station.notices:
+        print(notice)
+    print(f"station {station.station_id} created in {directory}")
+    print(f"key id {station.key.key_id}; public key {directory / 'keys' / 'station.pub'}")
+    print("next: counter clerk add NAME --role supervisor --data-dir", directory)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("init")
-    def init(
-        station_id: Annotated[str, typer.Option("--station-id", help="This station's id, unique in the district")],
-        district: Annotated[str, typer.Option("--district", help="GB/T 2260 area code of the district")],
-        office: Annotated[str, typer.Option("--office", help="The service hall's name, as printed on receipts")],
-        timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the business day")] = "Asia/Shanghai",
-        lang: Annotated[str, typer.Option("--lang", help="UI language: zh_CN or en")] = "zh_CN",
-        data_dir: DataDir = None,
-    ) -> None:
-        """Create a station: DIR/station.toml, DIR/station.db and its Ed25519 key pair in DIR/keys/."""
-        from zoneinfo import ZoneInfo
+def run(
+    data_dir: DataDir = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh_CN or en (default: station config)")] = None,
+) -> None:
+    """Start the counter (the TUI) for this station."""
+    from counter.station import Station
 
-        from counter.station import Station
+    check_lang(lang)
+    station = Station.open(resolve_data_dir(data_dir))
+    for notice in station.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    from screens.app import run_app  # the UI is imported only here
 
-        # Named after the option: the station.toml the config check would name does not exist yet.
-        try:
-            ZoneInfo(timezone)
-        except Exception:  # ZoneInfoNotFoundError, or ValueError for a malformed key
-            fail(f"--timezone {timezone} is not a known time zone, e.g. Asia/Shanghai", 2)
-        check_lang(lang)
-        directory = resolve_data_dir(data_dir)
-        station = Station.init(directory, station_id, district, office,
-                               station={"timezone": timezone, "lang": lang})
-        for notice in station.notices:
-            print(notice)
-        print(f"station {station.station_id} created in {directory}")
-        print(f"key id {station.key.key_id}; public key {directory / 'keys' / 'station.pub'}")
-        print("next: counter clerk add NAME --role supervisor --data-dir", directory)
-
-    @app.command("run")
-    def run(
-        data_dir: DataDir = None,
-        lang: Annotated[str | None, typer.Option("--lang", help="zh_CN or en (default: station config)")] = None,
-    ) -> None:
-        """Start the counter (the TUI) for this station."""
-        from counter.station import Station
-
-        check_lang(lang)
-        station = Station.open(resolve_data_dir(data_dir))
-        for notice in station.notices:
-            print(f"warning: {notice}", file=sys.stderr)
-        from screens.app import run_app  # the UI is imported only here
-
-        run_app(station, lang=lang or station.config.lang, demo=False)
+    run_app(station, lang=lang or station.config.lang, demo=False)
 
 
 config_app = new_app("Show the station's configuration and the shipped templates.")

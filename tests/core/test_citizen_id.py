@@ -77,3 +77,25 @@ def test_a_renamed_county_has_its_current_name_and_is_not_historical(code, name)
 
     wang = next(c for c in SAMPLE_CARDS if c.citizen_id.startswith("440305"))
     assert card_prefill(wang)["household_address"] == "广东省南山区"
+
+
+def test_area_lookup_reads_the_same_table_as_stdnum():
+    """lookup_area parses only the code's province lines; every code gives what stdnum's numdb gives."""
+    from stdnum import numdb
+
+    from counter.domain.citizen_id import lookup_area
+
+    table = numdb.get("cn/loc")
+    codes = {low + child_low for _, low, _, _, children in table.prefixes for _, child_low, _, _, _ in children}
+    codes |= {f"{i:06d}" for i in range(0, 1_000_000, 997)}  # unknown provinces and counties too
+    assert len(codes) > 7000
+    for code in sorted(codes):
+        info = table.info(code)
+        province = info[0][1].get("province") if info else None
+        county = info[1][1].get("county") if len(info) > 1 else None
+        area = lookup_area(code)
+        if not province or not county:
+            assert area is None, code
+        else:
+            assert area is not None and area.province == province, code
+            assert area.name.endswith(county.split(",")[-1].split("]")[-1]), code
