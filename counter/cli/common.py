@@ -41,7 +41,7 @@ def open_station(data_dir: Path | None):
 
 def check_lang(lang: str | None) -> str | None:
     """--lang must be a language the UI has (the TUI raised ValueError, a crash report)."""
-    from counter.i18n import LANGS
+    from counter.domain.language import LANGS
 
     if lang is not None and lang not in LANGS:
         fail(f"--lang must be {' or '.join(LANGS)}, not {lang}", 2)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from counter import forms
 from counter.domain import ethnicity
+from counter.domain.language import pick
 from counter.services import people
 from counter.services.output import verification_payload
 from db import journal
@@ -47,7 +48,9 @@ def display_value(spec: forms.FormSpec, fid: str, value: str, lang: str = "zh_CN
         return "" if value is None else str(value)
     if f.type == "ethnicity":
         e = ethnicity.by_code(value)
-        return f"{e.label(lang)}（{value}）" if e and lang.startswith("zh") else (f"{e.label(lang)} ({value})" if e else value)
+        if e is None:
+            return value
+        return pick({"zh": f"{e.label(lang)}（{value}）", "en": f"{e.label(lang)} ({value})"}, lang)
     if f.type in ("choice", "years"):
         from counter.domain.policy import Policy
 
