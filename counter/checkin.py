@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from counter import kinds
 from counter.station import Station
 
-CHECKIN_KIND = "devices.checked_in"
+CHECKIN_KIND = kinds.DEVICES_CHECKED_IN
 NOT_CHECKED = "not checked"
 
 

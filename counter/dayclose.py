@@ -21,12 +21,13 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from counter import kinds
 from counter.errors import CounterError, ValidationError
 from db import journal
 from db.journal import Entry
 
-CLOSE_KIND = "day.closed"
-CORRECTION_KIND = "day.correction"
+CLOSE_KIND = kinds.DAY_CLOSED
+CORRECTION_KIND = kinds.DAY_CORRECTION
 EXPIRY_HORIZON_DAYS = 30
 FIGURES_VERSION = 1
 
@@ -35,9 +36,9 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The services area records one entry per clerk action: kind "service.<service>", payload
 # {"service", "person_id", "number", "late_days", ...}; a void is "service.voided" and a
 # correction "service.corrected", both with "ref_seq" pointing at the original.
-SERVICE_PREFIX = "service."
-VOID_KINDS = ("service.voided",)
-CORRECTION_KINDS = ("service.corrected", CORRECTION_KIND)
+SERVICE_PREFIX = kinds.SERVICE_PREFIX
+VOID_KINDS = (kinds.SERVICE_VOIDED,)
+CORRECTION_KINDS = (kinds.SERVICE_CORRECTED, CORRECTION_KIND)
 CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
 SERVICE_LABELS = {
     "residence_registration": "居住登记", "lodging_registration": "寄住登记",
@@ -83,9 +84,9 @@ def is_certificate_issue(kind: str, data: dict) -> bool:
 # The printing area journals a job once (print.queued {job_id, doc_type, ...}) and then each
 # attempt: print.printed (the original came out), print.reprinted (a copy n came out),
 # print.failed (result "failed" or "unconfirmed"). See db/projectors/printing.py.
-PRINT_QUEUED = "print.queued"
-PRINT_STATES = {"print.queued": "queued", "print.printed": "printed", "print.reprinted": "reprinted",
-                "print.failed": "failed"}
+PRINT_QUEUED = kinds.PRINT_QUEUED
+PRINT_STATES = {kinds.PRINT_QUEUED: "queued", kinds.PRINT_PRINTED: "printed", kinds.PRINT_REPRINTED: "reprinted",
+                kinds.PRINT_FAILED: "failed"}
 
 
 def _job_type(queued: dict) -> str:

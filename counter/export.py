@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from counter import __version__, dayclose, files, identity
+from counter import __version__, dayclose, files, identity, kinds
 from counter.errors import CounterError
 from db import journal
 
@@ -313,7 +313,7 @@ def export_day(station, day: str, out_dir: Path, *, allow_open: bool = False, re
     path = Path(out_dir) / bundle.file_name
     write_atomic(path, bundle.data)
     m = bundle.manifest
-    station.record("day.exported", {
+    station.record(kinds.DAY_EXPORTED, {
         "business_day": m["business_day"], "file_name": bundle.file_name, "sha256": _sha256(bundle.data),
         "bytes": len(bundle.data), "first_seq": m["first_seq"], "last_seq": m["last_seq"],
         "closed": m["closed"], "encrypted": bundle.encrypted,

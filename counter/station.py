@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from counter import files, identity
+from counter import files, identity, kinds
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
@@ -113,7 +113,7 @@ class Station:
                 p.unlink(missing_ok=True)
             shutil.rmtree(data_dir / "keys", ignore_errors=True)
             raise
-        station.record("station.initialized", {
+        station.record(kinds.STATION_INITIALIZED, {
             "station_id": station_id, "district": district, "office": office.strip(),
             "key_id": station.key.key_id, "public_key": identity.b64(station.key.public_raw),
         })

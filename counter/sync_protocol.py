@@ -19,12 +19,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from counter import kinds
 from db.journal import HEADER_FIELDS, canonical_json, head_message
 
 PROTOCOL_VERSION = 1
 ACK_DOMAIN = b"counter/sync-ack/v1"
 ROTATION_DOMAIN = b"counter/key-rotation/v1"
-ROTATION_KIND = "station.key_rotated"  # journal entry: payload {old_key_id, new_key_id, new_public_key, signature}
+ROTATION_KIND = kinds.KEY_ROTATED  # payload: kinds.KeyRotated
 ENTRY_FIELDS = ("seq", *HEADER_FIELDS, "payload", "prev_hash", "hash")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -96,11 +97,11 @@ def check_entry(entry: object, index: int) -> dict:
         missing = sorted(set(ENTRY_FIELDS) - keys)
         extra = sorted(keys - set(ENTRY_FIELDS))
         raise ProtocolError(f"entries[{index}] fields wrong (missing {missing}, unexpected {extra})")
-    for name, kinds in _ENTRY_TYPES.items():
+    for name, types in _ENTRY_TYPES.items():
         value = entry[name]
-        if int in kinds and isinstance(value, bool):
+        if int in types and isinstance(value, bool):
             raise ProtocolError(f"entries[{index}].{name} must be a whole number")
-        if not isinstance(value, kinds):
+        if not isinstance(value, types):
             raise ProtocolError(f"entries[{index}].{name} has the wrong type")
     for name in ("prev_hash", "hash"):
         if not HEX64.match(entry[name]):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from counter import kinds
 from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, read_pin
 
 app = new_app("Inspect and check the station's hash-chained journal.")
@@ -77,7 +78,7 @@ def _grant_full_access(station, supervisor: str | None, pin_stdin: bool, since: 
         supervisor = input("supervisor: ").strip()
     pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
     approver = clerks.authorize_supervisor(station, supervisor, pin, "journal.show_full")
-    station.record("journal.full_access", {
+    station.record(kinds.JOURNAL_FULL_ACCESS, {
         "supervisor_id": approver.clerk_id, "after_seq": since, "through_seq": through},
         clerk_id=approver.clerk_id)
 

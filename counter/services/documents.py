@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from counter import forms
+from counter import forms, kinds
 from counter.domain import ethnicity
 from counter.domain.language import pick
 from counter.services import people
@@ -63,7 +63,7 @@ def display_value(spec: forms.FormSpec, fid: str, value: str, lang: str = "zh_CN
 
 def from_entry(station, entry: journal.Entry, copy_number: int = 0):
     d = entry.data
-    if entry.kind in ("service.voided", "service.corrected"):
+    if entry.kind in (kinds.SERVICE_VOIDED, kinds.SERVICE_CORRECTED):
         return _amendment_receipt(station, entry, d, copy_number)
     spec = forms.catalogue().get(d["service"])
     if spec.document == "certificate":
@@ -153,7 +153,7 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
 
 
 def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
-    voided = entry.kind == "service.voided"
+    voided = entry.kind == kinds.SERVICE_VOIDED
     lines = [("业务", SERVICE_TITLES_ZH["void" if voided else "correction"]),
              ("原业务编号", d.get("ref_number") or ""), ("原台账序号", str(d["ref_seq"])), ("原因", d.get("reason", ""))]
     for k, val in (d.get("changes") or {}).items():
@@ -183,13 +183,13 @@ def next_copy_number(station, seq: int) -> int:
 def reprint(station, seq: int, clerk_id: str | None = None):
     """A numbered copy of the document of entry `seq`; the reprint itself is journaled."""
     entry = journal.get(station.db, seq)
-    if entry is None or not (entry.kind.startswith("service.")):
+    if entry is None or not (entry.kind.startswith(kinds.SERVICE_PREFIX)):
         from counter.errors import CounterError
 
         raise CounterError("entry {seq} has no document to reprint", seq=seq)
     copy_number = next_copy_number(station, seq)
     document = replace(from_entry(station, entry), copy_number=copy_number)
-    station.record("document.reprinted", {"ref_seq": seq, "ref_hash": entry.hash, "number": document.number,
+    station.record(kinds.DOCUMENT_REPRINTED, {"ref_seq": seq, "ref_hash": entry.hash, "number": document.number,
                                           "copy_number": copy_number}, clerk_id=clerk_id)
     return document
 

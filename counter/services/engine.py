@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from counter import forms, numbers
+from counter import forms, kinds, numbers
 from counter.domain import policy as rules
 from counter.domain.citizen_id import mask
 from counter.domain.fields import age_on
@@ -250,7 +250,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
                                       field="id_number")
         if person is None:
             pid = uuid.uuid4().hex
-            station.record("person.registered", {
+            station.record(kinds.PERSON_REGISTERED, {
                 "person_id": pid, **{f: values.get(f) for f in IDENTITY_FIELDS},
                 "phone": values.get("phone"), "source": source, "form": spec.ref,
             }, clerk_id=clerk_id, now=moment)
@@ -279,7 +279,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
             payload["old_name"] = person.name
         if supervisor is not None:
             payload["supervisor_id"] = supervisor.clerk_id
-        entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+        entry = station.record(kinds.service_kind(service), payload, clerk_id=clerk_id, now=moment)
     outcome = Outcome(entry, person.person_id, number, service, late, notes)
     if build_document:
         from counter.services import documents

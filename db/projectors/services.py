@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from counter import kinds
 from db.journal import Entry
 from db.projections import projection_tables, projector
 
@@ -30,7 +31,7 @@ PERSON_COLUMNS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnici
                   "household_address", "phone")
 
 
-@projector("person.registered")
+@projector(kinds.PERSON_REGISTERED)
 def _person_registered(db, e: Entry, d: dict) -> None:
     cols = ("person_id", *PERSON_COLUMNS, "registered_seq", "updated_seq")
     values = (d["person_id"], *(d.get(c) for c in PERSON_COLUMNS), e.seq, e.seq)
@@ -121,10 +122,10 @@ def _service(db, e: Entry, d: dict) -> None:
         _update_person(db, e, pid, name=v["new_name"])
 
 
-projector(*(f"service.{s}" for s in SERVICES))(_service)
+projector(*(kinds.service_kind(s) for s in SERVICES))(_service)
 
 
-@projector("service.voided")
+@projector(kinds.SERVICE_VOIDED)
 def _voided(db, e: Entry, d: dict) -> None:
     ref = db.conn.execute("SELECT service, number, person_id FROM transactions WHERE seq = ?",
                           (d["ref_seq"],)).fetchone()
@@ -146,7 +147,7 @@ def _voided(db, e: Entry, d: dict) -> None:
 CORRECTABLE = ("current_address", "phone", "employer", "household_address", "resident_since")
 
 
-@projector("service.corrected")
+@projector(kinds.SERVICE_CORRECTED)
 def _corrected(db, e: Entry, d: dict) -> None:
     db.conn.execute("UPDATE transactions SET status = 'corrected' WHERE seq = ?", (d["ref_seq"],))
     _numbers(db, e, d)
