@@ -20,30 +20,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from counter import kinds
-from db.journal import HEADER_FIELDS, canonical_json, head_message
+from db.journal import ENTRY_FIELDS, ENTRY_SCHEMA, canonical_json, head_message
+from db.journal import HEX64 as HEX64_TEXT
 
 PROTOCOL_VERSION = 1
 ACK_DOMAIN = b"counter/sync-ack/v1"
 ROTATION_DOMAIN = b"counter/key-rotation/v1"
 ROTATION_KIND = kinds.KEY_ROTATED  # payload: kinds.KeyRotated
-ENTRY_FIELDS = ("seq", *HEADER_FIELDS, "payload", "prev_hash", "hash")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-# field -> accepted types; bool is refused where int is wanted
+# field -> accepted types (bool is refused where int is wanted), from the one entry schema
 _ENTRY_TYPES: dict[str, tuple[type, ...]] = {
-    "seq": (int,),
-    "uuid": (str,),
-    "business_day": (str,),
-    "device_time_utc": (str,),
-    "monotonic_ns": (int,),
-    "boot_id": (str,),
-    "clerk_id": (str, type(None)),
-    "kind": (str,),
-    "schema_ver": (int,),
-    "payload": (str,),
-    "prev_hash": (str,),
-    "hash": (str,),
-}
+    c.name: (c.type, type(None)) if c.nullable else (c.type,) for c in ENTRY_SCHEMA}
+_ENTRY_PATTERNS = {c.name: re.compile(c.pattern) for c in ENTRY_SCHEMA if c.pattern}
+HEX64 = re.compile(HEX64_TEXT)
 
 
 class ProtocolError(ValueError):
@@ -103,8 +91,8 @@ def check_entry(entry: object, index: int) -> dict:
             raise ProtocolError(f"entries[{index}].{name} must be a whole number")
         if not isinstance(value, types):
             raise ProtocolError(f"entries[{index}].{name} has the wrong type")
-    for name in ("prev_hash", "hash"):
-        if not HEX64.match(entry[name]):
+    for name, pattern in _ENTRY_PATTERNS.items():
+        if not pattern.match(entry[name]):
             raise ProtocolError(f"entries[{index}].{name} must be 64 lowercase hex digits")
     return entry
 
