@@ -39,16 +39,6 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SERVICE_PREFIX = kinds.SERVICE_PREFIX
 VOID_KINDS = (kinds.SERVICE_VOIDED,)
 CORRECTION_KINDS = (kinds.SERVICE_CORRECTED, CORRECTION_KIND)
-CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
-SERVICE_LABELS = {
-    "residence_registration": "居住登记", "lodging_registration": "寄住登记",
-    "permit_apply": "居住证申领", "permit_extend": "居住证延期", "permit_change": "居住证变更",
-    "permit_replace": "居住证补领/换领", "permit_cancel": "居住证注销", "permit_collect": "居住证领取",
-    "residence_certificate": "居住证明", "proof_of_life": "生存证明", "criminal_record_request": "无犯罪记录证明申请",
-    "change_address": "地址变更", "change_employer": "单位变更", "change_phone": "电话变更",
-    "name_correction": "姓名更正",
-}
-
 
 # --- reading other areas' kinds (swap here when their names settle) ----------------------------
 
@@ -63,8 +53,16 @@ def service_of(kind: str, data: dict) -> str:
     return service if isinstance(service, str) and service else kind.removeprefix(SERVICE_PREFIX)
 
 
+def _certificate_services() -> tuple[str, ...]:
+    from counter.services import registry
+
+    return registry.certificate_services()
+
+
 def service_label(service: str) -> str:
-    return SERVICE_LABELS.get(service, service)
+    from counter.services import registry
+
+    return registry.label(service)
 
 
 def is_late(data: dict) -> bool:
@@ -78,7 +76,7 @@ def is_void(kind: str) -> bool:
 
 
 def is_certificate_issue(kind: str, data: dict) -> bool:
-    return is_transaction(kind) and service_of(kind, data) in CERTIFICATE_SERVICES
+    return is_transaction(kind) and service_of(kind, data) in _certificate_services()
 
 
 # The printing area journals a job once (print.queued {job_id, doc_type, ...}) and then each

@@ -18,6 +18,9 @@ from db.journal import Entry, entries
 Projector = Callable[[Database, Entry, dict], None]
 
 _PROJECTORS: dict[str, list[Projector]] = {}
+# Projectors of every service.<id> transaction: the services are the form specs' (data, not code), so a
+# service a district adds is projected like the shipped ones.
+_TRANSACTION_PROJECTORS: list[Projector] = []
 # Every table a projector writes; rebuild empties exactly these, in this order.
 PROJECTION_TABLES: list[str] = []
 
@@ -31,6 +34,11 @@ def projector(*kinds: str) -> Callable[[Projector], Projector]:
     return register
 
 
+def transaction_projector(fn: Projector) -> Projector:
+    _TRANSACTION_PROJECTORS.append(fn)
+    return fn
+
+
 def projection_tables(*names: str) -> None:
     for name in names:
         if name not in PROJECTION_TABLES:
@@ -38,7 +46,7 @@ def projection_tables(*names: str) -> None:
 
 
 def apply(db: Database, entry: Entry) -> None:
-    fns = _PROJECTORS.get(entry.kind)
+    fns = _PROJECTORS.get(entry.kind) or (_TRANSACTION_PROJECTORS if kinds.service_of(entry.kind) else None)
     if not fns:
         return
     data = json.loads(entry.payload)

@@ -96,6 +96,7 @@ def _receipt(station, entry, d, spec, copy_number) -> Receipt:
         next_steps = "本窗口仅登记申请，核实后另行通知出具证明"
     return Receipt(
         service=d["service"],
+        service_name=pick(spec.title, "zh_CN"),  # receipts are printed in Chinese
         title=spec.document_title["zh"],
         office=station.config.office,
         station_id=station.station_id,

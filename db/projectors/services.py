@@ -15,17 +15,10 @@ import json
 
 from counter import kinds
 from db.journal import Entry
-from db.projections import projection_tables, projector
+from db.projections import projection_tables, projector, transaction_projector
 
 # Order matters for rebuild: children after parents (rebuild empties in reverse).
 projection_tables("persons", "permits", "permit_cards", "transactions", "numbers")
-
-SERVICES = (
-    "residence_registration", "lodging_registration",
-    "permit_apply", "permit_extend", "permit_change", "permit_replace", "permit_cancel", "permit_collect",
-    "residence_certificate", "proof_of_life", "criminal_record_request",
-    "change_address", "change_employer", "change_phone", "name_correction",
-)
 
 PERSON_COLUMNS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
                   "household_address", "phone")
@@ -122,7 +115,7 @@ def _service(db, e: Entry, d: dict) -> None:
         _update_person(db, e, pid, name=v["new_name"])
 
 
-projector(*(kinds.service_kind(s) for s in SERVICES))(_service)
+transaction_projector(_service)
 
 
 @projector(kinds.SERVICE_VOIDED)
