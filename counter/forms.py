@@ -20,6 +20,7 @@ from typing import Any
 from counter.domain import ethnicity as ethnicity_data
 from counter.domain import fields as rules
 from counter.domain.citizen_id import parse_citizen_id
+from counter.domain.language import pick
 from counter.domain.names import check_name
 from counter.domain.policy import Policy, check_proof, check_validity_years
 from counter.errors import ValidationError
@@ -43,7 +44,7 @@ class Option:
     en: str
 
     def label(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
+        return pick({"zh": self.zh, "en": self.en}, lang)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class SpecInvalid(Exception):
 
 
 def _pick(texts: dict[str, str], lang: str) -> str:
-    return texts.get("zh" if lang.startswith("zh") else "en") or next(iter(texts.values()), "")
+    return pick(texts, lang)
 
 
 def _line_of(text: str, needle: str) -> int | None:

@@ -99,3 +99,15 @@ def test_one_langs_in_the_code():
                 for p in (REPO / room).rglob("*.py")
                 if re.search(r"^LANGS\s*=", p.read_text(encoding="utf-8"), re.M)]
     assert defining == ["counter/domain/language.py"]
+
+
+def test_no_language_test_is_spelled_by_hand():
+    """`lang.startswith("zh")` copies are gone: texts go through pick() (devices/ may not import counter)."""
+    import re
+
+    from tests.conftest import REPO
+
+    pattern = re.compile(r"""startswith\(\s*["']zh["']\s*\)""")
+    offenders = [str(p.relative_to(REPO)) for room in ("counter", "screens", "db", "printing")
+                 for p in (REPO / room).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
