@@ -14,10 +14,13 @@ import os
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import db.projectors  # noqa: F401  (registers every projector before the first append)
 from db.connection import Database, write_transaction
+from db.entry import ENTRY_FIELDS, HEADER_FIELDS, Entry
+from db.projections import apply as project
 
 GENESIS_HASH = "0" * 64
 HASH_DOMAIN = b"counter/journal/v1"
@@ -25,44 +28,6 @@ HEAD_DOMAIN = b"counter/journal-head/v1"
 SCHEMA_VER = 1
 
 
-# BIGINT columns on both HQ backends hold up to 2**63 - 1; the bound is one a float (OpenAPI writes bounds
-# as floats) and its decimal text both say exactly (9e18 ns since boot are 285 years).
-MAX_BIGINT = 9 * 10**18
-MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
-HEX64 = r"^[0-9a-f]{64}$"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One field of a journal entry, as the station stores it, the sync protocol sends it and HQ checks it."""
-
-    name: str
-    type: type  # int or str
-    nullable: bool = False
-    low: int | None = None  # ints: the range HQ accepts
-    high: int | None = None
-    pattern: str | None = None  # texts that must match whole (else any text without NUL)
-    header: bool = True  # hashed as part of the header (seq, payload and the hashes are framed apart)
-
-
-# The journal entry's schema, the one definition: Entry below, the sync protocol's entry check and
-# HQ's EntryModel (counter/hq/server.py) are all derived from it.
-ENTRY_SCHEMA: tuple[Column, ...] = (
-    Column("seq", int, low=1, high=MAX_BIGINT, header=False),
-    Column("uuid", str),
-    Column("business_day", str),
-    Column("device_time_utc", str),
-    Column("monotonic_ns", int, low=0, high=MAX_BIGINT),
-    Column("boot_id", str),
-    Column("clerk_id", str, nullable=True),
-    Column("kind", str),
-    Column("schema_ver", int, low=0, high=MAX_INT4),
-    Column("payload", str, header=False),
-    Column("prev_hash", str, pattern=HEX64, header=False),
-    Column("hash", str, pattern=HEX64, header=False),
-)
-ENTRY_FIELDS = tuple(c.name for c in ENTRY_SCHEMA)
-HEADER_FIELDS = tuple(c.name for c in ENTRY_SCHEMA if c.header)
 _COLUMNS = ", ".join(ENTRY_FIELDS)
 
 
@@ -77,36 +42,6 @@ def _sha256(data: bytes) -> bytes:
 
 def _framed(*parts: bytes) -> bytes:
     return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
-
-
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    uuid: str
-    business_day: str
-    device_time_utc: str
-    monotonic_ns: int
-    boot_id: str
-    clerk_id: str | None
-    kind: str
-    schema_ver: int
-    payload: str
-    prev_hash: str
-    hash: str
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.payload)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def header(self) -> dict:
-        return {f: getattr(self, f) for f in HEADER_FIELDS}
-
-
-if tuple(Entry.__dataclass_fields__) != ENTRY_FIELDS:  # pragma: no cover - caught by any import in the suite
-    raise ImportError("db.journal.Entry's fields differ from ENTRY_SCHEMA")
 
 
 def compute_hash(station_id: str, seq: int, prev_hash: str, header: dict, payload: str) -> str:
@@ -169,8 +104,6 @@ def append(
     `business_day` may be a callable, evaluated inside the transaction, so a
     day close and a new entry can never race.
     """
-    from db import projections  # late: projections imports this module
-
     payload_json = canonical_json(payload)
     with write_transaction(db):
         last_seq, last_hash = head(db)
@@ -193,7 +126,7 @@ def append(
             " kind, schema_ver, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (seq, *entry_fields.values(), payload_json, last_hash, digest),
         )
-        projections.apply(db, entry)
+        project(db, entry)
         if extra is not None:
             extra(db, entry)
         signature = signer(head_message(station_id, seq, digest))
@@ -222,6 +155,16 @@ def entries(db: Database, since: int = 0, until: int | None = None, batch: int =
         for row in rows:
             yield Entry(*row)
         cursor = rows[-1][0]
+
+
+def day_entries(db: Database, business_day: str, until: int | None = None) -> list[Entry]:
+    """The entries of one business day (and seq <= until), in seq order, through the day index."""
+    sql = f"SELECT {_COLUMNS} FROM journal WHERE business_day = ?"
+    args: list = [business_day]
+    if until is not None:
+        sql += " AND seq <= ?"
+        args.append(until)
+    return [Entry(*row) for row in db.conn.execute(sql + " ORDER BY seq", args)]
 
 
 def get(db: Database, seq: int) -> Entry | None:

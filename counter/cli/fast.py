@@ -106,7 +106,7 @@ def id_check(number: str, json_out: bool = False) -> int:
     print(f"valid: {cid.number}")
     if cid.converted_from:
         print(f"converted from 15 digits: {cid.converted_from}")
-    print(f"area: {area.code} {area.name}{era}")
+    print(f"area: {area.code} {area.full_name}{era}")
     print(f"birth date: {cid.birth_date.isoformat()}")
     print(f"sex: {'male' if cid.sex == 'M' else 'female'} (order code {cid.order_code})")
     print(f"check character: {cid.check}")
@@ -117,7 +117,7 @@ def journal_verify(data_dir: str | None, json_out: bool = False) -> int:
     """Check the whole chain; 1 naming the first bad seq and why."""
     from counter.config import resolve_data_dir
     from counter.station import Station
-    from counter.sync_state import last_ack
+    from counter.sync.state import last_ack
 
     station = Station.open(resolve_data_dir(data_dir))
     try:

@@ -25,6 +25,10 @@ def load(entry: TopCommand):
     target = getattr(importlib.import_module(module_name), attr)
     if isinstance(target, typer.Typer):
         command = typer.main.get_group(target)
+    elif attr == "register":  # a module whose register(app) adds top-level commands: take this one
+        holder = new_app("")
+        target(holder)
+        command = typer.main.get_group(holder).commands[entry.name]
     else:
         holder = new_app("")
         holder.command(entry.name)(target)

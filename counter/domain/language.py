@@ -19,8 +19,10 @@ def text_key(lang: str) -> str:
 
 
 def is_chinese(lang: str) -> bool:
-    """Whether lang's texts are Chinese (full-width punctuation, no spaces between words)."""
-    return text_key(lang) == "zh"
+    """Whether lang's texts are Chinese (full-width punctuation, no spaces between words).
+
+    Lenient, unlike text_key: a language tag from outside (an HQ query's "zh" or "zh_TW") is not an error."""
+    return lang in TEXT_KEYS and TEXT_KEYS[lang] == "zh" or lang.partition("_")[0] == "zh"
 
 
 def pick(texts: Mapping[str, str], lang: str) -> str:

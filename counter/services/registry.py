@@ -33,7 +33,7 @@ class Service:
 @cache
 def services() -> dict[str, Service]:
     """Every service whose form spec loads, by id, in the specs' order."""
-    from counter import forms
+    from counter.forms import spec as forms
 
     return {sid: Service(sid, dict(spec.title), spec.group, spec.menu_key, spec.document, spec.supervisor)
             for sid, spec in forms.catalogue().specs.items()}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from counter import kinds
-from db.journal import Entry
+from db import kinds
+from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("day_exports", "day_corrections")

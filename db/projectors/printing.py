@@ -8,8 +8,8 @@ print.failed     {job_id, copy_number, result, message}    result: "failed" | "u
 
 from __future__ import annotations
 
-from counter import kinds
-from db.journal import Entry
+from db import kinds
+from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("print_jobs")

@@ -1,4 +1,4 @@
-"""counter/kinds.py: every kind the station writes is declared, and its payload has the declared shape."""
+"""db/kinds.py: every kind the station writes is declared, and its payload has the declared shape."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import re
 import typing
 
-from counter import kinds
+from db import kinds
 from tests.conftest import REPO
 
 
@@ -22,7 +22,7 @@ def test_every_entry_the_services_write_matches_its_declared_payload(station, cl
     for kind, payload in station.db.conn.execute("SELECT kind, payload FROM journal"):
         data = json.loads(payload)
         shape = kinds.payload_type(kind)
-        assert shape is not None, f"{kind} is not declared in counter/kinds.py"
+        assert shape is not None, f"{kind} is not declared in db/kinds.py"
         assert kinds.missing_keys(kind, data) == [], kind
         if shape is not kinds.DayClosed:  # the day's figures are merged in at its top level
             assert set(data) <= _declared_keys(shape), (kind, set(data) - _declared_keys(shape))
@@ -41,7 +41,7 @@ def test_service_kinds():
 
 
 def test_no_kind_is_spelled_as_a_literal_outside_kinds():
-    """The code names kinds through counter.kinds; a string "clerk.added" elsewhere is a second definition.
+    """The code names kinds through db.kinds; a string "clerk.added" elsewhere is a second definition.
 
     (Whole Python string tokens; a kind inside an SQL text is not one.)"""
     import io
@@ -51,7 +51,7 @@ def test_no_kind_is_spelled_as_a_literal_outside_kinds():
     offenders = []
     for room in ("counter", "db", "screens"):
         for path in (REPO / room).rglob("*.py"):
-            if path == REPO / "counter" / "kinds.py":
+            if path == REPO / "db" / "kinds.py":
                 continue
             tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
             for tok in tokens:
@@ -61,6 +61,6 @@ def test_no_kind_is_spelled_as_a_literal_outside_kinds():
 
 
 def test_kinds_is_a_pure_leaf():
-    text = (REPO / "counter" / "kinds.py").read_text(encoding="utf-8")
+    text = (REPO / "db" / "kinds.py").read_text(encoding="utf-8")
     imports = re.findall(r"^(?:from|import)\s+([\w.]+)", text, re.M)
     assert set(imports) <= {"typing"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import tomllib
 
-from counter import forms
-from counter.dayclose import service_label
+from counter.forms import spec as forms
 from counter.services import registry
+from counter.services.dayclose import service_label
 from tests.conftest import REPO
 
 
