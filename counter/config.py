@@ -4,134 +4,167 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
+from counter.domain.language import LANGS
 from counter.errors import ConfigError
 
 ENV_DATA_DIR = "COUNTER_DATA_DIR"
 CONFIG_FILE = "station.toml"
 DB_FILE = "station.db"
 
-# section -> key -> (type, default). Unknown sections or keys are refused, so a
-# typo never silently falls back to a default.
-SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
-    "station": {
-        "id": (str, None),
-        "district": (str, None),
-        "office": (str, None),
-        "timezone": (str, "Asia/Shanghai"),
-        "lang": (str, "zh_CN"),
-    },
-    "security": {
-        "idle_lock_minutes": (int, 5),
-        "max_failed_pins": (int, 5),
-        "pin_lockout_minutes": (int, 15),
-    },
-    # Types here; default values come from templates/policy/default.toml (data, not code).
-    "policy": {
-        "registration_deadline_days": (int, None),
-        "change_deadline_days": (int, None),
-        "permit_validity_years": (list, None),
-        "extension_window_days": (int, None),
-        "collection_working_days": (int, None),
-        "min_residence_months": (int, None),
-        "accepted_proofs": (list, None),
-        "permit_optional_under_age": (int, None),
-        "fee": (str, None),
-        "holidays": (list, None),
-        "occupations": (list, None),
-        "required_items": (list, None),
-        "stats_min_cell": (int, None),
-        "stats_age_bands": (list, None),
-        "expiry_notice_days": (int, None),
-    },
-    "reader": {
-        # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
-        "kind": (str, "pcsc"),
-        "reader_name": (str, ""),
-        "csca_dir": (str, ""),
-        # the resident ID card's certified SAM reader: /dev/ttyACM0, /dev/ttyUSB0 (empty: none;
-        # "simulated": our simulated reader on a pty, for the demo)
-        "sam_port": (str, ""),
-        "sam_baud": (int, 115200),  # 8N1
-        "sam_poll_seconds": (float, 0.5),  # how often "find card" is polled (no insertion event)
-    },
-    "printer": {
-        # file | usb | serial | network | cups | simulated | none
-        "kind": (str, "simulated"),
-        # a profile in templates/printers/: generic-80, generic-58, gb18030-80, big5-80
-        "model": (str, "generic-80"),
-        # usb: VID:PID hex; serial: /dev/ttyUSB0; network: host[:port]; file: path; cups: queue name
-        "target": (str, ""),
-        "timeout_seconds": (float, 3.0),
-        "baudrate": (int, 9600),
-        "usb_in_ep": (int, 0x82),
-        "usb_out_ep": (int, 0x01),
-        # false for one-way printers that never answer DLE EOT: a job is then done once sent
-        "status_query": (bool, True),
-        # where certificate PDFs go; empty = DATA_DIR/certificates
-        "certificate_dir": (str, ""),
-    },
-    "sync": {
-        "hq_url": (str, ""),
-        "hq_public_key": (str, ""),
-        "interval_seconds": (int, 30),
-        "batch_size": (int, 500),
-        # HQ's TLS certificate or CA (PEM), the only one trusted for https://; empty = the system CAs
-        "hq_ca": (str, ""),
-        # allow plain http:// to a host that is not loopback (personal data unencrypted on the wire)
-        "insecure_http": (bool, False),
-    },
-    "export": {
-        # the district's age X25519 recipient (age1...): when set, day bundles are encrypted to it
-        "age_recipient": (str, ""),
-    },
-}
 
-LANGS = ("zh_CN", "en")
-READER_KINDS = ("pcsc", "simulated", "none")
+def setting(default: Any = None, *, kind: type | None = None, low: float | None = None, high: float | None = None,
+            choices: tuple | Callable[[], tuple] | None = None, why: str = "") -> Any:
+    """One key of station.toml: its default, and what a value must be (checked at load, naming file and key).
 
-# section -> key -> (lowest, highest) for numbers, checked at load. Security values are the station's own
-# choice (no regulation sets them); the bounds only keep them meaningful: a lockout of -1 minutes or
-# max_failed_pins = 0 would switch the lockout off.
-RANGES: dict[str, dict[str, tuple[float, float]]] = {
-    "security": {
-        "idle_lock_minutes": (0, 240),  # 0 = never lock (README)
-        "max_failed_pins": (1, 100),
-        "pin_lockout_minutes": (1, 24 * 60),
-    },
-    "printer": {
-        "timeout_seconds": (0.1, 300),
-        "baudrate": (300, 4_000_000),
-        "usb_in_ep": (0x81, 0x8F),   # an IN endpoint address has bit 7 set
-        "usb_out_ep": (0x01, 0x0F),
-    },
-    "sync": {
-        "interval_seconds": (1, 24 * 3600),
-        "batch_size": (1, 10_000),
-    },
-}
+    `kind` is the default's type unless given; `choices` may be a function, for lists read from templates/.
+    """
+    return field(default=default, metadata={"kind": kind or type(default), "low": low, "high": high,
+                                            "choices": choices, "why": why})
 
 
-def _load_default_policy() -> None:
-    """Fill the [policy] defaults from the shipped template, so the defaults are data."""
+def _printer_kinds() -> tuple[str, ...]:
+    from devices.printer import KINDS
+
+    return tuple(KINDS)
+
+
+def _printer_models() -> tuple[str, ...]:
+    from importlib import resources
+
+    return tuple(sorted(item.name.removesuffix(".toml") for item in resources.files("templates.printers").iterdir()
+                        if item.name.endswith(".toml")))
+
+
+@dataclass(frozen=True)
+class StationSection:
+    id: str = setting(kind=str)
+    district: str = setting(kind=str)
+    office: str = setting(kind=str)
+    timezone: str = setting("Asia/Shanghai")
+    lang: str = setting("zh_CN", choices=LANGS)
+
+
+@dataclass(frozen=True)
+class SecuritySection:
+    # The station's own choice (no regulation sets them); the bounds only keep them meaningful: a lockout
+    # of -1 minutes or max_failed_pins = 0 would switch the lockout off.
+    idle_lock_minutes: int = setting(5, low=0, high=240)  # 0 = never lock (README)
+    max_failed_pins: int = setting(5, low=1, high=100)
+    pin_lockout_minutes: int = setting(15, low=1, high=24 * 60)
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    """Defaults come from templates/policy/default.toml (data, not code; each value names its article)."""
+
+    registration_deadline_days: int = setting(kind=int, low=0)
+    change_deadline_days: int = setting(kind=int, low=0)
+    permit_validity_years: list = setting(kind=list)
+    extension_window_days: int = setting(kind=int, low=0)
+    collection_working_days: int = setting(kind=int, low=0)
+    min_residence_months: int = setting(kind=int, low=0)
+    accepted_proofs: list = setting(kind=list)
+    permit_optional_under_age: int = setting(kind=int, low=0)
+    fee: str = setting(kind=str)
+    holidays: list = setting(kind=list)
+    occupations: list = setting(kind=list)
+    required_items: list = setting(kind=list)
+    stats_min_cell: int = setting(kind=int, low=0)
+    stats_age_bands: list = setting(kind=list)
+    expiry_notice_days: int = setting(kind=int, low=0)
+
+
+@dataclass(frozen=True)
+class ReaderSection:
+    # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
+    kind: str = setting("pcsc", choices=("pcsc", "simulated", "none"))
+    reader_name: str = setting("")
+    csca_dir: str = setting("")
+    # the resident ID card's certified SAM reader: /dev/ttyACM0, /dev/ttyUSB0 (empty: none;
+    # "simulated": our simulated reader on a pty, for the demo)
+    sam_port: str = setting("")
+    sam_baud: int = setting(115200, low=1200, high=921_600)  # 8N1
+    sam_poll_seconds: float = setting(0.5, low=0.05, high=10)  # how often "find card" is polled
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    kind: str = setting("simulated", choices=_printer_kinds)  # file | usb | serial | network | cups | simulated | none
+    model: str = setting("generic-80", choices=_printer_models)  # a profile in templates/printers/
+    # usb: VID:PID hex; serial: /dev/ttyUSB0; network: host[:port]; file: path; cups: queue name
+    target: str = setting("")
+    timeout_seconds: float = setting(3.0, low=0.1, high=300)
+    baudrate: int = setting(9600, low=300, high=4_000_000)
+    usb_in_ep: int = setting(0x82, low=0x81, high=0x8F)  # an IN endpoint address has bit 7 set
+    usb_out_ep: int = setting(0x01, low=0x01, high=0x0F)
+    # false for one-way printers that never answer DLE EOT: a job is then done once sent
+    status_query: bool = setting(True)
+    certificate_dir: str = setting("")  # where certificate PDFs go; empty = DATA_DIR/certificates
+
+
+@dataclass(frozen=True)
+class SyncSection:
+    hq_url: str = setting("")
+    hq_public_key: str = setting("")
+    interval_seconds: int = setting(30, low=1, high=24 * 3600)
+    batch_size: int = setting(500, low=1, high=10_000)
+    # HQ's TLS certificate or CA (PEM), the only one trusted for https://; empty = the system CAs
+    hq_ca: str = setting("")
+    # allow plain http:// to a host that is not loopback (personal data unencrypted on the wire)
+    insecure_http: bool = setting(False)
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    # the district's age X25519 recipient (age1...): when set, day bundles are encrypted to it
+    age_recipient: str = setting("")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole station.toml, typed: `config.settings.security.max_failed_pins`."""
+
+    station: StationSection
+    security: SecuritySection
+    policy: PolicySection
+    reader: ReaderSection
+    printer: PrinterSection
+    sync: SyncSection
+    export: ExportSection
+
+
+SECTIONS: dict[str, type] = {f.name: f.type if isinstance(f.type, type) else globals()[f.type]
+                             for f in fields(Settings)}
+
+
+def _policy_defaults() -> dict[str, Any]:
+    """The [policy] defaults from the shipped template, so the defaults are data."""
     from importlib import resources
 
     text = (resources.files("templates") / "policy" / "default.toml").read_text(encoding="utf-8")
     defaults = tomllib.loads(text)["policy"]
-    for key, (kind, _default) in list(SCHEMA["policy"].items()):
-        if key in defaults:
-            SCHEMA["policy"][key] = (kind, defaults[key])
-        elif _default is None:
-            raise ConfigError("templates/policy/default.toml has no value for {key}", key=key)
+    missing = [f.name for f in fields(PolicySection) if f.name not in defaults]
+    if missing:
+        raise ConfigError("templates/policy/default.toml has no value for {key}", key=missing[0])
+    return defaults
 
 
-_load_default_policy()
+_POLICY_DEFAULTS = _policy_defaults()
+
+# section -> key -> (type, default), derived from the sections above. Unknown sections or keys are
+# refused, so a typo never silently falls back to a default.
+SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
+    name: {f.name: (f.metadata["kind"], _POLICY_DEFAULTS[f.name] if name == "policy" else f.default)
+           for f in fields(section)}
+    for name, section in SECTIONS.items()
+}
+READER_KINDS: tuple[str, ...] = ReaderSection.__dataclass_fields__["kind"].metadata["choices"]
 
 
 def default_data_dir() -> Path:
@@ -174,7 +207,13 @@ class StationConfig:
         return self.data["station"]["lang"]
 
     def section(self, name: str) -> dict[str, Any]:
+        """The section's values as a mutable dict (for `counter hq enroll` and the like, then save())."""
         return self.data[name]
+
+    @property
+    def settings(self) -> Settings:
+        """The configuration typed and frozen, one dataclass per section (built from the checked data)."""
+        return Settings(**{name: cls(**self.data[name]) for name, cls in SECTIONS.items()})
 
     @property
     def policy(self) -> dict[str, Any]:
@@ -182,6 +221,8 @@ class StationConfig:
 
     def save(self) -> None:
         """Write atomically: a crash leaves the old file or the new one, never half of one."""
+        import tomli_w
+
         from counter import files
 
         files.write_atomic(self.path, tomli_w.dumps(_strip_defaults(self.data)).encode())
@@ -229,8 +270,6 @@ def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
         if not data["station"].get(key):
             raise ConfigError("{path}: [station] {key} is required", path=path, key=key)
     _check_ranges(data, path)
-    if data["station"]["lang"] not in LANGS:
-        raise ConfigError("{path}: [station] lang must be one of {langs}", path=path, langs=", ".join(LANGS))
     try:
         from zoneinfo import ZoneInfo
 
@@ -246,16 +285,25 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     from counter.domain.citizen_id import validate_area_code
     from counter.domain.station_id import is_station_id
     from counter.errors import ValidationError
-    from devices.printer import KINDS as PRINTER_KINDS
 
     def refuse(section: str, key: str, why: str, **params: object) -> None:
         raise ConfigError("{path}: [{section}] {key} " + why, path=path, section=section, key=key, **params)
 
-    for section, keys in RANGES.items():
-        for key, (low, high) in keys.items():
-            value = data[section][key]
-            if not low <= value <= high:
-                refuse(section, key, "is {value}; it must be from {low} to {high}", value=value, low=low, high=high)
+    for section, cls in SECTIONS.items():
+        for f in fields(cls):
+            value, low, high = data[section][f.name], f.metadata["low"], f.metadata["high"]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if low is not None and high is not None and not low <= value <= high:
+                    refuse(section, f.name, "is {value}; it must be from {low} to {high}", value=value, low=low,
+                           high=high)
+                if low is not None and high is None and value < low:
+                    refuse(section, f.name, "is {value}; it must not be below {low}", value=value, low=low)
+            choices = f.metadata["choices"]
+            if choices is not None:
+                allowed = choices() if callable(choices) else choices
+                if value not in allowed:
+                    refuse(section, f.name, "is {value!r}; it must be one of {allowed}", value=value,
+                           allowed=", ".join(map(str, allowed)))
     station = data["station"]
     if not is_station_id(station["id"]):
         refuse("station", "id", "{sid!r} must be 1-32 ASCII letters, digits or '-'", sid=station["id"])
@@ -265,11 +313,6 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
         refuse("station", "district", "{why}", why=str(exc))
     if not station["office"].strip():
         refuse("station", "office", "must not be empty")
-    choices = {("reader", "kind"): READER_KINDS, ("printer", "kind"): PRINTER_KINDS}
-    for (section, key), allowed in choices.items():
-        if data[section][key] not in allowed:
-            refuse(section, key, "is {value!r}; it must be one of {allowed}", value=data[section][key],
-                   allowed=", ".join(allowed))
     url = data["sync"]["hq_url"]
     if url and not (url.startswith(("http://", "https://")) and len(url) > len("https://")):
         refuse("sync", "hq_url", "{url!r} must be an http:// or https:// address, or empty", url=url)
@@ -277,8 +320,6 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     if recipient and not recipient.startswith("age1"):
         refuse("export", "age_recipient", "must be an age X25519 recipient (age1...), or empty")
     for key, value in data["policy"].items():
-        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-            refuse("policy", key, "is {value}; it must not be negative", value=value)
         if key == "holidays":
             for day in value:
                 try:

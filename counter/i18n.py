@@ -7,10 +7,10 @@ counter/locale/<lang>/LC_MESSAGES/counter.po and are read once per process.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+
+from counter.domain.language import LANGS, TEXT_KEYS, is_chinese, pick, text_key  # noqa: F401 (re-exported)
 
 DEFAULT_LANG = "zh_CN"
-LANGS = ("zh_CN", "en")
 
 _current = DEFAULT_LANG
 
@@ -19,6 +19,8 @@ _current = DEFAULT_LANG
 def catalog(lang: str) -> dict[str, str]:
     if lang == "en":
         return {}
+    from importlib import resources
+
     from babel.messages.pofile import read_po
 
     ref = resources.files("counter") / "locale" / lang / "LC_MESSAGES" / "counter.po"

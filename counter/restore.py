@@ -25,7 +25,7 @@ from pathlib import Path
 from counter import keys, request_signing
 from counter.errors import ConfigError, CounterError
 from counter.sync.protocol import PROTOCOL_VERSION, ROTATION_KIND, Ack, ProtocolError, checkpoint_message
-from db import journal
+from db import journal, kinds
 
 RESTORED_KIND = "station.restored"
 PAGE = 2000
@@ -50,7 +50,7 @@ def known_keys(db) -> dict[str, bytes]:
     """key id -> raw public key, as the journal itself introduces them."""
     found: dict[str, bytes] = {}
     rows = db.conn.execute("SELECT kind, payload FROM journal WHERE kind IN (?, ?, ?) ORDER BY seq",
-                           ("station.initialized", ROTATION_KIND, RESTORED_KIND)).fetchall()
+                           (kinds.STATION_INITIALIZED, ROTATION_KIND, RESTORED_KIND)).fetchall()
     for kind, payload in rows:
         _learn_key(found, kind, json.loads(payload))
     return found
@@ -60,7 +60,7 @@ def _learn_key(found: dict[str, bytes], kind: str, data: dict) -> None:
     try:
         if kind == ROTATION_KIND:
             kid, raw = data["new_key_id"], keys.unb64(data["new_public_key"])
-        elif kind in ("station.initialized", RESTORED_KIND):
+        elif kind in (kinds.STATION_INITIALIZED, RESTORED_KIND):
             kid, raw = data["key_id"], keys.unb64(data["public_key"])
         else:
             return
@@ -287,7 +287,7 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
             fetched = fetch_into(db, station_id, str(url).rstrip("/"), key, hq_public, verify=verify,
                                  progress=progress)
             first = journal.get(db, 1)
-            if first is None or first.kind != "station.initialized":
+            if first is None or first.kind != kinds.STATION_INITIALIZED:
                 raise RestoreError("HQ holds no journal for station {sid}; a new station is made with 'counter"
                                    " init'", sid=station_id)
             if first.data.get("demo") is True:

@@ -8,15 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from counter import files, keys
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
-from db import journal
-from db.connection import DatabaseError, open_database
+from db import journal, kinds
+from db.connection import Database, DatabaseError, open_database
 
 
 def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
@@ -33,7 +31,7 @@ def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
 class Station:
     data_dir: Path
     config: StationConfig
-    db: sqlite_utils.Database
+    db: Database
     key: keys.SigningKey
     # One-line warnings for the operator found on opening (e.g. a key others can read); no personal data.
     notices: list[str] = field(default_factory=list)
@@ -99,7 +97,7 @@ class Station:
                 p.unlink(missing_ok=True)
             shutil.rmtree(data_dir / "keys", ignore_errors=True)
             raise
-        station.record("station.initialized", {
+        station.record(kinds.STATION_INITIALIZED, {
             "station_id": station_id, "district": district, "office": office.strip(),
             "key_id": station.key.key_id, "public_key": keys.b64(station.key.public_raw),
             **({"demo": True} if demo else {}),
@@ -115,7 +113,7 @@ class Station:
     def is_demo(self) -> bool:
         """Made by `counter demo`: its signed first entry says so (a config flag could be set by hand)."""
         first = journal.get(self.db, 1)
-        return first is not None and first.kind == "station.initialized" and first.data.get("demo") is True
+        return first is not None and first.kind == kinds.STATION_INITIALIZED and first.data.get("demo") is True
 
     # --- identity ----------------------------------------------------------------
 
@@ -133,7 +131,7 @@ class Station:
 
     # --- time --------------------------------------------------------------------
 
-    def last_closed_day(self, db: sqlite_utils.Database | None = None) -> str | None:
+    def last_closed_day(self, db: Database | None = None) -> str | None:
         row = (db or self.db).conn.execute("SELECT max(business_day) FROM day_closures").fetchone()
         return row[0] if row else None
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from counter.domain import stats as D
+from counter.domain.language import is_chinese
 from counter.domain.policy import add_years
 from counter.errors import CounterError
+from db import kinds
 
 STAT_SCHEMA = [
     """CREATE TABLE stat_facts (
@@ -80,9 +82,9 @@ def stat_schema(dialect: str) -> list[str]:
 
 
 # The journal kinds that change a fact; everything else is skipped without being parsed.
-STAT_KINDS = ("station.initialized", "person.registered", "service.residence_registration",
+STAT_KINDS = (kinds.STATION_INITIALIZED, kinds.PERSON_REGISTERED, "service.residence_registration",
               "service.lodging_registration", "service.permit_apply", "service.permit_extend",
-              "service.permit_cancel", "service.voided")
+              "service.permit_cancel", kinds.SERVICE_VOIDED)
 
 REGISTRATIONS = {"service.residence_registration": "residence", "service.lodging_registration": "lodging"}
 
@@ -105,9 +107,9 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
         if kind not in STAT_KINDS:
             continue
         d = json.loads(payload)
-        if kind == "station.initialized":
+        if kind == kinds.STATION_INITIALIZED:
             district = d.get("district")
-        elif kind == "person.registered":
+        elif kind == kinds.PERSON_REGISTERED:
             number = d.get("id_number") or ""
             citizen = d.get("doc_type") == "citizen_id"
             tx.execute("DELETE FROM stat_persons WHERE station_id = ? AND person_id = ?", (station_id, d["person_id"]))
@@ -141,7 +143,7 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                 band = D.stay_band(date.fromisoformat(row[0]), date.fromisoformat(day))
                 tx.execute("UPDATE stat_facts SET ended_band = ? WHERE station_id = ? AND person_id = ?",
                            (band, station_id, d["person_id"]))
-        elif kind == "service.voided":
+        elif kind == kinds.SERVICE_VOIDED:
             tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, d.get("ref_seq")))
             tx.execute("DELETE FROM stat_permits WHERE station_id = ? AND apply_seq = ?", (station_id, d.get("ref_seq")))
     if cursor:
@@ -296,11 +298,11 @@ DIMENSION_NAMES = {
 
 def label(dim: str, value, lang: str) -> str:
     if value in (None, "unknown"):
-        return "不详" if lang.startswith("zh") else "Unknown"
+        return "不详" if is_chinese(lang) else "Unknown"
     names = LABELS.get(dim, {}).get(value)
     if names is None:
         return str(value)
-    return names[0] if lang.startswith("zh") else names[1]
+    return names[0] if is_chinese(lang) else names[1]
 
 
 def _value_order(dim: str, edges: Sequence[int]) -> dict:
@@ -330,15 +332,15 @@ class Published:
     @property
     def footnote(self) -> str:
         n = len(self.table.suppressed)
-        if self.lang.startswith("zh"):
+        if is_chinese(self.lang):
             return (f"注：少于 {self.k} 人的单元格不予公布（“*”），另有单元格一并隐去，使其无法由合计推算；"
                     f"本表共隐去 {n} 处。")
         return (f"Note: cells under {self.k} persons are not published (*), and further cells are hidden so"
                 f" that none can be worked out from the totals; {n} hidden in this table.")
 
     def header(self) -> list[str]:
-        names = [DIMENSION_NAMES[d][0 if self.lang.startswith("zh") else 1] for d in self.dims]
-        return names + ["人数" if self.lang.startswith("zh") else "persons"]
+        names = [DIMENSION_NAMES[d][0 if is_chinese(self.lang) else 1] for d in self.dims]
+        return names + ["人数" if is_chinese(self.lang) else "persons"]
 
     def row_labels(self, i: int) -> list[str]:
         return [label(d, v, self.lang) for d, v in zip(self.dims[:max(1, len(self.dims) - 1)], self.table.rows[i],
@@ -375,9 +377,9 @@ class Published:
         """The table as text rows: header, one row per row label, then the totals row."""
         t = self.table
         star = lambda v: "*" if v is None else str(v)  # noqa: E731
-        total_word = "合计" if self.lang.startswith("zh") else "Total"
+        total_word = "合计" if is_chinese(self.lang) else "Total"
         row_dims = self.dims[:-1] if len(self.dims) > 1 else self.dims
-        head = [DIMENSION_NAMES[d][0 if self.lang.startswith("zh") else 1] for d in row_dims]
+        head = [DIMENSION_NAMES[d][0 if is_chinese(self.lang) else 1] for d in row_dims]
         if len(self.dims) == 1:
             out = [head + [self.header()[-1]]]
             for i in range(len(t.rows)):
@@ -405,7 +407,7 @@ class Published:
 
         wb = Workbook()
         ws = wb.active
-        ws.title = "统计" if self.lang.startswith("zh") else "Statistics"
+        ws.title = "统计" if is_chinese(self.lang) else "Statistics"
         for row in self.grid():
             ws.append([int(c) if c.isdigit() else c for c in row])
         ws.append([])
@@ -439,7 +441,7 @@ def publish(counts: dict[tuple, int], dims: list[str], date_from: date, date_to:
 
 def charts(pub: Published) -> list[tuple[str, list[tuple[str, int | None]]]]:
     """Bar charts of the published margins: the rows' totals and, in a two-way table, the columns'."""
-    t, zh = pub.table, pub.lang.startswith("zh")
+    t, zh = pub.table, is_chinese(pub.lang)
     by = "按" if zh else "By "
     if len(pub.dims) == 1:
         return [(by + DIMENSION_NAMES[pub.dims[0]][0 if zh else 1],
@@ -453,7 +455,7 @@ def charts(pub: Published) -> list[tuple[str, list[tuple[str, int | None]]]]:
 def as_pdf(pub: Published, footer: str = "") -> bytes:
     from printing.stats_report import StatsReport, render_stats_report
 
-    zh = pub.lang.startswith("zh")
+    zh = is_chinese(pub.lang)
     return render_stats_report(StatsReport(
         title="实有人口统计 Population statistics" if zh else "Population statistics",
         scope=pub.scope, period=f"{pub.date_from.isoformat()} — {pub.date_to.isoformat()}",

@@ -9,12 +9,37 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-import sqlite_utils
-
 # PRAGMA application_id marks a file as ours, so a foreign database is never touched.
 APPLICATION_ID = 0x434E5452  # "CNTR"
 BUSY_TIMEOUT_MS = 5000
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class Database:
+    """The station database: its one sqlite3 connection, and sqlite-utils' table API built on first use.
+
+    Importing sqlite-utils (which loads its plugins) costs more than all of `counter journal verify`,
+    which only needs the connection.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._utils = None
+
+    def execute(self, sql: str, parameters=()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return getattr(self._utils, name)
+
+    def __getitem__(self, table_name: str):
+        return self.table(table_name)
 
 
 class DatabaseError(Exception):
@@ -53,7 +78,7 @@ def _set_and_check(conn: sqlite3.Connection, pragma: str, value: object, expect:
         raise DatabaseError(f"PRAGMA {pragma} is {got!r}, expected {expect!r}; is the data directory on a local disk?")
 
 
-def open_database(path: str | Path, *, create: bool = False) -> sqlite_utils.Database:
+def open_database(path: str | Path, *, create: bool = False) -> Database:
     """Open (or create) the station database with the writer's pragmas asserted and migrations applied."""
     path = Path(path)
     if path.exists():
@@ -66,11 +91,12 @@ def open_database(path: str | Path, *, create: bool = False) -> sqlite_utils.Dat
         _set_and_check(conn, "synchronous", "FULL", 2)
         _set_and_check(conn, "foreign_keys", "ON", 1)
         _set_and_check(conn, "busy_timeout", BUSY_TIMEOUT_MS, BUSY_TIMEOUT_MS)
+        conn.execute("PRAGMA recursive_triggers=on")  # as sqlite-utils sets it on every connection it wraps
         if create and conn.execute("PRAGMA application_id").fetchone()[0] == 0:
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open {path}: {exc}") from None
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     migrate(db)
     return db
 
@@ -79,13 +105,13 @@ _locks: dict[int, threading.RLock] = {}
 _locks_guard = threading.Lock()
 
 
-def _lock_for(db: sqlite_utils.Database) -> threading.RLock:
+def _lock_for(db: Database) -> threading.RLock:
     with _locks_guard:
         return _locks.setdefault(id(db.conn), threading.RLock())
 
 
 @contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def write_transaction(db: Database) -> Iterator[Database]:
     """BEGIN IMMEDIATE ... COMMIT, serialised across threads; nested use joins the outer transaction."""
     lock = _lock_for(db)
     with lock:
@@ -111,7 +137,7 @@ def migration_scripts() -> list[tuple[int, str, str]]:
     return sorted(scripts)
 
 
-def migrate(db: sqlite_utils.Database) -> int:
+def migrate(db: Database) -> int:
     """Apply forward migrations past PRAGMA user_version, each in its own transaction."""
     current = db.conn.execute("PRAGMA user_version").fetchone()[0]
     scripts = migration_scripts()

@@ -8,7 +8,44 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-HEADER_FIELDS = ("uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id", "kind", "schema_ver")
+# BIGINT columns on both HQ backends hold up to 2**63 - 1; the bound is one a float (OpenAPI writes bounds
+# as floats) and its decimal text both say exactly (9e18 ns since boot are 285 years).
+MAX_BIGINT = 9 * 10**18
+MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
+HEX64 = r"^[0-9a-f]{64}$"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One field of a journal entry, as the station stores it, the sync protocol sends it and HQ checks it."""
+
+    name: str
+    type: type  # int or str
+    nullable: bool = False
+    low: int | None = None  # ints: the range HQ accepts
+    high: int | None = None
+    pattern: str | None = None  # texts that must match whole (else any text without NUL)
+    header: bool = True  # hashed as part of the header (seq, payload and the hashes are framed apart)
+
+
+# The journal entry's schema, the one definition: Entry below, the sync protocol's entry check and
+# HQ's EntryModel (counter/hq/server.py) are all derived from it.
+ENTRY_SCHEMA: tuple[Column, ...] = (
+    Column("seq", int, low=1, high=MAX_BIGINT, header=False),
+    Column("uuid", str),
+    Column("business_day", str),
+    Column("device_time_utc", str),
+    Column("monotonic_ns", int, low=0, high=MAX_BIGINT),
+    Column("boot_id", str),
+    Column("clerk_id", str, nullable=True),
+    Column("kind", str),
+    Column("schema_ver", int, low=0, high=MAX_INT4),
+    Column("payload", str, header=False),
+    Column("prev_hash", str, pattern=HEX64, header=False),
+    Column("hash", str, pattern=HEX64, header=False),
+)
+ENTRY_FIELDS = tuple(c.name for c in ENTRY_SCHEMA)
+HEADER_FIELDS = tuple(c.name for c in ENTRY_SCHEMA if c.header)
 
 
 @dataclass(frozen=True)
@@ -35,3 +72,7 @@ class Entry:
 
     def header(self) -> dict:
         return {f: getattr(self, f) for f in HEADER_FIELDS}
+
+
+if tuple(Entry.__dataclass_fields__) != ENTRY_FIELDS:  # pragma: no cover - caught by any import in the suite
+    raise ImportError("db.entry.Entry's fields differ from ENTRY_SCHEMA")

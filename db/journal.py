@@ -17,11 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlite_utils
-
 import db.projectors  # noqa: F401  (registers every projector before the first append)
-from db.connection import write_transaction
-from db.entry import HEADER_FIELDS, Entry
+from db.connection import Database, write_transaction
+from db.entry import ENTRY_FIELDS, HEADER_FIELDS, Entry
 from db.projections import apply as project
 
 GENESIS_HASH = "0" * 64
@@ -29,6 +27,8 @@ HASH_DOMAIN = b"counter/journal/v1"
 HEAD_DOMAIN = b"counter/journal-head/v1"
 SCHEMA_VER = 1
 
+
+_COLUMNS = ", ".join(ENTRY_FIELDS)
 
 
 def canonical_json(obj: object) -> str:
@@ -79,22 +79,22 @@ def _boot_id() -> str:
 BOOT_ID = _boot_id()
 
 Signer = Callable[[bytes], str]
-ExtraWrite = Callable[[sqlite_utils.Database, Entry], None]
+ExtraWrite = Callable[[Database, Entry], None]
 
 
-def head(db: sqlite_utils.Database) -> tuple[int, str]:
+def head(db: Database) -> tuple[int, str]:
     row = db.conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS_HASH)
 
 
 def append(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     station_id: str,
     kind: str,
     payload: dict,
     clerk_id: str | None,
-    business_day: str | Callable[[sqlite_utils.Database], str],
+    business_day: str | Callable[[Database], str],
     signer: Signer,
     extra: ExtraWrite | None = None,
     now: datetime | None = None,
@@ -138,10 +138,9 @@ def append(
     return entry
 
 
-_COLUMNS = "seq, uuid, business_day, device_time_utc, monotonic_ns, boot_id, clerk_id, kind, schema_ver, payload, prev_hash, hash"
 
 
-def entries(db: sqlite_utils.Database, since: int = 0, until: int | None = None, batch: int = 500) -> Iterator[Entry]:
+def entries(db: Database, since: int = 0, until: int | None = None, batch: int = 500) -> Iterator[Entry]:
     """Entries with seq > since (and <= until), in seq order, read in bounded batches."""
     cursor = since
     while True:
@@ -158,7 +157,7 @@ def entries(db: sqlite_utils.Database, since: int = 0, until: int | None = None,
         cursor = rows[-1][0]
 
 
-def day_entries(db: sqlite_utils.Database, business_day: str, until: int | None = None) -> list[Entry]:
+def day_entries(db: Database, business_day: str, until: int | None = None) -> list[Entry]:
     """The entries of one business day (and seq <= until), in seq order, through the day index."""
     sql = f"SELECT {_COLUMNS} FROM journal WHERE business_day = ?"
     args: list = [business_day]
@@ -168,7 +167,7 @@ def day_entries(db: sqlite_utils.Database, business_day: str, until: int | None 
     return [Entry(*row) for row in db.conn.execute(sql + " ORDER BY seq", args)]
 
 
-def get(db: sqlite_utils.Database, seq: int) -> Entry | None:
+def get(db: Database, seq: int) -> Entry | None:
     row = db.conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE seq = ?", (seq,)).fetchone()
     return Entry(*row) if row else None
 
@@ -187,7 +186,7 @@ HeadVerifier = Callable[[bytes, str], bool]
 
 
 def verify(
-    db: sqlite_utils.Database,
+    db: Database,
     station_id: str,
     verify_signature: HeadVerifier | None = None,
     acked: tuple[int, str] | None = None,

@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import sqlite_utils
-
+from db.connection import Database
 from db.entry import Entry
 
-Projector = Callable[[sqlite_utils.Database, Entry, dict], None]
+Projector = Callable[[Database, Entry, dict], None]
 
 _PROJECTORS: dict[str, list[Projector]] = {}
 # Projectors HQ also runs on every station's entries, into its district tables (counter/hq/register.py).
@@ -64,7 +63,7 @@ def projection_tables(*names: str) -> None:
             PROJECTION_TABLES.append(name)
 
 
-def apply(db: sqlite_utils.Database, entry: Entry, *, district: bool = False) -> None:
+def apply(db: Database, entry: Entry, *, district: bool = False) -> None:
     """Run the entry's projectors in registration order (HQ: `district=True`, only the district ones)."""
     fns = _PROJECTORS.get(entry.kind)
     if not fns:

@@ -26,6 +26,7 @@ class Receipt:
     entitlements: list[str] = field(default_factory=list)
     verification: str = ""  # signed QR payload (ASCII)
     copy_number: int = 0  # 0 = original; n = n-th reprint (副本/COPY)
+    service_name: str = ""  # the service's name from its form spec; empty: the layout's service_names
 
 
 @dataclass(frozen=True)

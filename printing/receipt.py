@@ -51,7 +51,7 @@ def load_layout(name: str = "acceptance") -> dict:
 def _fields(receipt: Receipt, layout: dict) -> dict[str, Any]:
     values = dataclasses.asdict(receipt)
     names = layout.get("service_names", {})
-    values["service_name"] = names.get(receipt.service, receipt.service)
+    values["service_name"] = receipt.service_name or names.get(receipt.service, receipt.service)
     values["fee_text"] = layout.get("fee_format", "¥{fee} {fee_note}").format(**values).strip()
     return values
 

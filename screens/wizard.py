@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from counter.domain.language import is_chinese, pick
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError, ValidationError
 from counter.forms import spec as form_specs
@@ -317,7 +318,7 @@ class WizardScreen(LocalizedBindings, Screen):
         self.query_one("#step-review").display = False
         labels = []
         for i, step in enumerate(self.spec.steps):
-            text = f"{i + 1}. {step.title['zh' if self.lang.startswith('zh') else 'en']}"
+            text = f"{i + 1}. {pick(step.title, self.lang)}"
             labels.append(f"[b]{text}[/b]" if i == index else text)
         labels.append(_("Review"))
         self.query_one("#wizard-steps", Static).update("  ›  ".join(labels))
@@ -369,7 +370,7 @@ class WizardScreen(LocalizedBindings, Screen):
             try:
                 return f"✓ {parse_ethnicity(text).label(self.lang)}"
             except ValidationError:
-                return "01=" + ("汉族" if self.lang.startswith("zh") else "Han")
+                return "01=" + pick({"zh": "汉族", "en": "Han"}, self.lang)
         if f.type == "nationality" and text.strip():
             from counter.domain.fields import check_nationality
             from counter.domain.nationality import nationality_name
@@ -484,11 +485,11 @@ class WizardScreen(LocalizedBindings, Screen):
             if fid in values:
                 label = self.spec.fields[fid].text(self.lang)
                 shown = documents.display_value(self.spec, fid, values[fid], self.lang)
-                rows.append(f"{label:\u3000<{width}} {shown}" if self.lang.startswith("zh")
+                rows.append(f"{label:\u3000<{width}} {shown}" if is_chinese(self.lang)
                             else f"{label:<{width}} {shown}")
         rows += self._preview_lines(preview)
         self.query_one("#review-table", Static).update("\n".join(rows))
-        note = self.spec.review_note.get("zh" if self.lang.startswith("zh") else "en", "")
+        note = pick(self.spec.review_note, self.lang)
         self.query_one("#review-note", Static).update(self._with_policy(note))
         for step in self.spec.steps:
             self.query_one(f"#step-{step.id}").display = False

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
+from counter.cli.fast import print_json  # noqa: F401 (one definition, re-exported for the commands)
 from counter.config import ENV_DATA_DIR, resolve_data_dir
 
 DataDir = Annotated[
@@ -19,10 +19,10 @@ DataDir = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]
 
 
-def new_app(help_text: str) -> typer.Typer:
+def new_app(help_text: str, **settings) -> typer.Typer:
     # Locals in tracebacks would leak personal data: keep pretty exceptions off.
     return typer.Typer(help=help_text, no_args_is_help=True, pretty_exceptions_enable=False,
-                       pretty_exceptions_show_locals=False, add_completion=False)
+                       pretty_exceptions_show_locals=False, add_completion=False, **settings)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -39,13 +39,9 @@ def open_station(data_dir: Path | None):
     return station
 
 
-def print_json(obj: object) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
-
-
 def check_lang(lang: str | None) -> str | None:
     """--lang must be a language the UI has (the TUI raised ValueError, a crash report)."""
-    from counter.i18n import LANGS
+    from counter.domain.language import LANGS
 
     if lang is not None and lang not in LANGS:
         fail(f"--lang must be {' or '.join(LANGS)}, not {lang}", 2)

@@ -194,7 +194,3 @@ def verify(
     print(f"{file}: ok: station {m['station_id']} day {m['business_day']} {state}, seq {m['first_seq']}-"
           f"{m['last_seq']} ({m['entry_count']} entries), {m['figures']['transactions']} transactions")
 
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(day_app, name="day")
-    app.add_typer(export_app, name="export")

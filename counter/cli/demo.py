@@ -62,6 +62,3 @@ def seed(
     print(f"seeded {result.transactions} transactions for {result.people} new people "
           f"({result.late} late) in {result.seconds:.1f} s ({rate:.0f}/s) into {station.data_dir}")
 
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="demo")

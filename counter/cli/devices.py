@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from counter.cli.catalog import missing_extra
 from counter.cli.common import DataDir, JsonFlag, fail, known_clerk, new_app, open_station, print_json
 
 app = new_app("Card readers and device check-in.")
@@ -47,10 +48,13 @@ def readers_cmd(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
         if sam is None:
             fail(exc.message, EXIT_CODES.get(exc.state, 1))
         pcsc_error = exc.message
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        message = missing_extra(exc)
+        if message is None:
+            raise
         if sam is None:
-            fail("pyscard is not installed; install counter[pcsc] on a station with a reader", 3)
-        pcsc_error = "pyscard is not installed"
+            fail(message, 3)
+        pcsc_error = message
     sam_info = None
     if sam is not None:
         try:
@@ -129,8 +133,11 @@ def read_cmd(
             backend.close()
     except CardError as exc:
         fail(exc.message if not exc.detail else f"{exc.message} ({exc.detail})", EXIT_CODES.get(exc.state, 1))
-    except ImportError:
-        fail("pyscard is not installed; install counter[pcsc] on a station with a reader", 3)
+    except ModuleNotFoundError as exc:
+        message = missing_extra(exc)
+        if message is None:
+            raise
+        fail(message, 3)
     out = result.document.summary()
     out["apdus"] = result.apdus
     out["elapsed_ms"] = result.elapsed_ms

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, print_json, read_pin
+from counter.cli.common import DataDir, JsonFlag, fail, new_app, open_station, read_pin
+from db import kinds
 
 app = new_app("Inspect and check the station's hash-chained journal.")
 
@@ -15,17 +16,11 @@ app = new_app("Inspect and check the station's hash-chained journal.")
 @app.command("verify")
 def verify(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Check the whole chain; exit 1 naming the first bad seq and why."""
-    from counter.sync.state import last_ack
+    from counter.cli.fast import journal_verify
 
-    station = open_station(data_dir)
-    result = station.verify_journal(acked=last_ack(station))
-    if json_out:
-        print_json(result.__dict__)
-    elif result.ok:
-        print(f"journal intact: {result.count} entries, head seq {result.head_seq} {result.head_hash[:16]}")
-    else:
-        print(f"journal broken at seq {result.bad_seq}: {result.reason}", file=__import__("sys").stderr)
-    raise typer.Exit(0 if result.ok else 1)
+    code = journal_verify(str(data_dir) if data_dir else None, json_out)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("show")
@@ -83,7 +78,7 @@ def _grant_full_access(station, supervisor: str | None, pin_stdin: bool, since: 
         supervisor = input("supervisor: ").strip()
     pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
     approver = clerks.authorize_supervisor(station, supervisor, pin, "journal.show_full")
-    station.record("journal.full_access", {
+    station.record(kinds.JOURNAL_FULL_ACCESS, {
         "supervisor_id": approver.clerk_id, "after_seq": since, "through_seq": through},
         clerk_id=approver.clerk_id)
 

@@ -18,31 +18,11 @@ id_app = new_app("Citizen ID numbers (GB 11643-1999).")
 def id_check(number: Annotated[str, typer.Argument(help="18-digit (or old 15-digit) citizen ID number")],
              json_out: JsonFlag = False) -> None:
     """Validate a citizen ID number and print what it encodes; exit 1 with the reason when invalid."""
-    from counter.domain.citizen_id import parse_citizen_id
-    from counter.errors import ValidationError
+    from counter.cli.fast import id_check as check
 
-    try:
-        cid = parse_citizen_id(number)
-    except ValidationError as exc:
-        if json_out:
-            print_json({"valid": False, "reason": str(exc)})
-            raise typer.Exit(1) from None
-        fail(f"invalid ID number: {exc}")
-    d = cid.as_dict()
-    if json_out:
-        print_json({"valid": True, **d})
-        return
-    area = cid.area
-    era = ""
-    if area.historical:
-        era = f" (historical code, used until {area.valid_until})"
-    print(f"valid: {cid.number}")
-    if cid.converted_from:
-        print(f"converted from 15 digits: {cid.converted_from}")
-    print(f"area: {area.code} {area.full_name}{era}")
-    print(f"birth date: {cid.birth_date.isoformat()}")
-    print(f"sex: {'male' if cid.sex == 'M' else 'female'} (order code {cid.order_code})")
-    print(f"check character: {cid.check}")
+    code = check(number, json_out)
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -227,7 +227,3 @@ def _invalid(json_out: bool, reason: str) -> None:
         raise typer.Exit(1)
     fail(f"invalid: {reason}")
 
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(print_app, name="print")
-    app.add_typer(cert_app, name="cert")

@@ -2,7 +2,8 @@
 
 Area data, historical codes included, comes from python-stdnum's cn/loc table. It has all three levels:
 a prefecture is the code ending in 00 under its province (210100 沈阳市), so a county's full name
-(辽宁省沈阳市和平区) needs no table of our own.
+(辽宁省沈阳市和平区) needs no table of our own. Only the lines of the code's province are parsed, and
+stdnum itself is not imported: its package import and the whole table cost more than `counter id check`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
-
-from stdnum import numdb
-from stdnum.cn import ric
+from functools import cache
 
 from counter.errors import ValidationError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _HISTORIC = re.compile(r"^\[(\d{4})?-(\d{4})?\]")
+_PROPERTY = re.compile(r'([0-9a-zA-Z_-]+)="([^"]*)"')
 
 
 def check_character(first17: str) -> str:
@@ -68,8 +68,8 @@ def _current_name(entry: str) -> str:
 def _prefecture(code: str) -> str:
     if code[2:4] == "00":
         return ""
-    info = numdb.get("cn/loc").info(code[:4] + "00")
-    name = _current_name(info[1][1].get("county", "")) if len(info) >= 2 else ""
+    block = _province_block(code[:2])
+    name = _current_name(block[1].get(code[2:4] + "00", {}).get("county", "")) if block else ""
     return "" if not name or _NOT_A_PREFECTURE.match(name) else name
 
 
@@ -77,11 +77,11 @@ def lookup_area(code: str) -> Area | None:
     """The GB/T 2260 area for a 6-digit code, including abolished codes; None if unknown."""
     if not re.fullmatch(r"\d{6}", code or ""):
         return None
-    info = numdb.get("cn/loc").info(code)
-    if len(info) < 2:
+    block = _province_block(code[:2])
+    if block is None:
         return None
-    province = info[0][1].get("province")
-    county = info[1][1].get("county")
+    province = block[0].get("province")
+    county = block[1].get(code[2:], {}).get("county")
     if not province or not county:
         return None
     # a renamed county lists its periods: "[1983-1989]南头区办事处,[1990-]南山区". The code is valid
@@ -96,6 +96,46 @@ def lookup_area(code: str) -> Area | None:
             periods.append((None, None, part))
     valid_from, valid_until = periods[0][0], periods[-1][1]
     return Area(code, province, periods[-1][2], valid_from, valid_until, _prefecture(code))
+
+
+@cache
+def _loc_table() -> str:
+    """python-stdnum's cn/loc.dat, found without importing stdnum (its __init__ loads all of stdnum.util)."""
+    import os
+    from importlib.util import find_spec
+
+    spec = find_spec("stdnum")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("python-stdnum is not installed", name="stdnum")
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "cn", "loc.dat")
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+@cache
+def _province_block(prefix: str) -> tuple[dict[str, str], dict[str, dict[str, str]]] | None:
+    """(the province's properties, county code -> properties) from the province's lines of the table.
+
+    The table is stdnum's numdb format: a 2-digit province line, then its 4-digit county lines indented;
+    a code listed twice merges its properties, as numdb does.
+    """
+    text = _loc_table()
+    start = text.find(f"\n{prefix} ")
+    if start < 0:
+        return None
+    end = start + 1
+    while True:
+        end = text.find("\n", end + 1)
+        if end < 0 or not text[end + 1:end + 2].isspace():
+            break
+    lines = text[start + 1:end if end >= 0 else None].splitlines()
+    province = dict(_PROPERTY.findall(lines[0]))
+    counties: dict[str, dict[str, str]] = {}
+    for line in lines[1:]:
+        code, _, props = line.strip().partition(" ")
+        if code:
+            counties.setdefault(code, {}).update(_PROPERTY.findall(props))
+    return province, counties
 
 
 def validate_area_code(code: str) -> Area:
@@ -150,8 +190,8 @@ def parse_citizen_id(text: str, today: date | None = None) -> CitizenId:
     if area is None:
         raise ValidationError("area code {code} is not a GB/T 2260 code", field="id_number", code=number[:6])
     try:
-        birth = ric.get_birth_date(number)
-    except Exception:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise ValidationError("birth date {digits} is not a real date", field="id_number", digits=number[6:14]) from None
     today = today or date.today()
     if birth > today:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from counter.domain.language import pick
 from counter.errors import ValidationError
 
 
@@ -17,7 +18,7 @@ class Ethnicity:
     en: str
 
     def label(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
+        return pick({"zh": self.zh, "en": self.en}, lang)
 
 
 @cache

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from counter.domain.language import is_chinese
+
 # ICAO 9303 Part 3, 5 (codes that are not ISO 3166-1 alpha-3), and mainland naming where CLDR differs
 _OWN_NAMES: dict[str, tuple[str, str]] = {
     "TWN": ("中国台湾", "Taiwan, China"),
@@ -43,7 +45,7 @@ def _alpha2(code: str) -> str | None:
 def _territories(lang: str) -> dict[str, str]:
     from babel import Locale
 
-    return dict(Locale.parse("zh_CN" if lang.startswith("zh") else "en").territories)
+    return dict(Locale.parse("zh_CN" if is_chinese(lang) else "en").territories)
 
 
 def nationality_name(code: str | None, lang: str) -> str:
@@ -51,7 +53,7 @@ def nationality_name(code: str | None, lang: str) -> str:
     code = (code or "").strip().upper()
     if not code:
         return ""
-    zh = lang.startswith("zh")
+    zh = is_chinese(lang)
     if code in _OWN_NAMES:
         return _OWN_NAMES[code][0 if zh else 1]
     alpha2 = _alpha2(code) if len(code) == 3 else None
@@ -65,4 +67,4 @@ def nationality_label(code: str | None, lang: str) -> str:
     name = nationality_name(code, lang)
     if not code or name == code:
         return code
-    return f"{name}（{code}）" if lang.startswith("zh") else f"{name} ({code})"
+    return f"{name}（{code}）" if is_chinese(lang) else f"{name} ({code})"

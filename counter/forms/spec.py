@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from counter.domain.language import pick
+
 FIELD_TYPES = ("text", "name", "id_number", "date", "choice", "phone", "district", "address", "ethnicity",
                "years", "passport_number", "nationality")
 VALIDATORS = ("birth_date", "not_future", "after", "matches_id", "proof")
@@ -36,7 +38,7 @@ class Option:
     en: str
 
     def label(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
+        return pick({"zh": self.zh, "en": self.en}, lang)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ class SpecInvalid(Exception):
 
 
 def _pick(texts: dict[str, str], lang: str) -> str:
-    return texts.get("zh" if lang.startswith("zh") else "en") or next(iter(texts.values()), "")
+    return pick(texts, lang)
 
 
 def _line_of(text: str, needle: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from counter.domain.language import is_chinese
 from counter.domain.stats import PROVINCES
 
 # Tile-grid positions (column, row): each province one square, placed roughly where it lies.
@@ -56,11 +57,11 @@ def province_map(title: str, counts: dict[str, int | None], lang: str) -> str:
         else:
             level = 0 if not n else 1 + min(4, int(5 * n / (peak + 1)))
             shade, text = f"tile tile-{level}", str(n)
-        name = PROVINCES[code][0 if lang.startswith("zh") else 1]
+        name = PROVINCES[code][0 if is_chinese(lang) else 1]
         out.append(f'<g class="province" data-code="{code}"><title>{escape(name)}: {text}</title>'
                    f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" class="{shade}"/>'
                    f'<text x="{x + size / 2}" y="{y + 21}" text-anchor="middle" class="tile-name">'
-                   f'{escape(name if lang.startswith("zh") else name[:9])}</text>'
+                   f'{escape(name if is_chinese(lang) else name[:9])}</text>'
                    f'<text x="{x + size / 2}" y="{y + 40}" text-anchor="middle" class="tile-value">{text}</text></g>')
     out.append("</svg>")
     return "".join(out)

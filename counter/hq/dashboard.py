@@ -25,6 +25,7 @@ from counter.domain import stats as D
 from counter.hq import charts, staff
 from counter.hq import stats as hq_stats
 from counter.hq.store import Store
+from db import kinds
 
 WEB = Path(__file__).parent / "web"
 SESSION_COOKIE = "counter_dash"
@@ -444,10 +445,10 @@ def figures(store: Store, start: date, end: date, lang: str) -> dict:
         rows = tx.all("SELECT station_id, kind, COUNT(*) FROM hq_journal WHERE business_day >= ? AND business_day <= ?"
                       " AND kind LIKE 'service.%' GROUP BY station_id, kind", (start.isoformat(), end.isoformat()))
     zh = lang == "zh_CN"
-    services = sorted({k[len("service."):] for _, k, _ in rows}, key=lambda s: list(SERVICE_NAMES).index(s)
+    services = sorted({k[len(kinds.SERVICE_PREFIX):] for _, k, _ in rows}, key=lambda s: list(SERVICE_NAMES).index(s)
                       if s in SERVICE_NAMES else 99)
     stations = sorted({s for s, _, _ in rows})
-    cells = {(s, k[len("service."):]): n for s, k, n in rows}
+    cells = {(s, k[len(kinds.SERVICE_PREFIX):]): n for s, k, n in rows}
     return {"services": [(s, SERVICE_NAMES.get(s, (s, s))[0 if zh else 1]) for s in services],
             "stations": stations, "cells": cells,
             "station_totals": {st: sum(cells.get((st, s), 0) for s in services) for st in stations},

@@ -33,7 +33,7 @@ from counter.hq.register_schema import CHECKSUM_TABLES, REBUILT_TABLES
 from counter.hq.store import Store, Tx
 from counter.search_query import Query, detect, name_keys
 from counter.sync.protocol import parse_utc, utc_now_text
-from db import projections
+from db import kinds, projections
 from db.entry import Entry
 
 log = logging.getLogger("counter.hq")
@@ -153,7 +153,7 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
            alarm: Callable[[str, str, str], None]) -> list[Conflict]:
     """HQ's own bookkeeping of one entry, after the shared projectors applied it."""
     person_id = d.get("person_id") if isinstance(d.get("person_id"), str) else None
-    if e.kind == "person.registered" and person_id:
+    if e.kind == kinds.PERSON_REGISTERED and person_id:
         db.person_updates.append((sid, sid, e.seq, _household_area(d.get("doc_type"), d.get("id_number")), person_id))
         db.new_keys += _name_key_rows(person_id, d.get("name") or "")  # a new person has none to replace
         return []
@@ -165,10 +165,10 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
             db.flush()
             tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
             db.new_keys += _name_key_rows(person_id, new_name)
-    if e.kind not in PERMIT_SERVICES and e.kind != "service.voided":
+    if e.kind not in PERMIT_SERVICES and e.kind != kinds.SERVICE_VOIDED:
         return []
     db.flush()  # what follows reads the district tables
-    if e.kind == "service.voided":
+    if e.kind == kinds.SERVICE_VOIDED:
         # the void undoes the voided entry's part in the conflict check as well, and is the permit's last entry
         ref = tx.one("SELECT permit_id FROM hq_register_permit_events WHERE station_id = ? AND seq = ?",
                      (sid, d.get("ref_seq")))

@@ -30,7 +30,7 @@ from fastapi import Path as PathParam
 from fastapi import Query as QueryParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
@@ -39,18 +39,14 @@ from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
 from counter.sync.protocol import PROTOCOL_VERSION
+from db.entry import ENTRY_SCHEMA, HEX64, MAX_BIGINT, Column
 
 FAULT_ENV = "COUNTER_HQ_FAULT"
 log = logging.getLogger("counter.hq")
 
 
-# What the schema states is what the server enforces (schemathesis checks both ways).
-# BIGINT columns on both backends hold up to 2**63 - 1; FastAPI's OpenAPI models write bounds as floats,
-# so the bound is one a float and its decimal text both say exactly (a seq or a nanosecond count since
-# boot never comes near it: 9e18 ns are 285 years).
-MAX_BIGINT = 9 * 10**18
-MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
-HEX64 = r"^[0-9a-f]{64}$"
+# What the schema states is what the server enforces (schemathesis checks both ways). The entry's
+# bounds and patterns come from db.entry.ENTRY_SCHEMA.
 STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.domain.station_id.STATION_ID
 KEY_ID = r"^[0-9a-f]{16}$"  # counter.keys.key_id_of
 SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.keys.b64)
@@ -75,25 +71,26 @@ def Whole(ge: int, le: int, **extra):  # noqa: N802 - reads as a type
 Text = Annotated[str, Field(pattern=NO_NUL, max_length=1_000_000)]
 
 
-class EntryModel(BaseModel):
-    """One journal row exactly as the station stores it (payload: the stored canonical JSON text).
+def _entry_field(column: Column) -> tuple[object, object]:
+    if column.type is int:
+        kind = Whole(column.low, column.high)
+    elif column.pattern:
+        kind = Annotated[str, Field(pattern=column.pattern)]
+    else:
+        kind = Text
+    return (kind | None if column.nullable else kind), ...
+
+
+# One journal row exactly as the station stores it, from db.journal.ENTRY_SCHEMA (the one definition).
+EntryModel = create_model(
+    "EntryModel",
+    __config__=ConfigDict(extra="forbid", strict=True),
+    __doc__="""One journal row exactly as the station stores it (payload: the stored canonical JSON text).
 
     Text fields HQ stores and flags rather than refuses (uuid, business_day, device_time_utc, kind)
-    only have to be text without NUL; see counter.hq.ingest.business_flags."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    seq: Whole(1, MAX_BIGINT)
-    uuid: Text
-    business_day: Text
-    device_time_utc: Text
-    monotonic_ns: Whole(0, MAX_BIGINT)
-    boot_id: Text
-    clerk_id: Text | None
-    kind: Text
-    schema_ver: Whole(0, MAX_INT4)
-    payload: Text
-    prev_hash: str = Field(pattern=HEX64)
-    hash: str = Field(pattern=HEX64)
+    only have to be text without NUL; see counter.hq.ingest.business_flags.""",
+    **{c.name: _entry_field(c) for c in ENTRY_SCHEMA},
+)
 
 
 class BatchModel(BaseModel):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 
 from counter import stats as S
+from counter.domain.language import is_chinese
 from counter.domain.policy import Policy
 from counter.hq.store import Store
 
@@ -71,6 +72,6 @@ def district_table(store: Store, dims: list[str], date_from: date, date_to: date
                    lang: str = "zh_CN", policy: Policy | None = None) -> S.Published:
     policy = policy or default_policy()
     counts = district_counts(store, dims, date_from, date_to, policy)
-    zh = lang.startswith("zh")
+    zh = is_chinese(lang)
     return S.publish(counts, dims, date_from, date_to, k or policy.stats_min_cell, policy.stats_age_bands, lang,
                      scope="全区 District" if zh else "District")

@@ -12,7 +12,7 @@ from counter.domain.citizen_id import mask
 from counter.errors import CounterError, PermissionDenied, ValidationError
 from counter.forms.clean import FormInvalid
 from counter.services import people
-from db import journal
+from db import journal, kinds
 from db.connection import write_transaction
 
 # What a correction may change, and how each value is checked.
@@ -74,14 +74,14 @@ def void(station, ref_seq: int, reason: str, *, clerk=None, supervisor=None, now
     if not (reason or "").strip():
         raise ValidationError("give the reason for the void", field="reason")
     _item, ref_entry = _target(station, ref_seq)
-    return _record(station, "service.voided", ref_entry, {"reason": reason.strip()}, clerk, supervisor, now)
+    return _record(station, kinds.SERVICE_VOIDED, ref_entry, {"reason": reason.strip()}, clerk, supervisor, now)
 
 
 def correct(station, ref_seq: int, changes: dict[str, str], reason: str, *, clerk=None, supervisor=None,
             now=None) -> Amendment:
     clean = check_correction(changes, reason)
     _item, ref_entry = _target(station, ref_seq)
-    return _record(station, "service.corrected", ref_entry, {"changes": clean, "reason": reason.strip()},
+    return _record(station, kinds.SERVICE_CORRECTED, ref_entry, {"changes": clean, "reason": reason.strip()},
                    clerk, supervisor, now)
 
 

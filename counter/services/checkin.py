@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from counter.station import Station
+from db import kinds
 
-CHECKIN_KIND = "devices.checked_in"
+CHECKIN_KIND = kinds.DEVICES_CHECKED_IN
 NOT_CHECKED = "not checked"
 
 

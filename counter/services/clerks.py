@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from counter.errors import CounterError, PermissionDenied, SignInError, ValidationError
 from counter.station import Station
+from db import kinds
 from db.connection import write_transaction
 
 ROLES = ("clerk", "supervisor")
@@ -129,7 +130,7 @@ def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None =
     def store_credentials(db, entry) -> None:
         db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)", (clerk_id, pin_hash))
 
-    station.record("clerk.added", {"clerk_id": clerk_id, "name": name, "role": role, **_approval(approved_by)},
+    station.record(kinds.CLERK_ADDED, {"clerk_id": clerk_id, "name": name, "role": role, **_approval(approved_by)},
                    clerk_id=by, extra=store_credentials)
     return Clerk(clerk_id, name, role, True)
 
@@ -181,7 +182,7 @@ def set_active(station: Station, name: str, active: bool, by: str | None = None,
             db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
                             " WHERE clerk_id = ?", (clerk.clerk_id,))
 
-    station.record("clerk.enabled" if active else "clerk.disabled",
+    station.record(kinds.CLERK_ENABLED if active else kinds.CLERK_DISABLED,
                    {"clerk_id": clerk.clerk_id, "name": name, **_approval(approved_by)}, clerk_id=by, extra=reset)
     return Clerk(clerk.clerk_id, clerk.name, clerk.role, active)
 
@@ -198,7 +199,7 @@ def set_role(station: Station, name: str, role: str, by: str | None = None,
         raise CounterError("{name} is already a {role}", exit_code=2, name=name, role=role)
     if role != "supervisor":
         refuse_losing_last_supervisor(station, clerk)
-    station.record("clerk.role_changed",
+    station.record(kinds.CLERK_ROLE_CHANGED,
                    {"clerk_id": clerk.clerk_id, "name": clerk.name, "role": role, **_approval(approved_by)},
                    clerk_id=by)
     return Clerk(clerk.clerk_id, clerk.name, role, clerk.active)
@@ -236,7 +237,7 @@ def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
             db.conn.execute("UPDATE clerk_credentials SET failed_attempts = ?, locked_until = ? WHERE clerk_id = ?",
                             (0 if lock else failed, until, clerk.clerk_id))
 
-        station.record("clerk.locked_out" if lock else "session.pin_failed",
+        station.record(kinds.CLERK_LOCKED_OUT if lock else kinds.SESSION_PIN_FAILED,
                        {"clerk_id": clerk.clerk_id, "purpose": purpose, "attempt": failed},
                        clerk_id=clerk.clerk_id, extra=count_failure)
         if lock:
@@ -263,23 +264,23 @@ def sign_in(station: Station, name: str, pin: str) -> Session:
     clerk = _active_clerk(station, name)
     _check_pin(station, clerk, pin, "sign_in")
     session = Session(uuid.uuid4().hex, clerk)
-    station.record("session.signed_in", {"session_id": session.session_id}, clerk_id=clerk.clerk_id)
+    station.record(kinds.SESSION_SIGNED_IN, {"session_id": session.session_id}, clerk_id=clerk.clerk_id)
     return session
 
 
 def sign_out(station: Station, session: Session) -> None:
-    station.record("session.signed_out", {"session_id": session.session_id}, clerk_id=session.clerk.clerk_id)
+    station.record(kinds.SESSION_SIGNED_OUT, {"session_id": session.session_id}, clerk_id=session.clerk.clerk_id)
 
 
 def lock(station: Station, session: Session, reason: str = "idle") -> None:
-    station.record("session.locked", {"session_id": session.session_id, "reason": reason},
+    station.record(kinds.SESSION_LOCKED, {"session_id": session.session_id, "reason": reason},
                    clerk_id=session.clerk.clerk_id)
 
 
 def unlock(station: Station, session: Session, pin: str) -> None:
     """Only the signed-in clerk's own PIN unlocks; the work in progress stays."""
     _check_pin(station, session.clerk, pin, "unlock")
-    station.record("session.unlocked", {"session_id": session.session_id}, clerk_id=session.clerk.clerk_id)
+    station.record(kinds.SESSION_UNLOCKED, {"session_id": session.session_id}, clerk_id=session.clerk.clerk_id)
 
 
 def authorize_supervisor(station: Station, name: str, pin: str, action: str, by: Session | None = None) -> Clerk:
@@ -288,7 +289,7 @@ def authorize_supervisor(station: Station, name: str, pin: str, action: str, by:
     if not clerk.is_supervisor:
         raise PermissionDenied("{name} is not a supervisor", name=clerk.name)
     _check_pin(station, clerk, pin, f"approve:{action}")
-    station.record("supervisor.approved", {"supervisor_id": clerk.clerk_id, "action": action},
+    station.record(kinds.SUPERVISOR_APPROVED, {"supervisor_id": clerk.clerk_id, "action": action},
                    clerk_id=by.clerk.clerk_id if by else clerk.clerk_id)
     return clerk
 
@@ -296,7 +297,7 @@ def authorize_supervisor(station: Station, name: str, pin: str, action: str, by:
 def open_record(station: Station, session: Session | None, record_type: str, record_id: str,
                 purpose: str = "view") -> None:
     """Every opening of a person's record is logged: who, when, which record."""
-    station.record("record.opened", {"record_type": record_type, "record_id": record_id, "purpose": purpose},
+    station.record(kinds.RECORD_OPENED, {"record_type": record_type, "record_id": record_id, "purpose": purpose},
                    clerk_id=session.clerk.clerk_id if session else None)
 
 

@@ -22,11 +22,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from counter.errors import CounterError, ValidationError
-from db import journal
+from db import journal, kinds
 from db.entry import Entry
 
-CLOSE_KIND = "day.closed"
-CORRECTION_KIND = "day.correction"
+CLOSE_KIND = kinds.DAY_CLOSED
+CORRECTION_KIND = kinds.DAY_CORRECTION
 EXPIRY_HORIZON_DAYS = 30
 FIGURES_VERSION = 1
 
@@ -35,19 +35,9 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The services area records one entry per clerk action: kind "service.<service>", payload
 # {"service", "person_id", "number", "late_days", ...}; a void is "service.voided" and a
 # correction "service.corrected", both with "ref_seq" pointing at the original.
-SERVICE_PREFIX = "service."
-VOID_KINDS = ("service.voided",)
-CORRECTION_KINDS = ("service.corrected", CORRECTION_KIND)
-CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
-SERVICE_LABELS = {
-    "residence_registration": "居住登记", "lodging_registration": "寄住登记",
-    "permit_apply": "居住证申领", "permit_extend": "居住证延期", "permit_change": "居住证变更",
-    "permit_replace": "居住证补领/换领", "permit_cancel": "居住证注销", "permit_collect": "居住证领取",
-    "residence_certificate": "居住证明", "proof_of_life": "生存证明", "criminal_record_request": "无犯罪记录证明申请",
-    "change_address": "地址变更", "change_employer": "单位变更", "change_phone": "电话变更",
-    "name_correction": "姓名更正",
-}
-
+SERVICE_PREFIX = kinds.SERVICE_PREFIX
+VOID_KINDS = (kinds.SERVICE_VOIDED,)
+CORRECTION_KINDS = (kinds.SERVICE_CORRECTED, CORRECTION_KIND)
 
 # --- reading other areas' kinds (swap here when their names settle) ----------------------------
 
@@ -62,8 +52,16 @@ def service_of(kind: str, data: dict) -> str:
     return service if isinstance(service, str) and service else kind.removeprefix(SERVICE_PREFIX)
 
 
+def _certificate_services() -> tuple[str, ...]:
+    from counter.services import registry
+
+    return registry.certificate_services()
+
+
 def service_label(service: str) -> str:
-    return SERVICE_LABELS.get(service, service)
+    from counter.services import registry
+
+    return registry.label(service)
 
 
 def is_late(data: dict) -> bool:
@@ -77,15 +75,15 @@ def is_void(kind: str) -> bool:
 
 
 def is_certificate_issue(kind: str, data: dict) -> bool:
-    return is_transaction(kind) and service_of(kind, data) in CERTIFICATE_SERVICES
+    return is_transaction(kind) and service_of(kind, data) in _certificate_services()
 
 
 # The printing area journals a job once (print.queued {job_id, doc_type, ...}) and then each
 # attempt: print.printed (the original came out), print.reprinted (a copy n came out),
 # print.failed (result "failed" or "unconfirmed"). See db/projectors/printing.py.
-PRINT_QUEUED = "print.queued"
-PRINT_STATES = {"print.queued": "queued", "print.printed": "printed", "print.reprinted": "reprinted",
-                "print.failed": "failed"}
+PRINT_QUEUED = kinds.PRINT_QUEUED
+PRINT_STATES = {kinds.PRINT_QUEUED: "queued", kinds.PRINT_PRINTED: "printed", kinds.PRINT_REPRINTED: "reprinted",
+                kinds.PRINT_FAILED: "failed"}
 
 
 def _job_type(queued: dict) -> str:

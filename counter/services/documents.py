@@ -8,12 +8,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from counter.domain import ethnicity
+from counter.domain.language import pick
 from counter.forms import spec as form_specs
 from counter.forms.options import options_for
 from counter.forms.spec import FormSpec
 from counter.services import people
 from counter.services.printing import sign_verification
-from db import journal
+from db import journal, kinds
 from printing.documents import Certificate, Receipt
 
 ENTITLEMENTS = (
@@ -49,7 +50,9 @@ def display_value(spec: FormSpec, fid: str, value: str, lang: str = "zh_CN") -> 
         return "" if value is None else str(value)
     if f.type == "ethnicity":
         e = ethnicity.by_code(value)
-        return f"{e.label(lang)}（{value}）" if e and lang.startswith("zh") else (f"{e.label(lang)} ({value})" if e else value)
+        if e is None:
+            return value
+        return pick({"zh": f"{e.label(lang)}（{value}）", "en": f"{e.label(lang)} ({value})"}, lang)
     if f.type == "nationality":
         from counter.domain.nationality import nationality_label
 
@@ -66,7 +69,7 @@ def display_value(spec: FormSpec, fid: str, value: str, lang: str = "zh_CN") -> 
 
 def from_entry(station, entry: journal.Entry, copy_number: int = 0):
     d = entry.data
-    if entry.kind in ("service.voided", "service.corrected"):
+    if entry.kind in (kinds.SERVICE_VOIDED, kinds.SERVICE_CORRECTED):
         return _amendment_receipt(station, entry, d, copy_number)
     spec = form_specs.catalogue().get(d["service"])
     if spec.document == "certificate":
@@ -99,6 +102,7 @@ def _receipt(station, entry, d, spec, copy_number) -> Receipt:
         next_steps = "本窗口仅登记申请，核实后另行通知出具证明"
     return Receipt(
         service=d["service"],
+        service_name=pick(spec.title, "zh_CN"),  # receipts are printed in Chinese
         title=spec.document_title["zh"],
         office=station.config.office,
         station_id=station.station_id,
@@ -156,7 +160,7 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
 
 
 def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
-    voided = entry.kind == "service.voided"
+    voided = entry.kind == kinds.SERVICE_VOIDED
     lines = [("业务", SERVICE_TITLES_ZH["void" if voided else "correction"]),
              ("原业务编号", d.get("ref_number") or ""), ("原台账序号", str(d["ref_seq"])), ("原因", d.get("reason", ""))]
     for k, val in (d.get("changes") or {}).items():
@@ -186,13 +190,13 @@ def next_copy_number(station, seq: int) -> int:
 def reprint(station, seq: int, clerk_id: str | None = None):
     """A numbered copy of the document of entry `seq`; the reprint itself is journaled."""
     entry = journal.get(station.db, seq)
-    if entry is None or not (entry.kind.startswith("service.")):
+    if entry is None or not (entry.kind.startswith(kinds.SERVICE_PREFIX)):
         from counter.errors import CounterError
 
         raise CounterError("entry {seq} has no document to reprint", seq=seq)
     copy_number = next_copy_number(station, seq)
     document = replace(from_entry(station, entry), copy_number=copy_number)
-    station.record("document.reprinted", {"ref_seq": seq, "ref_hash": entry.hash, "number": document.number,
+    station.record(kinds.DOCUMENT_REPRINTED, {"ref_seq": seq, "ref_hash": entry.hash, "number": document.number,
                                           "copy_number": copy_number}, clerk_id=clerk_id)
     return document
 

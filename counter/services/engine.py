@@ -19,6 +19,7 @@ from counter.forms import spec as form_specs
 from counter.forms.clean import Context, clean
 from counter.forms.spec import Catalogue, FormSpec
 from counter.services import people
+from db import kinds
 from db.connection import write_transaction
 from db.entry import Entry
 
@@ -274,7 +275,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
                                       field="id_number")
         if person is None:
             pid = uuid.uuid4().hex
-            station.record("person.registered", {
+            station.record(kinds.PERSON_REGISTERED, {
                 "person_id": pid, **{f: values.get(f) for f in IDENTITY_FIELDS},
                 "phone": values.get("phone"), "source": source, "form": spec.ref,
             }, clerk_id=clerk_id, now=moment)
@@ -305,7 +306,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
             payload["old_name"] = person.name
         if supervisor is not None:
             payload["supervisor_id"] = supervisor.clerk_id
-        entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+        entry = station.record(kinds.service_kind(service), payload, clerk_id=clerk_id, now=moment)
     register.forget_recheck(station, permit_id)
     outcome = Outcome(entry, person.person_id, number, service, late, notes)
     if build_document:

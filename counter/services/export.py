@@ -39,7 +39,7 @@ from pathlib import Path
 from counter import __version__, files, keys
 from counter.errors import CounterError
 from counter.services import dayclose
-from db import journal
+from db import journal, kinds
 
 FORMAT = "counter-day-bundle"
 FORMAT_VERSION = 1
@@ -323,7 +323,7 @@ def export_day(station, day: str, out_dir: Path, *, allow_open: bool = False, re
     path = Path(out_dir) / bundle.file_name
     write_atomic(path, bundle.data)
     m = bundle.manifest
-    station.record("day.exported", {
+    station.record(kinds.DAY_EXPORTED, {
         "business_day": m["business_day"], "file_name": bundle.file_name, "sha256": _sha256(bundle.data),
         "bytes": len(bundle.data), "first_seq": m["first_seq"], "last_seq": m["last_seq"],
         "closed": m["closed"], "encrypted": bundle.encrypted,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from counter.errors import ConfigError, CounterError
 from counter.i18n import N_, _
-from db import journal
+from db import journal, kinds
 from devices.printer import KINDS, PrinterError, PrinterSettings, read_status, send_job
 from printing.documents import Certificate, Receipt
 
@@ -214,7 +214,7 @@ def job_document(station, job_id: str, copy_number: int = 0) -> Receipt | Certif
     """The job's document, rebuilt from its print.queued journal entry."""
     job = get_job(station, job_id)
     entry = journal.get(station.db, job["queued_seq"])
-    if entry is None or entry.kind != "print.queued":
+    if entry is None or entry.kind != kinds.PRINT_QUEUED:
         raise PrintJobError("print job {job_id}: its journal entry is missing", job_id=job_id)
     doc = _document_from_payload(job["doc_type"], entry.data["document"])
     return dataclasses.replace(doc, copy_number=copy_number)
@@ -244,7 +244,7 @@ def list_jobs(station, outstanding_only: bool = True, limit: int = 200) -> list[
 def _queue(station, doc_type: str, doc: Receipt | Certificate, clerk_id: str | None, printer: str) -> str:
     job_id = journal.new_id()[:12]
     kind = doc.service if isinstance(doc, Receipt) else doc.kind
-    station.record("print.queued", {
+    station.record(kinds.PRINT_QUEUED, {
         "job_id": job_id, "doc_type": doc_type, "doc_kind": kind, "number": doc.number,
         "printer": printer, "document": dataclasses.asdict(doc),
     }, clerk_id=clerk_id)
@@ -276,7 +276,7 @@ def _refused_for_glyphs(station, job_id: str, doc, clerk_id: str | None, copy_nu
     if not missing:
         return None
     message = str(fonts.GlyphMissing(missing))
-    station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "failed",
+    station.record(kinds.PRINT_FAILED, {"job_id": job_id, "copy_number": copy_number, "result": "failed",
                                     "message": message,
                                     "missing_code_points": [f"U+{ord(c):04X}" for c in missing]}, clerk_id=clerk_id)
     return PrintResult(job_id, "failed", False, message, copy_number, missing_glyphs=tuple(missing))
@@ -291,19 +291,19 @@ def _send_receipt(station, job_id: str, doc: Receipt, clerk_id: str | None, copy
 
     settings = printer_settings(station)
     data = render_receipt(doc, printer_model(station))
-    done_kind = "print.reprinted" if copy_number > 0 else "print.printed"
+    done_kind = kinds.PRINT_REPRINTED if copy_number > 0 else kinds.PRINT_PRINTED
     try:
         outcome = send_job(settings, data, title=f"{doc.service} {doc.number}")
     except PrinterError as exc:
         message = str(exc)
-        station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "failed",
+        station.record(kinds.PRINT_FAILED, {"job_id": job_id, "copy_number": copy_number, "result": "failed",
                                         "message": message}, clerk_id=clerk_id)
         return PrintResult(job_id, "failed", False, message, copy_number)
     if outcome.confirmed:
         station.record(done_kind, {"job_id": job_id, "copy_number": copy_number, "message": outcome.message},
                        clerk_id=clerk_id)
         return PrintResult(job_id, "printed", True, outcome.message, copy_number)
-    station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "unconfirmed",
+    station.record(kinds.PRINT_FAILED, {"job_id": job_id, "copy_number": copy_number, "result": "unconfirmed",
                                     "message": outcome.message}, clerk_id=clerk_id)
     return PrintResult(job_id, "unconfirmed", False, outcome.message, copy_number)
 
@@ -319,12 +319,12 @@ def _write_certificate(station, job_id: str, doc: Certificate, clerk_id: str | N
     data = render_certificate(doc)
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", doc.number) or job_id
     path = Path(out_dir) / (f"{safe}-copy{copy_number}.pdf" if copy_number else f"{safe}.pdf")
-    done_kind = "print.reprinted" if copy_number > 0 else "print.printed"
+    done_kind = kinds.PRINT_REPRINTED if copy_number > 0 else kinds.PRINT_PRINTED
     try:
         files.write_atomic(path, data)  # 0600: a certificate carries the person's data
     except OSError as exc:
         message = f"cannot write the certificate PDF to {path.parent} ({exc.strerror or exc})"
-        station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "failed",
+        station.record(kinds.PRINT_FAILED, {"job_id": job_id, "copy_number": copy_number, "result": "failed",
                                         "message": message}, clerk_id=clerk_id)
         return PrintResult(job_id, "failed", False, message, copy_number)
     station.record(done_kind, {"job_id": job_id, "copy_number": copy_number, "message": "PDF written",

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from counter.domain.citizen_id import mask
 from counter.errors import CounterError
 from counter.services import people
-from db import journal
+from db import journal, kinds
 from db.entry import Entry
 
 # A lookup is a clerk waiting at the window: fail over to local data quickly (a technical bound).
@@ -36,7 +36,7 @@ MAX_RESULTS = 50
 ADOPTED_KIND = "register.adopted"
 # Journal kinds whose replay a file's state depends on; anything else HQ sends is cited, not replayed.
 # An adoption at another window is cited, not replayed: the entries it copied are in HQ's file too.
-_REPLAYED = ("person.registered", "service.")
+_REPLAYED = (kinds.PERSON_REGISTERED, kinds.SERVICE_PREFIX)
 
 
 class RegisterError(CounterError):
@@ -291,7 +291,7 @@ def _causal_order(sourced: list[tuple[str, Entry]]) -> list[tuple[str, Entry]]:
     streams = [[(e.device_time_utc, sid, e.seq, e) for e in sorted(run, key=lambda x: x.seq)]
                for sid, run in runs.items()]
     merged = [(sid, e) for _t, sid, _s, e in heapq.merge(*streams, key=lambda x: x[0])]
-    first = [x for x in merged if x[1].kind == "person.registered"][:1]
+    first = [x for x in merged if x[1].kind == kinds.PERSON_REGISTERED][:1]
     return first + [x for x in merged if x not in first]
 
 

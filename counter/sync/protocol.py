@@ -19,31 +19,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from db.entry import HEADER_FIELDS
+from db import kinds
+from db.entry import ENTRY_FIELDS, ENTRY_SCHEMA
+from db.entry import HEX64 as HEX64_TEXT
 from db.journal import canonical_json, head_message
 
 PROTOCOL_VERSION = 1
 ACK_DOMAIN = b"counter/sync-ack/v1"
 ROTATION_DOMAIN = b"counter/key-rotation/v1"
-ROTATION_KIND = "station.key_rotated"  # journal entry: payload {old_key_id, new_key_id, new_public_key, signature}
-ENTRY_FIELDS = ("seq", *HEADER_FIELDS, "payload", "prev_hash", "hash")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-# field -> accepted types; bool is refused where int is wanted
+ROTATION_KIND = kinds.KEY_ROTATED  # payload: kinds.KeyRotated
+# field -> accepted types (bool is refused where int is wanted), from the one entry schema
 _ENTRY_TYPES: dict[str, tuple[type, ...]] = {
-    "seq": (int,),
-    "uuid": (str,),
-    "business_day": (str,),
-    "device_time_utc": (str,),
-    "monotonic_ns": (int,),
-    "boot_id": (str,),
-    "clerk_id": (str, type(None)),
-    "kind": (str,),
-    "schema_ver": (int,),
-    "payload": (str,),
-    "prev_hash": (str,),
-    "hash": (str,),
-}
+    c.name: (c.type, type(None)) if c.nullable else (c.type,) for c in ENTRY_SCHEMA}
+_ENTRY_PATTERNS = {c.name: re.compile(c.pattern) for c in ENTRY_SCHEMA if c.pattern}
+HEX64 = re.compile(HEX64_TEXT)
 
 
 class ProtocolError(ValueError):
@@ -102,14 +91,14 @@ def check_entry(entry: object, index: int) -> dict:
         missing = sorted(set(ENTRY_FIELDS) - keys)
         extra = sorted(keys - set(ENTRY_FIELDS))
         raise ProtocolError(f"entries[{index}] fields wrong (missing {missing}, unexpected {extra})")
-    for name, kinds in _ENTRY_TYPES.items():
+    for name, types in _ENTRY_TYPES.items():
         value = entry[name]
-        if int in kinds and isinstance(value, bool):
+        if int in types and isinstance(value, bool):
             raise ProtocolError(f"entries[{index}].{name} must be a whole number")
-        if not isinstance(value, kinds):
+        if not isinstance(value, types):
             raise ProtocolError(f"entries[{index}].{name} has the wrong type")
-    for name in ("prev_hash", "hash"):
-        if not HEX64.match(entry[name]):
+    for name, pattern in _ENTRY_PATTERNS.items():
+        if not pattern.match(entry[name]):
             raise ProtocolError(f"entries[{index}].{name} must be 64 lowercase hex digits")
     return entry
 

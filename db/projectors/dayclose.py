@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from db import kinds
 from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("day_exports", "day_corrections")
 
 
-@projector("day.exported")
+@projector(kinds.DAY_EXPORTED)
 def _exported(db, e: Entry, d: dict) -> None:
     db.conn.execute(
         "INSERT INTO day_exports (seq, business_day, file_name, sha256, bytes, first_seq, last_seq, closed,"
@@ -18,7 +19,7 @@ def _exported(db, e: Entry, d: dict) -> None:
     )
 
 
-@projector("day.correction")
+@projector(kinds.DAY_CORRECTION)
 def _correction(db, e: Entry, d: dict) -> None:
     db.conn.execute(
         "INSERT INTO day_corrections (seq, business_day, corrects_seq, corrects_day, reason, clerk_id)"

@@ -8,13 +8,14 @@ print.failed     {job_id, copy_number, result, message}    result: "failed" | "u
 
 from __future__ import annotations
 
+from db import kinds
 from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("print_jobs")
 
 
-@projector("print.queued")
+@projector(kinds.PRINT_QUEUED)
 def _queued(db, e: Entry, d: dict) -> None:
     db.conn.execute(
         "INSERT INTO print_jobs (job_id, doc_type, doc_kind, number, state, printer, clerk_id, business_day,"
@@ -24,7 +25,7 @@ def _queued(db, e: Entry, d: dict) -> None:
     )
 
 
-@projector("print.printed", "print.reprinted")
+@projector(kinds.PRINT_PRINTED, kinds.PRINT_REPRINTED)
 def _printed(db, e: Entry, d: dict) -> None:
     copy = int(d.get("copy_number", 0))
     db.conn.execute(
@@ -35,7 +36,7 @@ def _printed(db, e: Entry, d: dict) -> None:
     )
 
 
-@projector("print.failed")
+@projector(kinds.PRINT_FAILED)
 def _failed(db, e: Entry, d: dict) -> None:
     state = "unconfirmed" if d.get("result") == "unconfirmed" else "failed"
     db.conn.execute(

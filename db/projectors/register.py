@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+from db import kinds
 from db.entry import Entry
 from db.projections import projection_tables, projector
 
@@ -43,7 +44,7 @@ def index_name(db, person_id: str, name: str | None) -> None:
                         [(k, person_id) for k in search_keys(name)])
 
 
-@projector("person.registered")
+@projector(kinds.PERSON_REGISTERED)
 def _registered(db, e: Entry, d: dict) -> None:
     index_name(db, d["person_id"], d.get("name"))
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import json
 
+from db import kinds
 from db.entry import Entry
 from db.projections import projection_tables, projector, scope, station_columns
-
-# Order matters for rebuild: children after parents (rebuild empties in reverse).
-projection_tables("persons", "permits", "permit_cards", "transactions", "numbers")
 
 SERVICES = (
     "residence_registration", "lodging_registration",
@@ -26,11 +24,14 @@ SERVICES = (
     "change_address", "change_employer", "change_phone", "name_correction",
 )
 
+# Order matters for rebuild: children after parents (rebuild empties in reverse).
+projection_tables("persons", "permits", "permit_cards", "transactions", "numbers")
+
 PERSON_COLUMNS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
                   "household_address", "phone")
 
 
-@projector("person.registered", district=True)
+@projector(kinds.PERSON_REGISTERED, district=True)
 def _person_registered(db, e: Entry, d: dict) -> None:
     cols = ("person_id", *PERSON_COLUMNS, "registered_seq", "updated_seq")
     values = (d["person_id"], *(d.get(c) for c in PERSON_COLUMNS), e.seq, e.seq)
@@ -127,10 +128,10 @@ def _service(db, e: Entry, d: dict) -> None:
         _update_person(db, e, pid, name=v["new_name"])
 
 
-projector(*(f"service.{s}" for s in SERVICES), district=True)(_service)
+projector(*(kinds.service_kind(s) for s in SERVICES), district=True)(_service)
 
 
-@projector("service.voided", district=True)
+@projector(kinds.SERVICE_VOIDED, district=True)
 def _voided(db, e: Entry, d: dict) -> None:
     where, args = scope(db)
     ref = db.conn.execute(f"SELECT service, number, person_id FROM transactions WHERE seq = ?{where}",
@@ -153,7 +154,7 @@ def _voided(db, e: Entry, d: dict) -> None:
 CORRECTABLE = ("current_address", "phone", "employer", "household_address", "resident_since")
 
 
-@projector("service.corrected", district=True)
+@projector(kinds.SERVICE_CORRECTED, district=True)
 def _corrected(db, e: Entry, d: dict) -> None:
     where, args = scope(db)
     db.conn.execute(f"UPDATE transactions SET status = 'corrected' WHERE seq = ?{where}", (d["ref_seq"], *args))

@@ -93,3 +93,23 @@ def test_a_renamed_county_has_its_current_name_and_is_not_historical(code, name)
 ])
 def test_the_full_area_name_has_province_prefecture_and_county(code, full):
     assert lookup_area(code).full_name == full
+
+
+def test_area_lookup_reads_the_same_table_as_stdnum():
+    """lookup_area parses only the code's province lines; every code gives what stdnum's numdb gives."""
+    from stdnum import numdb
+
+    table = numdb.get("cn/loc")
+    codes = {low + child_low for _, low, _, _, children in table.prefixes for _, child_low, _, _, _ in children}
+    codes |= {f"{i:06d}" for i in range(0, 1_000_000, 997)}  # unknown provinces and counties too
+    assert len(codes) > 7000
+    for code in sorted(codes):
+        info = table.info(code)
+        province = info[0][1].get("province") if info else None
+        county = info[1][1].get("county") if len(info) > 1 else None
+        area = lookup_area(code)
+        if not province or not county:
+            assert area is None, code
+        else:
+            assert area is not None and area.province == province, code
+            assert area.name.endswith(county.split(",")[-1].split("]")[-1]), code

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 
-import counter.cli
+from counter.cli.tree import loaded_root
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # Shown once for all commands in the README ("Every command takes --data-dir DIR").
@@ -25,7 +24,7 @@ def _walk(command, path):
         yield from _walk(sub, (*path, name))
 
 
-COMMANDS = dict(_walk(typer.main.get_command(counter.cli.app), ()))
+COMMANDS = dict(_walk(loaded_root(), ()))
 
 
 def _options(command) -> set[str]:

@@ -191,3 +191,26 @@ def test_rebuild_reproduces_projections_exactly(station):
     assert rebuild.checksum(station.db) != before
     rebuild.rebuild(station.db)
     assert rebuild.checksum(station.db) == before
+
+
+def test_the_entry_schema_is_defined_once():
+    """db.entry.ENTRY_SCHEMA is the entry: Entry, the sync protocol and HQ's EntryModel follow it."""
+    from counter.hq.server import EntryModel
+    from counter.sync.protocol import _ENTRY_TYPES, check_entry
+    from db.entry import ENTRY_FIELDS, ENTRY_SCHEMA, HEADER_FIELDS, Entry
+
+    assert tuple(Entry.__dataclass_fields__) == ENTRY_FIELDS == tuple(_ENTRY_TYPES)
+    assert tuple(EntryModel.model_fields) == ENTRY_FIELDS
+    assert HEADER_FIELDS == ("uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id",
+                             "kind", "schema_ver")
+    props = EntryModel.model_json_schema()["properties"]
+    for column in ENTRY_SCHEMA:
+        if column.low is not None:
+            assert (props[column.name]["minimum"], props[column.name]["maximum"]) == (column.low, column.high)
+        if column.pattern:
+            assert props[column.name]["pattern"] == column.pattern
+    good = {"seq": 1, "uuid": "u", "business_day": "2026-11-21", "device_time_utc": "t", "monotonic_ns": 0,
+            "boot_id": "b", "clerk_id": None, "kind": "k", "schema_ver": 1, "payload": "{}",
+            "prev_hash": "0" * 64, "hash": "a" * 64}
+    assert check_entry(dict(good), 0) == good
+    EntryModel.model_validate(good)

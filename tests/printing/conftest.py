@@ -13,7 +13,8 @@ ENTITLEMENTS = ["社会保险", "公共租赁住房", "机动车驾驶证", "子
 @pytest.fixture
 def receipt() -> Receipt:
     return Receipt(
-        service="permit_apply", title="居住证申领受理回执", office="和平区政务服务中心", station_id="DEMO-01",
+        service="permit_apply", service_name="居住证申领", title="居住证申领受理回执", office="和平区政务服务中心",
+        station_id="DEMO-01",
         clerk_name="王小明", issued_at="2026-11-21 10:32", applicant_name=NAME, masked_id="210102********1241",
         number="A20261121-0001", lines=[("居住地址：", "沈阳市和平区南京北街 1 号 2 单元 301 室")],
         next_steps="请于 2026-12-12 起凭本回执和身份证到本窗口领取居住证。", collection_date="2026-12-12",
