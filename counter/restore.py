@@ -90,7 +90,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public
 
     started = time.monotonic()
     local_seq, prev = journal.head(db)
-    keys = known_keys(db)
+    station_keys = known_keys(db)
     base = hq_url.rstrip("/")
     own = client is None
     http = client or httpx.Client(timeout=sync.HTTP_TIMEOUT_S, verify=verify)
@@ -160,7 +160,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public
                     tuple(e[f] for f in ("seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
                                          "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash")))
                 try:
-                    _learn_key(keys, e["kind"], json.loads(e["payload"]))
+                    _learn_key(station_keys, e["kind"], json.loads(e["payload"]))
                 except ValueError:
                     pass
                 hashes[e["seq"]] = e["hash"]
@@ -175,7 +175,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public
                     continue
                 if last <= local_seq:
                     continue
-                raw = keys.get(c.get("key_id"))
+                raw = station_keys.get(c.get("key_id"))
                 if hashes.get(last) != c.get("head_hash") or raw is None or not keys.verify(
                         raw, checkpoint_message(station_id, last, c["head_hash"]), str(c.get("signature"))):
                     raise RestoreError("the station's signature on its batch ending at seq {seq} does not verify;"
@@ -198,7 +198,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public
     if target.acked_seq > local_seq and not covered_head:
         raise RestoreError("no station signature covers HQ's head at seq {seq}; nothing was restored",
                            seq=target.acked_seq)
-    return Fetched(target, result_entries, checkpoints, time.monotonic() - started, keys)
+    return Fetched(target, result_entries, checkpoints, time.monotonic() - started, station_keys)
 
 
 def store_ack(db, ack: Ack) -> None:

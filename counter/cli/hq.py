@@ -547,3 +547,76 @@ def user_unlock(name: Annotated[str, typer.Argument(help="the staff member's sig
 
     staff.unlock(_store(db), name)
     print(f"unlocked {name}")
+
+
+@app.command("duplicates")
+def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """Files that may be wrong twice over: one ID number under different names, or one name, birth date and
+    household area under different numbers (masked numbers; each file names its station)."""
+    from counter.hq import register
+
+    found = register.duplicates(_store(db))
+    if json_out:
+        print_json(found)
+        return
+    if not found["same_number"] and not found["same_person"]:
+        print("no duplicates")
+        return
+    for group in found["same_number"]:
+        files = "; ".join(f"{f['name']} at {f['station_id']}" for f in group["files"])
+        print(f"same number {group['id_masked']} ({group['doc_type']}), different names: {files}")
+    for group in found["same_person"]:
+        files = "; ".join(f"{f['id_masked']} at {f['station_id']}" for f in group["files"])
+        print(f"same person? {group['name']} born {group['birth_date']}, household area {group['household_area']},"
+              f" different numbers: {files}")
+
+
+@app.command("conflicts")
+def conflicts(db: DbUrl, open_only: Annotated[bool, typer.Option("--open", help="Only open conflicts")] = False,
+              json_out: JsonFlag = False) -> None:
+    """Permits two windows acted on without seeing each other's entry (both entries are stored)."""
+    from counter.hq import register
+
+    rows = register.all_conflicts(_store(db), "open" if open_only else None)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        print("no conflicts")
+        return
+    for r in rows:
+        first, second = r["entries"]
+        print(f"#{r['conflict_id']} {r['detected_at']} {r['kind']:<13} permit {r['permit']}: {first['station_id']}"
+              f" seq {first['seq']} {first['kind']} / {second['station_id']} seq {second['seq']} {second['kind']}"
+              f" [{r['status']}]")
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A day bundle written by 'counter export'")],
+    db: DbUrl,
+    key_dir: Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
+                                          help="Directory of HQ's key pair (signs the ack)")],
+    identity_file: Annotated[Path | None, typer.Option(
+        "--identity", help="The district's age identity file, for an encrypted bundle")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Verify a day bundle and store its journal entries, exactly as a network sync would."""
+    from counter.hq.bundle_import import import_bundle
+    from counter.services.export import BundleError, read_bundle_files
+
+    data, identity_text = read_bundle_files(file, identity_file)
+    store = _store(db, key_dir)
+    try:
+        manifest, ack = import_bundle(store, data, identity_text=identity_text)
+    except BundleError as exc:  # worded as 'counter export verify' words it: which file, and why
+        fail(f"{file}: rejected: {exc}", 1)
+    finally:
+        store.close()
+    if json_out:
+        print_json({"business_day": manifest["business_day"], "station_id": manifest["station_id"],
+                    "first_seq": manifest["first_seq"], "last_seq": manifest["last_seq"], **ack.as_dict()})
+        return
+    print(f"station {manifest['station_id']} day {manifest['business_day']}: seq {manifest['first_seq']}-"
+          f"{manifest['last_seq']}, {ack.inserted} new, {ack.duplicates} already held;"
+          f" HQ holds up to seq {ack.acked_seq}")
