@@ -53,7 +53,7 @@ def _sizes(tree: Path) -> dict:
 
 def _contracts(tree: Path) -> str:
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--no-cache", "--config", str(ROOT / "pyproject.toml")], cwd=tree,
+    result = subprocess.run([str(lint), "--no-cache", str(ROOT / "pyproject.toml")], cwd=tree,
                             capture_output=True, text=True, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
     found = re.search(r"Contracts: (\d+) kept, (\d+) broken", result.stdout)
     broken = re.findall(r"^(.+) BROKEN$", result.stdout, re.M)
