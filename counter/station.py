@@ -63,7 +63,9 @@ class Station:
         return cls(data_dir, config, db, key, notices)
 
     @classmethod
-    def init(cls, data_dir: Path, station_id: str, district: str, office: str, **overrides: dict) -> Station:
+    def init(cls, data_dir: Path, station_id: str, district: str, office: str, *, demo: bool = False,
+             **overrides: dict) -> Station:
+        """`demo`: a station made by `counter demo`, said so in its first journal entry (see is_demo)."""
         if (data_dir / CONFIG_FILE).exists() or (data_dir / DB_FILE).exists():
             raise StationExists("a station already exists in {dir}; choose another --data-dir", dir=data_dir)
         check_station_id(station_id)
@@ -101,6 +103,7 @@ class Station:
         station.record("station.initialized", {
             "station_id": station_id, "district": district, "office": office.strip(),
             "key_id": station.key.key_id, "public_key": keys.b64(station.key.public_raw),
+            **({"demo": True} if demo else {}),
         })
         if tightened:
             station.notices.append(f"{data_dir} was readable by others (mode {old_mode:o}); "
@@ -109,6 +112,11 @@ class Station:
 
     def close(self) -> None:
         self.db.conn.close()
+
+    def is_demo(self) -> bool:
+        """Made by `counter demo`: its signed first entry says so (a config flag could be set by hand)."""
+        first = journal.get(self.db, 1)
+        return first is not None and first.kind == "station.initialized" and first.data.get("demo") is True
 
     # --- identity ----------------------------------------------------------------
 

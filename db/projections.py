@@ -18,17 +18,44 @@ from db.entry import Entry
 Projector = Callable[[sqlite_utils.Database, Entry, dict], None]
 
 _PROJECTORS: dict[str, list[Projector]] = {}
+# Projectors HQ also runs on every station's entries, into its district tables (counter/hq/register.py).
+_DISTRICT: set[Projector] = set()
 # Every table a projector writes; rebuild empties exactly these, in this order.
 PROJECTION_TABLES: list[str] = []
 
 
-def projector(*kinds: str) -> Callable[[Projector], Projector]:
+def projector(*kinds: str, district: bool = False) -> Callable[[Projector], Projector]:
+    """Register `fn` for these kinds. `district=True`: HQ runs it too, so it must be portable SQL
+    (`db.conn.execute` with `?` only, no SQLite-only functions, no sqlite_utils helpers) and use
+    `scope(db)` for rows keyed by a station's seq."""
+
     def register(fn: Projector) -> Projector:
         for kind in kinds:
             _PROJECTORS.setdefault(kind, []).append(fn)
+        if district:
+            _DISTRICT.add(fn)
         return fn
 
     return register
+
+
+def scope(db) -> tuple[str, tuple]:
+    """The WHERE part that keeps a projector to the entry's own station.
+
+    A station's tables hold only its own rows. HQ's district tables hold every station's, and rows
+    keyed by a station's seq are keyed by (station_id, seq) there: HQ's handle has `station_id`."""
+    station_id = getattr(db, "station_id", None)
+    return (" AND station_id = ?", (station_id,)) if station_id else ("", ())
+
+
+def station_columns(db) -> dict:
+    """Columns to add to a row keyed by a station's seq: {} on a station, {"station_id": ...} at HQ."""
+    station_id = getattr(db, "station_id", None)
+    return {"station_id": station_id} if station_id else {}
+
+
+def district_kinds() -> set[str]:
+    return {kind for kind, fns in _PROJECTORS.items() if any(fn in _DISTRICT for fn in fns)}
 
 
 def projection_tables(*names: str) -> None:
@@ -37,10 +64,15 @@ def projection_tables(*names: str) -> None:
             PROJECTION_TABLES.append(name)
 
 
-def apply(db: sqlite_utils.Database, entry: Entry) -> None:
+def apply(db: sqlite_utils.Database, entry: Entry, *, district: bool = False) -> None:
+    """Run the entry's projectors in registration order (HQ: `district=True`, only the district ones)."""
     fns = _PROJECTORS.get(entry.kind)
     if not fns:
         return
+    if district:
+        fns = [fn for fn in fns if fn in _DISTRICT]
+        if not fns:
+            return
     data = json.loads(entry.payload)
     for fn in fns:
         fn(db, entry, data)

@@ -1,4 +1,4 @@
-"""counter clerk add|list|disable|enable|role"""
+"""counter clerk add|list|disable|enable|role|pin"""
 
 from __future__ import annotations
 
@@ -130,3 +130,31 @@ def role(name: ClerkName,
     approver = approve(station, supervisor, pin_stdin, "clerk.role")
     clerks.set_role(station, name, new_role, by=approver and approver.clerk_id, approved_by=approver)
     print(f"{name} is now a {new_role}")
+
+
+@app.command("pin")
+def pin(
+    name: ClerkName,
+    supervisor: Supervisor = None,
+    pin_stdin: Annotated[bool, typer.Option(
+        "--pin-stdin", help="Read the PINs from standard input: the supervisor's first (with --supervisor),"
+                            " then the clerk's")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Give a PIN to a clerk who has none on this PC (after a restore from HQ: PINs never leave a station)."""
+    from counter.cli.common import fail
+    from counter.services import clerks
+
+    station = open_station(data_dir)
+    approver = None
+    if clerks.supervisor_with_pin(station):
+        if not supervisor:
+            fail("a supervisor of this station has a PIN: name them with --supervisor to approve", 2)
+        supervisor_pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
+        approver = clerks.approve_clerk_change(station, supervisor, supervisor_pin, "clerk.pin")
+    new_pin = read_pin("PIN", pin_stdin)
+    clerks.check_pin_format(new_pin)
+    if not pin_stdin and read_pin("PIN again") != new_pin:
+        raise typer.BadParameter("the two PINs differ")
+    clerk = clerks.set_missing_pin(station, name, new_pin, approved_by=approver)
+    print(f"{clerk.name} can sign in at this station" + (f", approved by {approver.name}" if approver else ""))

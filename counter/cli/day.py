@@ -133,11 +133,14 @@ def export(
         "--allow-open", help="Export a day that is not closed yet (a provisional bundle)")] = False,
     encrypt_to: Annotated[str | None, typer.Option(
         "--encrypt-to", help="age X25519 recipient (age1...) of the district; default: station.toml export.age_recipient")] = None,
-    no_encrypt: Annotated[bool, typer.Option("--no-encrypt", help="Do not encrypt even if configured")] = False,
+    no_encrypt: Annotated[bool, typer.Option(
+        "--no-encrypt", help="Write the bundle unencrypted (it holds personal data); needed when no recipient is set")]
+        = False,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Write the day's bundle for the district: one signed file (optionally encrypted)."""
+    """Write the day's bundle for the district: one signed file, encrypted to the district's age key
+    (export.age_recipient in station.toml, or --encrypt-to); plaintext only with --no-encrypt."""
     if ctx.invoked_subcommand is not None:
         return
     if not date or not out:
@@ -146,7 +149,8 @@ def export(
 
     station = open_station(data_dir)
     recipient = None if no_encrypt else (encrypt_to or station.config.section("export")["age_recipient"] or None)
-    path, bundle = export_day(station, date, out, allow_open=allow_open, recipient=recipient)
+    path, bundle = export_day(station, date, out, allow_open=allow_open, recipient=recipient,
+                              require_encryption=not no_encrypt)
     m = bundle.manifest
     if json_out:
         print_json({"file": str(path), "bytes": len(bundle.data), "encrypted": bundle.encrypted,

@@ -41,7 +41,10 @@ def _raw_choice(raw: dict[str, str], fid: str) -> str:
     return t
 
 
-def is_required(spec: FieldSpec, raw: dict[str, str]) -> bool:
+def is_required(spec: FieldSpec, raw: dict[str, str], policy: Policy | None = None) -> bool:
+    """Required by the spec, by another field's value, or by the district's policy (required_items)."""
+    if policy is not None and spec.id in policy.required_items:
+        return True
     if spec.required_when:
         other, _, value = spec.required_when.partition("=")
         return _raw_choice(raw, other) == value
@@ -53,7 +56,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     raw = raw or {}
     t = (text or "").strip()
     if not t:
-        if is_required(spec, raw):
+        if is_required(spec, raw, ctx.policy):
             raise ValidationError("this field is required", field=spec.id)
         return None
     if len(t) > spec.max_length:
@@ -86,9 +89,12 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     elif kind == "choice" or kind == "years":
         opts = options_for(spec, ctx.policy)
         found = match_option(t, opts)
+        if found is None and kind == "years":
+            raise ValidationError("{value} is not a choice: the validity is {choices} years", field=fid, value=t,
+                                  choices=", ".join(o.value for o in opts))
         if found is None:
-            raise ValidationError("{value} is not one of the choices: {choices}", field=fid, value=t,
-                                  choices=" ".join(f"{i}={o.value}" for i, o in enumerate(opts, 1)))
+            raise ValidationError("{value} is not a choice: type 1 to {n} as listed beside the field", field=fid,
+                                  value=t, n=len(opts))
         value = found.value
         if kind == "years":
             check_validity_years(int(value), ctx.policy, field=fid)
@@ -150,3 +156,27 @@ def clean(spec: FormSpec, raw: dict[str, str], ctx: Context, only: tuple[str, ..
     if errors:
         raise FormInvalid(errors)
     return values
+
+
+def field_error(spec: FormSpec, fid: str, raw: dict[str, str], ctx: Context) -> ValidationError | None:
+    """One field's error as the form would give it, cross-field rules included (a birth date that
+    differs from the ID number is wrong at the birth date, as soon as both are typed)."""
+    related = {fid, "doc_type", "id_number"}
+    related |= {v.partition(":")[2] for v in spec.fields[fid].validators if v.startswith("after:")}
+    try:
+        clean(spec, raw, ctx, only=tuple(f for f in spec.fields if f in related))
+    except FormInvalid as exc:
+        return exc.errors.get(fid)
+    return None
+
+
+def derived_from_id(raw: dict[str, str], ctx: Context) -> dict[str, str]:
+    """What a valid citizen ID number tells (GB 11643): sex (odd order code = male), birth date, and the
+    household area's full three-level name; {} for a passport or a number that is not valid yet."""
+    if _raw_choice(raw, "doc_type") != "citizen_id":
+        return {}
+    try:
+        cid = parse_citizen_id(raw.get("id_number", ""), today=ctx.today)
+    except ValidationError:
+        return {}
+    return {"sex": cid.sex, "birth_date": cid.birth_date.isoformat(), "household_area": cid.area.full_name}

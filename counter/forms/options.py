@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from counter.domain import ethnicity as ethnicity_data
+from counter.domain import stats as stats_domain
 from counter.domain.policy import Policy
 from counter.forms.spec import FieldSpec, Option
 
@@ -35,6 +36,11 @@ def options_for(spec: FieldSpec, policy: Policy) -> tuple[Option, ...]:
         return tuple(Option(str(y), f"{y} 年", f"{y} year{'s' if y > 1 else ''}") for y in policy.permit_validity_years)
     if src == "proofs":
         return tuple(Option(p, *PROOF_LABELS.get(p, (p, p))) for p in policy.accepted_proofs)
+    if src == "education":  # GB/T 4658-2006 top-level codes
+        return tuple(Option(code, zh, en) for code, (zh, en) in stats_domain.EDUCATION_LEVELS.items())
+    if src == "occupations":  # the district's short list of GB/T 4754 sections (policy)
+        return tuple(Option(code, *stats_domain.INDUSTRY_SECTIONS[code]) for code in policy.occupations
+                     if code in stats_domain.INDUSTRY_SECTIONS)
     return ()
 
 

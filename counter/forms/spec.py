@@ -19,7 +19,8 @@ from typing import Any
 FIELD_TYPES = ("text", "name", "id_number", "date", "choice", "phone", "district", "address", "ethnicity",
                "years", "passport_number", "nationality")
 VALIDATORS = ("birth_date", "not_future", "after", "matches_id", "proof")
-OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no")
+OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no", "education",
+                  "occupations")
 COMPLETIONS = ("addresses", "employers")
 PREFILL_ROOTS = ("card", "person", "permit", "today", "policy")
 DOCUMENTS = ("receipt", "certificate", "request")
@@ -283,3 +284,14 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 @cache
 def catalogue() -> Catalogue:
     return load_catalogue()
+
+
+def historical_spec(form_id: str, version: str) -> FormSpec | None:
+    """The spec a journal entry names, when it is no longer the current one (templates/forms/history)."""
+    current = catalogue().specs.get(form_id)
+    if current is not None and current.version == version:
+        return current
+    item = resources.files("templates") / "forms" / "history" / f"{form_id}@{version}.toml"
+    if not item.is_file():
+        return None
+    return parse_spec(item.read_bytes(), f"templates/forms/history/{form_id}@{version}.toml")

@@ -90,11 +90,17 @@ class _Alarm:
 
 
 def sign_ack(store: Store, station_id: str, seq: int, digest: str, server_time: str,
-             inserted: int = 0, duplicates: int = 0) -> Ack:
+             inserted: int = 0, duplicates: int = 0, conflicts: tuple = ()) -> Ack:
     if store.hq_key is None:
         raise CounterError("this HQ store has no signing key; open it with --key-dir")
-    signature = store.hq_key.sign(ack_message(station_id, seq, digest, server_time))
-    return Ack(station_id, seq, digest, server_time, store.hq_key.key_id, signature, inserted, duplicates)
+    signature = store.hq_key.sign(ack_message(station_id, seq, digest, server_time, conflicts))
+    return Ack(station_id, seq, digest, server_time, store.hq_key.key_id, signature, inserted, duplicates, conflicts)
+
+
+def _conflicts_for(tx: Tx, station_id: str) -> tuple:
+    from counter.hq import register
+
+    return tuple(c.as_ack_item() for c in register.open_conflicts(tx, station_id))
 
 
 def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> list[str]:
@@ -145,7 +151,7 @@ def _header(data: object) -> tuple[str, str, int, str, str] | None:
 
 
 def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = None,
-                 use_copy: bool | None = None, fault=None) -> Ack:
+                 use_copy: bool | None = None, fault=None, project: bool = True) -> Ack:
     """Store a batch exactly once and return HQ's signed ack of the station's cursor.
 
     Order: the station, its key and the checkpoint signature first (so a batch of an unknown station
@@ -153,6 +159,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
     shape, the quarantine, the gap rule, and the whole chain (see `_accept`).
 
     `use_copy` forces the PostgreSQL insert path (None: by batch size).
+    `project=False` skips the district register's projection (the benchmark's baseline only).
     `fault(stage)` is a test hook called at 'before_commit' and 'after_commit'.
     """
     data = batch.as_dict() if isinstance(batch, Batch) else batch
@@ -206,7 +213,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
         else:
             offset_s = (parse_utc(batch.sent_at) - server_now).total_seconds()
             refusal, ack = _accept(store, tx, batch, cursor_seq, cursor_hash, server_now, server_time,
-                                   offset_s, use_copy, window_s)
+                                   offset_s, use_copy, window_s, project)
         if fault is not None and refusal is None:
             fault("before_commit")
     if fault is not None and refusal is None:
@@ -230,7 +237,7 @@ def _broken_link(sid: str, entries: list[dict], prev: str) -> tuple[int, str] | 
 
 def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: str, server_now: datetime,
             server_time: str, offset_s: float, use_copy: bool | None,
-            window_s: float) -> tuple[IngestError | None, Ack | None]:
+            window_s: float, project: bool = True) -> tuple[IngestError | None, Ack | None]:
     """A batch whose checkpoint verified and that starts at or before cursor + 1.
 
     A fork is declared only on proof: every entry recomputes to its own hash, the entries chain from
@@ -287,19 +294,26 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
                          e["hash"], batch_id, server_time, ",".join(flags) if flags else None))
         tx.insert_entries(rows, use_copy=use_copy)
         apply_key_rotations(tx, sid, batch.key_id, new, server_time)  # `counter keys rotate` entries
+        if project:  # the district register, in this transaction: visible once the ack is sent
+            from counter.hq import register
+
+            register.project_entries(tx, sid, new, server_time, offset_s,
+                                     lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
         cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
     previous_offset = tx.one("SELECT last_clock_offset_s FROM hq_stations WHERE station_id = ?", (sid,))[0]
     if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):
         raise_alarm(tx, sid, "clock_offset", f"station clock is {offset_s:+.0f} s from HQ", server_time, window_s)
     tx.execute("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
                " WHERE station_id = ?", (cursor_seq, cursor_hash, server_time, offset_s, sid))
-    return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates)
+    return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates,
+                          _conflicts_for(tx, sid) if project else ())
 
 
 def cursor_ack(store: Store, station_id: str, now: datetime | None = None) -> Ack:
     """HQ's signed statement of how far it holds a station's journal."""
     with store.transaction() as tx:
         row = tx.one("SELECT cursor_seq, cursor_hash FROM hq_stations WHERE station_id = ?", (station_id,))
+        conflicts = _conflicts_for(tx, station_id) if row is not None else ()
     if row is None:
         raise UnknownStation("station {sid} is not enrolled at HQ", sid=station_id)
-    return sign_ack(store, station_id, row[0], row[1], utc_now_text(now))
+    return sign_ack(store, station_id, row[0], row[1], utc_now_text(now), conflicts=conflicts)

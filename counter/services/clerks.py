@@ -103,8 +103,15 @@ def refuse_losing_last_supervisor(station: Station, clerk: Clerk) -> None:
                                " supervisor first", exit_code=2, name=clerk.name)
 
 
+def hash_pin(pin: str) -> str:
+    """The Argon2id hash stored for a PIN (memory-hard: most of a second, on purpose)."""
+    return _hasher.hash(pin)
+
+
 def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None = None,
-              approved_by: Clerk | None = None) -> Clerk:
+              approved_by: Clerk | None = None, pin_hash: str | None = None) -> Clerk:
+    """pin_hash: a hash_pin(pin) made before, for the demo, whose PINs are public and whose fresh
+    stations would otherwise spend most of their start hashing them again."""
     name = check_clerk_name(name)
     if role not in ROLES:
         raise ValidationError("role must be clerk or supervisor", field="role")
@@ -112,7 +119,8 @@ def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None =
     if find_clerk(station, name):
         raise CounterError("a clerk named {name} already exists", exit_code=2, name=name)
     clerk_id = uuid.uuid4().hex[:12]
-    pin_hash = _hasher.hash(pin)
+    if pin_hash is None or not pin_hash.startswith("$argon2id$"):
+        pin_hash = _hasher.hash(pin)
 
     def store_credentials(db, entry) -> None:
         db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)", (clerk_id, pin_hash))
@@ -120,6 +128,40 @@ def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None =
     station.record("clerk.added", {"clerk_id": clerk_id, "name": name, "role": role, **_approval(approved_by)},
                    clerk_id=by, extra=store_credentials)
     return Clerk(clerk_id, name, role, True)
+
+
+def has_pin(station: Station, clerk_id: str) -> bool:
+    return station.db.conn.execute("SELECT 1 FROM clerk_credentials WHERE clerk_id = ?",
+                                   (clerk_id,)).fetchone() is not None
+
+
+def supervisor_with_pin(station: Station) -> bool:
+    """An active supervisor who can sign in here (a station restored from HQ has none at first)."""
+    return station.db.conn.execute(
+        "SELECT 1 FROM clerks c JOIN clerk_credentials k ON k.clerk_id = c.clerk_id"
+        " WHERE c.role = 'supervisor' AND c.active = 1").fetchone() is not None
+
+
+def set_missing_pin(station: Station, name: str, pin: str, approved_by: Clerk | None = None) -> Clerk:
+    """Give a PIN to a clerk who has none on this PC (PINs never leave a station: after a restore from HQ).
+
+    Once a supervisor here has a PIN, that supervisor approves (the caller checks); journaled as
+    `clerk.pin_set` (the PIN itself only as an Argon2id hash in clerk_credentials)."""
+    clerk = find_clerk(station, name)
+    if clerk is None:
+        raise CounterError("no clerk named {name}", name=name)
+    if has_pin(station, clerk.clerk_id):
+        raise CounterError("{name} already has a PIN on this station", exit_code=2, name=name)
+    check_pin_format(pin)
+    pin_hash = _hasher.hash(pin)
+
+    def store_credentials(db, entry) -> None:
+        db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)",
+                        (clerk.clerk_id, pin_hash))
+
+    station.record("clerk.pin_set", {"clerk_id": clerk.clerk_id, **_approval(approved_by)},
+                   clerk_id=approved_by and approved_by.clerk_id, extra=store_credentials)
+    return clerk
 
 
 def set_active(station: Station, name: str, active: bool, by: str | None = None,

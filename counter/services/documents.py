@@ -50,6 +50,10 @@ def display_value(spec: FormSpec, fid: str, value: str, lang: str = "zh_CN") -> 
     if f.type == "ethnicity":
         e = ethnicity.by_code(value)
         return f"{e.label(lang)}（{value}）" if e and lang.startswith("zh") else (f"{e.label(lang)} ({value})" if e else value)
+    if f.type == "nationality":
+        from counter.domain.nationality import nationality_label
+
+        return nationality_label(value, lang)
     if f.type in ("choice", "years"):
         from counter.domain.policy import Policy
 

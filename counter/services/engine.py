@@ -117,6 +117,9 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
         return
     today = business_date(station, now)
     pol = policy_of(station)
+    from counter.services import register
+
+    register.guard_permit_service(station, service, person, network=False)
     if service == "permit_apply":
         rules.check_no_open_permit(
             [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
@@ -210,10 +213,19 @@ def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[s
     return clean(spec, raw, Context(today, pol))
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What perform() would record, for the review page: lateness and the derived values (old and new expiry)."""
+
+    late_days: int
+    derived: dict
+    notes: tuple[str, ...]
+
+
 def check(station, service: str, raw: dict[str, str], *, person_id: str | None = None,
-          now: datetime | None = None) -> None:
+          now: datetime | None = None) -> Preview:
     """Everything perform() would refuse for this person and these values, without recording: run
-    before a supervisor is called over (a name correction to the same name...)."""
+    before a supervisor is called over (a name correction to the same name...) and for the review page."""
     spec = form_specs.catalogue().get(service)
     pol = policy_of(station)
     today = business_date(station, now)
@@ -221,7 +233,10 @@ def check(station, service: str, raw: dict[str, str], *, person_id: str | None =
     if spec.person == "existing":
         _require_person(person)
     values = _clean_values(spec, raw, person, pol, today)
-    _check_service(station, spec, person, values, today, pol, {}, [])
+    derived: dict = {}
+    notes: list[str] = []
+    late, _permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)
+    return Preview(late, derived, tuple(notes))
 
 
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
@@ -245,6 +260,12 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
     notes: list[str] = []
     derived: dict = {}
     clerk_id = clerk.clerk_id if clerk else None
+    from counter.services import register
+
+    # an adopted permit is re-checked with HQ first (outside the write transaction: it may wait on HQ)
+    guard = register.guard_permit_service(station, service, person, clerk_id=clerk_id)
+    if guard.note == "offline":
+        notes.append("hq_offline")
     with write_transaction(station.db):
         if person is None:
             person = people.by_document(station, values["doc_type"], values["id_number"])
@@ -276,6 +297,8 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         }
         if permit_id:
             payload["permit_id"] = permit_id
+        if guard.basis is not None:
+            payload["permit_basis"] = guard.basis  # what this window knew of the permit (HQ's conflict check)
         if ticket:
             payload["ticket"] = ticket
         if service == "name_correction":
@@ -283,6 +306,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         if supervisor is not None:
             payload["supervisor_id"] = supervisor.clerk_id
         entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+    register.forget_recheck(station, permit_id)
     outcome = Outcome(entry, person.person_id, number, service, late, notes)
     if build_document:
         from counter.services import documents

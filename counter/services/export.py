@@ -305,13 +305,22 @@ def write_atomic(path: Path, data: bytes, *, before_rename: Callable[[], None] |
         raise CounterError("cannot write {path}: {why}", path=path, why=exc.strerror or str(exc) or type(exc).__name__) from None
 
 
+PLAINTEXT_REFUSED = ("refusing to write a plaintext bundle (it holds personal data): set [export] age_recipient"
+                     " in station.toml to the district's age key, pass --encrypt-to age1..., or --no-encrypt to"
+                     " write it unencrypted")
+
+
 def export_day(station, day: str, out_dir: Path, *, allow_open: bool = False, recipient: str | None = None,
-               clerk_id: str | None = None) -> tuple[Path, Bundle]:
-    """Build, write and journal the export of `day`; returns the file written."""
+               clerk_id: str | None = None, require_encryption: bool = False) -> tuple[Path, Bundle]:
+    """Build, write and journal the export of `day`; returns the file written.
+
+    `require_encryption` (the CLI and the TUI): without a recipient nothing is written."""
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise CounterError("--out {out} is not a directory; give the directory to write the bundle into",
                            exit_code=2, out=out_dir)
     bundle = build_bundle(station, day, allow_open=allow_open, recipient=recipient)
+    if require_encryption and not recipient:
+        raise CounterError(PLAINTEXT_REFUSED, exit_code=2)
     path = Path(out_dir) / bundle.file_name
     write_atomic(path, bundle.data)
     m = bundle.manifest

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from counter.errors import ConfigError, CounterError
-from counter.i18n import N_
+from counter.i18n import N_, _
 from db import journal
 from db.projectors import printing as print_reads
 from devices.printer import KINDS, PrinterError, PrinterSettings, read_status, send_job
@@ -40,9 +40,11 @@ class PrintResult:
     message: str
     copy_number: int = 0
     output: str | None = None
+    missing_glyphs: tuple[str, ...] = ()  # characters no installed font has: the job was refused
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # code points, not the characters: a character of a name is personal data
+        return {**dataclasses.asdict(self), "missing_glyphs": [f"U+{ord(c):04X}" for c in self.missing_glyphs]}
 
 
 # --- configuration -------------------------------------------------------------------
@@ -249,8 +251,38 @@ def _printer_label(station) -> str:
     return f"{section['kind']}:{section['model']}"
 
 
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _refused_for_glyphs(station, job_id: str, doc, clerk_id: str | None, copy_number: int) -> PrintResult | None:
+    """A document with a character no installed font has would print a blank box (tofu) in its place:
+    refuse it before it prints. The job stays queued, so it prints once the font is installed. The
+    journal names the code points only, not the text around them."""
+    from printing import fonts
+
+    missing = fonts.missing_glyphs("".join(_strings(dataclasses.asdict(doc))))
+    if not missing:
+        return None
+    message = str(fonts.GlyphMissing(missing))
+    station.record("print.failed", {"job_id": job_id, "copy_number": copy_number, "result": "failed",
+                                    "message": message,
+                                    "missing_code_points": [f"U+{ord(c):04X}" for c in missing]}, clerk_id=clerk_id)
+    return PrintResult(job_id, "failed", False, message, copy_number, missing_glyphs=tuple(missing))
+
+
 def _send_receipt(station, job_id: str, doc: Receipt, clerk_id: str | None, copy_number: int) -> PrintResult:
     from printing.receipt import render_receipt
+
+    refused = _refused_for_glyphs(station, job_id, doc, clerk_id, copy_number)
+    if refused is not None:
+        return refused
 
     settings = printer_settings(station)
     data = render_receipt(doc, printer_model(station))
@@ -276,6 +308,9 @@ def _write_certificate(station, job_id: str, doc: Certificate, clerk_id: str | N
     from counter import files
     from printing.certificate import render_certificate
 
+    refused = _refused_for_glyphs(station, job_id, doc, clerk_id, copy_number)
+    if refused is not None:
+        return refused
     data = render_certificate(doc)
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", doc.number) or job_id
     path = Path(out_dir) / (f"{safe}-copy{copy_number}.pdf" if copy_number else f"{safe}.pdf")
@@ -308,7 +343,8 @@ def print_certificate(station, cert: Certificate, clerk_id: str | None, out_dir:
     job_id = _queue(station, "certificate", doc, clerk_id, "pdf")
     result = _write_certificate(station, job_id, doc, clerk_id, 0, Path(out_dir or certificate_dir(station)))
     if not result.confirmed:
-        raise PrintJobError("{message}; job {job_id} stays queued", message=result.message, job_id=job_id)
+        raise PrintJobError("{message}; job {job_id} stays queued", message=result.message, job_id=job_id,
+                            missing="".join(result.missing_glyphs))
     return Path(result.output)
 
 
@@ -352,6 +388,22 @@ class Delivery:
     output: str | None = None
 
 
+def missing_glyph_message(chars: str) -> str:
+    """The refusal in the UI language: the character, its code point and block, and what to install."""
+    from printing import fonts
+
+    ch = chars[0]
+    kind, params = fonts.advice(ch)
+    if kind == "package":
+        what = _("install the Debian package {package}").format(**params)
+    else:
+        what = _("put a newer {file} that covers {block} into a folder named by {env}").format(**params)
+    text = _("{char} ({code}, {block}) is in no installed font and would print as a blank box; {advice}").format(
+        char=ch, code=f"U+{ord(ch):04X}", block=fonts.block_of(ch) or "—", advice=what)
+    # the screen formats the message with {path}: keep stray braces literal
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def deliver(station, document, clerk_id: str | None) -> Delivery:
     """Print a Receipt, or write a Certificate's PDF. Blocking: call it from a worker thread."""
     if isinstance(document, Certificate):
@@ -360,10 +412,17 @@ def deliver(station, document, clerk_id: str | None) -> Delivery:
         except CounterError as exc:
             # the job stays queued: keep its id so that P retries it. The detail (folder, system
             # error) is English and is in the journal's print.failed entry; the clerk gets a msgid.
+            if exc.params.get("missing"):
+                return Delivery(False, "failed", missing_glyph_message(exc.params["missing"]),
+                                job_id=exc.params.get("job_id"))
             return Delivery(False, "failed", CERTIFICATE_NOT_WRITTEN, job_id=exc.params.get("job_id"))
         return Delivery(True, "pdf", "Certificate PDF written: {path}", output=str(path))
-    result = print_receipt(station, document, clerk_id)
-    return Delivery(result.confirmed, result.state, result.message, job_id=result.job_id, output=result.output)
+    return _delivery(print_receipt(station, document, clerk_id))
+
+
+def _delivery(result) -> Delivery:
+    message = missing_glyph_message("".join(result.missing_glyphs)) if result.missing_glyphs else result.message
+    return Delivery(result.confirmed, result.state, message, job_id=result.job_id, output=result.output)
 
 
 def retry(station, job_id: str, clerk_id: str | None) -> Delivery:
@@ -371,9 +430,10 @@ def retry(station, job_id: str, clerk_id: str | None) -> Delivery:
     if get_job(station, job_id)["doc_type"] == "certificate":
         if result.confirmed:
             return Delivery(True, "pdf", "Certificate PDF written: {path}", job_id=job_id, output=result.output)
+        if result.missing_glyphs:
+            return _delivery(result)
         return Delivery(False, "failed", CERTIFICATE_NOT_WRITTEN, job_id=job_id)
-    return Delivery(result.confirmed, result.state, result.message, job_id=job_id, output=result.output)
-
+    return _delivery(result)
 
 
 # --- samples -------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from counter.errors import ConfigError, CounterError
 from counter.sync import key_rotation
 from counter.sync.protocol import (
     ENTRY_FIELDS,
+    PROTOCOL_VERSION,
     Ack,
     Batch,
     ProtocolError,
@@ -46,6 +47,7 @@ from counter.sync.protocol import (
     parse_utc,
     utc_now_text,
 )
+from counter.sync.state import store_conflicts
 from db import journal
 from db.connection import write_transaction
 
@@ -108,6 +110,7 @@ def _store_ack(station, ack: Ack, clock_offset_s: float | None) -> None:
             " hq_key_id = ?, last_success_at = ?, last_error = NULL, clock_offset_s = ? WHERE id = 1",
             (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text(),
              clock_offset_s))
+        store_conflicts(db, ack.conflicts)  # signed with the ack: stored with it
 
 
 def _store_attempt(station, error: str | None) -> None:
@@ -317,7 +320,8 @@ def signed_headers(station, method: str, url: str, body: bytes, now: datetime,
                    clerk_id: str | None = None, key=None) -> dict[str, str]:
     """Content-Digest and RFC 9421 signature headers for one request to HQ, by the station key."""
     key = key or station.key
-    return request_signing.sign_request(key.private, key.key_id, method, url, body, now=now, clerk_id=clerk_id)
+    return {**request_signing.sign_request(key.private, key.key_id, method, url, body, now=now, clerk_id=clerk_id),
+            "Counter-Protocol": str(PROTOCOL_VERSION)}
 
 
 def _post_batch(http, url: str, station, batch: Batch, key, clock, clerk_id):
@@ -414,6 +418,10 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
     own_client = client is None
     http = client or httpx.Client(timeout=HTTP_TIMEOUT_S, verify=_tls_context(station))
     try:
+        if cursor_seq == head_seq and cursor_seq:
+            # nothing to push: still ask HQ's signed cursor, which carries the district register's
+            # conflicts for this station (a window learns of one even on a quiet day)
+            _poll_cursor(http, url, station, hq_public, head_seq, clock, clerk_id)
         while cursor_seq < head_seq:
             # The station shares one connection between threads: reading under the writer lock
             # means a clerk's half-done transaction is never read (and never pushed).
@@ -461,6 +469,8 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
                     raise SyncError("HQ at {url} failed (HTTP {status}){why}; entries stay queued", url=url,
                                     status=response.status_code,
                                     why=f": {' '.join(str(message).split())[:300]}" if message else "")
+                if response.status_code == 426 and message:
+                    raise SyncError("{why}", why=" ".join(str(message).split())[:300])
                 if response.status_code == 401 and body.get("error") == "unauthorized":
                     raise SyncError("HQ did not accept this station's signed request (401): {why}; if the station"
                                     " is new or its key was revoked, HQ must enrol it: counter hq enroll"
@@ -477,6 +487,23 @@ def _push_all(station, result: SyncResult, client, batch_size, clock, fault, cle
     finally:
         if own_client:
             http.close()
+
+
+def _poll_cursor(http, url: str, station, hq_public, head_seq: int, clock, clerk_id) -> None:
+    import httpx
+
+    target = f"{url}/v1/stations/{station.station_id}/cursor"
+    try:
+        response = http.get(target, headers=signed_headers(station, "GET", target, b"", clock(), clerk_id))
+    except httpx.HTTPError as exc:
+        raise HQUnreachable("HQ unreachable at {url}: {why}; entries stay queued ({pending} pending)",
+                            url=url, why=_describe_transport_error(exc), pending="?") from None
+    if response.status_code != 200:
+        return  # an older HQ, or a refusal the next push reports in full
+    ack = _verify_ack(station, _json(response), hq_public)
+    _check_ack_against_journal(station, ack, head_seq)
+    if ack.acked_seq == head_seq:
+        _store_ack(station, ack, _offset(ack, clock))
 
 
 def _json(response) -> dict:

@@ -74,9 +74,14 @@ def checkpoint_message(station_id: str, last_seq: int, head_hash: str) -> bytes:
     return head_message(station_id, last_seq, head_hash)
 
 
-def ack_message(station_id: str, acked_seq: int, acked_hash: str, server_time: str) -> bytes:
-    return _framed(ACK_DOMAIN, station_id.encode(), str(acked_seq).encode(), acked_hash.encode(),
-                   server_time.encode())
+def ack_message(station_id: str, acked_seq: int, acked_hash: str, server_time: str,
+                conflicts: tuple | list = ()) -> bytes:
+    """What HQ signs in an ack. The district register's conflicts for the station, when there are any,
+    are framed after the rest (canonical JSON); with none, the message is what it always was."""
+    parts = [ACK_DOMAIN, station_id.encode(), str(acked_seq).encode(), acked_hash.encode(), server_time.encode()]
+    if conflicts:
+        parts.append(canonical(list(conflicts)).encode())
+    return _framed(*parts)
 
 
 def rotation_message(station_id: str, old_key_id: str, new_key_id: str, new_public_key: str) -> bytes:
@@ -184,14 +189,16 @@ class Ack:
     signature: str
     inserted: int = 0
     duplicates: int = 0
+    # open district-register conflicts involving the station (counter/hq/register.py), signed
+    conflicts: tuple = ()
 
     def as_dict(self) -> dict:
         return {"station_id": self.station_id, "acked_seq": self.acked_seq, "acked_hash": self.acked_hash,
                 "server_time": self.server_time, "hq_key_id": self.hq_key_id, "signature": self.signature,
-                "inserted": self.inserted, "duplicates": self.duplicates}
+                "inserted": self.inserted, "duplicates": self.duplicates, "conflicts": list(self.conflicts)}
 
     def message(self) -> bytes:
-        return ack_message(self.station_id, self.acked_seq, self.acked_hash, self.server_time)
+        return ack_message(self.station_id, self.acked_seq, self.acked_hash, self.server_time, self.conflicts)
 
     @classmethod
     def from_dict(cls, data: object) -> Ack:
@@ -200,9 +207,14 @@ class Ack:
         try:
             ack = cls(station_id=data["station_id"], acked_seq=data["acked_seq"], acked_hash=data["acked_hash"],
                       server_time=data["server_time"], hq_key_id=data["hq_key_id"], signature=data["signature"],
-                      inserted=data.get("inserted", 0), duplicates=data.get("duplicates", 0))
+                      inserted=data.get("inserted", 0), duplicates=data.get("duplicates", 0),
+                      conflicts=tuple(data.get("conflicts") or ()))
         except KeyError as exc:
             raise ProtocolError(f"ack field {exc.args[0]} is missing") from None
+        except TypeError:
+            raise ProtocolError("ack conflicts must be a list") from None
+        if not all(isinstance(c, dict) for c in ack.conflicts):
+            raise ProtocolError("ack conflicts must be a list of objects")
         if not _is_int(ack.acked_seq) or ack.acked_seq < 0:
             raise ProtocolError("ack acked_seq must be a whole number >= 0")
         if not isinstance(ack.acked_hash, str) or not HEX64.match(ack.acked_hash):

@@ -30,7 +30,7 @@ def test_registration_creates_person_from_journal_with_spec_hash(station, clerk)
     assert person.registration_kind == "residence"
     entry = journal.get(station.db, out.entry.seq)
     spec = catalogue().get("residence_registration")
-    assert entry.data["form"] == {"id": "residence_registration", "version": "1.0.0", "sha256": spec.sha256}
+    assert entry.data["form"] == {"id": "residence_registration", "version": spec.version, "sha256": spec.sha256}
     assert entry.data["masked_id"] == "110105********002X"
     registered = journal.get(station.db, out.entry.seq - 1)
     assert registered.kind == "person.registered" and registered.data["form"]["sha256"] == spec.sha256
