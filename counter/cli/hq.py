@@ -400,6 +400,37 @@ def stats(
     emit(S.render(pub, fmt), fmt, out)
 
 
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A day bundle written by 'counter export'")],
+    db: DbUrl,
+    key_dir: Annotated[Path, typer.Option("--key-dir", envvar="COUNTER_HQ_KEY_DIR",
+                                          help="Directory of HQ's key pair (signs the ack)")],
+    identity_file: Annotated[Path | None, typer.Option(
+        "--identity", help="The district's age identity file, for an encrypted bundle")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Verify a day bundle and store its journal entries, exactly as a network sync would."""
+    from counter.services.export import BundleError, read_bundle_files
+    from counter.hq.bundle_import import import_bundle
+
+    data, identity_text = read_bundle_files(file, identity_file)
+    store = _store(db, key_dir)
+    try:
+        manifest, ack = import_bundle(store, data, identity_text=identity_text)
+    except BundleError as exc:  # worded as 'counter export verify' words it: which file, and why
+        fail(f"{file}: rejected: {exc}", 1)
+    finally:
+        store.close()
+    if json_out:
+        print_json({"business_day": manifest["business_day"], "station_id": manifest["station_id"],
+                    "first_seq": manifest["first_seq"], "last_seq": manifest["last_seq"], **ack.as_dict()})
+        return
+    print(f"station {manifest['station_id']} day {manifest['business_day']}: seq {manifest['first_seq']}-"
+          f"{manifest['last_seq']}, {ack.inserted} new, {ack.duplicates} already held;"
+          f" HQ holds up to seq {ack.acked_seq}")
+
+
 user_app = new_app("District staff accounts for the HQ dashboard (/dash).")
 app.add_typer(user_app, name="user")
 
