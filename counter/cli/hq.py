@@ -411,8 +411,8 @@ def import_cmd(
     json_out: JsonFlag = False,
 ) -> None:
     """Verify a day bundle and store its journal entries, exactly as a network sync would."""
-    from counter.services.export import BundleError, read_bundle_files
     from counter.hq.bundle_import import import_bundle
+    from counter.services.export import BundleError, read_bundle_files
 
     data, identity_text = read_bundle_files(file, identity_file)
     store = _store(db, key_dir)
