@@ -15,6 +15,7 @@ from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
 from db import journal, kinds
 from db.connection import Database, DatabaseError, open_database
+from db.projectors import core as core_reads
 
 
 def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
@@ -132,8 +133,7 @@ class Station:
     # --- time --------------------------------------------------------------------
 
     def last_closed_day(self, db: Database | None = None) -> str | None:
-        row = (db or self.db).conn.execute("SELECT max(business_day) FROM day_closures").fetchone()
-        return row[0] if row else None
+        return core_reads.last_closed_day(db or self.db)
 
     def business_day(self, now: datetime | None = None) -> str:
         return business_day_at(now or datetime.now(UTC), self.config.timezone, self.last_closed_day())

@@ -167,6 +167,18 @@ def day_entries(db: Database, business_day: str, until: int | None = None) -> li
     return [Entry(*row) for row in db.conn.execute(sql + " ORDER BY seq", args)]
 
 
+def of_kind(db: Database, kind: str) -> list[Entry]:
+    """Every entry of one kind, in seq order."""
+    return [Entry(*row) for row in db.conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq",
+                                                   (kind,))]
+
+
+def count_of_kind(db: Database, kind: str, *, payload_field: str, equals: object) -> int:
+    """How many entries of `kind` have payload[payload_field] == equals."""
+    return db.conn.execute("SELECT count(*) FROM journal WHERE kind = ? AND json_extract(payload, ?) = ?",
+                           (kind, f"$.{payload_field}", equals)).fetchone()[0]
+
+
 def get(db: Database, seq: int) -> Entry | None:
     row = db.conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE seq = ?", (seq,)).fetchone()
     return Entry(*row) if row else None

@@ -11,6 +11,7 @@ from typing import Any
 
 from counter.station import Station
 from db import kinds
+from db.projectors import core as core_reads
 
 CHECKIN_KIND = kinds.DEVICES_CHECKED_IN
 NOT_CHECKED = "not checked"
@@ -127,6 +128,4 @@ def run_checkin(station: Station, clerk_id: str | None = None, *, reader_backend
 
 def checked_in_today(station: Station) -> bool:
     """Whether this business day already has a device check-in (the first sign-in of the day runs one)."""
-    row = station.db.conn.execute("SELECT 1 FROM device_checkins WHERE business_day = ? LIMIT 1",
-                                  (station.business_day(),)).fetchone()
-    return row is not None
+    return core_reads.checked_in_on(station.db, station.business_day())

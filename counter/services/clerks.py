@@ -15,6 +15,7 @@ from counter.errors import CounterError, PermissionDenied, SignInError, Validati
 from counter.station import Station
 from db import kinds
 from db.connection import write_transaction
+from db.projectors import core as core_reads
 
 ROLES = ("clerk", "supervisor")
 # ASCII digits only: `\d` would also take full-width (１２３４) and Arabic-Indic (١٢٣٤) digits, which a
@@ -47,14 +48,12 @@ def _clerk_from_row(row) -> Clerk:
 
 
 def find_clerk(station: Station, name: str) -> Clerk | None:
-    row = station.db.conn.execute(
-        "SELECT clerk_id, name, role, active FROM clerks WHERE name = ?", (name,)).fetchone()
+    row = core_reads.clerk_by_name(station.db, name)
     return _clerk_from_row(row) if row else None
 
 
 def list_clerks(station: Station) -> list[Clerk]:
-    rows = station.db.conn.execute("SELECT clerk_id, name, role, active FROM clerks ORDER BY name").fetchall()
-    return [_clerk_from_row(r) for r in rows]
+    return [_clerk_from_row(r) for r in core_reads.all_clerks(station.db)]
 
 
 def check_pin_format(pin: str) -> None:
@@ -77,8 +76,7 @@ def check_clerk_name(name: str) -> str:
 
 def has_supervisor(station: Station) -> bool:
     """Whether an active supervisor exists: from then on, changes to clerks need one's approval."""
-    return station.db.conn.execute(
-        "SELECT 1 FROM clerks WHERE role = 'supervisor' AND active = 1 LIMIT 1").fetchone() is not None
+    return core_reads.active_supervisors(station.db) > 0
 
 
 def approve_clerk_change(station: Station, supervisor: str | None, pin: str | None, action: str) -> Clerk | None:
@@ -100,9 +98,7 @@ def _approval(approved_by: Clerk | None) -> dict:
 
 
 def refuse_losing_last_supervisor(station: Station, clerk: Clerk) -> None:
-    others = station.db.conn.execute(
-        "SELECT COUNT(*) FROM clerks WHERE role = 'supervisor' AND active = 1 AND clerk_id != ?",
-        (clerk.clerk_id,)).fetchone()[0]
+    others = core_reads.active_supervisors(station.db, besides=clerk.clerk_id)
     if clerk.is_supervisor and clerk.active and not others:
         raise PermissionDenied("{name} is the station's last active supervisor; add or enable another"
                                " supervisor first", exit_code=2, name=clerk.name)

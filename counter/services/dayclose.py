@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from counter.errors import CounterError, ValidationError
 from db import journal, kinds
 from db.entry import Entry
+from db.projectors import core as core_reads
 
 CLOSE_KIND = kinds.DAY_CLOSED
 CORRECTION_KIND = kinds.DAY_CORRECTION
@@ -299,8 +300,7 @@ def _figures_of(station, entries: list[Entry], day: str) -> dict:
 
 
 def _closure(station, day: str):
-    return station.db.conn.execute(
-        "SELECT closed_seq, closed_by, closed_at FROM day_closures WHERE business_day = ?", (day,)).fetchone()
+    return core_reads.closure(station.db, day)
 
 
 def day_entries(station, day: str, until: int | None = None) -> list[Entry]:

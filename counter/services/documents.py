@@ -15,6 +15,7 @@ from counter.forms.spec import FormSpec
 from counter.services import people
 from counter.services.printing import sign_verification
 from db import journal, kinds
+from db.projectors import core as core_reads
 from printing.documents import Certificate, Receipt
 
 ENTITLEMENTS = (
@@ -34,8 +35,7 @@ CORRECTED_FIELD_LABELS_ZH = {"current_address": "现居住地址", "household_ad
 def _clerk_name(station, clerk_id: str | None) -> str:
     if not clerk_id:
         return ""
-    row = station.db.conn.execute("SELECT name FROM clerks WHERE clerk_id = ?", (clerk_id,)).fetchone()
-    return row[0] if row else clerk_id
+    return core_reads.clerk_name(station.db, clerk_id) or clerk_id
 
 
 def _local(station, entry: journal.Entry) -> datetime:
@@ -181,10 +181,7 @@ def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
 
 
 def next_copy_number(station, seq: int) -> int:
-    row = station.db.conn.execute(
-        "SELECT count(*) FROM journal WHERE kind = 'document.reprinted' AND json_extract(payload, '$.ref_seq') = ?",
-        (seq,)).fetchone()
-    return row[0] + 1
+    return journal.count_of_kind(station.db, "document.reprinted", payload_field="ref_seq", equals=seq) + 1
 
 
 def reprint(station, seq: int, clerk_id: str | None = None):

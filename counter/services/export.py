@@ -40,6 +40,7 @@ from counter import __version__, files, keys
 from counter.errors import CounterError
 from counter.services import dayclose
 from db import journal, kinds
+from db.projectors import core as core_reads
 
 FORMAT = "counter-day-bundle"
 FORMAT_VERSION = 1
@@ -58,12 +59,12 @@ class BundleError(CounterError):
 def segment(station, day: str, *, allow_open: bool) -> tuple[int, int, int | None]:
     """(first_seq, last_seq, close_seq or None) of the journal segment exported for `day`."""
     conn = station.db.conn
-    closure = conn.execute("SELECT closed_seq FROM day_closures WHERE business_day = ?", (day,)).fetchone()
+    closure = core_reads.closure(station.db, day)
     if closure is None and not allow_open:
         raise CounterError(
             "day {day} is not closed: its figures are not final and entries may still be added; close it with"
             " 'counter day close --date {day}', or pass --allow-open for a provisional export", exit_code=2, day=day)
-    previous = conn.execute("SELECT max(closed_seq) FROM day_closures WHERE business_day < ?", (day,)).fetchone()[0]
+    previous = core_reads.last_close_before(station.db, day)
     first_of_day = conn.execute("SELECT min(seq) FROM journal WHERE business_day = ?", (day,)).fetchone()[0]
     start = (previous or 0) + 1
     if first_of_day is not None:

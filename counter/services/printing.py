@@ -16,6 +16,7 @@ from pathlib import Path
 from counter.errors import ConfigError, CounterError
 from counter.i18n import N_, _
 from db import journal, kinds
+from db.projectors import printing as print_reads
 from devices.printer import KINDS, PrinterError, PrinterSettings, read_status, send_job
 from printing.documents import Certificate, Receipt
 
@@ -224,21 +225,15 @@ def job_document(station, job_id: str, copy_number: int = 0) -> Receipt | Certif
 
 
 def get_job(station, job_id: str) -> dict:
-    row = station.db.conn.execute("SELECT * FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
-    if row is None:
+    job = print_reads.print_job(station.db, job_id)
+    if job is None:
         raise PrintJobError("no print job {job_id}; see 'counter print queue --all'", job_id=job_id)
-    cols = [c[0] for c in station.db.conn.execute("SELECT * FROM print_jobs LIMIT 0").description]
-    return dict(zip(cols, row, strict=True))
+    return job
 
 
 def list_jobs(station, outstanding_only: bool = True, limit: int = 200) -> list[dict]:
     """Jobs newest first; by default only those not printed (queued, failed, unconfirmed)."""
-    sql = "SELECT * FROM print_jobs"
-    if outstanding_only:
-        sql += " WHERE state != 'printed'"
-    cursor = station.db.conn.execute(sql + " ORDER BY queued_seq DESC LIMIT ?", (limit,))
-    cols = [c[0] for c in cursor.description]
-    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+    return print_reads.print_jobs(station.db, outstanding_only=outstanding_only, limit=limit)
 
 
 def _queue(station, doc_type: str, doc: Receipt | Certificate, clerk_id: str | None, printer: str) -> str:

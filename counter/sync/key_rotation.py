@@ -91,13 +91,12 @@ def finish_pending(data_dir: Path, db) -> None:
 
 def rotations(db) -> list[tuple[int, str, str]]:
     """(seq, old key id, new key id) of every rotation entry in the journal, in order."""
-    import json
+    from db import journal
 
-    rows = db.conn.execute("SELECT seq, payload FROM journal WHERE kind = ? ORDER BY seq", (ROTATION_KIND,)).fetchall()
     out = []
-    for seq, payload in rows:
-        data = json.loads(payload)
-        out.append((seq, data["old_key_id"], data["new_key_id"]))
+    for entry in journal.of_kind(db, ROTATION_KIND):
+        data = entry.data
+        out.append((entry.seq, data["old_key_id"], data["new_key_id"]))
     return out
 
 

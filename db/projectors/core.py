@@ -59,3 +59,51 @@ def _day_closed(db, e: Entry, d: dict) -> None:
 def _checked_in(db, e: Entry, d: dict) -> None:
     db["device_checkins"].insert({"seq": e.seq, "business_day": e.business_day, "clerk_id": e.clerk_id,
                                   "ok": int(bool(d.get("ok"))), "summary": json.dumps(d, ensure_ascii=False)})
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+CLERK_COLUMNS = "clerk_id, name, role, active"
+
+
+def clerk_by_name(db, name: str) -> tuple | None:
+    """(clerk_id, name, role, active) of the clerk with this name, or None."""
+    return db.conn.execute(f"SELECT {CLERK_COLUMNS} FROM clerks WHERE name = ?", (name,)).fetchone()
+
+
+def all_clerks(db) -> list[tuple]:
+    """(clerk_id, name, role, active) of every clerk, by name."""
+    return db.conn.execute(f"SELECT {CLERK_COLUMNS} FROM clerks ORDER BY name").fetchall()
+
+
+def clerk_name(db, clerk_id: str) -> str | None:
+    row = db.conn.execute("SELECT name FROM clerks WHERE clerk_id = ?", (clerk_id,)).fetchone()
+    return row[0] if row else None
+
+
+def active_supervisors(db, *, besides: str | None = None) -> int:
+    """How many active supervisors there are (other than clerk `besides`)."""
+    return db.conn.execute("SELECT COUNT(*) FROM clerks WHERE role = 'supervisor' AND active = 1 AND clerk_id IS NOT ?",
+                           (besides,)).fetchone()[0]
+
+
+def last_closed_day(db) -> str | None:
+    return db.conn.execute("SELECT max(business_day) FROM day_closures").fetchone()[0]
+
+
+def closure(db, business_day: str) -> tuple | None:
+    """(closed_seq, closed_by, closed_at) of a closed day, or None while it is open."""
+    return db.conn.execute("SELECT closed_seq, closed_by, closed_at FROM day_closures WHERE business_day = ?",
+                           (business_day,)).fetchone()
+
+
+def last_close_before(db, business_day: str) -> int | None:
+    """The seq of the latest close of a day before `business_day`."""
+    return db.conn.execute("SELECT max(closed_seq) FROM day_closures WHERE business_day < ?",
+                           (business_day,)).fetchone()[0]
+
+
+def checked_in_on(db, business_day: str) -> bool:
+    """Whether the business day has a device check-in."""
+    return db.conn.execute("SELECT 1 FROM device_checkins WHERE business_day = ? LIMIT 1",
+                           (business_day,)).fetchone() is not None

@@ -44,3 +44,22 @@ def _failed(db, e: Entry, d: dict) -> None:
         " updated_seq = ?, updated_at = ? WHERE job_id = ?",
         (state, int(d.get("copy_number", 0)), d.get("message", ""), e.seq, e.device_time_utc, d["job_id"]),
     )
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def print_job(db, job_id: str) -> dict | None:
+    cursor = db.conn.execute("SELECT * FROM print_jobs WHERE job_id = ?", (job_id,))
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+
+def print_jobs(db, *, outstanding_only: bool = True, limit: int = 200) -> list[dict]:
+    """Jobs newest first; with outstanding_only, those not printed (queued, failed, unconfirmed)."""
+    sql = "SELECT * FROM print_jobs"
+    if outstanding_only:
+        sql += " WHERE state != 'printed'"
+    cursor = db.conn.execute(sql + " ORDER BY queued_seq DESC LIMIT ?", (limit,))
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]

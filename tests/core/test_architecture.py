@@ -84,7 +84,7 @@ def _lint_imports() -> Path:
 
 
 def test_lint_imports_keeps_every_contract():
-    result = subprocess.run([str(_lint_imports()), "--no-cache", "--config", str(REPO / "pyproject.toml")],
+    result = subprocess.run([str(_lint_imports()), "--no-cache", str(REPO / "pyproject.toml")],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Contracts: {len(CONTRACT_IDS)} kept, 0 broken." in result.stdout, result.stdout
