@@ -1,35 +1,61 @@
 """Projections: tables derived from the journal, and nothing else writes them.
 
-A projector is registered per entry kind. Appending an entry applies its
-projector in the same transaction; `rebuild` empties every projection table
+A projector is registered per entry kind; the projectors themselves live in db.projectors,
+one module per area, next to the reads of the tables they write. Appending an entry applies its
+projector in the same transaction; db.rebuild empties every projection table
 and replays the journal.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 
 import sqlite_utils
 
-from db.connection import write_transaction
-from db.journal import Entry, entries
+from db.entry import Entry
 
 Projector = Callable[[sqlite_utils.Database, Entry, dict], None]
 
 _PROJECTORS: dict[str, list[Projector]] = {}
+# Projectors HQ also runs on every station's entries, into its district tables (counter/hq/register.py).
+_DISTRICT: set[Projector] = set()
 # Every table a projector writes; rebuild empties exactly these, in this order.
 PROJECTION_TABLES: list[str] = []
 
 
-def projector(*kinds: str) -> Callable[[Projector], Projector]:
+def projector(*kinds: str, district: bool = False) -> Callable[[Projector], Projector]:
+    """Register `fn` for these kinds. `district=True`: HQ runs it too, so it must be portable SQL
+    (`db.conn.execute` with `?` only, no SQLite-only functions, no sqlite_utils helpers) and use
+    `scope(db)` for rows keyed by a station's seq."""
+
     def register(fn: Projector) -> Projector:
         for kind in kinds:
             _PROJECTORS.setdefault(kind, []).append(fn)
+        if district:
+            _DISTRICT.add(fn)
         return fn
 
     return register
+
+
+def scope(db) -> tuple[str, tuple]:
+    """The WHERE part that keeps a projector to the entry's own station.
+
+    A station's tables hold only its own rows. HQ's district tables hold every station's, and rows
+    keyed by a station's seq are keyed by (station_id, seq) there: HQ's handle has `station_id`."""
+    station_id = getattr(db, "station_id", None)
+    return (" AND station_id = ?", (station_id,)) if station_id else ("", ())
+
+
+def station_columns(db) -> dict:
+    """Columns to add to a row keyed by a station's seq: {} on a station, {"station_id": ...} at HQ."""
+    station_id = getattr(db, "station_id", None)
+    return {"station_id": station_id} if station_id else {}
+
+
+def district_kinds() -> set[str]:
+    return {kind for kind, fns in _PROJECTORS.items() if any(fn in _DISTRICT for fn in fns)}
 
 
 def projection_tables(*names: str) -> None:
@@ -38,103 +64,15 @@ def projection_tables(*names: str) -> None:
             PROJECTION_TABLES.append(name)
 
 
-def apply(db: sqlite_utils.Database, entry: Entry) -> None:
+def apply(db: sqlite_utils.Database, entry: Entry, *, district: bool = False) -> None:
+    """Run the entry's projectors in registration order (HQ: `district=True`, only the district ones)."""
     fns = _PROJECTORS.get(entry.kind)
     if not fns:
         return
+    if district:
+        fns = [fn for fn in fns if fn in _DISTRICT]
+        if not fns:
+            return
     data = json.loads(entry.payload)
     for fn in fns:
         fn(db, entry, data)
-
-
-def rebuild(db: sqlite_utils.Database) -> int:
-    """Recompute every projection from the journal in one transaction; returns entries replayed."""
-    count = 0
-    with write_transaction(db):
-        db.conn.execute("PRAGMA defer_foreign_keys=ON")
-        for table in reversed(PROJECTION_TABLES):
-            db.conn.execute(f"DELETE FROM [{table}]")
-        for entry in entries(db):
-            apply(db, entry)
-            count += 1
-    return count
-
-
-def checksum(db: sqlite_utils.Database) -> str:
-    """SHA-256 over every projection table's rows in primary-key order."""
-    h = hashlib.sha256()
-    for table in sorted(PROJECTION_TABLES):
-        t = db.table(table)
-        order = ", ".join(f"[{c}]" for c in (t.pks or ["rowid"]))
-        h.update(table.encode() + b"\x00")
-        for row in db.conn.execute(f"SELECT * FROM [{table}] ORDER BY {order}"):
-            h.update(json.dumps(row, ensure_ascii=False, default=str).encode() + b"\n")
-    return h.hexdigest()
-
-
-# --- core projections -------------------------------------------------------
-
-projection_tables("clerks", "sessions", "access_log", "day_closures", "device_checkins")
-
-
-@projector("clerk.added")
-def _clerk_added(db, e: Entry, d: dict) -> None:
-    db["clerks"].insert({"clerk_id": d["clerk_id"], "name": d["name"], "role": d["role"], "active": 1,
-                         "added_seq": e.seq})
-
-
-@projector("clerk.disabled", "clerk.enabled")
-def _clerk_active(db, e: Entry, d: dict) -> None:
-    db["clerks"].update(d["clerk_id"], {"active": int(e.kind == "clerk.enabled")})
-
-
-@projector("clerk.role_changed")
-def _clerk_role(db, e: Entry, d: dict) -> None:
-    db["clerks"].update(d["clerk_id"], {"role": d["role"]})
-
-
-@projector("session.signed_in")
-def _signed_in(db, e: Entry, d: dict) -> None:
-    db["sessions"].insert({"session_id": d["session_id"], "clerk_id": e.clerk_id, "signed_in_seq": e.seq,
-                           "signed_in_at": e.device_time_utc})
-
-
-@projector("session.signed_out")
-def _signed_out(db, e: Entry, d: dict) -> None:
-    db["sessions"].update(d["session_id"], {"signed_out_at": e.device_time_utc})
-
-
-@projector("session.locked")
-def _locked(db, e: Entry, d: dict) -> None:
-    db.execute("UPDATE sessions SET locks = locks + 1 WHERE session_id = ?", [d["session_id"]])
-
-
-@projector("record.opened")
-def _record_opened(db, e: Entry, d: dict) -> None:
-    db["access_log"].insert({"seq": e.seq, "clerk_id": e.clerk_id, "record_type": d["record_type"],
-                             "record_id": d["record_id"], "at": e.device_time_utc, "purpose": d.get("purpose")})
-
-
-@projector("day.closed")
-def _day_closed(db, e: Entry, d: dict) -> None:
-    db["day_closures"].insert({"business_day": d["business_day"], "closed_seq": e.seq, "closed_by": e.clerk_id,
-                               "closed_at": e.device_time_utc})
-
-
-@projector("devices.checked_in")
-def _checked_in(db, e: Entry, d: dict) -> None:
-    db["device_checkins"].insert({"seq": e.seq, "business_day": e.business_day, "clerk_id": e.clerk_id,
-                                  "ok": int(bool(d.get("ok"))), "summary": json.dumps(d, ensure_ascii=False)})
-
-
-def _load_area_projectors() -> None:
-    import importlib
-    import pkgutil
-
-    import db.projectors as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        importlib.import_module(f"db.projectors.{info.name}")
-
-
-_load_area_projectors()

@@ -9,14 +9,14 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from counter import clerks
 from counter.i18n import N_, _, set_language
+from counter.services import clerks
 from screens.background import BackgroundWork
 from screens.base import LocalizedBindings, StatusBar
 from screens.commands import CounterCommands
 from screens.home import HomeScreen
 from screens.lock import LockScreen
-from screens.messages import CardRead, ServiceCompleted
+from screens.messages import CardRead, RegisterStatusChanged, ServiceCompleted
 from screens.signin import SignInScreen
 from screens.state import WindowState
 
@@ -89,7 +89,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
         if self.background:
-            from counter.checkin import checked_in_today
+            from counter.services.checkin import checked_in_today
 
             if not checked_in_today(self.station):
                 from screens.checkin import CheckinScreen
@@ -119,6 +119,13 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
     def set_sync_status(self, text: str) -> None:
         self.state.devices.sync = text
         self._refresh_status_bars()
+
+    def set_register_status(self, text: str) -> None:
+        self.state.devices.register = text
+        self._refresh_status_bars()
+
+    def on_register_status_changed(self, message: RegisterStatusChanged) -> None:
+        self.set_register_status(message.text)
 
     def set_printer_status(self, text: str) -> None:
         self.state.devices.printer = text

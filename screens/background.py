@@ -162,12 +162,12 @@ class BackgroundWork:
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def _sync_worker(self) -> None:
-        from counter import sync
+        from counter.sync import client as sync_client
 
         worker = get_current_worker()
         if not self.station.config.section("sync")["hq_url"]:
             while not worker.is_cancelled:  # keep the pending count current
-                status = sync.sync_status(self.station)
+                status = sync_client.sync_status(self.station)
                 self.post_message(SyncStatusChanged(
                     _("not configured ({pending} pending)").format(pending=status["pending"])))
                 _sleep_unless_cancelled(worker, UNCONFIGURED_SYNC_REFRESH_SECONDS)
@@ -181,7 +181,7 @@ class BackgroundWork:
                     pending=result.pending, error=result.localized_error(_))
             self.post_message(SyncStatusChanged(text))
 
-        sync.sync_loop(self.station, lambda: worker.is_cancelled, show)
+        sync_client.sync_loop(self.station, lambda: worker.is_cancelled, show)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.set_sync_status(message.text)
@@ -197,7 +197,7 @@ class BackgroundWork:
 
     def _check_printer(self) -> PrinterChecked:
         """Blocking (the printer may take seconds to answer): call from a worker thread."""
-        from counter.printer_service import check_printer
+        from counter.services.printing import check_printer
 
         try:
             status = check_printer(self.station)

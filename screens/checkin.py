@@ -1,9 +1,9 @@
-"""Device check-in screen: runs counter.checkin in a thread worker, shows one line per device.
+"""Device check-in screen: runs counter.services.checkin in a thread worker, shows one line per device.
 
     result = await app.push_screen_wait(CheckinScreen(station, clerk_id))
     # or app.push_screen(CheckinScreen(station, clerk_id), callback)
 
-Dismisses with the check-in result dict (see counter.checkin.run_checkin) on
+Dismisses with the check-in result dict (see counter.services.checkin.run_checkin) on
 Enter or Escape once the check has finished; Escape before that dismisses with
 None (the check still finishes and is recorded).
 """
@@ -90,8 +90,8 @@ class CheckinScreen(LocalizedBindings, Screen[dict | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="checkin")
     def run_check(self) -> None:
-        from counter.checkin import run_checkin
         from counter.errors import CounterError
+        from counter.services.checkin import run_checkin
 
         try:
             result = run_checkin(self.station, self.clerk_id, reader_backend=self.reader_backend,

@@ -22,9 +22,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Sparkline, Static
 
-from counter import dayclose
 from counter.errors import CounterError
 from counter.i18n import N_, _, language
+from counter.services import dayclose
 from screens.base import LocalizedBindings
 from screens.dialogs import Dialog
 from screens.person import service_title
@@ -210,7 +210,7 @@ class DayCloseScreen(LocalizedBindings, Screen):
                 day=self.day, next=self.app.station.business_day()))
 
     def action_save_report(self) -> None:
-        from counter.export import write_atomic
+        from counter.services.export import write_atomic
 
         path = self.target_dir / f"day-report-{self.app.station.station_id}-{self.day}.pdf"
         try:
@@ -221,13 +221,13 @@ class DayCloseScreen(LocalizedBindings, Screen):
         self._status(_("Report saved to {path}").format(path=path))
 
     def action_export(self) -> None:
-        from counter.export import export_day
+        from counter.services.export import export_day
 
         station = self.app.station
         recipient = station.config.section("export")["age_recipient"] or None
         try:
             path, _bundle = export_day(station, self.day, self.target_dir, recipient=recipient,
-                                       clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
+                                       require_encryption=True, clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
         except CounterError as exc:
             self._status(exc.localized(_))
             return

@@ -10,10 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from counter import clerks
 from counter.errors import CounterError
 from counter.i18n import N_, _
-from counter.services import devices
+from counter.services import clerks, devices
 from screens.base import LocalizedBindings
 
 ResultType = TypeVar("ResultType")

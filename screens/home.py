@@ -11,9 +11,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from counter import forms
+from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
-from counter.services import people
+from counter.services import people, register
 from screens.base import LocalizedBindings, StatusBar
 from screens.person import service_bindings, service_title
 
@@ -80,6 +80,8 @@ class HomeScreen(LocalizedBindings, Screen):
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",
                 tooltip=N_("Enter the queue ticket number")),
+        Binding("f7", "expiring", N_("Expiring permits"), id="expiring",
+                tooltip=N_("Permits expiring soon: call list, SMS file, printed list")),
         Binding("f9", "end_of_day", N_("End of day"), id="end_of_day",
                 tooltip=N_("Reconciliation, day close (supervisor), report and export")),
         Binding("ctrl+l", "app.lock", N_("Lock"), id="lock", tooltip=N_("Lock")),
@@ -101,13 +103,14 @@ class HomeScreen(LocalizedBindings, Screen):
                 yield Static(_("Ctrl+T: next ticket · Enter: take it"), id="ticket-hint", classes="hint")
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
+                yield Static("", id="home-conflicts", classes="error")
             yield Static("", id="home-menu")
         yield StatusBar(id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_summary()
-        for error in forms.catalogue().errors.values():
+        for error in form_specs.catalogue().errors.values():
             # a form spec that failed to load: its service is unavailable until the file is fixed
             self.notify(_("Unavailable: {error}").format(error=str(error)), severity="error", timeout=15)
 
@@ -128,7 +131,7 @@ class HomeScreen(LocalizedBindings, Screen):
         lines = [f"{_('Transactions today')}: {total}"]
         lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(counts.items())]
         self.query_one("#home-counts", Static).update("\n".join(lines))
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
@@ -137,6 +140,22 @@ class HomeScreen(LocalizedBindings, Screen):
         self.query_one("#home-menu", Static).update("\n".join(menu))
         self.query_one("#home-spec-errors", Static).update(
             "\n".join(_("Unavailable: {error}").format(error=str(e)) for e in cat.errors.values()))
+        self._show_conflicts(clerk)
+
+    def _show_conflicts(self, clerk) -> None:
+        """HQ's register conflicts (two windows on one permit), for the supervisor: from the signed acks."""
+        box = self.query_one("#home-conflicts", Static)
+        box.display = False  # takes no line unless there is something to say
+        if not clerk.is_supervisor:
+            return
+        found = register.conflicts(self.app.station)
+        lines = []
+        if found:
+            lines.append(_("District register: {n} permit conflict(s) for a supervisor"
+                           " (counter person conflicts)").format(n=len(found)))
+            lines += [f"  {c.conflict_id}: {c.describe(_)}" for c in found[:5]]
+        box.update("\n".join(lines))
+        box.display = bool(lines)
 
     def _take_ticket(self, value: str) -> None:
         state = self.app.state
@@ -164,6 +183,11 @@ class HomeScreen(LocalizedBindings, Screen):
 
         self.app.push_screen(DayCloseScreen())
 
+    def action_expiring(self) -> None:
+        from screens.expiring import ExpiringScreen
+
+        self.app.push_screen(ExpiringScreen())
+
     def action_focus_ticket(self) -> None:
         """Ctrl+T calls the next customer: the next ticket is proposed, selected (Enter or a service key
         takes it; typing a letter replaces it)."""
@@ -176,7 +200,7 @@ class HomeScreen(LocalizedBindings, Screen):
 
     def action_service(self, service: str) -> None:
         """From home: a registering service starts with a new person; the others find the person first."""
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         spec = cat.specs.get(service)
         if spec is None:
             self.notify(_("This service is unavailable: {error}").format(error=str(cat.errors.get(service, service))),

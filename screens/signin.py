@@ -8,9 +8,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from counter import clerks
 from counter.errors import CounterError
 from counter.i18n import N_, _
+from counter.services import clerks
 from screens.base import LocalizedBindings
 
 

@@ -14,9 +14,20 @@ from textual.screen import Screen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from counter import forms
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError, ValidationError
+from counter.forms import spec as form_specs
+from counter.forms.clean import (
+    Context,
+    FormInvalid,
+    clean,
+    clean_field,
+    derived_from_id,
+    field_error,
+    is_required,
+)
+from counter.forms.options import match_option, options_for
+from counter.forms.spec import FormSpec
 from counter.i18n import N_, _, language
 from counter.services import documents, engine, people
 from screens.base import LocalizedBindings
@@ -152,7 +163,7 @@ class WizardScreen(LocalizedBindings, Screen):
                 tooltip=N_("Leave the review page, or cancel the form")),
     ]
 
-    def __init__(self, spec: forms.FormSpec, *, person: people.Person | None = None, card=None,
+    def __init__(self, spec: FormSpec, *, person: people.Person | None = None, card=None,
                  card_values: dict | None = None):
         super().__init__()
         self.spec = spec
@@ -196,13 +207,13 @@ class WizardScreen(LocalizedBindings, Screen):
                                                            else people.known_employers(self.station))
                             suggester = AddressSuggester(completions[f.complete])
                         elif f.type in ("choice", "years"):
-                            opts = forms.options_for(f, policy)
+                            opts = options_for(f, policy)
                             suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
                         shown = initial.get(fid, "")
                         if f.type == "choice":
                             # the option's label in the UI language (what a clerk types), not its
                             # internal code ("citizen_id", "M", "work")
-                            found = forms.match_option(shown, forms.options_for(f, policy))
+                            found = match_option(shown, options_for(f, policy))
                             shown = found.label(self.lang) if found else shown
                         yield FieldRow(fid, self._label(fid, initial), shown, hint=self._hint(fid, shown),
                                        suggester=suggester, max_length=f.max_length, disabled=self._locked(fid),
@@ -218,7 +229,7 @@ class WizardScreen(LocalizedBindings, Screen):
         """The field's label, with * when the rules make it required for what the form holds now
         (民族 and 户籍地址 only for a citizen ID)."""
         f = self.spec.fields[fid]
-        return f"{f.text(self.lang)}{' *' if forms.is_required(f, raw) else ''}"
+        return f"{f.text(self.lang)}{' *' if is_required(f, raw, engine.policy_of(self.station)) else ''}"
 
     def _refresh_required_marks(self) -> None:
         raw = self._raw()
@@ -243,24 +254,24 @@ class WizardScreen(LocalizedBindings, Screen):
     def _raw(self) -> dict[str, str]:
         return {fid: self._row(fid).value for fid in self.spec.fields}
 
-    def _ctx(self) -> forms.Context:
-        return forms.Context(engine.business_date(self.station), engine.policy_of(self.station))
+    def _ctx(self) -> Context:
+        return Context(engine.business_date(self.station), engine.policy_of(self.station))
 
     def _field_error(self, fid: str, raw: dict[str, str] | None = None) -> ValidationError | None:
-        return forms.field_error(self.spec, fid, raw or self._raw(), self._ctx())
+        return field_error(self.spec, fid, raw or self._raw(), self._ctx())
 
     def _fill_from_id_number(self) -> None:
         """A valid citizen ID number fills sex, birth date and the household area (three levels) where
         they are empty or still hold what it filled before; a value the clerk typed that differs is
         shown wrong at its field at once."""
         raw = self._raw()
-        derived = forms.derived_from_id(raw, self._ctx())
+        derived = derived_from_id(raw, self._ctx())
         if not derived:
             return
         policy = engine.policy_of(self.station)
         wanted = {}
         if "sex" in self.spec.fields:
-            found = forms.match_option(derived["sex"], forms.options_for(self.spec.fields["sex"], policy))
+            found = match_option(derived["sex"], options_for(self.spec.fields["sex"], policy))
             wanted["sex"] = found.label(self.lang) if found else derived["sex"]
         wanted["birth_date"] = derived["birth_date"]
         wanted["household_address"] = derived["household_area"]
@@ -347,8 +358,8 @@ class WizardScreen(LocalizedBindings, Screen):
     def _hint(self, fid: str, text: str) -> str:
         f = self.spec.fields[fid]
         if f.type in ("choice", "years"):
-            opts = forms.options_for(f, engine.policy_of(self.station))
-            found = forms.match_option(text, opts)
+            opts = options_for(f, engine.policy_of(self.station))
+            found = match_option(text, opts)
             if found:
                 return f"✓ {found.label(self.lang)}"
             return " ".join(f"{i}={o.label(self.lang)}" for i, o in enumerate(opts, 1))
@@ -371,7 +382,7 @@ class WizardScreen(LocalizedBindings, Screen):
             return f"✓ {name}" if name != code else ""
         if f.type == "date" and text.strip().lstrip("-+").isdigit() and len(text.strip()) <= 4:
             try:
-                value = forms.clean_field(f, text, self._ctx(), {})
+                value = clean_field(f, text, self._ctx(), {})
             except ValidationError:
                 return ""
             return f"✓ {value}" if value else ""
@@ -451,15 +462,15 @@ class WizardScreen(LocalizedBindings, Screen):
             return
         raw = self._raw()
         try:
-            values = forms.clean(self.spec, raw, self._ctx())
-        except forms.FormInvalid as exc:
+            values = clean(self.spec, raw, self._ctx())
+        except FormInvalid as exc:
             self._mark_errors(exc.errors)
             self.query_one("#wizard-error", Static).update(_("Some fields need attention"))
             return
         try:
             preview = engine.check(self.station, self.spec.id, raw,
                                    person_id=self.person.person_id if self.person else None)
-        except (forms.FormInvalid, ValidationError) as exc:
+        except (FormInvalid, ValidationError) as exc:
             self._refused(exc)
             return
         except CounterError as exc:
@@ -523,7 +534,7 @@ class WizardScreen(LocalizedBindings, Screen):
                 # what would be refused anyway is said before the supervisor walks over
                 engine.check(self.station, self.spec.id, self._raw(),
                              person_id=self.person.person_id if self.person else None)
-            except (forms.FormInvalid, ValidationError) as exc:
+            except (FormInvalid, ValidationError) as exc:
                 self._refused(exc)
                 return
             self.app.push_screen(SupervisorDialog(f"service:{self.spec.id}", _("This service needs a supervisor's approval")),
@@ -532,7 +543,7 @@ class WizardScreen(LocalizedBindings, Screen):
         self._confirmed_with(None)
 
     def _refused(self, exc: ValidationError) -> None:
-        if isinstance(exc, forms.FormInvalid):
+        if isinstance(exc, FormInvalid):
             self._mark_errors(exc.errors)
             return
         if exc.field in self.spec.fields:
@@ -557,12 +568,12 @@ class WizardScreen(LocalizedBindings, Screen):
                 ticket=self.app.state.ticket or None)
         except DuplicatePermit as exc:
             self.confirming = False
-            keys = " / ".join(f"{forms.catalogue().get(s).menu_key} {forms.catalogue().get(s).text(self.lang)}"
-                              for s in exc.offers if s in forms.catalogue().specs)
+            keys = " / ".join(f"{form_specs.catalogue().get(s).menu_key} {form_specs.catalogue().get(s).text(self.lang)}"
+                              for s in exc.offers if s in form_specs.catalogue().specs)
             self.app.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
             self.dismiss(None)
             return
-        except (forms.FormInvalid, ValidationError) as exc:
+        except (FormInvalid, ValidationError) as exc:
             self.confirming = False
             self._refused(exc)
             return

@@ -15,13 +15,14 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from counter import identity
+from counter import keys
 from counter.errors import CounterError
+from counter.hq.alarms import ALARM_WINDOW_S, raise_alarm
 from counter.hq.keys import apply_key_rotations
 from counter.hq.store import Store, Tx
-from counter.sync_protocol import (
+from counter.sync.protocol import (
     Ack,
     Batch,
     ProtocolError,
@@ -36,8 +37,6 @@ log = logging.getLogger("counter.hq")
 
 # Station clocks further than this from HQ's are recorded and flagged.
 CLOCK_TOLERANCE_S = 300.0
-# Identical alarms (same station, kind and detail) within this many seconds are one row with a count.
-ALARM_WINDOW_S = 3600.0
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -91,28 +90,17 @@ class _Alarm:
 
 
 def sign_ack(store: Store, station_id: str, seq: int, digest: str, server_time: str,
-             inserted: int = 0, duplicates: int = 0) -> Ack:
+             inserted: int = 0, duplicates: int = 0, conflicts: tuple = ()) -> Ack:
     if store.hq_key is None:
         raise CounterError("this HQ store has no signing key; open it with --key-dir")
-    signature = store.hq_key.sign(ack_message(station_id, seq, digest, server_time))
-    return Ack(station_id, seq, digest, server_time, store.hq_key.key_id, signature, inserted, duplicates)
+    signature = store.hq_key.sign(ack_message(station_id, seq, digest, server_time, conflicts))
+    return Ack(station_id, seq, digest, server_time, store.hq_key.key_id, signature, inserted, duplicates, conflicts)
 
 
-def raise_alarm(tx: Tx, station_id: str, kind: str, detail: str, at: str,
-                window_s: float = ALARM_WINDOW_S) -> None:
-    """Alarms carry station ids, seqs and reasons only: never payload content (personal data).
+def _conflicts_for(tx: Tx, station_id: str) -> tuple:
+    from counter.hq import register
 
-    The same alarm again within `window_s` of its last occurrence only counts up (one row, one log line),
-    so a flood of identical refused posts cannot fill the table or the log."""
-    since = utc_now_text(parse_utc(at) - timedelta(seconds=window_s))
-    row = tx.one("SELECT alarm_id FROM hq_alarms WHERE station_id = ? AND kind = ? AND detail = ? AND last_at >= ?"
-                 " ORDER BY alarm_id DESC LIMIT 1", (station_id, kind, detail, since))
-    if row is not None:
-        tx.execute("UPDATE hq_alarms SET count = count + 1, last_at = ? WHERE alarm_id = ?", (at, row[0]))
-        return
-    tx.execute("INSERT INTO hq_alarms (station_id, kind, detail, created_at, count, last_at) VALUES (?, ?, ?, ?, 1, ?)",
-               (station_id, kind, detail, at, at))
-    log.warning("ALARM station=%s kind=%s %s", station_id, kind, detail)
+    return tuple(c.as_ack_item() for c in register.open_conflicts(tx, station_id))
 
 
 def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> list[str]:
@@ -163,7 +151,7 @@ def _header(data: object) -> tuple[str, str, int, str, str] | None:
 
 
 def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = None,
-                 use_copy: bool | None = None, fault=None) -> Ack:
+                 use_copy: bool | None = None, fault=None, project: bool = True) -> Ack:
     """Store a batch exactly once and return HQ's signed ack of the station's cursor.
 
     Order: the station, its key and the checkpoint signature first (so a batch of an unknown station
@@ -171,6 +159,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
     shape, the quarantine, the gap rule, and the whole chain (see `_accept`).
 
     `use_copy` forces the PostgreSQL insert path (None: by batch size).
+    `project=False` skips the district register's projection (the benchmark's baseline only).
     `fault(stage)` is a test hook called at 'before_commit' and 'after_commit'.
     """
     data = batch.as_dict() if isinstance(batch, Batch) else batch
@@ -206,7 +195,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
             raise KeyRejected("key {kid} of station {sid} was replaced by a newer key; sign with the current key",
                               kid=key_id, sid=sid)
         message = checkpoint_message(sid, last_seq, head_hash)
-        if not identity.verify(identity.unb64(public), message, signature):
+        if not keys.verify(keys.unb64(public), message, signature):
             # No batch range in the detail: a flood of forged posts is one alarm row with a count.
             refusal = KeyRejected("checkpoint signature of station {sid} does not verify with key {kid}",
                                   sid=sid, kid=key_id)
@@ -224,7 +213,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
         else:
             offset_s = (parse_utc(batch.sent_at) - server_now).total_seconds()
             refusal, ack = _accept(store, tx, batch, cursor_seq, cursor_hash, server_now, server_time,
-                                   offset_s, use_copy, window_s)
+                                   offset_s, use_copy, window_s, project)
         if fault is not None and refusal is None:
             fault("before_commit")
     if fault is not None and refusal is None:
@@ -248,7 +237,7 @@ def _broken_link(sid: str, entries: list[dict], prev: str) -> tuple[int, str] | 
 
 def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: str, server_now: datetime,
             server_time: str, offset_s: float, use_copy: bool | None,
-            window_s: float) -> tuple[IngestError | None, Ack | None]:
+            window_s: float, project: bool = True) -> tuple[IngestError | None, Ack | None]:
     """A batch whose checkpoint verified and that starts at or before cursor + 1.
 
     A fork is declared only on proof: every entry recomputes to its own hash, the entries chain from
@@ -305,19 +294,26 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
                          e["hash"], batch_id, server_time, ",".join(flags) if flags else None))
         tx.insert_entries(rows, use_copy=use_copy)
         apply_key_rotations(tx, sid, batch.key_id, new, server_time)  # `counter keys rotate` entries
+        if project:  # the district register, in this transaction: visible once the ack is sent
+            from counter.hq import register
+
+            register.project_entries(tx, sid, new, server_time, offset_s,
+                                     lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
         cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
     previous_offset = tx.one("SELECT last_clock_offset_s FROM hq_stations WHERE station_id = ?", (sid,))[0]
     if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):
         raise_alarm(tx, sid, "clock_offset", f"station clock is {offset_s:+.0f} s from HQ", server_time, window_s)
     tx.execute("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
                " WHERE station_id = ?", (cursor_seq, cursor_hash, server_time, offset_s, sid))
-    return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates)
+    return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates,
+                          _conflicts_for(tx, sid) if project else ())
 
 
 def cursor_ack(store: Store, station_id: str, now: datetime | None = None) -> Ack:
     """HQ's signed statement of how far it holds a station's journal."""
     with store.transaction() as tx:
         row = tx.one("SELECT cursor_seq, cursor_hash FROM hq_stations WHERE station_id = ?", (station_id,))
+        conflicts = _conflicts_for(tx, station_id) if row is not None else ()
     if row is None:
         raise UnknownStation("station {sid} is not enrolled at HQ", sid=station_id)
-    return sign_ack(store, station_id, row[0], row[1], utc_now_text(now))
+    return sign_ack(store, station_id, row[0], row[1], utc_now_text(now), conflicts=conflicts)

@@ -2,7 +2,11 @@
 
 POST /v1/batches               push a signed batch -> signed ack (or a refusal with a stable error code)
 GET  /v1/stations/{id}/cursor  HQ's signed cursor for a station (where to resume)
-GET  /v1/health                "ok" (nothing about the backend or the keys)
+GET  /v1/stations/{id}/journal the station's own journal back, page by page (a replaced PC, a restored backup)
+GET  /v1/health, /health/live  "ok" (nothing about the backend or the keys)
+GET  /v1/health/ready          "ready", or 503 when the database does not answer (or its schema differs)
+GET  /metrics                  Prometheus text, to loopback clients or with COUNTER_HQ_METRICS_TOKEN
+Requests from a station whose `Counter-Protocol` is below --min-protocol get 426 upgrade_required.
 Every route that reveals anything needs a request signed by the station's enrolled
 key (RFC 9421, see counter/request_signing.py and counter/hq/auth.py); else 401.
 The OpenAPI spec is at /openapi.json; /docs and /redoc are off (they would load their assets from a CDN).
@@ -21,19 +25,20 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
+from fastapi import Query as QueryParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
-from counter.hq import admin, auth
+from counter.hq import admin, auth, monitoring, register, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
-from counter.sync_protocol import PROTOCOL_VERSION
+from counter.sync.protocol import PROTOCOL_VERSION
 
 FAULT_ENV = "COUNTER_HQ_FAULT"
 log = logging.getLogger("counter.hq")
@@ -46,9 +51,9 @@ log = logging.getLogger("counter.hq")
 MAX_BIGINT = 9 * 10**18
 MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
 HEX64 = r"^[0-9a-f]{64}$"
-STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.station.STATION_ID
-KEY_ID = r"^[0-9a-f]{16}$"  # counter.identity.key_id_of
-SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.identity.b64)
+STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.domain.station_id.STATION_ID
+KEY_ID = r"^[0-9a-f]{16}$"  # counter.keys.key_id_of
+SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.keys.b64)
 UTC_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; lone surrogates are refused as not UTF-8
 
@@ -112,6 +117,22 @@ class BatchModel(BaseModel):
     entries: list[EntryModel] = Field(min_length=1, max_length=20_000)
 
 
+class ConflictEntryModel(BaseModel):
+    station_id: str
+    seq: int
+    kind: str
+
+
+class ConflictModel(BaseModel):
+    """Two windows acted on one permit without seeing each other's entry (counter/hq/register.py)."""
+
+    conflict_id: int
+    permit: str
+    kind: str = Field(description="double_extend | cancel_extend | concurrent")
+    entries: list[ConflictEntryModel]
+    detected_at: str
+
+
 class AckModel(BaseModel):
     """HQ holds station_id's journal up to acked_seq (hash acked_hash); signed with HQ's key."""
 
@@ -120,15 +141,92 @@ class AckModel(BaseModel):
     acked_hash: str
     server_time: str
     hq_key_id: str
-    signature: str = Field(description="HQ key over counter.sync_protocol.ack_message(...)")
+    signature: str = Field(description="HQ key over counter.sync.protocol.ack_message(...)")
     inserted: int
     duplicates: int
+    conflicts: list[ConflictModel] = Field([], description="open register conflicts involving the station;"
+                                                              " covered by the signature when not empty")
+
+
+class PermitBriefModel(BaseModel):
+    number: str
+    status: str
+    valid_until: str
+
+
+class SeqRefModel(BaseModel):
+    station_id: str | None
+    seq: int | None
+
+
+class PersonHitModel(BaseModel):
+    ref: str = Field(description="opaque: pass it to POST /v1/register/open")
+    name: str
+    id_masked: str
+    sex: str | None
+    birth_date: str | None
+    station_id: str | None = Field(description="the station that last acted on the file")
+    source: Literal["hq"]
+    person_updated: SeqRefModel
+    permits: list[PermitBriefModel]
+
+
+class SearchModel(BaseModel):
+    results: list[PersonHitModel]
+    truncated: bool
+
+
+class OpenModel(BaseModel):
+    ref: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    purpose: str | None = Field(None, max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class FileModel(BaseModel):
+    person: dict[str, Any]
+    registrations: list[dict[str, Any]]
+    permits: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    entries: list[dict[str, Any]] = Field(description="the person's journal entries as HQ stores them")
+    access_id: int
+
+
+class LastModel(BaseModel):
+    station_id: str
+    seq: int
+    kind: str
+    at: str
+
+
+class PermitStatusModel(BaseModel):
+    number: str
+    status: str
+    valid_until: str
+    last: LastModel | None
+    conflict: bool
+
+
+class CheckpointModel(BaseModel):
+    last_seq: int
+    head_hash: str
+    key_id: str
+    signature: str = Field(description="the station key of the time over db.journal.head_message(...)")
+
+
+class JournalPageModel(BaseModel):
+    """Entries after seq `after` (at most `limit`), the checkpoints ending among them, HQ's signed cursor."""
+
+    station_id: str
+    after: int
+    entries: list[EntryModel]
+    checkpoints: list[CheckpointModel]
+    cursor: AckModel
 
 
 class RefusalModel(BaseModel):
     error: str = Field(description="malformed | unknown_station | key_rejected | quarantined | gap | fork"
                                    " | too_large | timeout | rate_limited | not_found | method_not_allowed"
-                                   " | unavailable")
+                                   " | unavailable | upgrade_required | forbidden")
     message: str
     cursor: AckModel | None = Field(None, description="on a gap: HQ's signed cursor, resend from cursor.acked_seq + 1")
 
@@ -160,8 +258,15 @@ def refusal(status: int, error: str, message: str, headers: dict | None = None) 
     return JSONResponse({"error": error, "message": _one_line(message)}, status_code=status, headers=headers)
 
 
-def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
+MIN_PROTOCOL_ENV = "COUNTER_HQ_MIN_PROTOCOL"
+PROTOCOL_HEADER = "counter-protocol"  # the station's sync protocol version; absent = 1
+
+
+def create_app(store: Store, limits: Limits | None = None, min_protocol: int | None = None) -> FastAPI:
     limits = limits or Limits()
+    if min_protocol is None:
+        min_protocol = int(os.environ.get(MIN_PROTOCOL_ENV) or 1)
+    metrics_registry = monitoring.registry_for(store)
     store.alarm_window_s = limits.alarm_window_s
     rate = RateLimiter(limits.rate)
     app = FastAPI(title="counter HQ", version="1",
@@ -180,8 +285,22 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
     def ingest_refused(_request: Request, exc: IngestError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status)
 
+    @app.middleware("http")
+    async def protocol_floor(request: Request, call_next):
+        # a station older than this HQ accepts is told so, before anything else is read
+        if request.url.path.startswith("/v1/") and not request.url.path.startswith("/v1/health"):
+            spoken = request.headers.get(PROTOCOL_HEADER, "1")
+            version = int(spoken) if spoken.isdigit() and len(spoken) < 6 else 0
+            if version < min_protocol:
+                return refusal(426, "upgrade_required",
+                               f"this station speaks sync protocol {spoken[:8]}, HQ requires at least {min_protocol}:"
+                               " upgrade the counter software on this station (entries stay queued)",
+                               headers={"connection": "close"})
+        return await call_next(request)
+
     @app.exception_handler(RateLimited)
     def rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        monitoring.RATE_LIMITED.inc()
         return refusal(429, "rate_limited", f"too many requests for this station; retry in {exc.retry_after} s",
                        headers={"Retry-After": str(exc.retry_after)})
 
@@ -236,7 +355,14 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         data = batch.model_dump()
         if data["station_id"] != caller.station_id or data["key_id"] != caller.key_id:
             raise auth.Unauthorized("the batch is not the signing station's; sign with that station's key")
-        ack = ingest_batch(store, data, fault=_fault_hook())
+        with monitoring.Timer():
+            try:
+                ack = ingest_batch(store, data, fault=_fault_hook())
+            except IngestError as exc:
+                monitoring.BATCHES.labels(exc.code).inc()
+                raise
+        monitoring.BATCHES.labels("accepted").inc()
+        monitoring.ENTRIES.inc(ack.inserted)
         return ack.as_dict()
 
     @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel,
@@ -248,12 +374,104 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
             raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
 
+    @app.get("/v1/stations/{station_id}/journal", response_model=JournalPageModel,
+             responses={k: v for k, v in refusals.items() if k in (400, 401, 403, 429)})
+    def station_journal(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
+                        after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+                        limit: Annotated[int, Query(ge=1, le=restore.MAX_PAGE)] = 2000,
+                        caller: auth.Caller = signed) -> dict:
+        """The station's own journal after seq `after` (for a replaced PC or a restored backup)."""
+        rate.hit(station_id, client_of(request))
+        if station_id != caller.station_id:
+            raise auth.Unauthorized("a station may read only its own journal")
+        page = restore.journal_page(store, station_id, after, limit)
+        if page["entries"]:
+            log.info("journal of station %s read back: seq %d-%d (key %s)", station_id, page["entries"][0]["seq"],
+                     page["entries"][-1]["seq"], caller.key_id)
+        return page
+
+    @app.get("/v1/health/live", response_class=PlainTextResponse, responses={200: {
+        "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
+    def health_live() -> str:
+        """'ok' while the process serves requests (restart it when this fails)."""
+        return "ok"
+
+    @app.get("/v1/health/ready", response_class=PlainTextResponse, responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string", "enum": ["ready"]}}}},
+        503: {"model": RefusalModel}})
+    def health_ready():
+        """'ready' when the database answers with this software's schema; else 503 (send no traffic here)."""
+        try:
+            store.require_schema()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; its class only, no values
+            log.warning("not ready: database check failed (%s)", type(exc).__name__)
+            return refusal(503, "unavailable", "HQ's database is not available or its schema does not match")
+        return PlainTextResponse("ready")
+
+    @app.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
+    def metrics(request: Request):
+        if not monitoring.may_scrape(request.client.host if request.client else None,
+                                     request.headers.get("authorization")):
+            return refusal(403, "forbidden", "metrics are served to loopback clients, or with the bearer token of"
+                                             f" {monitoring.TOKEN_ENV}")
+        return PlainTextResponse(monitoring.scrape(metrics_registry),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+    register_refusals = {k: v for k, v in refusals.items() if k in (400, 401, 429)}
+    register_refusals[404] = {"model": RefusalModel}
+
+    def clerk_of(caller: auth.Caller) -> str:
+        clerk = caller.clerk_id
+        if not clerk:
+            raise auth.Unauthorized("register lookups name the clerk: sign the request with the clerk's id"
+                                    " (Counter-Clerk)")
+        if len(clerk) > 64 or not clerk.isprintable():
+            raise auth.Unauthorized("the clerk id in the signed request is not a clerk id (1-64 printable characters)")
+        return clerk
+
+    @app.get("/v1/register/persons", response_model=SearchModel, responses=register_refusals)
+    def register_search(request: Request, caller: auth.Caller = signed,
+                        q: Annotated[str, QueryParam(max_length=400)] = "",
+                        limit: Annotated[int, QueryParam(ge=1, le=register.MAX_LIMIT)] = register.DEFAULT_LIMIT
+                        ) -> dict:
+        """Find persons in the district by ID number, permit or application number, name (plus birth date)
+        or pinyin (full or initials). Masked list; the search is recorded."""
+        rate.hit(caller.station_id, client_of(request))
+        clerk = clerk_of(caller)
+        try:
+            return register.search(store, caller.station_id, clerk, q, limit)
+        except ValueError as exc:
+            return refusal(400, "malformed", f"malformed q: {exc}")
+
+    @app.post("/v1/register/open", response_model=FileModel, responses=register_refusals)
+    def register_open(body: OpenModel, request: Request, caller: auth.Caller = signed) -> dict:
+        """The full file of one person (from a search's ref) with its source entries; the opening is recorded."""
+        rate.hit(caller.station_id, client_of(request))
+        clerk = clerk_of(caller)
+        try:
+            return register.open_person(store, caller.station_id, clerk, body.ref, body.purpose)
+        except register.NotFound:
+            return refusal(404, "not_found", "no person with this ref in the district register")
+
+    @app.get("/v1/register/permits/{number}", response_model=PermitStatusModel, responses=register_refusals)
+    def register_permit(number: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9-]{1,64}$")], request: Request,
+                        caller: auth.Caller = signed) -> dict:
+        """A permit's status and the last entry HQ applied to it: the re-check before a service."""
+        rate.hit(caller.station_id, client_of(request))
+        clerk = clerk_of(caller)
+        try:
+            return register.permit_status(store, caller.station_id, clerk, number)
+        except register.NotFound:
+            return refusal(404, "not_found", "no permit with this number in the district register")
+
     @app.get("/v1/health", response_class=PlainTextResponse, responses={200: {
         "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
     def health() -> str:
         """'ok' while the process serves requests; nothing about the backend, keys or stations."""
         return "ok"
 
+    from counter.hq import dashboard
+
+    dashboard.mount(app, store)
     return app
 
 

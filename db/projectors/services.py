@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from db.journal import Entry
-from db.projections import projection_tables, projector
+from db.entry import Entry
+from db.projections import projection_tables, projector, scope, station_columns
 
 # Order matters for rebuild: children after parents (rebuild empties in reverse).
 projection_tables("persons", "permits", "permit_cards", "transactions", "numbers")
@@ -30,7 +30,7 @@ PERSON_COLUMNS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnici
                   "household_address", "phone")
 
 
-@projector("person.registered")
+@projector("person.registered", district=True)
 def _person_registered(db, e: Entry, d: dict) -> None:
     cols = ("person_id", *PERSON_COLUMNS, "registered_seq", "updated_seq")
     values = (d["person_id"], *(d.get(c) for c in PERSON_COLUMNS), e.seq, e.seq)
@@ -46,9 +46,12 @@ def _update_person(db, e: Entry, person_id: str, **changes) -> None:
 
 
 def _numbers(db, e: Entry, d: dict) -> None:
+    extra = station_columns(db)
+    cols = ", ".join(("number", "kind", "business_day", "day_seq", "seq", *extra))
+    marks = ", ".join("?" * (5 + len(extra)))
     for n in d.get("numbers", []):
-        db.conn.execute("INSERT INTO numbers (number, kind, business_day, day_seq, seq) VALUES (?, ?, ?, ?, ?)",
-                        (n["number"], n["kind"], e.business_day, n["day_seq"], e.seq))
+        db.conn.execute(f"INSERT INTO numbers ({cols}) VALUES ({marks})",
+                        (n["number"], n["kind"], e.business_day, n["day_seq"], e.seq, *extra.values()))
 
 
 def _transaction(db, e: Entry, d: dict, service: str, status: str = "done") -> None:
@@ -57,12 +60,15 @@ def _transaction(db, e: Entry, d: dict, service: str, status: str = "done") -> N
     for key in ("reason", "changes", "old_name"):
         if key in d:
             summary[key] = d[key]
+    extra = station_columns(db)
+    cols = ("seq", "person_id", "service", "number", "business_day", "clerk_id", "status", "late_days", "summary",
+            "ref_seq", "ref_hash", "form_id", "form_version", "form_sha256", *extra)
     db.conn.execute(
-        "INSERT INTO transactions (seq, person_id, service, number, business_day, clerk_id, status, late_days,"
-        " summary, ref_seq, ref_hash, form_id, form_version, form_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO transactions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         (e.seq, d["person_id"], service, d.get("number"), e.business_day, e.clerk_id, status,
          int(d.get("late_days", 0)), json.dumps(summary, ensure_ascii=False, sort_keys=True),
-         d.get("ref_seq"), d.get("ref_hash"), form.get("id"), form.get("version"), form.get("sha256")),
+         d.get("ref_seq"), d.get("ref_hash"), form.get("id"), form.get("version"), form.get("sha256"),
+         *extra.values()),
     )
 
 
@@ -121,14 +127,15 @@ def _service(db, e: Entry, d: dict) -> None:
         _update_person(db, e, pid, name=v["new_name"])
 
 
-projector(*(f"service.{s}" for s in SERVICES))(_service)
+projector(*(f"service.{s}" for s in SERVICES), district=True)(_service)
 
 
-@projector("service.voided")
+@projector("service.voided", district=True)
 def _voided(db, e: Entry, d: dict) -> None:
-    ref = db.conn.execute("SELECT service, number, person_id FROM transactions WHERE seq = ?",
-                          (d["ref_seq"],)).fetchone()
-    db.conn.execute("UPDATE transactions SET status = 'voided' WHERE seq = ?", (d["ref_seq"],))
+    where, args = scope(db)
+    ref = db.conn.execute(f"SELECT service, number, person_id FROM transactions WHERE seq = ?{where}",
+                          (d["ref_seq"], *args)).fetchone()
+    db.conn.execute(f"UPDATE transactions SET status = 'voided' WHERE seq = ?{where}", (d["ref_seq"], *args))
     _numbers(db, e, d)
     _transaction(db, e, d, "void")
     if ref is None:
@@ -146,9 +153,10 @@ def _voided(db, e: Entry, d: dict) -> None:
 CORRECTABLE = ("current_address", "phone", "employer", "household_address", "resident_since")
 
 
-@projector("service.corrected")
+@projector("service.corrected", district=True)
 def _corrected(db, e: Entry, d: dict) -> None:
-    db.conn.execute("UPDATE transactions SET status = 'corrected' WHERE seq = ?", (d["ref_seq"],))
+    where, args = scope(db)
+    db.conn.execute(f"UPDATE transactions SET status = 'corrected' WHERE seq = ?{where}", (d["ref_seq"], *args))
     _numbers(db, e, d)
     _transaction(db, e, d, "correction")
     changes = {k: v for k, v in d.get("changes", {}).items() if k in CORRECTABLE}

@@ -20,8 +20,8 @@ def test_a_second_start_does_not_install_and_reaches_the_sign_in_screen():
 def test_demo_stations_reuse_the_cached_pin_hashes_and_the_pins_still_work(tmp_path, monkeypatch):
     import json
 
-    from counter import clerks
-    from counter.demo import DEMO_CLERK, DEMO_SUPERVISOR, PIN_HASH_CACHE, make_demo_station
+    from counter.services import clerks
+    from counter.services.demo import DEMO_CLERK, DEMO_SUPERVISOR, PIN_HASH_CACHE, make_demo_station
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = make_demo_station(tmp_path / "one")

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from counter.services import printing as ps
 from printing import fonts
 from printing.certificate import render_certificate
 from printing.models import load_model
@@ -106,9 +107,8 @@ def _kinds(station):
 
 
 def test_a_certificate_with_an_unprintable_character_is_refused_and_stays_queued(station, certificate, tmp_path):
-    from counter import printer_service as ps
     from counter.i18n import set_language
-    from counter.services import output
+    from counter.services import printing as output
 
     cert = replace(certificate, body=["居住于沈阳市和平区" + EXTENSION_I + "街1号。"], verification="")
     with pytest.raises(ps.PrintJobError):
@@ -132,7 +132,6 @@ def test_a_certificate_with_an_unprintable_character_is_refused_and_stays_queued
 
 
 def test_a_receipt_with_an_unprintable_character_is_refused_before_the_printer(station, receipt):
-    from counter import printer_service as ps
 
     before = len(list((station.data_dir / "printer").rglob("*"))) if (station.data_dir / "printer").exists() else 0
     result = ps.print_receipt(station, dataclasses.replace(

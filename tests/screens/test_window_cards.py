@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter import clerks
+from counter.services import clerks
 from counter.station import Station
 from screens.app import CounterApp
 from screens.dialogs import MrzKeyDialog, SupervisorDialog
@@ -110,6 +110,7 @@ async def test_the_status_line_names_the_simulated_reader_in_the_ui_language(rea
 @pytest.mark.parametrize("sample, image_format", [("passport-deu", "jpeg"), ("idcard-td1", "jp2")])
 async def test_the_dg2_face_is_shown_beside_the_data_and_kept_nowhere(reader_station, sample, image_format):
     from devices.samples import SAMPLES
+
     from screens.face import FaceView
 
     app = CounterApp(reader_station, lang="zh_CN", background=True)

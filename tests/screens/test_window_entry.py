@@ -265,8 +265,8 @@ async def test_report_save_and_export_messages_are_on_screen_at_100x30(station, 
 
 
 async def test_an_unprintable_character_is_refused_at_print_and_the_service_stays_saved(station):
-    from counter import printer_service as ps
     from counter.services import people
+    from counter.services import printing as ps
 
     ext_i = "\U0002EBF0"  # CJK Extension I: no installed font has it
     app = CounterApp(station, lang="zh_CN", idle_lock_seconds=0)

@@ -1,0 +1,78 @@
+"""`counter hq rebuild|duplicates|conflicts|status|alarms` as an operator runs them, and the upgrade of
+an HQ database made before the register (schema 2) on both backends."""
+
+from __future__ import annotations
+
+import json
+
+from counter.hq import register
+from counter.hq.register_schema import register_statements
+from counter.hq.store import schema_statements
+from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, push, service
+from tests.register.test_hq_register import _permit_near_expiry
+from tests.sync.fixtures import run_cli
+
+
+def test_operator_commands_show_conflicts_and_duplicates_without_full_numbers(store, hq_url, tmp_path):
+    a, ca = new_station(tmp_path, "HP-01", store)
+    b, cb = new_station(tmp_path, "HP-02", store)
+    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
+    push(store, a)
+    copy_file(a, b, pid)
+    service(b, "permit_extend", cb, {"validity_years": "1"}, person_id=pid)
+    service(a, "permit_extend", ca, {"validity_years": "1"}, person_id=pid)
+    c, cc = new_station(tmp_path, "HP-03", store)
+    service(c, "residence_registration", cc, {**YOSHIDA, "name": "吉田"})  # same number, another name
+    push(store, a)
+    push(store, b)
+    push(store, c)
+
+    out = run_cli("hq", "conflicts", "--db", hq_url, check=True).stdout
+    assert "double_extend" in out and permit in out and "HP-01 seq" in out and "HP-02 seq" in out
+    status = run_cli("hq", "status", "--db", hq_url, check=True).stdout
+    assert status.count("1 open permit conflict(s)") == 2
+    alarms = json.loads(run_cli("hq", "alarms", "--db", hq_url, "--json", check=True).stdout)
+    assert sorted(x["station_id"] for x in alarms if x["kind"] == "permit_conflict") == ["HP-01", "HP-02"]
+    dup = run_cli("hq", "duplicates", "--db", hq_url, check=True).stdout
+    assert "110105********002X" in dup and "𠮷田 at HP-01" in dup and "吉田 at HP-03" in dup
+    assert "11010519491231002X" not in dup + out + status
+
+    rebuilt = run_cli("hq", "rebuild", "--db", hq_url, check=True)
+    lines = rebuilt.stdout.splitlines()
+    assert lines[0].startswith("checksum before: ") and lines[1].startswith("checksum after:  ")
+    assert lines[0].split()[-1] == lines[1].split()[-1] == register.checksum(store)
+    assert "entries replayed; the register is unchanged" in lines[2]
+    report = json.loads(run_cli("hq", "rebuild", "--db", hq_url, "--json", check=True).stdout)
+    assert report["same"] is True and report["entries"] == 8
+    bad = run_cli("hq", "rebuild", "--db", "sqlite:////nonexistent/dir/hq.db")
+    assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+    for st in (a, b, c):
+        st.close()
+
+
+def test_an_hq_database_from_before_the_register_is_upgraded_and_rebuilt(backend, tmp_path, request, hq_key_dir):
+    from counter.hq import admin
+    from counter.hq.store import open_store
+
+    url = (f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
+           else request.getfixturevalue("pg_cluster").create_database())
+    old = open_store(url, admin.load_key(hq_key_dir))
+    register_ddl = set(register_statements(old.dialect))
+    with old.transaction() as tx:  # what an HQ of schema 2 created
+        for statement in schema_statements(old.dialect):
+            if statement not in register_ddl:
+                tx.execute(statement.replace("VALUES ('schema_version', '3')", "VALUES ('schema_version', '2')"))
+    a, ca = new_station(tmp_path, "HP-01", old)
+    z = service(a, "residence_registration", ca, ZHANG)
+    push(old, a, project=False)  # ingested by the old software: no register yet
+    old.close()
+
+    proc = run_cli("hq", "status", "--db", url)
+    assert proc.returncode != 0 and "run 'counter hq init'" in proc.stderr
+    run_cli("hq", "init", "--db", url, "--key-dir", str(hq_key_dir), check=True)
+    store = open_store(url, admin.load_key(hq_key_dir))
+    assert register.search(store, "HP-02", "C", "zw")["results"] == []  # tables there, still empty
+    assert "2 entries replayed" in run_cli("hq", "rebuild", "--db", url, check=True).stdout
+    assert [r["ref"] for r in register.search(store, "HP-02", "C", "zw")["results"]] == [z.person_id]
+    store.close()
+    a.close()
