@@ -69,7 +69,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self.push_screen(SignInScreen())
         self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
         if self.background:
-            self.start_background_work()
+            # after the first frame: the sign-in screen shows before the readers and workers start
+            self.call_after_refresh(self.start_background_work)
 
     def on_unmount(self) -> None:
         self.stop_background_work()

@@ -41,7 +41,7 @@ async def file_of_ji_yongkang(pilot):
 
 
 async def test_a_refused_forged_passport_closes_the_previous_file(reader_station):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     app = CounterApp(reader_station, lang="zh_CN", background=True)
     async with app.run_test(size=(110, 34)) as pilot:
@@ -109,7 +109,7 @@ async def test_the_status_line_names_the_simulated_reader_in_the_ui_language(rea
 
 @pytest.mark.parametrize("sample, image_format", [("passport-deu", "jpeg"), ("idcard-td1", "jp2")])
 async def test_the_dg2_face_is_shown_beside_the_data_and_kept_nowhere(reader_station, sample, image_format):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     from screens.face import FaceView
 
