@@ -44,6 +44,11 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "permit_optional_under_age": (int, None),
         "fee": (str, None),
         "holidays": (list, None),
+        "occupations": (list, None),
+        "required_items": (list, None),
+        "stats_min_cell": (int, None),
+        "stats_age_bands": (list, None),
+        "expiry_notice_days": (int, None),
     },
     "reader": {
         # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
@@ -239,8 +244,8 @@ def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
 def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     """Every value within its range or among its choices, naming the file and key."""
     from counter.domain.citizen_id import validate_area_code
+    from counter.domain.station_id import is_station_id
     from counter.errors import ValidationError
-    from counter.station import is_station_id
     from devices.printer import KINDS as PRINTER_KINDS
 
     def refuse(section: str, key: str, why: str, **params: object) -> None:
@@ -286,6 +291,19 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
             if any(type(v) not in kinds for v in value) or any(isinstance(v, int) and v < 0 for v in value):
                 refuse("policy", key, "holds a value of the wrong kind (the shipped default is {default})",
                        default=SCHEMA["policy"][key][1])
+
+    policy = data["policy"]
+    if not 1 <= policy["stats_min_cell"] <= 100:
+        refuse("policy", "stats_min_cell", "is {value}; it must be from 1 to 100", value=policy["stats_min_cell"])
+    bands = policy["stats_age_bands"]
+    if not bands or len(set(bands)) != len(bands) or any(not 0 < b <= 150 for b in bands):
+        refuse("policy", "stats_age_bands", "must list distinct ages from 1 to 150, e.g. [20, 30, 50, 60]")
+    from counter.domain.stats import INDUSTRY_SECTIONS
+
+    unknown = [c for c in policy["occupations"] if c not in INDUSTRY_SECTIONS]
+    if unknown:
+        refuse("policy", "occupations", "holds {codes}; use GB/T 4754 section letters A to T",
+               codes=", ".join(map(str, unknown)))
 
 
 def load_config(data_dir: Path) -> StationConfig:

@@ -65,8 +65,8 @@ def check_permissions(data_dir: Path) -> Check:
 def _readers() -> tuple[list[str] | None, str]:
     """pcscd's reader list, or None and why not."""
     try:
+        from devices.backends import open_backend
         from devices.errors import CardError
-        from devices.reader import open_backend
     except ImportError as exc:  # pragma: no cover - the devices package ships with counter
         return None, str(exc)
     try:
@@ -116,7 +116,7 @@ def check_fonts() -> Check:
 
 
 def check_printer(station) -> Check:
-    from counter import printer_service as ps
+    from counter.services import printing as ps
     from devices.printer import read_status
 
     settings = ps.printer_settings(station)

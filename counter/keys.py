@@ -1,109 +1,113 @@
-"""Station key rotation: `counter keys rotate`.
-
-The new key pair replaces DATA_DIR/keys/station.key and station.pub; the old pair
-is kept as DATA_DIR/keys/retired/<old key id>.key / .pub (0600), so old signed
-heads, bundles and QR payloads still verify. The rotation is journaled as a
-`station.key_rotated` entry whose payload carries the new public key and a
-signature by the OLD key over counter.sync_protocol.rotation_message; HQ accepts
-the new key from that entry when it ingests it (counter/hq/keys.py).
-
-Order, so that a crash at any point leaves a usable station:
-1. the new pair is written as station.key.new / station.pub.new;
-2. the old pair is copied to keys/retired/;
-3. the rotation entry is journaled (head signed with the old key, which HQ still knows);
-4. station.key.new replaces station.key (os.replace).
-`finish_pending(data_dir, db)` completes step 4 at the next open when
-the entry was journaled, and drops the new pair when it was not.
-"""
+"""Ed25519 keys: the station's identity (made at `counter init`) and HQ's."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from counter import identity
-from counter.errors import CounterError
-from counter.sync_protocol import ROTATION_KIND, rotation_message
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-RETIRED_DIR = Path("keys") / "retired"
-
-
-def _paths(data_dir: Path) -> tuple[Path, Path, Path, Path]:
-    keys = data_dir / "keys"
-    return keys / "station.key", keys / "station.pub", keys / "station.key.new", keys / "station.pub.new"
+from counter import files
+from counter.errors import ConfigError
 
 
-def retired_keys(data_dir: Path) -> dict[str, identity.SigningKey]:
-    """key id -> retired station key (for signing what HQ still holds under that key, and verifying)."""
-    folder = data_dir / RETIRED_DIR
-    found = {}
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.key")):
-            key = identity.load_private(path)
-            found[key.key_id] = key
-    return found
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def rotate(station) -> tuple[str, str]:
-    """Make a new station key, keep the old one, journal the rotation; returns (old key id, new key id)."""
-    key_path, pub_path, new_key_path, new_pub_path = _paths(station.data_dir)
-    for leftover in (new_key_path, new_pub_path):
-        leftover.unlink(missing_ok=True)
-    old = station.key
-    new = identity.generate_keypair(new_key_path, new_pub_path)
-    retired = station.data_dir / RETIRED_DIR
-    retired.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for src, suffix in ((key_path, ".key"), (pub_path, ".pub")):
-        target = retired / f"{old.key_id}{suffix}"
-        if not target.exists():
-            fd = os.open(target.with_suffix(suffix + ".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(src.read_bytes())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(target.with_suffix(suffix + ".tmp"), target)
-    public_text = identity.b64(new.public_raw)
-    station.record(ROTATION_KIND, {
-        "old_key_id": old.key_id, "new_key_id": new.key_id, "new_public_key": public_text,
-        "signature": old.sign(rotation_message(station.station_id, old.key_id, new.key_id, public_text)),
-    })
-    os.replace(new_pub_path, pub_path)
-    os.replace(new_key_path, key_path)
-    station.key = new
-    return old.key_id, new.key_id
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def finish_pending(data_dir: Path, db) -> None:
-    """Complete or undo a rotation a crash interrupted (see the module docstring)."""
-    key_path, pub_path, new_key_path, new_pub_path = _paths(data_dir)
-    if not new_key_path.exists():
-        return
-    rotated_to = {new for _, _, new in rotations(db)}
+def raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id_of(public: Ed25519PublicKey | bytes) -> str:
+    raw = public if isinstance(public, bytes) else raw_public(public)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private: Ed25519PrivateKey
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.private.public_key()
+
+    @property
+    def public_raw(self) -> bytes:
+        return raw_public(self.public)
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public)
+
+    def sign(self, message: bytes) -> str:
+        return b64(self.private.sign(message))
+
+    def sign_raw(self, message: bytes) -> bytes:
+        return self.private.sign(message)
+
+    def public_pem(self) -> bytes:
+        return self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def verify(public: Ed25519PublicKey | bytes, message: bytes, signature: str | bytes) -> bool:
+    key = Ed25519PublicKey.from_public_bytes(public) if isinstance(public, bytes) else public
     try:
-        pending = identity.load_private(new_key_path)
-    except CounterError:
-        pending = None
-    if pending is not None and pending.key_id in rotated_to:
-        if new_pub_path.exists():
-            os.replace(new_pub_path, pub_path)
-        else:
-            pub_path.write_bytes(pending.public_pem())
-        os.replace(new_key_path, key_path)
-    else:
-        new_key_path.unlink()
-        new_pub_path.unlink(missing_ok=True)
+        key.verify(unb64(signature) if isinstance(signature, str) else signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
 
 
-def rotations(db) -> list[tuple[int, str, str]]:
-    """(seq, old key id, new key id) of every rotation entry in the journal, in order."""
-    import json
+def generate_keypair(private_path: Path, public_path: Path) -> SigningKey:
+    """Write a new key pair; the private key file is created 0600 from the start."""
+    key = SigningKey(Ed25519PrivateKey.generate())
+    files.private_dir(private_path.parent, tighten=True)
+    pem = key.private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.PRIVATE_FILE)
+    os.fchmod(fd, files.PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    files.write_atomic(public_path, key.public_pem())
+    return key
 
-    rows = db.conn.execute("SELECT seq, payload FROM journal WHERE kind = ? ORDER BY seq", (ROTATION_KIND,)).fetchall()
-    out = []
-    for seq, payload in rows:
-        data = json.loads(payload)
-        out.append((seq, data["old_key_id"], data["new_key_id"]))
-    return out
+
+def load_private(path: Path) -> SigningKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
+        raise ConfigError("key file {path} is missing", path=path) from None
+    except ValueError:
+        raise ConfigError("key file {path} is not a valid PEM private key", path=path) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ConfigError("key file {path} is not an Ed25519 key", path=path)
+    return SigningKey(key)
 
 
-__all__ = ["RETIRED_DIR", "finish_pending", "retired_keys", "rotate", "rotations"]
+def load_public(path: Path) -> Ed25519PublicKey:
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        raise ConfigError("public key file {path} cannot be read", path=path) from None
+    return public_from_pem(data, str(path))
+
+
+def public_from_pem(data: bytes, where: str = "public key") -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        raise ConfigError("{where} is not a valid PEM public key", where=where) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ConfigError("{where} is not an Ed25519 public key", where=where)
+    return key

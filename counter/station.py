@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -11,30 +10,13 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from counter import files, identity
+from counter import files, keys
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
+from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
 from db import journal
 from db.connection import DatabaseError, open_database
-
-STATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
-
-
-def is_station_id(value: object) -> bool:
-    """The one check of a station id, wherever one is taken (init, hq enroll, HQ's API).
-
-    Matched whole: a `re.match` with `$` would accept "S1\n".
-    """
-    return isinstance(value, str) and STATION_ID.fullmatch(value) is not None
-
-
-def check_station_id(value: object) -> str:
-    """The station id, or a ConfigError saying what one looks like."""
-    if not is_station_id(value):
-        raise ConfigError("station id {sid!r} must be 1-32 ASCII letters, digits or '-', starting with a letter"
-                          " or digit", sid=value)
-    return value
 
 
 def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
@@ -52,7 +34,7 @@ class Station:
     data_dir: Path
     config: StationConfig
     db: sqlite_utils.Database
-    key: identity.SigningKey
+    key: keys.SigningKey
     # One-line warnings for the operator found on opening (e.g. a key others can read); no personal data.
     notices: list[str] = field(default_factory=list)
 
@@ -69,18 +51,20 @@ class Station:
             db = open_database(data_dir / DB_FILE, create=create)
         except DatabaseError as exc:
             raise CounterError(str(exc)) from None
-        from counter import keys
+        from counter.sync import key_rotation
 
-        keys.finish_pending(data_dir, db)
+        key_rotation.finish_pending(data_dir, db)
         key_path = data_dir / "keys" / "station.key"
-        key = identity.load_private(key_path)
+        key = keys.load_private(key_path)
         notices = []
         if key_path.exists() and files.exposed(key_path):
             notices.append(f"{key_path} can be read by other users; run: chmod 600 {key_path}")
         return cls(data_dir, config, db, key, notices)
 
     @classmethod
-    def init(cls, data_dir: Path, station_id: str, district: str, office: str, **overrides: dict) -> Station:
+    def init(cls, data_dir: Path, station_id: str, district: str, office: str, *, demo: bool = False,
+             **overrides: dict) -> Station:
+        """`demo`: a station made by `counter demo`, said so in its first journal entry (see is_demo)."""
         if (data_dir / CONFIG_FILE).exists() or (data_dir / DB_FILE).exists():
             raise StationExists("a station already exists in {dir}; choose another --data-dir", dir=data_dir)
         check_station_id(station_id)
@@ -104,7 +88,7 @@ class Station:
                               why="a file of that name is in the way" if isinstance(exc, FileExistsError)
                               else exc.strerror or type(exc).__name__) from None
         try:
-            identity.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
+            keys.generate_keypair(data_dir / "keys" / "station.key", data_dir / "keys" / "station.pub")
             config = StationConfig(path=path, data=data)
             config.save()
             files.private_file(data_dir / DB_FILE)  # 0600 before SQLite writes a byte
@@ -117,7 +101,8 @@ class Station:
             raise
         station.record("station.initialized", {
             "station_id": station_id, "district": district, "office": office.strip(),
-            "key_id": station.key.key_id, "public_key": identity.b64(station.key.public_raw),
+            "key_id": station.key.key_id, "public_key": keys.b64(station.key.public_raw),
+            **({"demo": True} if demo else {}),
         })
         if tightened:
             station.notices.append(f"{data_dir} was readable by others (mode {old_mode:o}); "
@@ -127,6 +112,11 @@ class Station:
     def close(self) -> None:
         self.db.conn.close()
 
+    def is_demo(self) -> bool:
+        """Made by `counter demo`: its signed first entry says so (a config flag could be set by hand)."""
+        first = journal.get(self.db, 1)
+        return first is not None and first.kind == "station.initialized" and first.data.get("demo") is True
+
     # --- identity ----------------------------------------------------------------
 
     @property
@@ -135,11 +125,11 @@ class Station:
 
     def verify_signature(self, message: bytes, signature: str) -> bool:
         """With the current key, or a retired one (`counter keys rotate` keeps them in keys/retired/)."""
-        if identity.verify(self.key.public, message, signature):
+        if keys.verify(self.key.public, message, signature):
             return True
-        from counter.keys import retired_keys
+        from counter.sync.key_rotation import retired_keys
 
-        return any(identity.verify(k.public, message, signature) for k in retired_keys(self.data_dir).values())
+        return any(keys.verify(k.public, message, signature) for k in retired_keys(self.data_dir).values())
 
     # --- time --------------------------------------------------------------------
 

@@ -14,19 +14,21 @@ import os
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlite_utils
 
+import db.projectors  # noqa: F401  (registers every projector before the first append)
 from db.connection import write_transaction
+from db.entry import HEADER_FIELDS, Entry
+from db.projections import apply as project
 
 GENESIS_HASH = "0" * 64
 HASH_DOMAIN = b"counter/journal/v1"
 HEAD_DOMAIN = b"counter/journal-head/v1"
 SCHEMA_VER = 1
 
-HEADER_FIELDS = ("uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id", "kind", "schema_ver")
 
 
 def canonical_json(obj: object) -> str:
@@ -40,32 +42,6 @@ def _sha256(data: bytes) -> bytes:
 
 def _framed(*parts: bytes) -> bytes:
     return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
-
-
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    uuid: str
-    business_day: str
-    device_time_utc: str
-    monotonic_ns: int
-    boot_id: str
-    clerk_id: str | None
-    kind: str
-    schema_ver: int
-    payload: str
-    prev_hash: str
-    hash: str
-
-    @property
-    def data(self) -> dict:
-        return json.loads(self.payload)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def header(self) -> dict:
-        return {f: getattr(self, f) for f in HEADER_FIELDS}
 
 
 def compute_hash(station_id: str, seq: int, prev_hash: str, header: dict, payload: str) -> str:
@@ -128,8 +104,6 @@ def append(
     `business_day` may be a callable, evaluated inside the transaction, so a
     day close and a new entry can never race.
     """
-    from db import projections  # late: projections imports this module
-
     payload_json = canonical_json(payload)
     with write_transaction(db):
         last_seq, last_hash = head(db)
@@ -152,7 +126,7 @@ def append(
             " kind, schema_ver, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (seq, *entry_fields.values(), payload_json, last_hash, digest),
         )
-        projections.apply(db, entry)
+        project(db, entry)
         if extra is not None:
             extra(db, entry)
         signature = signer(head_message(station_id, seq, digest))
@@ -182,6 +156,16 @@ def entries(db: sqlite_utils.Database, since: int = 0, until: int | None = None,
         for row in rows:
             yield Entry(*row)
         cursor = rows[-1][0]
+
+
+def day_entries(db: sqlite_utils.Database, business_day: str, until: int | None = None) -> list[Entry]:
+    """The entries of one business day (and seq <= until), in seq order, through the day index."""
+    sql = f"SELECT {_COLUMNS} FROM journal WHERE business_day = ?"
+    args: list = [business_day]
+    if until is not None:
+        sql += " AND seq <= ?"
+        args.append(until)
+    return [Entry(*row) for row in db.conn.execute(sql + " ORDER BY seq", args)]
 
 
 def get(db: sqlite_utils.Database, seq: int) -> Entry | None:

@@ -1,20 +1,19 @@
 """Projections: tables derived from the journal, and nothing else writes them.
 
-A projector is registered per entry kind. Appending an entry applies its
-projector in the same transaction; `rebuild` empties every projection table
+A projector is registered per entry kind; the projectors themselves live in db.projectors,
+one module per area, next to the reads of the tables they write. Appending an entry applies its
+projector in the same transaction; db.rebuild empties every projection table
 and replays the journal.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 
 import sqlite_utils
 
-from db.connection import write_transaction
-from db.journal import Entry, entries
+from db.entry import Entry
 
 Projector = Callable[[sqlite_utils.Database, Entry, dict], None]
 
@@ -77,96 +76,3 @@ def apply(db: sqlite_utils.Database, entry: Entry, *, district: bool = False) ->
     data = json.loads(entry.payload)
     for fn in fns:
         fn(db, entry, data)
-
-
-def rebuild(db: sqlite_utils.Database) -> int:
-    """Recompute every projection from the journal in one transaction; returns entries replayed."""
-    count = 0
-    with write_transaction(db):
-        db.conn.execute("PRAGMA defer_foreign_keys=ON")
-        for table in reversed(PROJECTION_TABLES):
-            db.conn.execute(f"DELETE FROM [{table}]")
-        for entry in entries(db):
-            apply(db, entry)
-            count += 1
-    return count
-
-
-def checksum(db: sqlite_utils.Database) -> str:
-    """SHA-256 over every projection table's rows in primary-key order."""
-    h = hashlib.sha256()
-    for table in sorted(PROJECTION_TABLES):
-        t = db.table(table)
-        order = ", ".join(f"[{c}]" for c in (t.pks or ["rowid"]))
-        h.update(table.encode() + b"\x00")
-        for row in db.conn.execute(f"SELECT * FROM [{table}] ORDER BY {order}"):
-            h.update(json.dumps(row, ensure_ascii=False, default=str).encode() + b"\n")
-    return h.hexdigest()
-
-
-# --- core projections -------------------------------------------------------
-
-projection_tables("clerks", "sessions", "access_log", "day_closures", "device_checkins")
-
-
-@projector("clerk.added")
-def _clerk_added(db, e: Entry, d: dict) -> None:
-    db["clerks"].insert({"clerk_id": d["clerk_id"], "name": d["name"], "role": d["role"], "active": 1,
-                         "added_seq": e.seq})
-
-
-@projector("clerk.disabled", "clerk.enabled")
-def _clerk_active(db, e: Entry, d: dict) -> None:
-    db["clerks"].update(d["clerk_id"], {"active": int(e.kind == "clerk.enabled")})
-
-
-@projector("clerk.role_changed")
-def _clerk_role(db, e: Entry, d: dict) -> None:
-    db["clerks"].update(d["clerk_id"], {"role": d["role"]})
-
-
-@projector("session.signed_in")
-def _signed_in(db, e: Entry, d: dict) -> None:
-    db["sessions"].insert({"session_id": d["session_id"], "clerk_id": e.clerk_id, "signed_in_seq": e.seq,
-                           "signed_in_at": e.device_time_utc})
-
-
-@projector("session.signed_out")
-def _signed_out(db, e: Entry, d: dict) -> None:
-    db["sessions"].update(d["session_id"], {"signed_out_at": e.device_time_utc})
-
-
-@projector("session.locked")
-def _locked(db, e: Entry, d: dict) -> None:
-    db.execute("UPDATE sessions SET locks = locks + 1 WHERE session_id = ?", [d["session_id"]])
-
-
-@projector("record.opened")
-def _record_opened(db, e: Entry, d: dict) -> None:
-    db["access_log"].insert({"seq": e.seq, "clerk_id": e.clerk_id, "record_type": d["record_type"],
-                             "record_id": d["record_id"], "at": e.device_time_utc, "purpose": d.get("purpose")})
-
-
-@projector("day.closed")
-def _day_closed(db, e: Entry, d: dict) -> None:
-    db["day_closures"].insert({"business_day": d["business_day"], "closed_seq": e.seq, "closed_by": e.clerk_id,
-                               "closed_at": e.device_time_utc})
-
-
-@projector("devices.checked_in")
-def _checked_in(db, e: Entry, d: dict) -> None:
-    db["device_checkins"].insert({"seq": e.seq, "business_day": e.business_day, "clerk_id": e.clerk_id,
-                                  "ok": int(bool(d.get("ok"))), "summary": json.dumps(d, ensure_ascii=False)})
-
-
-def _load_area_projectors() -> None:
-    import importlib
-    import pkgutil
-
-    import db.projectors as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        importlib.import_module(f"db.projectors.{info.name}")
-
-
-_load_area_projectors()

@@ -98,16 +98,3 @@ class ApduBackend:
 
     def close(self) -> None:
         pass
-
-
-def open_backend(kind: str = "pcsc", reader_name: str = "", **options) -> ReaderBackend:
-    """The backend for a station's [reader] kind: "pcsc" or "simulated"."""
-    if kind == "pcsc":
-        from devices.pcsc import PcscBackend
-
-        return PcscBackend(reader_name)
-    if kind == "simulated":
-        from devices.simulated import SimulatedReader
-
-        return SimulatedReader(**options)
-    raise ValueError(f"unknown reader kind {kind!r}; use pcsc or simulated")

@@ -1,7 +1,7 @@
 """An in-process reader with our simulated cards: the demo's reader, no PC/SC stack needed.
 
     reader = SimulatedReader()
-    reader.insert("sscard-ayigul")   # a sample id from devices.samples, or a CardOS
+    reader.insert("sscard-ayigul")   # a sample id from devices.sim.samples, or a CardOS
     reader.remove()
 """
 
@@ -58,7 +58,7 @@ class SimulatedReader(ApduBackend):
 
     def insert(self, sample_or_card, *, pull_after: int | None = None) -> None:
         """Insert a sample (by id) or a CardOS; pull_after=N removes it after N APDUs (tests)."""
-        from devices import samples
+        from devices.sim import samples
 
         if isinstance(sample_or_card, str):
             card = samples.card_for(samples.get(sample_or_card), self.pki)
@@ -91,7 +91,7 @@ class SimulatedReader(ApduBackend):
     @property
     def pki(self):
         if self._pki is None:
-            from devices.samples import shared_pki
+            from devices.sim.samples import shared_pki
 
             self._pki = shared_pki()
         return self._pki

@@ -289,7 +289,7 @@ def open_watcher(reader_section: dict, on_event: Callable[[WatcherEvent], None],
 
     With [reader] sam_port set, a WatcherGroup that also polls the SAM reader every
     sam_poll_seconds."""
-    from devices.reader import open_backend
+    from devices.backends import open_backend
     from devices.sam import open_sam
 
     if backend is None:

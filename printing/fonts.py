@@ -2,9 +2,11 @@
 
 The main face is a Song/Ming TrueType font (AR PL UMing). Rare characters
 (CJK Extension B and beyond, e.g. 𠮷 U+20BB7) fall back per glyph to the
-Hanazono Mincho fonts, which cover almost all of Unicode's CJK ideographs.
+Hanazono Mincho fonts, then to BabelStone Han, which has what HanaMin lacks:
+the late URO additions (9FD6-9FFF, Unicode 8-14) and Extensions G and H.
 Coverage is read from each font's cmap with reportlab's TrueType parser,
-once per process.
+once per process. A character that no installed font has is refused before
+printing (GlyphMissing), never drawn as .notdef (tofu).
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ MAIN = FontFile("CounterSong", "uming.ttc", 0, "fonts-arphic-uming")
 FALLBACKS = (
     FontFile("CounterHanaA", "HanaMinA.ttf", 0, "fonts-hanazono"),
     FontFile("CounterHanaB", "HanaMinB.ttf", 0, "fonts-hanazono"),
+    # TrueType (reportlab embeds it); Debian bookworm's 15.0.5 covers up to Extension H
+    FontFile("CounterBabelStone", "BabelStoneHan.ttf", 0, "fonts-babelstone-han"),
 )
+BABELSTONE = FALLBACKS[2]
 CHAIN = (MAIN, *FALLBACKS)
 
 
@@ -105,7 +110,7 @@ def _candidates(cp: int) -> tuple[FontFile, ...]:
     # Supplementary-plane ideographs live only in HanaMinB: look there first, so a
     # receipt with 𠮷 need not parse the other two cmaps.
     if cp > 0xFFFF:
-        return (FALLBACKS[1], MAIN, FALLBACKS[0])
+        return (FALLBACKS[1], BABELSTONE, MAIN, FALLBACKS[0])
     return CHAIN
 
 
@@ -138,3 +143,64 @@ def runs(text: str) -> list[tuple[FontFile, str]]:
 
 def missing_glyphs(text: str) -> list[str]:
     return sorted({ch for ch in text if not ch.isspace() and font_for(ch) is None})
+
+
+# The CJK blocks (Unicode 15.1), for a refusal that says what kind of character it is
+CJK_BLOCKS = (
+    (0x3400, 0x4DBF, "CJK Unified Ideographs Extension A"),
+    (0x4E00, 0x9FFF, "CJK Unified Ideographs"),
+    (0xF900, 0xFAFF, "CJK Compatibility Ideographs"),
+    (0x20000, 0x2A6DF, "CJK Unified Ideographs Extension B"),
+    (0x2A700, 0x2B73F, "CJK Unified Ideographs Extension C"),
+    (0x2B740, 0x2B81F, "CJK Unified Ideographs Extension D"),
+    (0x2B820, 0x2CEAF, "CJK Unified Ideographs Extension E"),
+    (0x2CEB0, 0x2EBEF, "CJK Unified Ideographs Extension F"),
+    (0x2EBF0, 0x2EE5F, "CJK Unified Ideographs Extension I"),
+    (0x2F800, 0x2FA1F, "CJK Compatibility Ideographs Supplement"),
+    (0x30000, 0x3134F, "CJK Unified Ideographs Extension G"),
+    (0x31350, 0x323AF, "CJK Unified Ideographs Extension H"),
+)
+
+
+def block_of(ch: str) -> str:
+    cp = ord(ch)
+    return next((name for first, last, name in CJK_BLOCKS if first <= cp <= last), "")
+
+
+def advice(ch: str) -> tuple[str, dict[str, str]]:
+    """What to install so that this character prints: ("package", {package}) when the Debian package
+    of the last fallback would do, else ("file", {file, block, env}) for a newer font file."""
+    try:
+        font_path(BABELSTONE)
+        installed = True
+    except FontMissing:
+        installed = False
+    block = block_of(ch)
+    if not installed and block != "CJK Unified Ideographs Extension I":
+        return "package", {"package": BABELSTONE.package}
+    return "file", {"file": BABELSTONE.filename, "block": block or f"U+{ord(ch):04X}", "env": ENV_FONT_DIRS}
+
+
+def install_advice(ch: str) -> str:
+    """The advice in English (journal, CLI)."""
+    kind, p = advice(ch)
+    if kind == "package":
+        return f"install the Debian package {p['package']}"
+    return f"put a newer {p['file']} covering {p['block']} into a folder named by {p['env']}"
+
+
+class GlyphMissing(Exception):
+    """The text has characters no installed font can draw: printing them would give tofu (.notdef)."""
+
+    def __init__(self, chars: list[str]):
+        self.chars = chars
+        first = chars[0]
+        super().__init__(f"no installed font has U+{ord(first):04X} ({block_of(first) or 'not a CJK block'}); "
+                         f"{install_advice(first)}")
+
+
+def require_glyphs(text: str) -> None:
+    """Raise GlyphMissing when some character of `text` is in no installed font."""
+    missing = missing_glyphs(text)
+    if missing:
+        raise GlyphMissing(missing)

@@ -9,14 +9,14 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from counter import clerks
 from counter.i18n import N_, _, set_language
+from counter.services import clerks
 from screens.background import BackgroundWork
 from screens.base import LocalizedBindings, StatusBar
 from screens.commands import CounterCommands
 from screens.home import HomeScreen
 from screens.lock import LockScreen
-from screens.messages import CardRead, ServiceCompleted
+from screens.messages import CardRead, RegisterStatusChanged, ServiceCompleted
 from screens.signin import SignInScreen
 from screens.state import WindowState
 
@@ -88,7 +88,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
         if self.background:
-            from counter.checkin import checked_in_today
+            from counter.services.checkin import checked_in_today
 
             if not checked_in_today(self.station):
                 from screens.checkin import CheckinScreen
@@ -119,6 +119,13 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         self.state.devices.sync = text
         self._refresh_status_bars()
 
+    def set_register_status(self, text: str) -> None:
+        self.state.devices.register = text
+        self._refresh_status_bars()
+
+    def on_register_status_changed(self, message: RegisterStatusChanged) -> None:
+        self.set_register_status(message.text)
+
     def set_printer_status(self, text: str) -> None:
         self.state.devices.printer = text
         self._refresh_status_bars()
@@ -140,6 +147,44 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
     def _to_home(self) -> None:
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
+
+    def close_person_file(self) -> None:
+        """A card was refused (forged, unknown, MRZ prompt cancelled): the person on screen is not the one
+        at the window any more, so their file closes. A form being filled stays: it is the clerk's work."""
+        from screens.person import PersonScreen
+        from screens.wizard import WizardScreen
+
+        if self.state.session is None or self.locked:
+            return
+        if any(isinstance(s, WizardScreen) for s in self.screen_stack):
+            return
+        if any(isinstance(s, PersonScreen) for s in self.screen_stack):
+            self._to_home()
+
+    def unsaved_form(self):
+        """The form in the stack that holds typed work not yet confirmed, if any."""
+        from screens.wizard import WizardScreen
+
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, WizardScreen) and s.has_unsaved_input()),
+                    None)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q with a filled form asks first: the form is lost on quitting."""
+        from screens.dialogs import ConfirmDialog
+
+        form = self.unsaved_form()
+        if form is None:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmDialog):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(_("Quit?"), _("The form {form} is filled in and not recorded. Quit and discard it?")
+                                       .format(form=form.spec.text(form.lang))), answered)
 
     def action_home(self) -> None:
         if self.state.session is not None and not self.locked:

@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 
 from counter.i18n import N_, _
 from counter.services import devices
+from screens.base import reader_label
 from screens.messages import (
     CardRead,
     DeviceEvent,
@@ -29,6 +30,8 @@ PRINTER_STATE_LABELS = {
     "no_answer": N_("no answer"), "unknown": N_("status unknown"), "disabled": N_("not configured"),
 }
 UNCONFIGURED_SYNC_REFRESH_SECONDS = 10.0
+# reader errors that mean a newly presented card was not used (unknown, unreadable, refused, pulled mid-read)
+CARD_REFUSED_STATES = ("card_removed", "unsupported_card", "card_error", "read_failed", "card_auth_failed")
 
 
 def _sleep_unless_cancelled(worker, seconds: float) -> None:
@@ -94,11 +97,11 @@ class BackgroundWork:
     def on_device_event(self, message: DeviceEvent) -> None:
         event = message.event
         if isinstance(event, devices.ReaderReady):
-            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=reader_label(event.reader)))
         elif isinstance(event, devices.CardInserted):
             self._reader_status(event.reader, _("reading card…"))
         elif isinstance(event, devices.CardRemoved):
-            self._reader_status(event.reader, _("ready ({reader})").format(reader=event.reader))
+            self._reader_status(event.reader, _("ready ({reader})").format(reader=reader_label(event.reader)))
         elif isinstance(event, devices.MrzKeyRequired):
             self._reader_status(event.reader, _("MRZ key needed"))
             self._ask_mrz_key("")
@@ -109,6 +112,9 @@ class BackgroundWork:
                 self._ask_mrz_key(text)
             elif event.state in ("card_removed", "unsupported_card", "card_error", "read_failed",
                                  "present_again", "card_auth_failed", "sam_not_ready"):
+                if event.state in CARD_REFUSED_STATES:
+                    # a new card was presented and could not be used: the file on screen is not this person's
+                    self.close_person_file()
                 self.notify(text, severity="warning", timeout=8)
         elif isinstance(event, devices.CardRead):
             self._reader_status(event.reader, _("card read ({ms} ms)").format(ms=f"{event.elapsed_ms:.0f}"))
@@ -124,7 +130,11 @@ class BackgroundWork:
         self.push_screen(MrzKeyDialog(error, suggestion), self._mrz_key_given)
 
     def _mrz_key_given(self, key: devices.MrzKey | None) -> None:
-        if key is not None and self.card_watcher is not None:
+        if key is None:
+            # Esc: the passport on the reader is not read, so the previous person's file must not stay up
+            self.close_person_file()
+            return
+        if self.card_watcher is not None:
             self.card_watcher.set_mrz_key(key)
 
     def _card_document_ready(self, document) -> None:
@@ -141,6 +151,7 @@ class BackgroundWork:
             if approver is not None:
                 self.post_message(CardRead(document))
             else:
+                self.close_person_file()
                 self.notify(_("The card failed its authenticity check and was not used"), severity="error")
 
         self.push_screen(SupervisorDialog("card_authenticity_failed",
@@ -151,12 +162,12 @@ class BackgroundWork:
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def _sync_worker(self) -> None:
-        from counter import sync
+        from counter.sync import client as sync_client
 
         worker = get_current_worker()
         if not self.station.config.section("sync")["hq_url"]:
             while not worker.is_cancelled:  # keep the pending count current
-                status = sync.sync_status(self.station)
+                status = sync_client.sync_status(self.station)
                 self.post_message(SyncStatusChanged(
                     _("not configured ({pending} pending)").format(pending=status["pending"])))
                 _sleep_unless_cancelled(worker, UNCONFIGURED_SYNC_REFRESH_SECONDS)
@@ -170,7 +181,7 @@ class BackgroundWork:
                     pending=result.pending, error=result.localized_error(_))
             self.post_message(SyncStatusChanged(text))
 
-        sync.sync_loop(self.station, lambda: worker.is_cancelled, show)
+        sync_client.sync_loop(self.station, lambda: worker.is_cancelled, show)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.set_sync_status(message.text)
@@ -186,7 +197,7 @@ class BackgroundWork:
 
     def _check_printer(self) -> PrinterChecked:
         """Blocking (the printer may take seconds to answer): call from a worker thread."""
-        from counter.printer_service import check_printer
+        from counter.services.printing import check_printer
 
         try:
             status = check_printer(self.station)

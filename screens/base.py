@@ -6,7 +6,14 @@ from dataclasses import replace
 
 from textual.widgets import Static
 
-from counter.i18n import _
+from counter.i18n import N_, _
+
+SIMULATED_READER_NAME = N_("Simulated reader")  # devices.simulated.READER_NAME, the name it reports
+
+
+def reader_label(reader: str) -> str:
+    """A real reader keeps the name its driver gives; the simulated one is ours, so it is translated."""
+    return _(SIMULATED_READER_NAME) if reader == SIMULATED_READER_NAME else reader
 
 
 class LocalizedBindings:
@@ -22,10 +29,10 @@ class LocalizedBindings:
 def _localize(binding):
     if binding.id and binding.id.startswith("svc_"):
         # service keys: the title comes from the form spec, in the UI language
-        from counter import forms
+        from counter.forms import spec as form_specs
         from counter.i18n import language
 
-        spec = forms.catalogue().specs.get(binding.id[4:])
+        spec = form_specs.catalogue().specs.get(binding.id[4:])
         if spec is not None:
             title = spec.text(language())
             return replace(binding, description=title, tooltip=title)
@@ -49,4 +56,7 @@ class StatusBar(Static):
         device = states.reader or _("not connected")
         sync = states.sync or _("not configured")
         printer = states.printer or _("not checked")
-        self.update(f"{_('Card reader')}: {device}  │  {_('Printer')}: {printer}  │  {_('Sync')}: {sync}")
+        line = f"{_('Card reader')}: {device}  │  {_('Printer')}: {printer}  │  {_('Sync')}: {sync}"
+        if states.register:  # said once F3 asked HQ: online, or offline (local data only)
+            line += f"  │  {_('District register')}: {states.register}"
+        self.update(line)

@@ -1,9 +1,9 @@
-"""Device check-in screen: runs counter.checkin in a thread worker, shows one line per device.
+"""Device check-in screen: runs counter.services.checkin in a thread worker, shows one line per device.
 
     result = await app.push_screen_wait(CheckinScreen(station, clerk_id))
     # or app.push_screen(CheckinScreen(station, clerk_id), callback)
 
-Dismisses with the check-in result dict (see counter.checkin.run_checkin) on
+Dismisses with the check-in result dict (see counter.services.checkin.run_checkin) on
 Enter or Escape once the check has finished; Escape before that dismisses with
 None (the check still finishes and is recorded).
 """
@@ -17,14 +17,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from counter.i18n import _
+from counter.i18n import N_, _
+from screens.base import LocalizedBindings, reader_label
 from screens.messages import CheckinFinished
 
 
 def reader_line(reader: dict) -> str:
     status = reader.get("status")
     if status == "ok":
-        names = ", ".join(reader.get("readers") or [])
+        names = ", ".join(reader_label(r) for r in reader.get("readers") or [])
         return _("Card reader: ready ({names})").format(names=names)
     if status == "not_configured":
         return _("Card reader: not configured")
@@ -51,7 +52,7 @@ def printer_line(printer: dict) -> str:
     return _("Printer: {problem}").format(problem=_(printer.get("message") or str(status)))
 
 
-class CheckinScreen(Screen[dict | None]):
+class CheckinScreen(LocalizedBindings, Screen[dict | None]):
     DEFAULT_CSS = """
     CheckinScreen { align: center middle; }
     CheckinScreen > Vertical { width: 80; height: auto; border: round $primary; padding: 1 2; }
@@ -63,8 +64,8 @@ class CheckinScreen(Screen[dict | None]):
     """
 
     BINDINGS = [
-        Binding("enter", "close", _("Continue"), id="checkin.continue"),
-        Binding("escape", "close", _("Close"), id="checkin.close"),
+        Binding("enter", "close", N_("Continue"), id="checkin.continue"),
+        Binding("escape", "close", N_("Close"), id="checkin.close"),
     ]
 
     def __init__(self, station, clerk_id: str | None = None, *, reader_backend=None, sam_backend=None):
@@ -89,8 +90,8 @@ class CheckinScreen(Screen[dict | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="checkin")
     def run_check(self) -> None:
-        from counter.checkin import run_checkin
         from counter.errors import CounterError
+        from counter.services.checkin import run_checkin
 
         try:
             result = run_checkin(self.station, self.clerk_id, reader_backend=self.reader_backend,

@@ -22,9 +22,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Sparkline, Static
 
-from counter import dayclose
 from counter.errors import CounterError
 from counter.i18n import N_, _, language
+from counter.services import dayclose
+from screens.base import LocalizedBindings
 from screens.dialogs import Dialog
 from screens.person import service_title
 
@@ -109,15 +110,15 @@ class CloseDayDialog(Dialog[bool]):
         self.dismiss(True)
 
 
-class DayCloseScreen(Screen):
+class DayCloseScreen(LocalizedBindings, Screen):
     """The end-of-day screen for `day` (default: the station's current business day)."""
 
     BINDINGS = [
-        Binding("c", "close_day", _("Close day"), id="close_day", tooltip=_("Close the day (supervisor PIN)")),
-        Binding("s", "save_report", _("Save report"), id="save_report", tooltip=_("Save the report PDF")),
-        Binding("x", "export", _("Export"), id="export", tooltip=_("Write the export bundle for the district")),
-        Binding("r", "refresh", _("Refresh"), id="refresh"),
-        Binding("escape", "app.pop_screen", _("Back"), id="back"),
+        Binding("c", "close_day", N_("Close day"), id="close_day", tooltip=N_("Close the day (supervisor PIN)")),
+        Binding("s", "save_report", N_("Save report"), id="save_report", tooltip=N_("Save the report PDF")),
+        Binding("x", "export", N_("Export"), id="export", tooltip=N_("Write the export bundle for the district")),
+        Binding("r", "refresh", N_("Refresh"), id="refresh"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="back"),
     ]
     DEFAULT_CSS = """
     #dayclose { padding: 0 2; }
@@ -125,7 +126,8 @@ class DayCloseScreen(Screen):
     #dayclose .subtitle { text-style: bold; margin-top: 1; }
     #dayclose .warning { color: $warning; margin-top: 1; }
     #dayclose-hours { height: 3; margin-right: 4; }
-    #dayclose-status { margin-top: 1; color: $success; }
+    /* docked above the footer: the result of s / x / c must be seen without scrolling at 100x30 */
+    #dayclose-status { dock: bottom; margin-bottom: 1; height: auto; max-height: 4; padding: 0 2; color: $success; background: $panel; }
     """
 
     def __init__(self, day: str | None = None, *, out_dir: Path | None = None):
@@ -145,7 +147,7 @@ class DayCloseScreen(Screen):
             yield Static("", id="dayclose-hour-axis")
             yield Static(_("Transactions by service"), classes="subtitle")
             yield Static("", id="dayclose-services")
-            yield Static("", id="dayclose-status")
+        yield Static("", id="dayclose-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -187,7 +189,9 @@ class DayCloseScreen(Screen):
             bar_lines([(service_title(s, language()), n) for s, n in services]))
 
     def _status(self, text: str) -> None:
-        self.query_one("#dayclose-status", Static).update(text)
+        status = self.query_one("#dayclose-status", Static)
+        status.update(text)
+        status.display = bool(text)
 
     def action_close_day(self) -> None:
         station = self.app.station
@@ -206,7 +210,7 @@ class DayCloseScreen(Screen):
                 day=self.day, next=self.app.station.business_day()))
 
     def action_save_report(self) -> None:
-        from counter.export import write_atomic
+        from counter.services.export import write_atomic
 
         path = self.target_dir / f"day-report-{self.app.station.station_id}-{self.day}.pdf"
         try:
@@ -217,13 +221,13 @@ class DayCloseScreen(Screen):
         self._status(_("Report saved to {path}").format(path=path))
 
     def action_export(self) -> None:
-        from counter.export import export_day
+        from counter.services.export import export_day
 
         station = self.app.station
         recipient = station.config.section("export")["age_recipient"] or None
         try:
             path, _bundle = export_day(station, self.day, self.target_dir, recipient=recipient,
-                                       clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
+                                       require_encryption=True, clerk_id=self.app.state.session.clerk.clerk_id if self.app.state.session else None)
         except CounterError as exc:
             self._status(exc.localized(_))
             return

@@ -10,10 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from counter import clerks
 from counter.errors import CounterError
 from counter.i18n import N_, _
-from counter.services import devices
+from counter.services import clerks, devices
 from screens.base import LocalizedBindings
 
 ResultType = TypeVar("ResultType")
@@ -169,3 +168,27 @@ class MrzKeyDialog(Dialog[devices.MrzKey | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmDialog(Dialog[bool]):
+    """A yes/no question: Y (or Enter) answers yes, N or Esc no. No is the safe default for a stray key."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", N_("Yes"), id="confirm_yes", tooltip=N_("Yes")),
+        Binding("n,escape", "answer(False)", N_("No"), id="confirm_no", tooltip=N_("No")),
+        Binding("enter", "answer(True)", show=False, id="confirm_enter"),
+    ]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.question = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="title")
+            yield Static(self.question, id="confirm-text")
+            yield Static(_("Y: yes · N or Esc: no"), classes="hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

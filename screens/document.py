@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from counter.i18n import N_, _
-from counter.services import documents, output
+from counter.services import documents
+from counter.services import printing as print_service
 from screens.base import LocalizedBindings
 from screens.messages import PrintDelivered, PrinterCheckRequested
 
@@ -55,7 +56,7 @@ class DocumentScreen(LocalizedBindings, Screen):
         """The printer may take seconds to answer: never on the UI thread."""
         station, clerk_id = self.app.station, self.app.state.session.clerk.clerk_id
         try:
-            result = output.retry(station, job_id, clerk_id) if job_id else output.deliver(station, document, clerk_id)
+            result = print_service.retry(station, job_id, clerk_id) if job_id else print_service.deliver(station, document, clerk_id)
         except Exception as exc:  # printer trouble must never lose the recorded service
             self.post_message(PrintDelivered(None, type(exc).__name__))
             return
@@ -63,7 +64,7 @@ class DocumentScreen(LocalizedBindings, Screen):
 
     def on_print_delivered(self, message: PrintDelivered) -> None:
         message.stop()  # this screen's own result: it does not bubble on to the App
-        result: output.Delivery | None = message.result
+        result: print_service.Delivery | None = message.result
         crash = message.crash
         status = self.query_one("#doc-status", Static)
         if result is None:

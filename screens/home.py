@@ -2,17 +2,74 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from counter import forms
+from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
-from counter.services import people
+from counter.services import people, register
 from screens.base import LocalizedBindings, StatusBar
 from screens.person import service_bindings, service_title
+
+TICKET = re.compile(r"[A-Z]{1,2}\d{3}")  # a queue ticket as the hall's machine prints it: A001
+
+
+def next_ticket(ticket: str) -> str:
+    """The ticket after this one, same letters and width: A001 -> A002, A999 -> A001."""
+    m = re.fullmatch(r"([A-Z]*)(\d+)", ticket)
+    if not m:
+        return ""
+    letters, digits = m.groups()
+    n = int(digits) + 1
+    if len(str(n)) > len(digits):
+        n = 1
+    return f"{letters}{n:0{len(digits)}d}"
+
+
+class TicketInput(Input):
+    """The queue-ticket field. A ticket starts with a letter, so a key that cannot continue it (a
+    service key after a complete ticket, a digit over the proposed next ticket) takes the ticket as
+    it is and goes on to the screen: the field never swallows a service key."""
+
+    BINDINGS = [Binding("escape", "leave", show=False, id="ticket_leave")]
+
+    class Taken(Message):
+        def __init__(self, ticket: str, key: str | None):
+            super().__init__()
+            self.ticket = ticket
+            self.key = key
+
+    def _passes_through(self, character: str) -> bool:
+        value = self.value.strip().upper()
+        if not value:
+            return not character.isalpha()
+        whole = not self.selection.is_empty and len(self.selected_text) == len(self.value)
+        if whole:  # the proposed ticket, selected: a letter starts another one, anything else takes it
+            return not character.isalpha()
+        return bool(TICKET.fullmatch(value))
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
+
+    def _on_blur(self, event) -> None:
+        # leaving the field (Esc, Tab, a click) takes what it holds, as Enter does
+        super()._on_blur(event)
+        if self.value.strip().upper() != self.app.state.ticket:
+            self.post_message(self.Taken(self.value.strip().upper(), None))
+
+    async def _on_key(self, event) -> None:
+        if event.is_printable and event.character and self._passes_through(event.character):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Taken(self.value.strip().upper(), event.key))
+            return
+        await super()._on_key(event)
 
 
 class HomeScreen(LocalizedBindings, Screen):
@@ -23,6 +80,8 @@ class HomeScreen(LocalizedBindings, Screen):
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",
                 tooltip=N_("Enter the queue ticket number")),
+        Binding("f7", "expiring", N_("Expiring permits"), id="expiring",
+                tooltip=N_("Permits expiring soon: call list, SMS file, printed list")),
         Binding("f9", "end_of_day", N_("End of day"), id="end_of_day",
                 tooltip=N_("Reconciliation, day close (supervisor), report and export")),
         Binding("ctrl+l", "app.lock", N_("Lock"), id="lock", tooltip=N_("Lock")),
@@ -39,17 +98,19 @@ class HomeScreen(LocalizedBindings, Screen):
                 yield Static("", id="home-day")
                 with Horizontal(id="home-ticket-row"):
                     yield Label(_("Queue ticket"))
-                    yield Input(self.app.state.ticket, id="ticket", placeholder="A001", max_length=8,
-                                restrict=r"[A-Za-z0-9]*")
+                    yield TicketInput(self.app.state.ticket, id="ticket", placeholder="A001", max_length=6,
+                                      restrict=r"[A-Za-z]{0,2}[0-9]{0,3}")
+                yield Static(_("Ctrl+T: next ticket · Enter: take it"), id="ticket-hint", classes="hint")
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
+                yield Static("", id="home-conflicts", classes="error")
             yield Static("", id="home-menu")
         yield StatusBar(id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_summary()
-        for error in forms.catalogue().errors.values():
+        for error in form_specs.catalogue().errors.values():
             # a form spec that failed to load: its service is unavailable until the file is fixed
             self.notify(_("Unavailable: {error}").format(error=str(error)), severity="error", timeout=15)
 
@@ -70,7 +131,7 @@ class HomeScreen(LocalizedBindings, Screen):
         lines = [f"{_('Transactions today')}: {total}"]
         lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(counts.items())]
         self.query_one("#home-counts", Static).update("\n".join(lines))
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
@@ -79,25 +140,67 @@ class HomeScreen(LocalizedBindings, Screen):
         self.query_one("#home-menu", Static).update("\n".join(menu))
         self.query_one("#home-spec-errors", Static).update(
             "\n".join(_("Unavailable: {error}").format(error=str(e)) for e in cat.errors.values()))
+        self._show_conflicts(clerk)
+
+    def _show_conflicts(self, clerk) -> None:
+        """HQ's register conflicts (two windows on one permit), for the supervisor: from the signed acks."""
+        box = self.query_one("#home-conflicts", Static)
+        box.display = False  # takes no line unless there is something to say
+        if not clerk.is_supervisor:
+            return
+        found = register.conflicts(self.app.station)
+        lines = []
+        if found:
+            lines.append(_("District register: {n} permit conflict(s) for a supervisor"
+                           " (counter person conflicts)").format(n=len(found)))
+            lines += [f"  {c.conflict_id}: {c.describe(_)}" for c in found[:5]]
+        box.update("\n".join(lines))
+        box.display = bool(lines)
+
+    def _take_ticket(self, value: str) -> None:
+        state = self.app.state
+        state.ticket = value.strip().upper()
+        ticket = self.query_one("#ticket", Input)
+        if ticket.value != state.ticket:
+            ticket.value = state.ticket
+        if self.focused is ticket:
+            self.set_focus(None)
+        self.app.sub_title = self.app.base_sub_title + (f" · {_('Ticket')} {state.ticket}" if state.ticket else "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "ticket":
-            state = self.app.state
-            state.ticket = event.value.strip().upper()
-            self.app.sub_title = self.app.base_sub_title + (f" · {_('Ticket')} {state.ticket}" if state.ticket else "")
-            self.set_focus(None)
+            self._take_ticket(event.value)
+
+    def on_ticket_input_taken(self, message: TicketInput.Taken) -> None:
+        self._take_ticket(message.ticket)
+        if message.key:
+            # the key that ended the ticket does what it does on this screen (a service key); the
+            # field no longer has focus, so it reaches the screen's bindings
+            self.app.simulate_key(message.key)
 
     def action_end_of_day(self) -> None:
         from screens.dayclose import DayCloseScreen
 
         self.app.push_screen(DayCloseScreen())
 
+    def action_expiring(self) -> None:
+        from screens.expiring import ExpiringScreen
+
+        self.app.push_screen(ExpiringScreen())
+
     def action_focus_ticket(self) -> None:
-        self.query_one("#ticket", Input).focus()
+        """Ctrl+T calls the next customer: the next ticket is proposed, selected (Enter or a service key
+        takes it; typing a letter replaces it)."""
+        ticket = self.query_one("#ticket", Input)
+        current = self.app.state.ticket
+        if current:
+            ticket.value = next_ticket(current) or current
+        ticket.focus()
+        ticket.select_all()
 
     def action_service(self, service: str) -> None:
         """From home: a registering service starts with a new person; the others find the person first."""
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         spec = cat.specs.get(service)
         if spec is None:
             self.notify(_("This service is unavailable: {error}").format(error=str(cat.errors.get(service, service))),

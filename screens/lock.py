@@ -8,9 +8,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from counter import clerks
 from counter.errors import CounterError
 from counter.i18n import _
+from counter.services import clerks
 
 
 class LockScreen(ModalScreen[bool]):

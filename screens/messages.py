@@ -59,7 +59,7 @@ class PrinterCheckRequested(Message):
 
 @dataclass
 class PrintDelivered(Message):
-    """The print worker's result: a counter.services.output.Delivery, or None with the error's name."""
+    """The print worker's result: a counter.services.printing.Delivery, or None with the error's name."""
 
     result: object | None
     crash: str | None = None
@@ -67,7 +67,41 @@ class PrintDelivered(Message):
 
 @dataclass
 class CheckinFinished(Message):
-    """The device check-in's result (see counter.checkin.run_checkin), or the one-line error that stopped it."""
+    """The device check-in's result (see counter.services.checkin.run_checkin), or the one-line error that stopped it."""
 
     result: dict | None
     error: str | None = None
+
+
+@dataclass
+class RegisterSearched(Message):
+    """The HQ lookup worker's answer for F3: a counter.services.register.FindResult (local results
+    first, then HQ's; `hq` says online or offline and why)."""
+
+    query: str
+    result: object
+
+
+@dataclass
+class RegisterAdopted(Message):
+    """A file opened from HQ was adopted (person_id), or could not be (error: one line, localized)."""
+
+    person_id: str | None
+    error: str = ""
+
+
+@dataclass
+class PermitRechecked(Message):
+    """The person file's re-check of an adopted permit with HQ: warning is empty when HQ agrees,
+    else one line (changed at another window, or HQ offline)."""
+
+    permit_id: str
+    warning: str = ""
+    offline: bool = False
+
+
+@dataclass
+class RegisterStatusChanged(Message):
+    """F3's latest word on the district register at HQ, for the status line (online / offline)."""
+
+    text: str

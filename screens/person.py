@@ -1,27 +1,30 @@
 """The person file: identity, current registration, permit, full history, and every service one key away.
 
-Opening the file of a person on record is journaled (counter.clerks.open_record). A card of someone
+Opening the file of a person on record is journaled (counter.services.clerks.open_record). A card of someone
 not yet on file opens a new-person file: only services that register a person are offered.
 """
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from counter import forms
 from counter.domain import ethnicity
+from counter.domain.nationality import nationality_label
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError
+from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
-from counter.services import amendments, documents, engine, people
+from counter.services import amendments, documents, engine, people, register
 from counter.services.cards import card_prefill
+from counter.services.cards import face_picture as card_face
 from screens.base import LocalizedBindings, StatusBar
 from screens.dialogs import ReasonDialog, SupervisorDialog
-from screens.messages import ServiceCompleted
+from screens.messages import PermitRechecked, ServiceCompleted
 
 STATUS_TEXT = {"done": N_("done"), "requested": N_("requested"), "voided": N_("voided"),
                "corrected": N_("corrected")}
@@ -30,7 +33,7 @@ PERMIT_STATUS = {"accepted": N_("accepted, being made"), "issued": N_("issued"),
 
 
 def service_title(service: str, lang: str) -> str:
-    cat = forms.catalogue()
+    cat = form_specs.catalogue()
     if service in cat.specs:
         return cat.specs[service].text(lang)
     return {"void": _("Void"), "correction": _("Correction")}.get(service, service)
@@ -38,7 +41,7 @@ def service_title(service: str, lang: str) -> str:
 
 def service_bindings() -> list[Binding]:
     """One key per service, from the specs' menu_key (ids svc_<service>)."""
-    cat = forms.catalogue()
+    cat = form_specs.catalogue()
     out = []
     names = sorted(set(cat.specs) | set(cat.errors))
     for sid in names:
@@ -70,10 +73,16 @@ class PersonScreen(LocalizedBindings, Screen):
         self.awaiting_new_person = False  # a new-person file becomes the person's file once registered
         self.completed_person: str | None = None  # the person of the service just completed (ServiceCompleted)
         self.lang = language()
+        self.recheck_note = ""  # the last re-check of an adopted permit, when it had something to say
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="person-top"):
+            picture = card_face(self.card) if self.card is not None else None
+            if picture is not None:
+                from screens.face import FaceView
+
+                yield FaceView(picture, id="person-face")
             yield Static("", id="person-identity")
             yield Static("", id="person-services")
         yield Static(_("History"), classes="title")
@@ -93,9 +102,47 @@ class PersonScreen(LocalizedBindings, Screen):
         if self.person_id:
             self.file = people.open_file(self.app.station, self.app.state.session, self.person_id)
         self.render_file()
+        self._start_recheck()
         if self.pending_service:
             service, self.pending_service = self.pending_service, None
             self.action_service(service)
+
+    def _start_recheck(self) -> None:
+        """An adopted permit is re-checked with HQ in the background, so a service on it seldom waits."""
+        station = self.app.station
+        if self.file is None or self.file.permit is None or not register.hq_configured(station):
+            return
+        if register.adopted_from(station, self.file.person.person_id) is None:
+            return
+        session = self.app.state.session
+        self.recheck_permit(self.file.permit, session.clerk.clerk_id if session else None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="recheck")
+    def recheck_permit(self, permit: people.Permit, clerk_id: str | None) -> None:
+        station = self.app.station
+        try:
+            check = register.recheck_permit(station, permit.permit_id, clerk_id=clerk_id)
+        except CounterError as exc:
+            self.post_message(PermitRechecked(permit.permit_id, exc.localized(_), offline=True))
+            return
+        register.remember_recheck(station, permit.permit_id, check)
+        refusal = register.overtaken(station, permit, check)
+        if refusal is not None:
+            self.post_message(PermitRechecked(permit.permit_id, refusal.localized(_)))
+        elif check.conflict:
+            self.post_message(PermitRechecked(permit.permit_id, _("HQ holds an open conflict on this permit (two"
+                                                                    " windows acted on it): ask a supervisor")))
+        elif not check.online:
+            self.post_message(PermitRechecked(permit.permit_id, _("HQ offline: the permit was not re-checked;"
+                                                                    " working on local data"), offline=True))
+        else:
+            self.post_message(PermitRechecked(permit.permit_id))
+
+    def on_permit_rechecked(self, message: PermitRechecked) -> None:
+        self.recheck_note = message.warning
+        self.render_file()
+        if message.warning and not message.offline:
+            self.notify(message.warning, severity="warning", timeout=10)
 
     def on_service_completed(self, message: ServiceCompleted) -> None:
         self.completed_person = message.person_id
@@ -136,14 +183,14 @@ class PersonScreen(LocalizedBindings, Screen):
             v = self.card_values
             if not v:
                 return [f"[b]{_('New person')}[/b]", _("Not on file. Register the person (1 or 2) or apply for a permit (3).")]
-            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})",
+            return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})  {nationality_label(v.get('nationality'), self.lang)}",
                     f"{_('Document')}: {v.get('id_number', '')}",
                     f"{_('Date of birth')}: {v.get('birth_date', '')}",
                     _("Register the person (1 or 2) or apply for a permit (3).")]
         p = self.file.person
         eth = ethnicity.by_code(p.ethnicity) if p.ethnicity else None
         sex = {"M": _("male"), "F": _("female")}.get(p.sex or "", "")
-        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {p.nationality or ''}",
+        lines = [f"[b]{p.name}[/b]  {sex}  {eth.label(self.lang) if eth else ''}  {nationality_label(p.nationality, self.lang)}",
                  f"{_('Document')}: {p.id_number}",
                  f"{_('Date of birth')}: {p.birth_date or ''}",
                  f"{_('Household address')}: {p.household_address or ''}",
@@ -162,11 +209,16 @@ class PersonScreen(LocalizedBindings, Screen):
                          + (f" · {permit.card_number}" if permit.card_number else ""))
         else:
             lines.append(f"{_('Residence permit')}: {_('none')}")
+        source = register.adopted_from(self.app.station, p.person_id)
+        if source is not None:
+            lines.append(_("File from window {station} (district register)").format(station=source))
+        if self.recheck_note:
+            lines.append(f"[b yellow]{self.recheck_note}[/b yellow]")
         return lines
 
     def render_file(self) -> None:
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
             usable = self.file is not None or spec.person == "any"
@@ -188,14 +240,24 @@ class PersonScreen(LocalizedBindings, Screen):
                 note.append(f"→ {h.ref_seq}")
             table.add_row(str(h.seq), h.business_day, service_title(h.service, self.lang), h.number or "",
                           _(STATUS_TEXT.get(h.status, h.status)), " ".join(note), key=str(h.seq))
+        # what other windows did on an adopted file: shown, not selectable for void/correct here
+        for r in register.remote_history(self.app.station, self.file.person.person_id):
+            table.add_row(f"{r['station_id']}#{r['seq']}", r["business_day"], service_title(r["service"], self.lang),
+                          r["number"] or "", _(STATUS_TEXT.get(r["status"], r["status"])),
+                          _("at window {station}").format(station=r["station_id"]),
+                          key=f"remote:{r['station_id']}:{r['seq']}")
 
     # --- actions ----------------------------------------------------------------------------
 
     def action_back(self) -> None:
         self.dismiss(None)
 
+    def on_unmount(self) -> None:
+        # the card's data, its face included, is kept only while this file is open
+        self.card = None
+
     def action_service(self, service: str) -> None:
-        cat = forms.catalogue()
+        cat = form_specs.catalogue()
         if service in cat.errors:
             self.notify(_("This service is unavailable: {error}").format(error=str(cat.errors[service])),
                         severity="error", timeout=8)
@@ -227,6 +289,8 @@ class PersonScreen(LocalizedBindings, Screen):
         if self.file is None or table.row_count == 0:
             return None
         row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        if not str(row.value).isdigit():
+            return None  # another window's entry: voided or corrected only there
         return int(row.value)
 
     def action_reprint(self) -> None:

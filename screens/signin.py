@@ -8,14 +8,16 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from counter import clerks
 from counter.errors import CounterError
-from counter.i18n import _
+from counter.i18n import N_, _
+from counter.services import clerks
+from screens.base import LocalizedBindings
 
 
-class SignInScreen(Screen):
+class SignInScreen(LocalizedBindings, Screen):
+    # N_: translated per instance (LocalizedBindings), so `--lang en` applies; _() here ran at import
     BINDINGS = [
-        Binding("ctrl+q", "app.quit", _("Quit"), id="quit", tooltip=_("Quit")),
+        Binding("ctrl+q", "app.quit", N_("Quit"), id="quit", tooltip=N_("Quit")),
     ]
 
     def compose(self) -> ComposeResult:

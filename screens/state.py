@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from counter import clerks
+from counter.services import clerks
 
 
 @dataclass
@@ -15,6 +15,7 @@ class DeviceStates:
     reader: str = ""
     printer: str = ""
     sync: str = ""
+    register: str = ""  # the district register at HQ, once a lookup asked it ("" = not asked yet)
     printer_state: str | None = None  # the last printer state code: a change is announced once
     reader_texts: dict[str, str] = field(default_factory=dict)  # each reader's last word, side by side
 

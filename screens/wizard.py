@@ -14,9 +14,20 @@ from textual.screen import Screen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from counter import forms
 from counter.domain.policy import DuplicatePermit
 from counter.errors import CounterError, ValidationError
+from counter.forms import spec as form_specs
+from counter.forms.clean import (
+    Context,
+    FormInvalid,
+    clean,
+    clean_field,
+    derived_from_id,
+    field_error,
+    is_required,
+)
+from counter.forms.options import match_option, options_for
+from counter.forms.spec import FormSpec
 from counter.i18n import N_, _, language
 from counter.services import documents, engine, people
 from screens.base import LocalizedBindings
@@ -152,7 +163,7 @@ class WizardScreen(LocalizedBindings, Screen):
                 tooltip=N_("Leave the review page, or cancel the form")),
     ]
 
-    def __init__(self, spec: forms.FormSpec, *, person: people.Person | None = None, card=None,
+    def __init__(self, spec: FormSpec, *, person: people.Person | None = None, card=None,
                  card_values: dict | None = None):
         super().__init__()
         self.spec = spec
@@ -196,16 +207,15 @@ class WizardScreen(LocalizedBindings, Screen):
                                                            else people.known_employers(self.station))
                             suggester = AddressSuggester(completions[f.complete])
                         elif f.type in ("choice", "years"):
-                            opts = forms.options_for(f, policy)
+                            opts = options_for(f, policy)
                             suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
-                        mark = " *" if f.required else ""
                         shown = initial.get(fid, "")
                         if f.type == "choice":
                             # the option's label in the UI language (what a clerk types), not its
                             # internal code ("citizen_id", "M", "work")
-                            found = forms.match_option(shown, forms.options_for(f, policy))
+                            found = match_option(shown, options_for(f, policy))
                             shown = found.label(self.lang) if found else shown
-                        yield FieldRow(fid, f"{f.text(self.lang)}{mark}", shown, hint=self._hint(fid, shown),
+                        yield FieldRow(fid, self._label(fid, initial), shown, hint=self._hint(fid, shown),
                                        suggester=suggester, max_length=f.max_length, disabled=self._locked(fid),
                                        tooltip=f.help_text(self.lang) or None)
             with Vertical(id="step-review", classes="wizard-step"):
@@ -215,7 +225,19 @@ class WizardScreen(LocalizedBindings, Screen):
         yield Static("", id="wizard-error", classes="error")
         yield Footer()
 
+    def _label(self, fid: str, raw: dict[str, str]) -> str:
+        """The field's label, with * when the rules make it required for what the form holds now
+        (民族 and 户籍地址 only for a citizen ID)."""
+        f = self.spec.fields[fid]
+        return f"{f.text(self.lang)}{' *' if is_required(f, raw, engine.policy_of(self.station)) else ''}"
+
+    def _refresh_required_marks(self) -> None:
+        raw = self._raw()
+        for fid in self.spec.fields:
+            self.query_one(f"#l-{fid}", Label).update(self._label(fid, raw))
+
     def on_mount(self) -> None:
+        self.auto_values: dict[str, str] = {}  # what the ID number filled in, per field
         for row in self.query(FieldRow):
             if isinstance(row.input.suggester, AddressSuggester):
                 self.watch(row.input, "_suggestion", self._completion_watcher(row), init=False)
@@ -232,16 +254,40 @@ class WizardScreen(LocalizedBindings, Screen):
     def _raw(self) -> dict[str, str]:
         return {fid: self._row(fid).value for fid in self.spec.fields}
 
-    def _ctx(self) -> forms.Context:
-        return forms.Context(engine.business_date(self.station), engine.policy_of(self.station))
+    def _ctx(self) -> Context:
+        return Context(engine.business_date(self.station), engine.policy_of(self.station))
 
     def _field_error(self, fid: str, raw: dict[str, str] | None = None) -> ValidationError | None:
-        raw = raw or self._raw()
-        try:
-            forms.clean_field(self.spec.fields[fid], raw.get(fid, ""), self._ctx(), raw)
-        except ValidationError as exc:
-            return exc
-        return None
+        return field_error(self.spec, fid, raw or self._raw(), self._ctx())
+
+    def _fill_from_id_number(self) -> None:
+        """A valid citizen ID number fills sex, birth date and the household area (three levels) where
+        they are empty or still hold what it filled before; a value the clerk typed that differs is
+        shown wrong at its field at once."""
+        raw = self._raw()
+        derived = derived_from_id(raw, self._ctx())
+        if not derived:
+            return
+        policy = engine.policy_of(self.station)
+        wanted = {}
+        if "sex" in self.spec.fields:
+            found = match_option(derived["sex"], options_for(self.spec.fields["sex"], policy))
+            wanted["sex"] = found.label(self.lang) if found else derived["sex"]
+        wanted["birth_date"] = derived["birth_date"]
+        wanted["household_address"] = derived["household_area"]
+        for fid, value in wanted.items():
+            if fid not in self.spec.fields or self._locked(fid):
+                continue
+            row = self._row(fid)
+            current = row.value.strip()
+            if not current or current == self.auto_values.get(fid):
+                self.auto_values[fid] = value
+                if current != value:
+                    row.input.value = value
+                    row.set_hint(self._hint(fid, value))
+                row.show_error(None)
+            elif fid != "household_address":
+                self._show_error(fid, self._field_error(fid, raw))
 
     def _first_step_needing_input(self) -> int:
         raw = self._raw()
@@ -293,6 +339,10 @@ class WizardScreen(LocalizedBindings, Screen):
             self._show_step(self.step_index - 1)
             self._focus_first_needing_input()
 
+    def has_unsaved_input(self) -> bool:
+        """The clerk typed something that is not recorded yet (a form as it opened loses nothing)."""
+        return not self.confirming and hasattr(self, "initial_raw") and self._raw() != self.initial_raw
+
     def action_back(self) -> None:
         if self.on_review:
             self.action_prev_step()
@@ -308,8 +358,8 @@ class WizardScreen(LocalizedBindings, Screen):
     def _hint(self, fid: str, text: str) -> str:
         f = self.spec.fields[fid]
         if f.type in ("choice", "years"):
-            opts = forms.options_for(f, engine.policy_of(self.station))
-            found = forms.match_option(text, opts)
+            opts = options_for(f, engine.policy_of(self.station))
+            found = match_option(text, opts)
             if found:
                 return f"✓ {found.label(self.lang)}"
             return " ".join(f"{i}={o.label(self.lang)}" for i, o in enumerate(opts, 1))
@@ -320,9 +370,19 @@ class WizardScreen(LocalizedBindings, Screen):
                 return f"✓ {parse_ethnicity(text).label(self.lang)}"
             except ValidationError:
                 return "01=" + ("汉族" if self.lang.startswith("zh") else "Han")
+        if f.type == "nationality" and text.strip():
+            from counter.domain.fields import check_nationality
+            from counter.domain.nationality import nationality_name
+
+            try:
+                code = check_nationality(text)
+            except ValidationError:
+                return ""
+            name = nationality_name(code, self.lang)
+            return f"✓ {name}" if name != code else ""
         if f.type == "date" and text.strip().lstrip("-+").isdigit() and len(text.strip()) <= 4:
             try:
-                value = forms.clean_field(f, text, self._ctx(), {})
+                value = clean_field(f, text, self._ctx(), {})
             except ValidationError:
                 return ""
             return f"✓ {value}" if value else ""
@@ -347,6 +407,10 @@ class WizardScreen(LocalizedBindings, Screen):
         self.discard_armed = False
         event.row.set_hint(self._hint(event.field_id, event.value))
         event.row.clear_error_line()
+        if event.field_id in ("doc_type", "id_number"):
+            self._fill_from_id_number()
+        if event.field_id == "doc_type":
+            self._refresh_required_marks()
 
     def on_field_row_blurred(self, event: FieldRow.Blurred) -> None:
         """Leaving a filled field checks it at once; an empty required field waits for review."""
@@ -398,10 +462,19 @@ class WizardScreen(LocalizedBindings, Screen):
             return
         raw = self._raw()
         try:
-            values = forms.clean(self.spec, raw, self._ctx())
-        except forms.FormInvalid as exc:
+            values = clean(self.spec, raw, self._ctx())
+        except FormInvalid as exc:
             self._mark_errors(exc.errors)
             self.query_one("#wizard-error", Static).update(_("Some fields need attention"))
+            return
+        try:
+            preview = engine.check(self.station, self.spec.id, raw,
+                                   person_id=self.person.person_id if self.person else None)
+        except (FormInvalid, ValidationError) as exc:
+            self._refused(exc)
+            return
+        except CounterError as exc:
+            self.query_one("#wizard-error", Static).update(exc.localized(_))
             return
         self.query_one("#wizard-error", Static).update("")
         self.values = values
@@ -413,15 +486,40 @@ class WizardScreen(LocalizedBindings, Screen):
                 shown = documents.display_value(self.spec, fid, values[fid], self.lang)
                 rows.append(f"{label:\u3000<{width}} {shown}" if self.lang.startswith("zh")
                             else f"{label:<{width}} {shown}")
+        rows += self._preview_lines(preview)
         self.query_one("#review-table", Static).update("\n".join(rows))
         note = self.spec.review_note.get("zh" if self.lang.startswith("zh") else "en", "")
-        self.query_one("#review-note", Static).update(note)
+        self.query_one("#review-note", Static).update(self._with_policy(note))
         for step in self.spec.steps:
             self.query_one(f"#step-{step.id}").display = False
         self.query_one("#step-review").display = True
         self.on_review = True
         self.query_one("#wizard-steps", Static).update(f"[b]{_('Review')}[/b]")
         self.set_focus(None)
+
+    def _with_policy(self, text: str) -> str:
+        """A spec's note names policy values as {extension_window_days}: the station's, not a number in the text."""
+        from dataclasses import asdict
+
+        try:
+            return text.format_map(asdict(engine.policy_of(self.station)))
+        except (KeyError, ValueError, IndexError):
+            return text
+
+    def _preview_lines(self, preview: engine.Preview) -> list[str]:
+        """What the confirm will record that the fields do not show: old -> new expiry, lateness."""
+        lines = []
+        derived = preview.derived
+        if derived.get("previous_valid_until") and derived.get("valid_until"):
+            lines.append(_("Valid until: {old} → {new}").format(old=derived["previous_valid_until"],
+                                                                 new=derived["valid_until"]))
+        elif derived.get("valid_until") and self.spec.id == "permit_apply":
+            lines.append(_("Valid until: {new}").format(new=derived["valid_until"]))
+        if preview.late_days:
+            text = _("LATE by {days} days (deadline {deadline}): accepted and flagged").format(
+                days=preview.late_days, deadline=derived.get("deadline", "—"))
+            lines.append(f"[b $warning]⚠ {text}[/]")
+        return [""] + lines if lines else []
 
     def on_key(self, event) -> None:
         if self.on_review and event.key == "enter":
@@ -436,7 +534,7 @@ class WizardScreen(LocalizedBindings, Screen):
                 # what would be refused anyway is said before the supervisor walks over
                 engine.check(self.station, self.spec.id, self._raw(),
                              person_id=self.person.person_id if self.person else None)
-            except (forms.FormInvalid, ValidationError) as exc:
+            except (FormInvalid, ValidationError) as exc:
                 self._refused(exc)
                 return
             self.app.push_screen(SupervisorDialog(f"service:{self.spec.id}", _("This service needs a supervisor's approval")),
@@ -445,7 +543,7 @@ class WizardScreen(LocalizedBindings, Screen):
         self._confirmed_with(None)
 
     def _refused(self, exc: ValidationError) -> None:
-        if isinstance(exc, forms.FormInvalid):
+        if isinstance(exc, FormInvalid):
             self._mark_errors(exc.errors)
             return
         if exc.field in self.spec.fields:
@@ -470,12 +568,12 @@ class WizardScreen(LocalizedBindings, Screen):
                 ticket=self.app.state.ticket or None)
         except DuplicatePermit as exc:
             self.confirming = False
-            keys = " / ".join(f"{forms.catalogue().get(s).menu_key} {forms.catalogue().get(s).text(self.lang)}"
-                              for s in exc.offers if s in forms.catalogue().specs)
+            keys = " / ".join(f"{form_specs.catalogue().get(s).menu_key} {form_specs.catalogue().get(s).text(self.lang)}"
+                              for s in exc.offers if s in form_specs.catalogue().specs)
             self.app.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
             self.dismiss(None)
             return
-        except (forms.FormInvalid, ValidationError) as exc:
+        except (FormInvalid, ValidationError) as exc:
             self.confirming = False
             self._refused(exc)
             return

@@ -29,6 +29,10 @@ def _register_areas() -> None:
         ("counter.cli.day", None),
         ("counter.cli.demo", None),
         ("counter.cli.doctor", None),
+        ("counter.cli.ops", None),
+        ("counter.cli.person", "person"),
+        ("counter.cli.stats", None),
+        ("counter.cli.permits", "permits"),
     ):
         try:
             module = importlib.import_module(module_name)

@@ -1,4 +1,4 @@
-"""counter clerk add|list|disable|enable|role"""
+"""counter clerk add|list|disable|enable|role|pin"""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ SupervisorPinStdin = Annotated[bool, typer.Option(
 
 def approve(station, supervisor: str | None, pin_stdin: bool, action: str):
     """The approving supervisor (their PIN read from stdin or asked), or None on a station without one."""
-    from counter import clerks
+    from counter.services import clerks
 
     if not clerks.has_supervisor(station):
         return None
@@ -39,8 +39,8 @@ def add(
     data_dir: DataDir = None,
 ) -> None:
     """Add a clerk; the PIN is asked twice (or read once from stdin) and stored only as an Argon2id hash."""
-    from counter import clerks
     from counter.errors import CounterError, ValidationError
+    from counter.services import clerks
 
     station = open_station(data_dir)
     name = clerks.check_clerk_name(name)
@@ -61,7 +61,7 @@ def add(
 @app.command("list")
 def list_(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """List clerks with their role and whether they may sign in."""
-    from counter import clerks
+    from counter.services import clerks
 
     rows = clerks.list_clerks(open_station(data_dir))
     if json_out:
@@ -75,8 +75,8 @@ def list_(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
 
 
 def _known(station, name: str):
-    from counter import clerks
     from counter.errors import CounterError
+    from counter.services import clerks
 
     clerk = clerks.find_clerk(station, name)
     if clerk is None:
@@ -88,7 +88,7 @@ def _known(station, name: str):
 def disable(name: ClerkName, supervisor: Supervisor = None, pin_stdin: SupervisorPinStdin = False,
             data_dir: DataDir = None) -> None:
     """Stop a clerk from signing in (the history stays); needs a supervisor's approval."""
-    from counter import clerks
+    from counter.services import clerks
 
     station = open_station(data_dir)
     clerks.refuse_losing_last_supervisor(station, _known(station, name))
@@ -101,7 +101,7 @@ def disable(name: ClerkName, supervisor: Supervisor = None, pin_stdin: Superviso
 def enable(name: ClerkName, supervisor: Supervisor = None, pin_stdin: SupervisorPinStdin = False,
            data_dir: DataDir = None) -> None:
     """Let a disabled or locked-out clerk sign in again; needs a supervisor's approval."""
-    from counter import clerks
+    from counter.services import clerks
 
     station = open_station(data_dir)
     _known(station, name)
@@ -116,8 +116,8 @@ def role(name: ClerkName,
          supervisor: Supervisor = None, pin_stdin: SupervisorPinStdin = False,
          data_dir: DataDir = None) -> None:
     """Change a clerk's role; needs a supervisor's approval, and the last active supervisor stays one."""
-    from counter import clerks
     from counter.errors import CounterError, ValidationError
+    from counter.services import clerks
 
     station = open_station(data_dir)
     clerk = _known(station, name)
@@ -130,3 +130,31 @@ def role(name: ClerkName,
     approver = approve(station, supervisor, pin_stdin, "clerk.role")
     clerks.set_role(station, name, new_role, by=approver and approver.clerk_id, approved_by=approver)
     print(f"{name} is now a {new_role}")
+
+
+@app.command("pin")
+def pin(
+    name: ClerkName,
+    supervisor: Supervisor = None,
+    pin_stdin: Annotated[bool, typer.Option(
+        "--pin-stdin", help="Read the PINs from standard input: the supervisor's first (with --supervisor),"
+                            " then the clerk's")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Give a PIN to a clerk who has none on this PC (after a restore from HQ: PINs never leave a station)."""
+    from counter.cli.common import fail
+    from counter.services import clerks
+
+    station = open_station(data_dir)
+    approver = None
+    if clerks.supervisor_with_pin(station):
+        if not supervisor:
+            fail("a supervisor of this station has a PIN: name them with --supervisor to approve", 2)
+        supervisor_pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
+        approver = clerks.approve_clerk_change(station, supervisor, supervisor_pin, "clerk.pin")
+    new_pin = read_pin("PIN", pin_stdin)
+    clerks.check_pin_format(new_pin)
+    if not pin_stdin and read_pin("PIN again") != new_pin:
+        raise typer.BadParameter("the two PINs differ")
+    clerk = clerks.set_missing_pin(station, name, new_pin, approved_by=approver)
+    print(f"{clerk.name} can sign in at this station" + (f", approved by {approver.name}" if approver else ""))

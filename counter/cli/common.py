@@ -56,7 +56,7 @@ def known_clerk(station, clerk_id: str | None) -> str | None:
     """The --clerk id when it names a clerk of this station: the journal must not record an unknown one."""
     if clerk_id is None:
         return None
-    from counter import clerks
+    from counter.services import clerks
 
     if clerk_id not in {c.clerk_id for c in clerks.list_clerks(station)}:
         fail(f"no clerk with id {clerk_id!r} at this station; the ids are in 'counter clerk list'", 2)

@@ -18,7 +18,7 @@ DateOpt = Annotated[str, typer.Option("--date", help="The business day, YYYY-MM-
 
 
 def _print_reconciliation(rec) -> None:
-    from counter.dayclose import service_label
+    from counter.services.dayclose import service_label
 
     f = rec.figures
     state = "CLOSED" if rec.closed else "open"
@@ -48,7 +48,7 @@ def _print_reconciliation(rec) -> None:
 
 def _day_begun(station, date: str) -> str:
     """The day, refused when it is after the current business day (it would show as an empty 'open' day)."""
-    from counter.dayclose import parse_day
+    from counter.services.dayclose import parse_day
 
     day, current = parse_day(date), station.business_day()
     if day > current:
@@ -59,7 +59,7 @@ def _day_begun(station, date: str) -> str:
 @day_app.command("show")
 def show(date: DateOpt, data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Show a day's reconciliation (as recorded at its close, or as of now while open)."""
-    from counter.dayclose import reconcile
+    from counter.services.dayclose import reconcile
 
     station = open_station(data_dir)
     rec = reconcile(station, _day_begun(station, date))
@@ -79,7 +79,7 @@ def close(
     json_out: JsonFlag = False,
 ) -> None:
     """Close a business day on a supervisor's PIN; later entries go to the next business day."""
-    from counter import dayclose
+    from counter.services import dayclose
 
     non_interactive = pin_stdin or not sys.stdin.isatty()
     if not supervisor and non_interactive:  # before the figures scroll by: nothing to decide yet
@@ -115,8 +115,8 @@ def report(
     data_dir: DataDir = None,
 ) -> None:
     """Write the daily reconciliation report PDF (marked as a draft while the day is open)."""
-    from counter.dayclose import render_report
-    from counter.export import write_atomic
+    from counter.services.dayclose import render_report
+    from counter.services.export import write_atomic
 
     station = open_station(data_dir)
     pdf = render_report(station, _day_begun(station, date))
@@ -133,20 +133,24 @@ def export(
         "--allow-open", help="Export a day that is not closed yet (a provisional bundle)")] = False,
     encrypt_to: Annotated[str | None, typer.Option(
         "--encrypt-to", help="age X25519 recipient (age1...) of the district; default: station.toml export.age_recipient")] = None,
-    no_encrypt: Annotated[bool, typer.Option("--no-encrypt", help="Do not encrypt even if configured")] = False,
+    no_encrypt: Annotated[bool, typer.Option(
+        "--no-encrypt", help="Write the bundle unencrypted (it holds personal data); needed when no recipient is set")]
+        = False,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Write the day's bundle for the district: one signed file (optionally encrypted)."""
+    """Write the day's bundle for the district: one signed file, encrypted to the district's age key
+    (export.age_recipient in station.toml, or --encrypt-to); plaintext only with --no-encrypt."""
     if ctx.invoked_subcommand is not None:
         return
     if not date or not out:
         fail("name the day and the directory: counter export --date YYYY-MM-DD --out DIR", 2)
-    from counter.export import export_day
+    from counter.services.export import export_day
 
     station = open_station(data_dir)
     recipient = None if no_encrypt else (encrypt_to or station.config.section("export")["age_recipient"] or None)
-    path, bundle = export_day(station, date, out, allow_open=allow_open, recipient=recipient)
+    path, bundle = export_day(station, date, out, allow_open=allow_open, recipient=recipient,
+                              require_encryption=not no_encrypt)
     m = bundle.manifest
     if json_out:
         print_json({"file": str(path), "bytes": len(bundle.data), "encrypted": bundle.encrypted,
@@ -169,7 +173,7 @@ def verify(
     json_out: JsonFlag = False,
 ) -> None:
     """Check a bundle: exit 0 if every byte, signature, hash and figure holds, else exit 1 with the reason."""
-    from counter.export import BundleError, load_trusted_key, read_bundle_files, verify_bundle
+    from counter.services.export import BundleError, load_trusted_key, read_bundle_files, verify_bundle
 
     data, identity_text = read_bundle_files(file, identity_file)
     key = load_trusted_key(station_key, data_dir)

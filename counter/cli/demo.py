@@ -25,7 +25,7 @@ def demo(
     if ctx.invoked_subcommand is not None:
         return
     check_lang(lang)
-    from counter.demo import open_demo_station
+    from counter.services.demo import open_demo_station
 
     station = open_demo_station(data_dir)
     from screens.app import run_app
@@ -42,14 +42,20 @@ def seed(
                      help="Station to fill; a demo station is created there if none exists"),
     ] = None,
     rng_seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same people)")] = 2026,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Seed a station that `counter demo` did not make (its invented people sync to HQ)")] = False,
 ) -> None:
     """Create N realistic transactions through the service layer (names with · and 𠮷, passports, late entries)."""
-    from counter import clerks
+    from counter.cli.common import fail
     from counter.config import resolve_data_dir
-    from counter.demo import DEMO_CLERK, open_demo_station
+    from counter.services import clerks
+    from counter.services.demo import DEMO_CLERK, open_demo_station
     from counter.services.seed import seed as make
 
     station = open_demo_station(str(resolve_data_dir(data_dir)))
+    if not station.is_demo() and not force:
+        fail(f"{station.data_dir} is station {station.station_id}, not one made by 'counter demo'; seeding would put"
+             " invented people into it (and into HQ at its next sync). Use a demo station, or --force", 2)
     clerk = clerks.find_clerk(station, DEMO_CLERK[0])
     result = make(station, count, clerk=clerk, rng_seed=rng_seed)
     rate = result.transactions / result.seconds if result.seconds else 0

@@ -32,8 +32,8 @@ def _reader_section(data_dir: Path | None) -> dict:
 @app.command("readers")
 def readers_cmd(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """List the PC/SC readers pcscd sees, and the SAM reader of reader.sam_port with its SAM id."""
+    from devices.backends import open_backend
     from devices.errors import CardError
-    from devices.reader import open_backend
     from devices.sam import open_sam
 
     section = _reader_section(data_dir)
@@ -88,10 +88,10 @@ def read_cmd(
         "--sam", help="Read the resident ID card through the SAM reader on this serial port (e.g. /dev/ttyACM0)")] = None,
 ) -> None:
     """Read the card in the reader and print its IdentityDocument (face as length and sha256)."""
+    from devices.backends import open_backend
     from devices.errors import NO_CARD, CardError
     from devices.lds import load_csca_dir
     from devices.mrz import MrzError, parse_key_text
-    from devices.reader import open_backend
 
     key = None
     if mrz_key:
@@ -106,7 +106,7 @@ def read_cmd(
         return
     try:
         if simulated:
-            from devices import samples
+            from devices.sim import samples
 
             backend = open_backend("simulated")
             try:
@@ -194,7 +194,7 @@ def check_cmd(
     clerk: Annotated[str | None, typer.Option("--clerk-id", help="Record the check-in for this clerk")] = None,
 ) -> None:
     """Check the reader, a card in it and the printer; record the result in the journal."""
-    from counter.checkin import run_checkin
+    from counter.services.checkin import run_checkin
 
     station = open_station(data_dir)
     try:
@@ -235,7 +235,7 @@ def describe(result: dict) -> list[str]:
 @app.command("samples")
 def samples_cmd(json_out: JsonFlag = False) -> None:
     """List the sample cards of the demo, of --simulated and of the simulated SAM reader (invented people)."""
-    from devices import samples
+    from devices.sim import samples
 
     rows = [{"id": s.sample_id, "profile": s.profile, "label": s.label,
              "mrz_key": _key_text(s.mrz_key) if s.mrz_key else None} for s in samples.SAMPLES.values()]
@@ -305,7 +305,7 @@ def simulate_card(
     """
     from dataclasses import replace
 
-    from devices import samples
+    from devices.sim import samples
     from devices.sim.vpcd import VpcdCard
 
     if profile not in ("icao", "sscard", "unknown"):

@@ -15,7 +15,7 @@ app = new_app("Inspect and check the station's hash-chained journal.")
 @app.command("verify")
 def verify(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Check the whole chain; exit 1 naming the first bad seq and why."""
-    from counter.sync_state import last_ack
+    from counter.sync.state import last_ack
 
     station = open_station(data_dir)
     result = station.verify_journal(acked=last_ack(station))
@@ -75,7 +75,7 @@ def show(
 
 def _grant_full_access(station, supervisor: str | None, pin_stdin: bool, since: int, through: int) -> None:
     """A supervisor's PIN, then the access journaled (who, which range) before anything is printed."""
-    from counter import clerks
+    from counter.services import clerks
 
     if not supervisor:
         if pin_stdin or not sys.stdin.isatty():
@@ -89,17 +89,17 @@ def _grant_full_access(station, supervisor: str | None, pin_stdin: bool, since: 
 
 
 @app.command("rebuild")
-def rebuild(data_dir: DataDir = None) -> None:
+def rebuild_cmd(data_dir: DataDir = None) -> None:
     """Recompute every projection table from the journal; prints the projection checksum before and after."""
-    from db import projections
+    from db.rebuild import checksum, rebuild
 
     station = open_station(data_dir)
     result = station.verify_journal()
     if not result.ok:
         raise typer.Exit(_refuse(result))
-    before = projections.checksum(station.db)
-    count = projections.rebuild(station.db)
-    after = projections.checksum(station.db)
+    before = checksum(station.db)
+    count = rebuild(station.db)
+    after = checksum(station.db)
     print(f"replayed {count} entries; projections {before[:16]} -> {after[:16]} ({'identical' if before == after else 'CHANGED'})")
 
 

@@ -10,9 +10,9 @@ app = new_app("The station's Ed25519 key.")
 @app.command("rotate")
 def rotate(data_dir: DataDir = None) -> None:
     """Make a new station key, keep the old one in keys/retired/, journal the rotation signed by the old key."""
-    from counter import keys
+    from counter.sync import key_rotation
 
     station = open_station(data_dir)
-    old, new = keys.rotate(station)
-    print(f"station key rotated: new key {new}; old key {old} kept in {station.data_dir / keys.RETIRED_DIR}")
+    old, new = key_rotation.rotate(station)
+    print(f"station key rotated: new key {new}; old key {old} kept in {station.data_dir / key_rotation.RETIRED_DIR}")
     print("HQ accepts the new key from the journal at the next sync; no re-enrolment needed")

@@ -39,7 +39,7 @@ def print_test(
     json_out: JsonFlag = False,
 ) -> None:
     """Print a test receipt (a name with 𠮷, full-width punctuation, ¥, a signed QR code)."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
 
     station = open_station(data_dir)
     clerk = known_clerk(station, clerk)
@@ -70,7 +70,7 @@ def print_test(
 @print_app.command("status")
 def print_status(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Ask the printer for its status (DLE EOT); exit 1 when it cannot print now."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
 
     station = open_station(data_dir)
     info = ps.check_printer(station)
@@ -94,7 +94,7 @@ def print_queue(
     json_out: JsonFlag = False,
 ) -> None:
     """List print jobs that are not printed (failed, unconfirmed, queued), newest first."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
 
     station = open_station(data_dir)
     jobs = ps.list_jobs(station, outstanding_only=not all_jobs)
@@ -118,7 +118,7 @@ def print_retry(
     json_out: JsonFlag = False,
 ) -> None:
     """Print a failed or unconfirmed job again."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
 
     station = open_station(data_dir)
     _show_result(ps.retry_job(station, job_id, known_clerk(station, clerk)), json_out)
@@ -132,7 +132,7 @@ def print_reprint(
     json_out: JsonFlag = False,
 ) -> None:
     """Print another copy of a printed job, marked 副本/COPY n."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
 
     station = open_station(data_dir)
     _show_result(ps.reprint_job(station, job_id, known_clerk(station, clerk)), json_out)
@@ -148,7 +148,7 @@ def print_simulate(
     json_out: JsonFlag = False,
 ) -> None:
     """Set the simulated printer's condition (demo and tests): out of paper, cover open, silent..."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
     from devices.printer import set_simulated_condition
 
     station = open_station(data_dir)
@@ -173,7 +173,7 @@ def cert_sample(
 ) -> None:
     """Write a sample residence certificate (居住证明) for a name with 𠮷, with a signed QR code."""
     from counter import files
-    from counter import printer_service as ps
+    from counter.services import printing as ps
     from printing.certificate import render_certificate
 
     station = open_station(data_dir)
@@ -196,8 +196,8 @@ def cert_verify(
 
     Exit 0 when valid; exit 1 with the reason when invalid, altered or signed by an unknown key.
     """
-    from counter import printer_service as ps
     from counter.config import resolve_data_dir
+    from counter.services import printing as ps
 
     if (payload is None) == (pdf is None):
         fail("give either PAYLOAD or --pdf FILE", 2)

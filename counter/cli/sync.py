@@ -33,7 +33,7 @@ def sync(
     """Push pending journal entries to HQ; without --once, keep going every sync.interval_seconds."""
     if ctx.invoked_subcommand is not None:
         return
-    from counter.sync import sync_loop, sync_once
+    from counter.sync.client import sync_loop, sync_once
 
     station = open_station(data_dir)
     if once:
@@ -60,7 +60,7 @@ def configure(
     data_dir: DataDir = None,
 ) -> None:
     """Store HQ's URL, public key and TLS trust (config sync.hq_url, sync.hq_public_key, sync.hq_ca, sync.insecure_http)."""
-    from counter.sync import configure as do_configure
+    from counter.sync.client import configure as do_configure
 
     station = open_station(data_dir)
     key_id = do_configure(station, hq_url, hq_public_key, hq_ca_file=hq_ca, insecure_http=insecure_http)
@@ -75,7 +75,7 @@ def configure(
 @app.command("status")
 def status(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Last successful sync, entries pending, last error, HQ's acked seq."""
-    from counter.sync import sync_status
+    from counter.sync.client import sync_status
 
     station = open_station(data_dir)
     st = sync_status(station)

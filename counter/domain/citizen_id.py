@@ -1,6 +1,8 @@
 """Citizen ID numbers (GB 11643-1999) and GB/T 2260 area codes.
 
-Area data, historical codes included, comes from python-stdnum's cn/loc table.
+Area data, historical codes included, comes from python-stdnum's cn/loc table. It has all three levels:
+a prefecture is the code ending in 00 under its province (210100 沈阳市), so a county's full name
+(辽宁省沈阳市和平区) needs no table of our own.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Area:
     county: str
     valid_from: int | None = None
     valid_until: int | None = None
+    prefecture: str = ""  # the prefecture-level city or region; "" for municipalities and province-run counties
 
     @property
     def historical(self) -> bool:
@@ -39,6 +42,35 @@ class Area:
     @property
     def name(self) -> str:
         return self.province if self.county == self.province else f"{self.province}{self.county}"
+
+    @property
+    def full_name(self) -> str:
+        """Province, prefecture and county, as a household address starts: 辽宁省沈阳市和平区."""
+        parts = [self.province]
+        for part in (self.prefecture, self.county):
+            if part and part != parts[-1] and part != "市辖区":
+                parts.append(part)
+        return "".join(parts)
+
+
+# prefecture-level rows that are groupings, not places: "市辖区" of a municipality, "县", the province-run
+# county-level units (省直辖县级行政区划)
+_NOT_A_PREFECTURE = re.compile(r"^(市辖区|县|市|省直辖|自治区直辖)")
+
+
+def _current_name(entry: str) -> str:
+    """The last (current) name of a "[1983-1989]南头区办事处,[1990-]南山区" entry."""
+    last = entry.split(",")[-1]
+    m = _HISTORIC.match(last)
+    return last[m.end():] if m else last
+
+
+def _prefecture(code: str) -> str:
+    if code[2:4] == "00":
+        return ""
+    info = numdb.get("cn/loc").info(code[:4] + "00")
+    name = _current_name(info[1][1].get("county", "")) if len(info) >= 2 else ""
+    return "" if not name or _NOT_A_PREFECTURE.match(name) else name
 
 
 def lookup_area(code: str) -> Area | None:
@@ -63,7 +95,7 @@ def lookup_area(code: str) -> Area | None:
         else:
             periods.append((None, None, part))
     valid_from, valid_until = periods[0][0], periods[-1][1]
-    return Area(code, province, periods[-1][2], valid_from, valid_until)
+    return Area(code, province, periods[-1][2], valid_from, valid_until, _prefecture(code))
 
 
 def validate_area_code(code: str) -> Area:

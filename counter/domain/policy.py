@@ -27,6 +27,12 @@ class Policy:
     permit_optional_under_age: int = 16
     fee: str = "0.00"
     holidays: frozenset[date] = field(default_factory=frozenset)
+    # Statistics (seeds 000, 001, 003): what the forms offer and require, and how figures are published.
+    occupations: tuple[str, ...] = ("A", "C", "E", "F", "G", "H", "I", "O", "P", "Q", "R")
+    required_items: tuple[str, ...] = ()
+    stats_min_cell: int = 5
+    stats_age_bands: tuple[int, ...] = (20, 30, 50, 60)
+    expiry_notice_days: int = 30
 
     @classmethod
     def from_config(cls, section: Mapping) -> Policy:
@@ -41,6 +47,11 @@ class Policy:
             permit_optional_under_age=section["permit_optional_under_age"],
             fee=section["fee"],
             holidays=frozenset(date.fromisoformat(d) for d in section.get("holidays", [])),
+            occupations=tuple(section.get("occupations", cls.occupations)),
+            required_items=tuple(section.get("required_items", ())),
+            stats_min_cell=section.get("stats_min_cell", cls.stats_min_cell),
+            stats_age_bands=tuple(sorted(section.get("stats_age_bands", cls.stats_age_bands))),
+            expiry_notice_days=section.get("expiry_notice_days", cls.expiry_notice_days),
         )
 
     @property

@@ -6,43 +6,43 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter import files, identity
+from counter import files, keys
+from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError
 from counter.hq.store import Store
-from counter.station import check_station_id
-from counter.sync_protocol import checkpoint_message, utc_now_text
+from counter.sync.protocol import checkpoint_message, utc_now_text
 from db.journal import GENESIS_HASH, entry_hash
 
 HQ_KEY = "hq.key"
 HQ_PUB = "hq.pub"
 
 
-def init_keys(key_dir: Path) -> tuple[identity.SigningKey, bool]:
+def init_keys(key_dir: Path) -> tuple[keys.SigningKey, bool]:
     """HQ's Ed25519 key pair in key_dir (hq.key 0600, hq.pub); an existing pair is kept, never replaced."""
     private, public = key_dir / HQ_KEY, key_dir / HQ_PUB
     if private.exists():
-        return identity.load_private(private), False
+        return keys.load_private(private), False
     if public.exists():
         # e.g. a station's keys/ (which keeps HQ's hq.pub): a new pair would overwrite that copy
         raise ConfigError("{dir} holds hq.pub but no hq.key (a station's copy of HQ's key, or a pair whose"
                           " private half is lost); choose another --key-dir", dir=key_dir)
     files.private_dir(key_dir, tighten=True)
-    return identity.generate_keypair(private, public), True
+    return keys.generate_keypair(private, public), True
 
 
-def load_key(key_dir: Path) -> identity.SigningKey:
+def load_key(key_dir: Path) -> keys.SigningKey:
     path = key_dir / HQ_KEY
     if not path.exists():
         raise ConfigError("no HQ key in {dir}; run 'counter hq init --key-dir {dir}' first", dir=key_dir)
-    return identity.load_private(path)
+    return keys.load_private(path)
 
 
 def enroll(store: Store, station_id: str, public_pem: bytes, where: str = "public key") -> str:
     """Enrol (or rotate) a station's key; the previous active key stops being accepted for new batches."""
     check_station_id(station_id)
-    public = identity.public_from_pem(public_pem, where)
-    raw = identity.raw_public(public)
-    key_id = identity.key_id_of(raw)
+    public = keys.public_from_pem(public_pem, where)
+    raw = keys.raw_public(public)
+    key_id = keys.key_id_of(raw)
     now = utc_now_text()
     with store.transaction() as tx:
         if tx.one("SELECT 1 FROM hq_stations WHERE station_id = ?", (station_id,)) is None:
@@ -57,8 +57,64 @@ def enroll(store: Store, station_id: str, public_pem: bytes, where: str = "publi
             tx.execute("UPDATE hq_station_keys SET status = 'rotated', retired_at = ?"
                        " WHERE station_id = ? AND status = 'active'", (now, station_id))
             tx.execute("INSERT INTO hq_station_keys (station_id, key_id, public_key, status, enrolled_at)"
-                       " VALUES (?, ?, ?, 'active', ?)", (station_id, key_id, identity.b64(raw), now))
+                       " VALUES (?, ?, ?, 'active', ?)", (station_id, key_id, keys.b64(raw), now))
     return key_id
+
+
+@dataclass
+class Rekeyed:
+    station_id: str
+    old_key_ids: list[str]
+    new_key_id: str
+    retired_seq: int
+    retired_hash: str
+
+
+def rekey(store: Store, station_id: str, public_pem: bytes, *, reason: str, approved_by: str,
+          where: str = "public key") -> Rekeyed:
+    """Replace a station PC: retire every key of the station at HQ's acked seq (why, who approved) and
+    make `public_pem` its one active key. The new PC then restores from HQ (`counter init
+    --restore-from-hq`) and continues at the next seq; what the old PC made after its last ack is lost."""
+    check_station_id(station_id)
+    reason, approved_by = " ".join(reason.split()), " ".join(approved_by.split())
+    if not reason or len(reason) > 300:
+        raise ConfigError("--reason must say in 1-300 characters why the station's key is replaced")
+    if not approved_by or len(approved_by) > 64:
+        raise ConfigError("--approved-by must name the supervisor who approved the replacement (1-64 characters)")
+    public = keys.public_from_pem(public_pem, where)
+    raw = keys.raw_public(public)
+    key_id = keys.key_id_of(raw)
+    now = utc_now_text()
+    with store.transaction() as tx:
+        station = tx.lock_station(station_id)
+        if station is None:
+            raise CounterError("station {sid} is not enrolled; a new station is enrolled with 'counter hq enroll'",
+                               sid=station_id)
+        _, cursor_seq, cursor_hash, _ = station
+        if tx.one("SELECT 1 FROM hq_station_keys WHERE key_id = ?", (key_id,)) is not None:
+            raise CounterError("key {kid} was enrolled before; make a new key pair on the new PC (counter init"
+                               " --restore-from-hq makes one)", kid=key_id)
+        old = [r[0] for r in tx.all("SELECT key_id FROM hq_station_keys WHERE station_id = ? AND status <> 'revoked'"
+                                    " ORDER BY enrolled_at", (station_id,))]
+        tx.execute("UPDATE hq_station_keys SET status = 'revoked', retired_at = ?, retired_seq = ?, retire_reason = ?"
+                   " WHERE station_id = ? AND status <> 'revoked'",
+                   (now, cursor_seq, f"replaced: {reason}", station_id))
+        tx.execute("INSERT INTO hq_station_keys (station_id, key_id, public_key, status, enrolled_at, approved_by)"
+                   " VALUES (?, ?, ?, 'active', ?, ?)", (station_id, key_id, keys.b64(raw), now, approved_by))
+        from counter.hq.ingest import raise_alarm
+
+        # the audit trail of key changes lives with the alarms IT already watches
+        raise_alarm(tx, station_id, "rekey", f"key {key_id} replaces {', '.join(old) or 'none'} at seq {cursor_seq},"
+                    f" approved by {approved_by}: {reason}", now, 0)
+    return Rekeyed(station_id, old, key_id, cursor_seq, cursor_hash)
+
+
+def keys_of(store: Store, station_id: str) -> list[dict]:
+    with store.transaction() as tx:
+        rows = tx.all("SELECT key_id, status, enrolled_at, retired_at, retired_seq, retire_reason, approved_by"
+                      " FROM hq_station_keys WHERE station_id = ? ORDER BY enrolled_at, key_id", (station_id,))
+    names = ("key_id", "status", "enrolled_at", "retired_at", "retired_seq", "retire_reason", "approved_by")
+    return [dict(zip(names, r, strict=True)) for r in rows]
 
 
 def revoke(store: Store, station_id: str) -> int:
@@ -128,7 +184,7 @@ def verify_station(store: Store, station_id: str, page: int = 2000) -> ChainRepo
         if row is None:
             raise CounterError("station {sid} is not enrolled", sid=station_id)
         cursor_seq, cursor_hash = row
-        keys = dict(tx.all("SELECT key_id, public_key FROM hq_station_keys WHERE station_id = ?", (station_id,)))
+        enrolled = dict(tx.all("SELECT key_id, public_key FROM hq_station_keys WHERE station_id = ?", (station_id,)))
         batches = tx.all("SELECT last_seq, head_hash, key_id, signature FROM hq_batches WHERE station_id = ?",
                          (station_id,))
     hashes_at: dict[int, str] = {}
@@ -156,8 +212,8 @@ def verify_station(store: Store, station_id: str, page: int = 2000) -> ChainRepo
     for last_seq, head_hash, key_id, signature in batches:
         if hashes_at.get(last_seq) != head_hash:
             return ChainReport(station_id, False, count, count, f"batch ending at seq {last_seq} does not match")
-        public = keys.get(key_id)
-        if public is None or not identity.verify(identity.unb64(public),
+        public = enrolled.get(key_id)
+        if public is None or not keys.verify(keys.unb64(public),
                                                  checkpoint_message(station_id, last_seq, head_hash), signature):
             return ChainReport(station_id, False, count, count, f"checkpoint at seq {last_seq} does not verify")
     return ChainReport(station_id, True, count, count)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from counter import identity
+from counter import keys
 from counter.hq.ingest import IngestError
 from counter.hq.store import Store
 from counter.request_signing import REPLAY_WINDOW_S, RequestRefused, verify_request
@@ -55,7 +55,7 @@ def _active_key(store: Store, key_id: str) -> tuple[str, bytes] | None:
     with store.transaction() as tx:
         row = tx.one("SELECT k.station_id, k.public_key FROM hq_station_keys k JOIN hq_stations s"
                      " ON s.station_id = k.station_id WHERE k.key_id = ? AND k.status = 'active'", (key_id,))
-    return (row[0], identity.unb64(row[1])) if row else None
+    return (row[0], keys.unb64(row[1])) if row else None
 
 
 def authenticate(store: Store, method: str, url: str, headers, body: bytes, now: datetime | None = None) -> Caller:

@@ -15,13 +15,14 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from counter import identity
+from counter import keys
 from counter.errors import CounterError
+from counter.hq.alarms import ALARM_WINDOW_S, raise_alarm
 from counter.hq.keys import apply_key_rotations
 from counter.hq.store import Store, Tx
-from counter.sync_protocol import (
+from counter.sync.protocol import (
     Ack,
     Batch,
     ProtocolError,
@@ -36,8 +37,6 @@ log = logging.getLogger("counter.hq")
 
 # Station clocks further than this from HQ's are recorded and flagged.
 CLOCK_TOLERANCE_S = 300.0
-# Identical alarms (same station, kind and detail) within this many seconds are one row with a count.
-ALARM_WINDOW_S = 3600.0
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -102,23 +101,6 @@ def _conflicts_for(tx: Tx, station_id: str) -> tuple:
     from counter.hq import register
 
     return tuple(c.as_ack_item() for c in register.open_conflicts(tx, station_id))
-
-
-def raise_alarm(tx: Tx, station_id: str, kind: str, detail: str, at: str,
-                window_s: float = ALARM_WINDOW_S) -> None:
-    """Alarms carry station ids, seqs and reasons only: never payload content (personal data).
-
-    The same alarm again within `window_s` of its last occurrence only counts up (one row, one log line),
-    so a flood of identical refused posts cannot fill the table or the log."""
-    since = utc_now_text(parse_utc(at) - timedelta(seconds=window_s))
-    row = tx.one("SELECT alarm_id FROM hq_alarms WHERE station_id = ? AND kind = ? AND detail = ? AND last_at >= ?"
-                 " ORDER BY alarm_id DESC LIMIT 1", (station_id, kind, detail, since))
-    if row is not None:
-        tx.execute("UPDATE hq_alarms SET count = count + 1, last_at = ? WHERE alarm_id = ?", (at, row[0]))
-        return
-    tx.execute("INSERT INTO hq_alarms (station_id, kind, detail, created_at, count, last_at) VALUES (?, ?, ?, ?, 1, ?)",
-               (station_id, kind, detail, at, at))
-    log.warning("ALARM station=%s kind=%s %s", station_id, kind, detail)
 
 
 def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> list[str]:
@@ -213,7 +195,7 @@ def ingest_batch(store: Store, batch: Batch | dict, *, now: datetime | None = No
             raise KeyRejected("key {kid} of station {sid} was replaced by a newer key; sign with the current key",
                               kid=key_id, sid=sid)
         message = checkpoint_message(sid, last_seq, head_hash)
-        if not identity.verify(identity.unb64(public), message, signature):
+        if not keys.verify(keys.unb64(public), message, signature):
             # No batch range in the detail: a flood of forged posts is one alarm row with a count.
             refusal = KeyRejected("checkpoint signature of station {sid} does not verify with key {kid}",
                                   sid=sid, kid=key_id)

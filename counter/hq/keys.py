@@ -3,7 +3,7 @@
 Called by ingest for the entries of an accepted batch, inside its transaction. The
 entry is authentic twice over: the batch checkpoint, signed by the station's
 enrolled key, covers its hash; and its payload carries that same key's signature
-over counter.sync_protocol.rotation_message. Then the old key becomes 'rotated'
+over counter.sync.protocol.rotation_message. Then the old key becomes 'rotated'
 (its batches and heads still verify; new requests must use the new key) and the
 new key 'active', with no manual re-enrolment. Anything else is an alarm, and the
 enrolled key stays as it was.
@@ -14,15 +14,14 @@ from __future__ import annotations
 import json
 import logging
 
-from counter import identity
-from counter.sync_protocol import ROTATION_KIND, rotation_message
+from counter import keys
+from counter.hq.alarms import raise_alarm
+from counter.sync.protocol import ROTATION_KIND, rotation_message
 
 log = logging.getLogger("counter.hq")
 
 
 def apply_key_rotations(tx, station_id: str, batch_key_id: str, entries: list[dict], at: str) -> None:
-    from counter.hq.ingest import raise_alarm
-
     for entry in entries:
         if entry["kind"] != ROTATION_KIND:
             continue
@@ -36,12 +35,12 @@ def _accept_rotation(tx, station_id: str, batch_key_id: str, entry: dict, at: st
         payload = json.loads(entry["payload"])
         old, new, public_text, signature = (payload["old_key_id"], payload["new_key_id"], payload["new_public_key"],
                                             payload["signature"])
-        new_public = identity.unb64(public_text)
+        new_public = keys.unb64(public_text)
     except (ValueError, KeyError, TypeError):
         return "the rotation entry's payload is not well formed"
     if not all(isinstance(v, str) for v in (old, new, public_text, signature)) or len(new_public) != 32:
         return "the rotation entry's payload is not well formed"
-    if identity.key_id_of(new_public) != new:
+    if keys.key_id_of(new_public) != new:
         return "new_key_id does not match new_public_key"
     if old != batch_key_id:
         return f"rotation from key {old} arrived in a batch signed by key {batch_key_id}"
@@ -49,7 +48,7 @@ def _accept_rotation(tx, station_id: str, batch_key_id: str, entry: dict, at: st
                  (station_id, old))
     if row is None or row[1] != "active":
         return f"key {old} is not the station's active key"
-    if not identity.verify(identity.unb64(row[0]), rotation_message(station_id, old, new, public_text), signature):
+    if not keys.verify(keys.unb64(row[0]), rotation_message(station_id, old, new, public_text), signature):
         return f"the rotation is not signed by key {old}"
     taken = tx.one("SELECT station_id FROM hq_station_keys WHERE key_id = ? AND station_id <> ?", (new, station_id))
     if taken is not None:
@@ -61,7 +60,7 @@ def _accept_rotation(tx, station_id: str, batch_key_id: str, entry: dict, at: st
                (at, station_id, old))
     if existing is None:
         tx.execute("INSERT INTO hq_station_keys (station_id, key_id, public_key, status, enrolled_at)"
-                   " VALUES (?, ?, ?, 'active', ?)", (station_id, new, identity.b64(new_public), at))
+                   " VALUES (?, ?, ?, 'active', ?)", (station_id, new, keys.b64(new_public), at))
     else:
         tx.execute("UPDATE hq_station_keys SET status = 'active', retired_at = NULL WHERE station_id = ?"
                    " AND key_id = ?", (station_id, new))

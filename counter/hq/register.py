@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from counter.domain.citizen_id import mask
-from counter.domain.pinyin import Query, detect, name_keys
 from counter.hq.register_schema import CHECKSUM_TABLES, REBUILT_TABLES
 from counter.hq.store import Store, Tx
-from counter.sync_protocol import parse_utc, utc_now_text
+from counter.search_query import Query, detect, name_keys
+from counter.sync.protocol import parse_utc, utc_now_text
 from db import projections
-from db.journal import Entry
+from db.entry import Entry
 
 log = logging.getLogger("counter.hq")
 
@@ -495,7 +495,7 @@ def rebuild(store: Store, progress: Callable[[int, int], None] | None = None, pa
 
     Conflicts HQ already raised are kept (with their ids, which acks carried); replaying finds them again
     without a second alarm. Returns the number of entries replayed."""
-    from counter.hq.ingest import raise_alarm
+    from counter.hq.alarms import raise_alarm
 
     kinds = sorted(projections.district_kinds())
     marks = ", ".join("?" * len(kinds))

@@ -14,7 +14,6 @@ docs/REGISTER.md), every lookup has its index, Chinese name substrings use pg_tr
 from __future__ import annotations
 
 PARTITIONS = 8
-SCHEMA_VERSION_WITH_REGISTER = 3
 
 
 def register_statements(dialect: str) -> list[str]:
@@ -110,7 +109,7 @@ def register_statements(dialect: str) -> list[str]:
             UNIQUE (station_id, kind, business_day, day_seq)
         )""",
         # --- HQ's own register tables ---
-        # Pinyin keys of every name (counter.domain.pinyin.name_keys); written after the person row (FK).
+        # Pinyin keys of every name (db.name_keys.name_keys); written after the person row (FK).
         # (no primary key: name_keys() gives each (key, kind) once per person; two indexes, not three)
         f"""CREATE TABLE person_name_keys (
             key TEXT NOT NULL,

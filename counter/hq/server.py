@@ -2,10 +2,11 @@
 
 POST /v1/batches               push a signed batch -> signed ack (or a refusal with a stable error code)
 GET  /v1/stations/{id}/cursor  HQ's signed cursor for a station (where to resume)
-GET  /v1/health                "ok" (nothing about the backend or the keys)
-GET  /v1/register/persons      district register search (masked list); POST /v1/register/open the full file;
-GET  /v1/register/permits/{n}  a permit's status for the re-check (counter/hq/register.py). A clerk's id is
-                               required in the signed part; every call is recorded in hq_register_access.
+GET  /v1/stations/{id}/journal the station's own journal back, page by page (a replaced PC, a restored backup)
+GET  /v1/health, /health/live  "ok" (nothing about the backend or the keys)
+GET  /v1/health/ready          "ready", or 503 when the database does not answer (or its schema differs)
+GET  /metrics                  Prometheus text, to loopback clients or with COUNTER_HQ_METRICS_TOKEN
+Requests from a station whose `Counter-Protocol` is below --min-protocol get 426 upgrade_required.
 Every route that reveals anything needs a request signed by the station's enrolled
 key (RFC 9421, see counter/request_signing.py and counter/hq/auth.py); else 401.
 The OpenAPI spec is at /openapi.json; /docs and /redoc are off (they would load their assets from a CDN).
@@ -24,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi import Query as QueryParam
 from fastapi.exceptions import RequestValidationError
@@ -33,11 +34,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
-from counter.hq import admin, auth, register
+from counter.hq import admin, auth, monitoring, register, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
 from counter.hq.store import Store, open_store
-from counter.sync_protocol import PROTOCOL_VERSION
+from counter.sync.protocol import PROTOCOL_VERSION
 
 FAULT_ENV = "COUNTER_HQ_FAULT"
 log = logging.getLogger("counter.hq")
@@ -50,9 +51,9 @@ log = logging.getLogger("counter.hq")
 MAX_BIGINT = 9 * 10**18
 MAX_INT4 = 2**31 - 1  # schema_ver is an INTEGER column (4 bytes on PostgreSQL)
 HEX64 = r"^[0-9a-f]{64}$"
-STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.station.STATION_ID
-KEY_ID = r"^[0-9a-f]{16}$"  # counter.identity.key_id_of
-SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.identity.b64)
+STATION_ID = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"  # counter.domain.station_id.STATION_ID
+KEY_ID = r"^[0-9a-f]{16}$"  # counter.keys.key_id_of
+SIGNATURE = r"^[A-Za-z0-9_-]{86}$"  # Ed25519, unpadded base64url (counter.keys.b64)
 UTC_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; lone surrogates are refused as not UTF-8
 
@@ -140,7 +141,7 @@ class AckModel(BaseModel):
     acked_hash: str
     server_time: str
     hq_key_id: str
-    signature: str = Field(description="HQ key over counter.sync_protocol.ack_message(...)")
+    signature: str = Field(description="HQ key over counter.sync.protocol.ack_message(...)")
     inserted: int
     duplicates: int
     conflicts: list[ConflictModel] = Field([], description="open register conflicts involving the station;"
@@ -205,10 +206,27 @@ class PermitStatusModel(BaseModel):
     conflict: bool
 
 
+class CheckpointModel(BaseModel):
+    last_seq: int
+    head_hash: str
+    key_id: str
+    signature: str = Field(description="the station key of the time over db.journal.head_message(...)")
+
+
+class JournalPageModel(BaseModel):
+    """Entries after seq `after` (at most `limit`), the checkpoints ending among them, HQ's signed cursor."""
+
+    station_id: str
+    after: int
+    entries: list[EntryModel]
+    checkpoints: list[CheckpointModel]
+    cursor: AckModel
+
+
 class RefusalModel(BaseModel):
     error: str = Field(description="malformed | unknown_station | key_rejected | quarantined | gap | fork"
                                    " | too_large | timeout | rate_limited | not_found | method_not_allowed"
-                                   " | unavailable")
+                                   " | unavailable | upgrade_required | forbidden")
     message: str
     cursor: AckModel | None = Field(None, description="on a gap: HQ's signed cursor, resend from cursor.acked_seq + 1")
 
@@ -240,8 +258,15 @@ def refusal(status: int, error: str, message: str, headers: dict | None = None) 
     return JSONResponse({"error": error, "message": _one_line(message)}, status_code=status, headers=headers)
 
 
-def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
+MIN_PROTOCOL_ENV = "COUNTER_HQ_MIN_PROTOCOL"
+PROTOCOL_HEADER = "counter-protocol"  # the station's sync protocol version; absent = 1
+
+
+def create_app(store: Store, limits: Limits | None = None, min_protocol: int | None = None) -> FastAPI:
     limits = limits or Limits()
+    if min_protocol is None:
+        min_protocol = int(os.environ.get(MIN_PROTOCOL_ENV) or 1)
+    metrics_registry = monitoring.registry_for(store)
     store.alarm_window_s = limits.alarm_window_s
     rate = RateLimiter(limits.rate)
     app = FastAPI(title="counter HQ", version="1",
@@ -260,8 +285,22 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
     def ingest_refused(_request: Request, exc: IngestError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status)
 
+    @app.middleware("http")
+    async def protocol_floor(request: Request, call_next):
+        # a station older than this HQ accepts is told so, before anything else is read
+        if request.url.path.startswith("/v1/") and not request.url.path.startswith("/v1/health"):
+            spoken = request.headers.get(PROTOCOL_HEADER, "1")
+            version = int(spoken) if spoken.isdigit() and len(spoken) < 6 else 0
+            if version < min_protocol:
+                return refusal(426, "upgrade_required",
+                               f"this station speaks sync protocol {spoken[:8]}, HQ requires at least {min_protocol}:"
+                               " upgrade the counter software on this station (entries stay queued)",
+                               headers={"connection": "close"})
+        return await call_next(request)
+
     @app.exception_handler(RateLimited)
     def rate_limited(_request: Request, exc: RateLimited) -> JSONResponse:
+        monitoring.RATE_LIMITED.inc()
         return refusal(429, "rate_limited", f"too many requests for this station; retry in {exc.retry_after} s",
                        headers={"Retry-After": str(exc.retry_after)})
 
@@ -316,7 +355,14 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         data = batch.model_dump()
         if data["station_id"] != caller.station_id or data["key_id"] != caller.key_id:
             raise auth.Unauthorized("the batch is not the signing station's; sign with that station's key")
-        ack = ingest_batch(store, data, fault=_fault_hook())
+        with monitoring.Timer():
+            try:
+                ack = ingest_batch(store, data, fault=_fault_hook())
+            except IngestError as exc:
+                monitoring.BATCHES.labels(exc.code).inc()
+                raise
+        monitoring.BATCHES.labels("accepted").inc()
+        monitoring.ENTRIES.inc(ack.inserted)
         return ack.as_dict()
 
     @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel,
@@ -328,6 +374,48 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
             raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
 
+    @app.get("/v1/stations/{station_id}/journal", response_model=JournalPageModel,
+             responses={k: v for k, v in refusals.items() if k in (400, 401, 403, 429)})
+    def station_journal(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
+                        after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
+                        limit: Annotated[int, Query(ge=1, le=restore.MAX_PAGE)] = 2000,
+                        caller: auth.Caller = signed) -> dict:
+        """The station's own journal after seq `after` (for a replaced PC or a restored backup)."""
+        rate.hit(station_id, client_of(request))
+        if station_id != caller.station_id:
+            raise auth.Unauthorized("a station may read only its own journal")
+        page = restore.journal_page(store, station_id, after, limit)
+        if page["entries"]:
+            log.info("journal of station %s read back: seq %d-%d (key %s)", station_id, page["entries"][0]["seq"],
+                     page["entries"][-1]["seq"], caller.key_id)
+        return page
+
+    @app.get("/v1/health/live", response_class=PlainTextResponse, responses={200: {
+        "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
+    def health_live() -> str:
+        """'ok' while the process serves requests (restart it when this fails)."""
+        return "ok"
+
+    @app.get("/v1/health/ready", response_class=PlainTextResponse, responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string", "enum": ["ready"]}}}},
+        503: {"model": RefusalModel}})
+    def health_ready():
+        """'ready' when the database answers with this software's schema; else 503 (send no traffic here)."""
+        try:
+            store.require_schema()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; its class only, no values
+            log.warning("not ready: database check failed (%s)", type(exc).__name__)
+            return refusal(503, "unavailable", "HQ's database is not available or its schema does not match")
+        return PlainTextResponse("ready")
+
+    @app.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
+    def metrics(request: Request):
+        if not monitoring.may_scrape(request.client.host if request.client else None,
+                                     request.headers.get("authorization")):
+            return refusal(403, "forbidden", "metrics are served to loopback clients, or with the bearer token of"
+                                             f" {monitoring.TOKEN_ENV}")
+        return PlainTextResponse(monitoring.scrape(metrics_registry),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
     register_refusals = {k: v for k, v in refusals.items() if k in (400, 401, 429)}
     register_refusals[404] = {"model": RefusalModel}
 
@@ -381,6 +469,9 @@ def create_app(store: Store, limits: Limits | None = None) -> FastAPI:
         """'ok' while the process serves requests; nothing about the backend, keys or stations."""
         return "ok"
 
+    from counter.hq import dashboard
+
+    dashboard.mount(app, store)
     return app
 
 

@@ -20,11 +20,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from counter.errors import ConfigError, CounterError
-from counter.hq.register_schema import register_statements
+from counter.hq import migrations as _migrations
 
-# 2: hq_alarms.count and last_at (identical alarms within a window are one row)
-# 3: the district register (counter/hq/register_schema.py)
-SCHEMA_VERSION = 3
+# The schema version this software needs: the newest migration in counter/hq/migrations.
+SCHEMA_VERSION = _migrations.latest_version()
 PARTITIONS = 8
 JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
                    "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash", "batch_id", "received_at",
@@ -38,7 +37,9 @@ class StoreError(CounterError):
 
 
 def schema_statements(dialect: str) -> list[str]:
-    """The HQ schema; the same tables and columns on both backends, only the DDL dialect differs."""
+    """The HQ schema at migrations.BASELINE_VERSION (a fresh database then runs every later migration);
+    the same tables and columns on both backends, only the DDL dialect differs. Frozen: change the
+    schema with a new migration, never here."""
     pg = dialect == "postgresql"
     identity = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
     real = "DOUBLE PRECISION" if pg else "REAL"
@@ -113,24 +114,11 @@ def schema_statements(dialect: str) -> list[str]:
             f"CREATE TABLE hq_journal_p{i} PARTITION OF hq_journal FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {i})"
             for i in range(PARTITIONS)
         ]
-    statements += register_statements(dialect)
-    statements.append(f"INSERT INTO hq_meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')")
+    statements.append(f"INSERT INTO hq_meta (key, value) VALUES ('schema_version', '{_migrations.BASELINE_VERSION}')")
     return statements
 
 
-# Upgrades of an existing HQ database, by the version they start from (run by `counter hq init`).
-UPGRADES = {
-    1: [
-        "ALTER TABLE hq_alarms ADD COLUMN count BIGINT NOT NULL DEFAULT 1",
-        "ALTER TABLE hq_alarms ADD COLUMN last_at TEXT",
-        "UPDATE hq_alarms SET last_at = created_at",
-        "DROP INDEX hq_alarms_station",
-        "CREATE INDEX hq_alarms_station ON hq_alarms(station_id, kind, last_at)",
-        "UPDATE hq_meta SET value = '2' WHERE key = 'schema_version'",
-    ],
-    # The register's tables start empty; `counter hq rebuild` then projects the journals already held.
-    2: "register",
-}
+# Upgrades of an existing HQ database: counter/hq/migrations (one numbered module per version).
 
 
 class Tx:
@@ -153,6 +141,8 @@ class Tx:
     def all(self, sql: str, params: Sequence = ()) -> list:
         return self.execute(sql, params).fetchall()
 
+    def lock_schema(self) -> None:
+        """Serialise schema changes (SQLite: BEGIN IMMEDIATE already holds the write lock)."""
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         self.conn.executemany(self._sql(sql), rows)
 
@@ -183,6 +173,8 @@ class PgTx(Tx):
         # no parameters: pass None so a literal % in the SQL is not taken for a placeholder
         return self.conn.execute(self._sql(sql), tuple(params) or None)
 
+    def lock_schema(self) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(7012017)")  # any fixed number: HQ schema changes
     def executemany(self, sql: str, rows: Sequence[Sequence]) -> None:
         with self.conn.cursor() as cur:
             cur.executemany(self._sql(sql), rows)
@@ -229,40 +221,84 @@ class Store:
         raise NotImplementedError
 
     def init_schema(self) -> bool:
-        """Create the schema if absent (or upgrade an older one); False when it was already there."""
+        """Create the newest schema if absent (or migrate an older one); False when it was already there."""
         if self.is_initialized():
-            self._upgrade()
-            self._check_version()
+            self.migrate()
             return False
         with self.transaction() as tx:
-            for statement in schema_statements(self.dialect):
-                tx.execute(statement)
-        return True
+            tx.lock_schema()
+            if tx.one(self._TABLE_EXISTS, ("hq_meta",)) is not None:  # another process won the race
+                created = False
+            else:
+                for statement in schema_statements(self.dialect):
+                    tx.execute(statement)
+                for migration in _migrations.all_migrations():
+                    if migration.version > _migrations.BASELINE_VERSION:
+                        migration.upgrade(tx)
+                tx.execute("UPDATE hq_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                created = True
+        if not created:
+            self.migrate()
+        return created
 
-    def _version(self) -> str | None:
+    _TABLE_EXISTS = ""  # per backend: one row when the named table exists
+
+    def schema_version(self) -> int | None:
+        """The database's schema version; None without a schema. Raises StoreError on a foreign value."""
+        if not self.is_initialized():
+            return None
         with self.transaction() as tx:
             row = tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")
-        return row[0] if row else None
+        if row is None or not str(row[0]).isdigit():
+            raise StoreError("HQ database at {url} has no readable schema version ({got}); it is not an HQ"
+                             " database this software made", url=redact(self.url), got=row[0] if row else "none")
+        return int(row[0])
 
-    def _upgrade(self) -> None:
-        version = self._version()
-        while version and version.isdigit() and int(version) in UPGRADES:
-            statements = UPGRADES[int(version)]
-            if statements == "register":
-                statements = [*register_statements(self.dialect),
-                              "UPDATE hq_meta SET value = '3' WHERE key = 'schema_version'"]
+    def pending_migrations(self) -> list:
+        """The migrations this database still needs; refuses a database newer than the software."""
+        version = self.schema_version()
+        if version is None:
+            raise StoreError("the HQ database at {url} has no schema; run 'counter hq init' first",
+                             url=redact(self.url))
+        if version > SCHEMA_VERSION:
+            raise StoreError("HQ database schema {got} is newer than this software ({want}); upgrade the software"
+                             " (counter {soft} is too old), never migrate backwards", got=version,
+                             want=SCHEMA_VERSION, soft=_software_version())
+        return [m for m in _migrations.all_migrations() if m.version > version]
+
+    def migrate(self, progress=None) -> list:
+        """Apply every pending migration, each in its own transaction with its version bump; returns them.
+
+        On PostgreSQL an advisory lock makes concurrent migrators (two workers starting) wait and then
+        find nothing left to do; SQLite's BEGIN IMMEDIATE does the same."""
+        done = []
+        for migration in self.pending_migrations():
             with self.transaction() as tx:
-                for statement in statements:
-                    tx.execute(statement)
-            version = self._version()
+                tx.lock_schema()
+                current = int(tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")[0])
+                if current >= migration.version:
+                    continue  # another process applied it meanwhile
+                if current != migration.version - 1:
+                    raise StoreError("HQ database schema {got} cannot take migration {want:04d}", got=current,
+                                     want=migration.version)
+                migration.upgrade(tx)
+                tx.execute("UPDATE hq_meta SET value = ? WHERE key = 'schema_version'", (str(migration.version),))
+            done.append(migration)
+            if progress:
+                progress(migration)
+        return done
 
     def _check_version(self) -> None:
-        with self.transaction() as tx:
-            row = tx.one("SELECT value FROM hq_meta WHERE key = 'schema_version'")
-        if row is None or not row[0].isdigit() or int(row[0]) != SCHEMA_VERSION:
-            upgrade = "; run 'counter hq init' with this software to upgrade it" if row and row[0].isdigit() and int(row[0]) in UPGRADES else ""
-            raise StoreError("HQ database schema {got} does not match this software ({want}){upgrade}",
-                             got=row[0] if row else "?", want=SCHEMA_VERSION, upgrade=upgrade)
+        version = self.schema_version()
+        if version is None:
+            raise StoreError("the HQ database at {url} has no schema; run 'counter hq init' first",
+                             url=redact(self.url))
+        if version > SCHEMA_VERSION:
+            self.pending_migrations()  # raises: newer than the software
+        if version < SCHEMA_VERSION:
+            raise StoreError("HQ database schema {got} is older than this software ({want}); run"
+                             " 'counter hq migrate' (back it up first: see the README's upgrade steps)",
+                             got=version, want=SCHEMA_VERSION)
 
     def require_schema(self) -> None:
         if not self.is_initialized():
@@ -276,6 +312,7 @@ class Store:
 
 class SqliteStore(Store):
     dialect = "sqlite"
+    _TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
 
     def __init__(self, url: str, hq_key=None):
         super().__init__(url, hq_key)
@@ -327,6 +364,7 @@ class SqliteStore(Store):
 
 class PostgresStore(Store):
     dialect = "postgresql"
+    _TABLE_EXISTS = "SELECT 1 WHERE to_regclass(?::text) IS NOT NULL"
 
     def __init__(self, url: str, hq_key=None, pool_size: int = 8):
         super().__init__(url, hq_key)
@@ -386,6 +424,15 @@ class PostgresStore(Store):
                 self._pool.get_nowait().close()
             except queue.Empty:
                 return
+
+
+def _software_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("counter")
+    except PackageNotFoundError:
+        return "?"
 
 
 def redact(url: str) -> str:

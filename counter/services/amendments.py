@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from counter import forms, numbers
+from counter import numbers
 from counter.domain import fields as rules
 from counter.domain.citizen_id import mask
 from counter.errors import CounterError, PermissionDenied, ValidationError
+from counter.forms.clean import FormInvalid
 from counter.services import people
 from db import journal
 from db.connection import write_transaction
@@ -101,5 +102,5 @@ def check_correction(changes: dict[str, str], reason: str) -> dict[str, str | No
         except ValidationError as exc:
             errors[key] = exc
     if errors:
-        raise forms.FormInvalid(errors)
+        raise FormInvalid(errors)
     return clean

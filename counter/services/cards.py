@@ -17,7 +17,7 @@ def card_prefill(doc: IdentityDocument) -> dict[str, str]:
         # the ID number's area code names the household registration area; the clerk adds the street
         area = lookup_area(doc.citizen_id[:6])
         if area is not None:
-            out["household_address"] = area.name
+            out["household_address"] = area.full_name
         if doc.address:  # the resident ID card carries the whole household address: never typed
             out["household_address"] = doc.address
     else:
@@ -58,3 +58,23 @@ def card_key(doc: IdentityDocument) -> tuple[str, str]:
 
 def source_of(doc: IdentityDocument) -> str:
     return f"card:{doc.doc_type}"
+
+
+FACE_FORMATS = ("jpeg", "jp2")  # what an eMRTD's DG2 holds (ISO/IEC 19794-5); WLT needs a vendor decoder
+
+
+def face_picture(doc: IdentityDocument):
+    """The card's face (DG2) as a Pillow image in memory, or None (no face, WLT, or undecodable).
+    It is decoded from the bytes the read returned and never written anywhere."""
+    if not doc.face_image or doc.face_format not in FACE_FORMATS:
+        return None
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(doc.face_image), formats=["JPEG", "JPEG2000"]) as img:
+            img.load()
+            return img.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None

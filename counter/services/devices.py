@@ -65,7 +65,7 @@ def _demo_samples(watcher) -> list[str]:
 def insert_demo_sample(watcher, index: int) -> bool:
     """Demo: take any card away, then present sample number `index` (wrapping round) to the reader it
     belongs to. False when the station has no simulated reader."""
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     reader = simulated_reader(watcher)
     if reader is None:
@@ -95,7 +95,7 @@ def take_card_away(watcher) -> bool:
 
 def sample_ids() -> list[str]:
     """The demo's sample cards, in menu order."""
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     return list(SAMPLES)
 
@@ -110,7 +110,7 @@ def insert_sample(reader, index: int) -> None:
 def sample_mrz_text(reader) -> str:
     """The MRZ key printed on the data page of the sample in a simulated reader, typed as a clerk would
     ("NUMBER:YYMMDD:YYMMDD"); "" when no passport sample is inserted."""
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     if reader is None or not reader.inserted:
         return ""

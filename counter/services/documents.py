@@ -7,10 +7,12 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from counter import forms
 from counter.domain import ethnicity
+from counter.forms import spec as form_specs
+from counter.forms.options import options_for
+from counter.forms.spec import FormSpec
 from counter.services import people
-from counter.services.output import verification_payload
+from counter.services.printing import sign_verification
 from db import journal
 from printing.documents import Certificate, Receipt
 
@@ -40,7 +42,7 @@ def _local(station, entry: journal.Entry) -> datetime:
     return t.astimezone(ZoneInfo(station.config.timezone))
 
 
-def display_value(spec: forms.FormSpec, fid: str, value: str, lang: str = "zh_CN") -> str:
+def display_value(spec: FormSpec, fid: str, value: str, lang: str = "zh_CN") -> str:
     """A stored value as a person reads it: option labels, ethnicity names."""
     f = spec.fields.get(fid)
     if f is None or value is None:
@@ -48,10 +50,14 @@ def display_value(spec: forms.FormSpec, fid: str, value: str, lang: str = "zh_CN
     if f.type == "ethnicity":
         e = ethnicity.by_code(value)
         return f"{e.label(lang)}（{value}）" if e and lang.startswith("zh") else (f"{e.label(lang)} ({value})" if e else value)
+    if f.type == "nationality":
+        from counter.domain.nationality import nationality_label
+
+        return nationality_label(value, lang)
     if f.type in ("choice", "years"):
         from counter.domain.policy import Policy
 
-        opts = forms.options_for(f, Policy(permit_validity_years=(1, 2, 3, 4, 5)))
+        opts = options_for(f, Policy(permit_validity_years=(1, 2, 3, 4, 5)))
         for o in opts:
             if o.value == value:
                 return o.label(lang)
@@ -62,7 +68,7 @@ def from_entry(station, entry: journal.Entry, copy_number: int = 0):
     d = entry.data
     if entry.kind in ("service.voided", "service.corrected"):
         return _amendment_receipt(station, entry, d, copy_number)
-    spec = forms.catalogue().get(d["service"])
+    spec = form_specs.catalogue().get(d["service"])
     if spec.document == "certificate":
         return _certificate(station, entry, d, spec, copy_number)
     return _receipt(station, entry, d, spec, copy_number)
@@ -107,7 +113,7 @@ def _receipt(station, entry, d, spec, copy_number) -> Receipt:
         fee=station.config.policy["fee"],
         fee_note="免费" if station.config.policy["fee"] in ("0", "0.00", "") else "",
         entitlements=list(ENTITLEMENTS) if d["service"] == "permit_apply" else [],
-        verification=verification_payload(station, d["service"], d["number"], d["masked_id"],
+        verification=sign_verification(station, d["service"], d["number"], d["masked_id"],
                                           _local(station, entry).strftime("%Y-%m-%d")),
         copy_number=copy_number,
     )
@@ -143,7 +149,7 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
         station_id=station.station_id,
         issue_date=issued.strftime("%Y-%m-%d"),
         valid_until=None,
-        verification=verification_payload(station, d["service"], d["number"], d["masked_id"],
+        verification=sign_verification(station, d["service"], d["number"], d["masked_id"],
                                           issued.strftime("%Y-%m-%d")),
         copy_number=copy_number,
     )
@@ -164,7 +170,7 @@ def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
         issued_at=_local(station, entry).strftime("%Y-%m-%d %H:%M"),
         applicant_name=d["name"], masked_id=d["masked_id"], number=d["number"], lines=lines,
         fee=station.config.policy["fee"], fee_note="免费",
-        verification=verification_payload(station, "void" if voided else "correction", d["number"],
+        verification=sign_verification(station, "void" if voided else "correction", d["number"],
                                           d["masked_id"], _local(station, entry).strftime("%Y-%m-%d")),
         copy_number=copy_number,
     )

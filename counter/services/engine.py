@@ -10,14 +10,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from counter import forms, numbers
+from counter import numbers
 from counter.domain import policy as rules
 from counter.domain.citizen_id import mask
 from counter.domain.fields import age_on
 from counter.errors import CounterError, PermissionDenied, ValidationError
+from counter.forms import spec as form_specs
+from counter.forms.clean import Context, clean
+from counter.forms.spec import Catalogue, FormSpec
 from counter.services import people
 from db.connection import write_transaction
-from db.journal import Entry
+from db.entry import Entry
 
 IDENTITY_FIELDS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
                    "household_address")
@@ -43,7 +46,7 @@ def business_date(station, now: datetime | None = None) -> date:
     return date.fromisoformat(station.business_day(now))
 
 
-def prefill(spec: forms.FormSpec, *, card: dict | None = None, person: people.Person | None = None,
+def prefill(spec: FormSpec, *, card: dict | None = None, person: people.Person | None = None,
             permit: people.Permit | None = None, policy: rules.Policy | None = None) -> dict[str, str]:
     """Initial text of every field: the card first, then the person file, then the spec's default."""
     sources = {"card": card or {}, "person": person.as_prefill() if person else {},
@@ -114,6 +117,9 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
         return
     today = business_date(station, now)
     pol = policy_of(station)
+    from counter.services import register
+
+    register.guard_permit_service(station, service, person, network=False)
     if service == "permit_apply":
         rules.check_no_open_permit(
             [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
@@ -204,29 +210,41 @@ def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[s
         for fid in IDENTITY_FIELDS:
             if fid in spec.fields and getattr(person, fid) is not None:
                 raw[fid] = getattr(person, fid)
-    return forms.clean(spec, raw, forms.Context(today, pol))
+    return clean(spec, raw, Context(today, pol))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What perform() would record, for the review page: lateness and the derived values (old and new expiry)."""
+
+    late_days: int
+    derived: dict
+    notes: tuple[str, ...]
 
 
 def check(station, service: str, raw: dict[str, str], *, person_id: str | None = None,
-          now: datetime | None = None) -> None:
+          now: datetime | None = None) -> Preview:
     """Everything perform() would refuse for this person and these values, without recording: run
-    before a supervisor is called over (a name correction to the same name...)."""
-    spec = forms.catalogue().get(service)
+    before a supervisor is called over (a name correction to the same name...) and for the review page."""
+    spec = form_specs.catalogue().get(service)
     pol = policy_of(station)
     today = business_date(station, now)
     person = people.get(station, person_id) if person_id else None
     if spec.person == "existing":
         _require_person(person)
     values = _clean_values(spec, raw, person, pol, today)
-    _check_service(station, spec, person, values, today, pol, {}, [])
+    derived: dict = {}
+    notes: list[str] = []
+    late, _permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)
+    return Preview(late, derived, tuple(notes))
 
 
 def perform(station, service: str, raw: dict[str, str], *, person_id: str | None = None, clerk=None,
             supervisor=None, source: str = "manual", now: datetime | None = None,
-            build_document: bool = True, catalogue: forms.Catalogue | None = None,
+            build_document: bool = True, catalogue: Catalogue | None = None,
             ticket: str | None = None) -> Outcome:
-    """One clerk action. `clerk` and `supervisor` are counter.clerks.Clerk (the supervisor already authorised)."""
-    spec = (catalogue or forms.catalogue()).get(service)
+    """One clerk action. `clerk` and `supervisor` are counter.services.clerks.Clerk (the supervisor already authorised)."""
+    spec = (catalogue or form_specs.catalogue()).get(service)
     moment = now or datetime.now(UTC)
     pol = policy_of(station)
     today = business_date(station, moment)
@@ -242,6 +260,12 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
     notes: list[str] = []
     derived: dict = {}
     clerk_id = clerk.clerk_id if clerk else None
+    from counter.services import register
+
+    # an adopted permit is re-checked with HQ first (outside the write transaction: it may wait on HQ)
+    guard = register.guard_permit_service(station, service, person, clerk_id=clerk_id)
+    if guard.note == "offline":
+        notes.append("hq_offline")
     with write_transaction(station.db):
         if person is None:
             person = people.by_document(station, values["doc_type"], values["id_number"])
@@ -273,6 +297,8 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         }
         if permit_id:
             payload["permit_id"] = permit_id
+        if guard.basis is not None:
+            payload["permit_basis"] = guard.basis  # what this window knew of the permit (HQ's conflict check)
         if ticket:
             payload["ticket"] = ticket
         if service == "name_correction":
@@ -280,6 +306,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         if supervisor is not None:
             payload["supervisor_id"] = supervisor.clerk_id
         entry = station.record(f"service.{service}", payload, clerk_id=clerk_id, now=moment)
+    register.forget_recheck(station, permit_id)
     outcome = Outcome(entry, person.person_id, number, service, late, notes)
     if build_document:
         from counter.services import documents

@@ -105,6 +105,30 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
             " UNION SELECT pe.person_id FROM permit_cards c JOIN permits pe USING (permit_id) WHERE c.card_number = ?)"
             " LIMIT ?", (q.upper(),) * 5 + (limit,)).fetchall()
         return [Person(*r) for r in rows]
+    from counter import search_query as pinyin
+
+    try:
+        asked = pinyin.detect(q)  # the same reading of a query as HQ's
+    except ValueError:
+        asked = None  # a phone, a passport number...: the plain lookups below
+    if asked is not None and asked.kind == "pinyin":  # zhangwei, zw; a Latin name keys the same way
+        key = asked.text
+        rows = conn.execute(
+            f"SELECT {cols} FROM persons p WHERE p.person_id IN (SELECT person_id FROM person_search"
+            " WHERE key >= ? AND key < ?) ORDER BY (p.person_id IN (SELECT person_id FROM person_search WHERE"
+            " key = ?)) DESC, p.name LIMIT ?", (key, key + "{", key, limit)).fetchall()
+        return [Person(*r) for r in rows]
+    if asked is not None and asked.kind == "id_number":  # valid, 18 characters (a 15-digit one converted)
+        rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.id_number IN (?, ?) LIMIT ?",
+                            (asked.text, q.upper(), limit)).fetchall()
+        if rows:
+            return [Person(*r) for r in rows]
+    if asked is not None and asked.kind == "name":
+        q = asked.text  # surrogate pairs joined, NFC
+        if asked.birth_date is not None:  # "张伟 1990-01-02": that name born that day
+            rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.name = ? AND p.birth_date = ? LIMIT ?",
+                                (q, asked.birth_date, limit)).fetchall()
+            return [Person(*r) for r in rows]
     upper = q.upper()
     as_citizen_id = _citizen_id_form(q) or upper  # an old 15-digit ID number finds its 18-digit file
     rows = conn.execute(
@@ -116,8 +140,6 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
 
 
 _ID_LIKE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
-
-
 def _citizen_id_form(query: str) -> str | None:
     """A valid citizen ID number as stored: an old 15-digit number becomes its 18-character form."""
     if not _ID_LIKE.match(query):
@@ -203,7 +225,7 @@ class PersonFile:
 
 def open_file(station, session, person_id: str, purpose: str = "service") -> PersonFile:
     """The whole file of one person; every opening is journaled (who, when, which record)."""
-    from counter import clerks
+    from counter.services import clerks
 
     person = get(station, person_id)
     if person is None:

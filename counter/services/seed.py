@@ -42,6 +42,23 @@ class SeedResult:
     seconds: float
 
 
+# Seed 001's shares: junior school or less 60%, senior 30%, college 10%; catering, entertainment and
+# building the main trades. The form's option numbers: education 1..8, housing 1..5, intended stay 1..3.
+EDUCATION_WEIGHTS = {"6": 35, "7": 20, "8": 5, "5": 22, "4": 8, "3": 6, "2": 3, "1": 1}
+HOUSING_WEIGHTS = {"1": 55, "2": 20, "3": 10, "4": 5, "5": 10}
+OCCUPATIONS = ["E", "H", "H", "R", "F", "F", "C", "G", "O", "I"]
+
+
+def _situation(rng: random.Random) -> dict:
+    """The statistical items of a registration; about one in ten left empty, as clerks may."""
+    if rng.random() < 0.1:
+        return {}
+    return {"education": rng.choices(list(EDUCATION_WEIGHTS), weights=list(EDUCATION_WEIGHTS.values()))[0],
+            "housing_type": rng.choices(list(HOUSING_WEIGHTS), weights=list(HOUSING_WEIGHTS.values()))[0],
+            "intended_stay": str(rng.randrange(1, 4)),
+            "occupation": rng.choice(OCCUPATIONS)}
+
+
 def _citizen_id(rng: random.Random, birth: date, male: bool, used: set[str]) -> str:
     while True:
         order = rng.randrange(0, 1000)
@@ -77,7 +94,7 @@ def _person(rng: random.Random, used: set[str], today: date) -> dict:
     number = _citizen_id(rng, birth, male, used)
     return {"doc_type": "citizen_id", "id_number": number, "name": name, "sex": "M" if male else "F",
             "birth_date": birth.isoformat(), "ethnicity": eth, "nationality": "CHN",
-            "household_address": f"{lookup_area(number[:6]).name}{rng.choice(STREETS)}{rng.randrange(1, 99)}号",
+            "household_address": f"{lookup_area(number[:6]).full_name}{rng.choice(STREETS)}{rng.randrange(1, 99)}号",
             "current_address": address,
             "phone": f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"}
 
@@ -114,7 +131,8 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
                         person = _person(rng, used, today)
                         arrival = rng.randrange(0, 7) if rng.random() > 0.15 else rng.randrange(8, 40)
                         service = "residence_registration" if rng.random() < 0.7 else "lodging_registration"
-                        values = {**person, "arrival_date": f"-{arrival}", "stay_reason": str(rng.randrange(1, 6))}
+                        values = {**person, "arrival_date": f"-{arrival}", "stay_reason": str(rng.randrange(1, 6)),
+                                  **_situation(rng)}
                         if rng.random() < 0.5:
                             values["employer"] = rng.choice(EMPLOYERS)
                         out = engine.perform(station, service, values, clerk=clerk, now=moment,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.journal import Entry
+from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("day_exports", "day_corrections")

@@ -8,7 +8,7 @@ print.failed     {job_id, copy_number, result, message}    result: "failed" | "u
 
 from __future__ import annotations
 
-from db.journal import Entry
+from db.entry import Entry
 from db.projections import projection_tables, projector
 
 projection_tables("print_jobs")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from db.journal import Entry
+from db.entry import Entry
 from db.projections import projection_tables, projector, scope, station_columns
 
 # Order matters for rebuild: children after parents (rebuild empties in reverse).

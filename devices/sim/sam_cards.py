@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from devices.resident_id import FOREIGNER_FIELDS, LONG_TERM, RESIDENT_FIELDS, encode_fields
-from devices.samples import citizen_id
+from devices.sim.samples import citizen_id
 
 
 @dataclass(frozen=True)

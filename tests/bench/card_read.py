@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from devices import samples  # noqa: E402
 from devices.pcsc import PcscBackend  # noqa: E402
+from devices.sim import samples  # noqa: E402
 from devices.sim.pki import generate  # noqa: E402
 from devices.sim.vpcd import VpcdCard  # noqa: E402
 from devices.watcher import CardRead, CardWatcher, ReaderError, ReaderReady  # noqa: E402

@@ -23,7 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from counter import dayclose, export  # noqa: E402
+from counter.services import (
+    dayclose,
+    export,  # noqa: E402
+)
 from db import journal  # noqa: E402
 from db.connection import write_transaction  # noqa: E402
 from tests.dayclose.seed import SUPERVISOR, make_station, seed_day  # noqa: E402

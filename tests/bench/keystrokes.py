@@ -24,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from counter import clerks  # noqa: E402
-from counter.services import engine  # noqa: E402
+from counter.services import clerks, engine  # noqa: E402
 from counter.services.cards import card_prefill  # noqa: E402
 from counter.services.seed import seed  # noqa: E402
 from counter.station import Station  # noqa: E402

@@ -36,13 +36,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from counter import identity  # noqa: E402
+from counter import keys as key_files  # noqa: E402
 from counter.domain.citizen_id import check_character  # noqa: E402
 from counter.hq import admin, register  # noqa: E402
 from counter.hq.ingest import ingest_batch  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
 from counter.numbers import format_number  # noqa: E402
-from counter.sync_protocol import Batch, checkpoint_message, utc_now_text  # noqa: E402
+from counter.sync.protocol import Batch, checkpoint_message, utc_now_text  # noqa: E402
 from db.journal import GENESIS_HASH, SCHEMA_VER, canonical_json, entry_hash  # noqa: E402
 from tests.sync.fixtures import PgCluster  # noqa: E402
 
@@ -123,7 +123,7 @@ def journals(persons: int, stations: int, rng: random.Random):
 
 
 def make_batches(root: Path, entries: dict[str, list[dict]], batch_size: int):
-    keys = {sid: identity.generate_keypair(root / f"{sid}.key", root / f"{sid}.pub") for sid in entries}
+    keys = {sid: key_files.generate_keypair(root / f"{sid}.key", root / f"{sid}.pub") for sid in entries}
     batches = []
     sent_at = utc_now_text()
     for sid, rows in entries.items():

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from counter.hq import admin  # noqa: E402
 from counter.hq.ingest import ingest_batch  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
-from counter.sync import _build_batch, sync_once  # noqa: E402
+from counter.sync.client import _build_batch, sync_once  # noqa: E402
 from db import journal  # noqa: E402
 from tests.sync.fixtures import HQServer, PgCluster, enroll_station, fill, make_station  # noqa: E402
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from counter import clerks
+from counter.services import clerks
 from counter.station import Station
 from screens.app import CounterApp
 from screens.dialogs import MrzKeyDialog, SupervisorDialog
@@ -76,7 +76,7 @@ async def test_a_card_read_by_the_watcher_opens_the_person(demo_station):
 
 
 async def test_a_passport_asks_for_the_mrz_key_and_a_wrong_key_is_refused(demo_station):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     demo_station.record("devices.checked_in", {"ok": True})
     app = CounterApp(demo_station, lang="en", background=True)
@@ -96,7 +96,7 @@ async def test_a_passport_asks_for_the_mrz_key_and_a_wrong_key_is_refused(demo_s
 
 
 async def test_a_card_failing_authentication_needs_a_supervisor(demo_station):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     demo_station.record("devices.checked_in", {"ok": True})
     app = CounterApp(demo_station, lang="en", background=True)
@@ -116,7 +116,7 @@ async def test_a_card_failing_authentication_needs_a_supervisor(demo_station):
 
 async def test_printer_state_in_the_status_line_and_paper_out_is_announced(demo_station):
     from counter.i18n import catalog
-    from counter.printer_service import simulated_dir
+    from counter.services.printing import simulated_dir
     from devices.printer import set_simulated_condition
 
     demo_station.record("devices.checked_in", {"ok": True})

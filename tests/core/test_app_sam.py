@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter import clerks
+from counter.services import clerks
 from counter.station import Station
 from screens.app import CounterApp
 from screens.dialogs import SupervisorDialog
@@ -65,7 +65,7 @@ async def test_a_card_failing_its_check_needs_a_supervisor(sam_station):
 
 
 async def test_f2_offers_the_sam_cards_and_f4_takes_the_card_away(sam_station):
-    from devices.samples import SAMPLES
+    from devices.sim.samples import SAMPLES
 
     app = CounterApp(sam_station, lang="zh_CN", demo=True, background=True)
     async with app.run_test(size=(110, 34)) as pilot:

@@ -76,4 +76,20 @@ def test_a_renamed_county_has_its_current_name_and_is_not_historical(code, name)
     from counter.services.cards import card_prefill
 
     wang = next(c for c in SAMPLE_CARDS if c.citizen_id.startswith("440305"))
-    assert card_prefill(wang)["household_address"] == "广东省南山区"
+    # the household address starts with all three levels: province, prefecture, county
+    assert card_prefill(wang)["household_address"] == "广东省深圳市南山区"
+
+
+@pytest.mark.parametrize("code, full", [
+    ("210102", "辽宁省沈阳市和平区"),  # a district of a prefecture-level city
+    ("650102", "新疆维吾尔自治区乌鲁木齐市天山区"),
+    ("320583", "江苏省苏州市昆山市"),  # a county-level city under its prefecture
+    ("110105", "北京市朝阳区"),  # a municipality: its 市辖区 level is no place name
+    ("429004", "湖北省仙桃市"),  # run by the province directly (省直辖县级行政区划)
+    ("441900", "广东省东莞市"),  # a prefecture-level city without counties
+    ("460201", "海南省三亚市"),  # the 市辖区 code of a city
+    ("210100", "辽宁省沈阳市"),
+    ("210000", "辽宁省"),
+])
+def test_the_full_area_name_has_province_prefecture_and_county(code, full):
+    assert lookup_area(code).full_name == full

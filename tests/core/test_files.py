@@ -90,7 +90,7 @@ def test_bundles_reports_and_certificates_are_private(tmp_path):
     closed = run_cli("day", "close", "--date", PAST_DAY, "--supervisor", SUPERVISOR[0], "--pin-stdin", "--yes",
                      env=env, input=SUPERVISOR[1] + "\n")
     assert closed.returncode == 0, closed.stderr
-    exported = run_cli("export", "--date", PAST_DAY, "--out", str(out), "--json", env=env)
+    exported = run_cli("export", "--date", PAST_DAY, "--out", str(out), "--json", "--no-encrypt", env=env)
     assert exported.returncode == 0, exported.stderr
     assert mode(Path(json.loads(exported.stdout)["file"])) == 0o600
     report = run_cli("day", "report", "--date", PAST_DAY, "--out", str(out / "new" / "r.pdf"), env=env)

@@ -38,6 +38,9 @@ AREA_COMMANDS = [
     ("counter.cli.devices", ["devices", "read", "--simulated", "sscard-ji", "--json", "--data-dir", "{d}"]),
     ("counter.cli.sync", ["sync", "status", "--data-dir", "{d}"]),
     ("counter.cli.doctor", ["doctor", "--data-dir", "{d}"]),
+    ("counter.cli.ops", ["backup", "--out", "{d}/../b.tar", "--no-encrypt", "--data-dir", "{d}"]),
+    ("counter.cli.ops", ["restore", "--help"]),
+    ("counter.cli.hq", ["hq", "migrate", "--db", "sqlite:///{d}/hq.db", "--dry-run"]),
 ]
 
 

@@ -15,8 +15,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from counter import clerks
-from counter.services import perform
+from counter.services import clerks, perform
 from counter.station import Station
 from db import journal
 

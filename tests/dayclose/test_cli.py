@@ -34,7 +34,8 @@ def test_close_from_the_command_line(station, tmp_path):
         " a correction is a new entry on the current day")
     report = run_cli("day", "report", "--date", PAST_DAY, "--out", str(tmp_path / "r.pdf"), env=env)
     assert report.returncode == 0 and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
-    exported = run_cli("export", "--date", PAST_DAY, "--out", str(tmp_path / "out"), "--json", env=env)
+    exported = run_cli("export", "--date", PAST_DAY, "--out", str(tmp_path / "out"), "--json", "--no-encrypt",
+                       env=env)
     assert exported.returncode == 0, exported.stderr
     info = json.loads(exported.stdout)
     assert info["closed"] is True
@@ -50,7 +51,7 @@ def test_a_wrong_out_path_is_one_line_and_nothing_is_journaled(station, tmp_path
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     head_before = run_cli("journal", "show", "--json", env=env).stdout.count("\n")
-    export = run_cli("export", "--date", PAST_DAY, "--allow-open", "--out", str(a_file), env=env)
+    export = run_cli("export", "--date", PAST_DAY, "--allow-open", "--no-encrypt", "--out", str(a_file), env=env)
     assert export.returncode == 2
     assert export.stderr == (f"error: --out {a_file} is not a directory; give the directory to write the bundle"
                              " into\n")

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from counter import clerks, dayclose
 from counter.errors import CounterError, PermissionDenied, SignInError
-from db import journal, projections
+from counter.services import clerks, dayclose
+from db import journal, rebuild
 from tests.dayclose.conftest import NEXT_PAST_DAY, PAST_DAY
 from tests.dayclose.seed import CLERK, SUPERVISOR, another_transaction, seed_day
 
@@ -139,14 +139,14 @@ def test_a_correction_is_a_new_entry_on_the_current_day(station):
 
 
 def test_projections_rebuild_to_the_same_state(station, tmp_path):
-    from counter.export import export_day
+    from counter.services.export import export_day
 
     seed_day(station, PAST_DAY, 3)
     dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
     export_day(station, PAST_DAY, tmp_path / "out")
-    before = projections.checksum(station.db)
-    projections.rebuild(station.db)
-    assert projections.checksum(station.db) == before
+    before = rebuild.checksum(station.db)
+    rebuild.rebuild(station.db)
+    assert rebuild.checksum(station.db) == before
     assert station.db.conn.execute("SELECT count(*) FROM day_exports").fetchone()[0] == 1
 
 
@@ -187,7 +187,7 @@ def test_permits_expiring_within_30_days_are_counted(station):
 
 def test_printer_test_pages_are_not_counted_as_receipts(station):
     """`counter print test` prints a receipt-shaped page: the day's 'receipts printed' counted it."""
-    from counter import printer_service as ps
+    from counter.services import printing as ps
 
     before = dayclose.reconcile(station, station.business_day()).figures
     result = ps.print_receipt(station, ps.test_receipt(station), None)

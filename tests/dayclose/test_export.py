@@ -11,9 +11,9 @@ import tarfile
 import pyrage
 import pytest
 
-from counter import dayclose, export
 from counter.errors import CounterError
-from counter.sync_protocol import Batch
+from counter.services import dayclose, export
+from counter.sync.protocol import Batch
 from db import journal
 from tests.dayclose.conftest import PAST_DAY, cli_env, run_cli
 from tests.dayclose.seed import SUPERVISOR, seed_day
@@ -105,7 +105,7 @@ def test_any_changed_byte_is_rejected(closed_day, tmp_path):
 def test_a_bundle_resigned_with_another_key_or_missing_entries_is_rejected(closed_day, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from counter.identity import SigningKey
+    from counter.keys import SigningKey
 
     st = closed_day
     _, bundle = export.export_day(st, PAST_DAY, tmp_path)
@@ -168,7 +168,7 @@ def test_a_killed_export_leaves_the_old_file_or_none(closed_day, tmp_path, point
         old = bundle.data
     head_before = journal.head(st.db)
     st.close()
-    proc = run_cli("export", "--date", PAST_DAY, "--out", str(out),
+    proc = run_cli("export", "--date", PAST_DAY, "--out", str(out), "--no-encrypt",
                    env=cli_env(st.data_dir, COUNTER_EXPORT_FAULT=point))
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     if had_old_file:
@@ -182,7 +182,7 @@ def test_a_killed_export_leaves_the_old_file_or_none(closed_day, tmp_path, point
     reopened = Station.open(st.data_dir)
     assert journal.head(reopened.db) == head_before
     reopened.close()
-    done = run_cli("export", "--date", PAST_DAY, "--out", str(out), env=cli_env(st.data_dir))
+    done = run_cli("export", "--date", PAST_DAY, "--out", str(out), "--no-encrypt", env=cli_env(st.data_dir))
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == [target.name]
     assert run_cli("export", "verify", str(target), env=cli_env(st.data_dir)).returncode == 0
@@ -211,7 +211,7 @@ def test_export_commands_do_not_import_textual(closed_day, tmp_path):
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
             "assert 'textual' not in sys.modules, 'textual imported'\nprint('clean', code)")
     bundle = tmp_path / export.bundle_name("HP-01", PAST_DAY, False)
-    for args in (["export", "--date", PAST_DAY, "--out", str(tmp_path)], ["day", "show", "--date", PAST_DAY],
+    for args in (["export", "--date", PAST_DAY, "--out", str(tmp_path), "--no-encrypt"], ["day", "show", "--date", PAST_DAY],
                  ["export", "verify", str(bundle)]):
         proc = subprocess.run([__import__("sys").executable, "-c", code, *args], env=cli_env(st.data_dir),
                               capture_output=True, text=True, cwd=cli_env()["PYTHONPATH"], timeout=60)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pyrage
 import pytest
 
-from counter import dayclose, export
-from counter.bundle_import import import_bundle
 from counter.hq import admin
+from counter.hq.bundle_import import import_bundle
 from counter.hq.ingest import Gap
 from counter.hq.store import open_store
-from counter.sync import sync_once
+from counter.services import dayclose, export
+from counter.sync.client import sync_once
 from db import journal
 from tests.dayclose.conftest import NEXT_PAST_DAY, PAST_DAY, cli_env, run_cli
 from tests.dayclose.seed import SUPERVISOR, another_transaction, seed_day

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from counter import dayclose
+from counter.services import dayclose
 from printing.report import DayReport, render_day_report
 from tests.dayclose.conftest import PAST_DAY
 from tests.dayclose.seed import SUPERVISOR, seed_day

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from counter import clerks, dayclose
+from counter.services import clerks, dayclose
 from screens.app import CounterApp
 from screens.dayclose import CloseDayDialog, DayCloseScreen, bar_lines
 from tests.dayclose.conftest import PAST_DAY
@@ -53,7 +53,14 @@ async def test_close_a_day_on_screen(station, tmp_path):
         assert rec.closed and rec.closed_by == SUPERVISOR[0]
         assert "closed by" in str(screen.query_one("#dayclose-title").render())
 
+        await pilot.press("x")  # no [export] age_recipient: refused, nothing written
+        await pilot.pause()
+        assert "refusing to write a plaintext bundle" in str(screen.query_one("#dayclose-status").render())
+        assert not list((tmp_path / "exports").glob("counter-day-*"))
+        import pyrage
+
+        station.config.section("export")["age_recipient"] = str(pyrage.x25519.Identity.generate().to_public())
         await pilot.press("x")
         await pilot.pause()
         assert "Bundle written" in str(screen.query_one("#dayclose-status").render())
-        assert list((tmp_path / "exports").glob("counter-day-HP-01-*.tar"))
+        assert list((tmp_path / "exports").glob("counter-day-HP-01-*.tar.age"))

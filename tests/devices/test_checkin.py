@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from counter.checkin import CHECKIN_KIND, run_checkin
+from counter.services.checkin import CHECKIN_KIND, run_checkin
 from counter.station import Station
 from devices.simulated import SimulatedReader
 
@@ -65,7 +65,7 @@ def test_checkin_with_an_unsupported_card_is_not_ok(station):
 
 
 def test_printer_result_is_taken_from_the_printer_service(station):
-    from counter.printer_service import simulated_dir
+    from counter.services.printing import simulated_dir
     from devices.printer import set_simulated_condition
 
     set_simulated_condition(simulated_dir(station), paper="out")

@@ -118,7 +118,7 @@ class _Raw:
 
 
 def test_channel_follows_61xx_with_get_response():
-    from devices.samples import SAMPLES, card_for
+    from devices.sim.samples import SAMPLES, card_for
     from devices.sscard import DF_NAME
 
     raw = _Raw(card_for(SAMPLES["sscard-ji"]))
@@ -131,7 +131,7 @@ def test_channel_follows_61xx_with_get_response():
 
 
 def test_channel_resends_with_le_from_6cxx():
-    from devices.samples import SAMPLES, card_for
+    from devices.sim.samples import SAMPLES, card_for
     from devices.sscard import DF_NAME
 
     raw = _Raw(card_for(SAMPLES["sscard-ji"]))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devices import identity, samples
+from devices import identity
 from devices.errors import (
     CARD_REMOVED,
     MRZ_MISMATCH,
@@ -22,6 +22,7 @@ from devices.errors import (
 )
 from devices.lds import load_csca_dir
 from devices.pcsc import PcscBackend
+from devices.sim import samples
 from devices.watcher import (
     CardInserted,
     CardRead,
@@ -230,7 +231,7 @@ def test_cli_read_with_no_card(stack, tmp_path):
 
 
 def test_checkin_over_pcsc_identifies_the_card(stack, tmp_path, test_pki):
-    from counter.checkin import run_checkin
+    from counter.services.checkin import run_checkin
     from counter.station import Station
 
     station = Station.init(tmp_path / "st", "T-03", "210102", "测试大厅",

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from devices import identity, lds, samples
+from devices import identity, lds
 from devices.errors import MRZ_KEY_REQUIRED, MRZ_MISMATCH, UNSUPPORTED_CARD, CardError
+from devices.sim import samples
 from devices.simulated import SimulatedReader
 
 

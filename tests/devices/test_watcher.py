@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devices import samples
 from devices.errors import CARD_REMOVED, MRZ_MISMATCH, UNSUPPORTED_CARD
+from devices.sim import samples
 from devices.simulated import SimulatedReader
 from devices.watcher import (
     CardInserted,

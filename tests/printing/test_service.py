@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from counter import printer_service as ps
-from db import projections
+from counter.services import printing as ps
+from db import rebuild
 from devices.printer import set_simulated_condition
 from printing.receipt import render_receipt
 from tests.printing.conftest import NAME, replace
@@ -112,9 +112,9 @@ def test_projection_rebuild_matches(station, receipt):
     set_simulated_condition(jobs_dir(station), paper="ok")
     ps.retry_job(station, job, None)
     ps.reprint_job(station, job, None)
-    before = projections.checksum(station.db)
-    projections.rebuild(station.db)
-    assert projections.checksum(station.db) == before
+    before = rebuild.checksum(station.db)
+    rebuild.rebuild(station.db)
+    assert rebuild.checksum(station.db) == before
     assert station.verify_journal().ok
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from counter import printer_service as ps
+from counter.services import printing as ps
 from printing.verification import PREFIX, TokenError, decode_token, make_token
 
 ROOT = Path(__file__).resolve().parents[2]

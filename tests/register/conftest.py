@@ -1,3 +1,4 @@
+from tests.services.conftest import DISTRICT, YOSHIDA, clerk, station, supervisor  # noqa: F401
 from tests.sync.fixtures import (  # noqa: F401
     backend,
     hq_key_dir,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from counter import clerks
 from counter.hq import admin
 from counter.hq.ingest import ingest_batch
-from counter.services import perform
+from counter.services import clerks, perform
 from counter.station import Station
 from db import journal
 from tests.sync.fixtures import raw_batch

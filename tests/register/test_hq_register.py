@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counter import clerks
 from counter.domain.citizen_id import check_character
 from counter.hq import register
-from counter.services import amendments
-from counter.sync_protocol import Ack
+from counter.services import amendments, clerks
+from counter.sync.protocol import Ack
 from db.journal import entry_hash
 from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, push, service
 
@@ -171,11 +170,11 @@ def test_two_windows_extending_one_permit_offline_is_a_conflict_both_sides_learn
                             {"station_id": "HP-02", "seq": extend_b.entry.seq, "kind": "service.permit_extend"}]
     # the conflicts are signed with the rest of the ack: a station verifying it sees any change
     assert store.hq_key.public and Ack.from_dict(ack_b.as_dict()).message() == ack_b.message()
-    from counter import identity
+    from counter import keys
 
-    assert identity.verify(store.hq_key.public, ack_b.message(), ack_b.signature)
+    assert keys.verify(store.hq_key.public, ack_b.message(), ack_b.signature)
     forged = Ack.from_dict({**ack_b.as_dict(), "conflicts": []})
-    assert not identity.verify(store.hq_key.public, forged.message(), forged.signature)
+    assert not keys.verify(store.hq_key.public, forged.message(), forged.signature)
     # A learns of it on its next contact (its cursor ack, or its next batch's ack)
     from counter.hq.ingest import cursor_ack
 

@@ -1,7 +1,7 @@
 import pytest
 
-from counter import clerks
 from counter.i18n import set_language
+from counter.services import clerks
 from counter.station import Station
 
 CLERK = ("柜员甲", "1234")

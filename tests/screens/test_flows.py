@@ -212,7 +212,7 @@ async def test_card_of_a_person_on_file_opens_their_file_and_journals_the_openin
 async def test_a_broken_spec_is_reported_and_the_app_still_starts(flow_station, tmp_path, monkeypatch):
     from importlib import resources
 
-    from counter import forms
+    from counter.forms import spec as form_specs
 
     broken = tmp_path / "forms"
     broken.mkdir()
@@ -221,7 +221,7 @@ async def test_a_broken_spec_is_reported_and_the_app_still_starts(flow_station, 
             (broken / item.name).write_bytes(item.read_bytes())
     path = broken / "proof_of_life.toml"
     path.write_text(path.read_text(encoding="utf-8").replace('type = "text"', 'type = "txet"'), encoding="utf-8")
-    monkeypatch.setattr(forms, "catalogue", lambda: forms.load_catalogue(broken))
+    monkeypatch.setattr(form_specs, "catalogue", lambda: form_specs.load_catalogue(broken))
     app = CounterApp(flow_station, lang="en", idle_lock_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)

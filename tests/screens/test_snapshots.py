@@ -27,18 +27,18 @@ class FrozenDatetime(real_datetime):
 
 @pytest.fixture
 def frozen(monkeypatch):
-    import counter.clerks
     import counter.services.amendments
+    import counter.services.clerks
     import counter.services.engine
     import counter.station
 
-    for module in (counter.station, counter.services.engine, counter.services.amendments, counter.clerks):
+    for module in (counter.station, counter.services.engine, counter.services.amendments, counter.services.clerks):
         monkeypatch.setattr(module, "datetime", FrozenDatetime)
 
 
 @pytest.fixture
 def snap_station(station, frozen):
-    clerk = __import__("counter.clerks", fromlist=["find_clerk"]).find_clerk(station, "柜员甲")
+    clerk = __import__("counter.services.clerks", fromlist=["find_clerk"]).find_clerk(station, "柜员甲")
     first = {**card_prefill(SAMPLE_CARDS[0]), "current_address": "沈阳市和平区南京北街10号", "arrival_date": "-9",
              "stay_reason": "1", "phone": "13812345678", "household_address": "辽宁省沈阳市和平区北市场街3号"}
     pid = engine.perform(station, "residence_registration", first, clerk=clerk).person_id

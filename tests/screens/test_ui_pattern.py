@@ -68,7 +68,7 @@ def offences(name: str, tree: ast.AST) -> list[str]:
 def test_screens_follow_the_one_ui_pattern():
     # the checker reports each old pattern, as they were in screens/ before...
     found = " ".join(offences("old.py", ast.parse(OLD_PATTERNS)))
-    for pattern in ("call_from_thread", "run_worker", "import threading", "from devices.samples", " Thread",
+    for pattern in ("call_from_thread", "run_worker", "import threading", "from devices.sim.samples", " Thread",
                     "getattr(app", "app.last_outcome_person", "on_worker_state_changed"):
         assert pattern in found
     # ...and none is left
@@ -78,7 +78,7 @@ def test_screens_follow_the_one_ui_pattern():
 
 OLD_PATTERNS = '''
 import threading
-from devices.samples import SAMPLES
+from devices.sim.samples import SAMPLES
 
 class S:
     def go(self):

@@ -107,8 +107,8 @@ def test_pins_are_ascii_digits_only(cli, staffed):
 
 def test_sign_in_refuses_non_ascii_digits_without_counting_a_failure(station):
     """The TUI's sign-in and unlock call clerks.sign_in / unlock: the same check as the CLI."""
-    from counter import clerks
     from counter.errors import SignInError
+    from counter.services import clerks
 
     clerks.add_clerk(station, "𠮷田", "clerk", "1234")
     for pin in ("１２３４", "١٢٣٤"):
@@ -131,8 +131,8 @@ def test_clerk_names_refuse_control_and_bidi_characters_and_length(cli, tmp_path
 
 
 def test_clerk_names_keep_rare_characters_and_the_middle_dot(station):
-    from counter import clerks
     from counter.errors import ValidationError
+    from counter.services import clerks
 
     assert clerks.add_clerk(station, "𠮷田", "clerk", "1234").name == "𠮷田"
     assert clerks.add_clerk(station, "\ud842\udfb7野", "clerk", "1234").name == "𠮷野"  # a UTF-16 pair joined

@@ -10,7 +10,7 @@ def _init(cli, d, station_id="S-01"):
 
 
 def test_the_one_station_id_check():
-    from counter.station import is_station_id
+    from counter.domain.station_id import is_station_id
 
     assert is_station_id("S-01") and is_station_id("A" * 32)
     for bad in ("S1\n", "S1\r\n", "\nS1", "-S1", "A" * 33, "", "S 1", "Ｓ1", "S1\u200f", None, 7):
@@ -109,8 +109,8 @@ def test_argv_that_is_not_utf8_is_one_error_line_with_exit_2(cli, tmp_path, args
 
 def test_hq_import_matches_the_bundle_station_id_whole():
     """The station id a bundle's manifest names, read before its signature is checked, is matched whole."""
-    from counter.bundle_import import _unverified_manifest
-    from counter.export import BundleError
+    from counter.hq.bundle_import import _unverified_manifest
+    from counter.services.export import BundleError
 
     good = _unverified_manifest({"manifest.json": b'{"station_id": "S-01", "key_id": "k1"}'})
     assert good == {"station_id": "S-01", "key_id": "k1"}

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from counter.demo import DEMO_CLERK, DEMO_SUPERVISOR
+from counter.services.demo import DEMO_CLERK, DEMO_SUPERVISOR
 
 FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9A-Z])")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from counter import clerks
+from counter.services import clerks
 from screens.app import CounterApp
 from screens.home import HomeScreen
 from screens.signin import SignInScreen

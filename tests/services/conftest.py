@@ -1,6 +1,6 @@
 import pytest
 
-from counter import clerks
+from counter.services import clerks
 from counter.station import Station
 
 DISTRICT = "210102"

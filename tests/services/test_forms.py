@@ -4,7 +4,7 @@ import hashlib
 import shutil
 from importlib import resources
 
-from counter.forms import load_catalogue, parse_spec
+from counter.forms.spec import load_catalogue, parse_spec
 
 SERVICES = {"residence_registration", "lodging_registration", "permit_apply", "permit_extend", "permit_change",
             "permit_replace", "permit_cancel", "permit_collect", "residence_certificate", "proof_of_life",
@@ -63,7 +63,7 @@ def test_unknown_step_field_and_missing_labels_are_refused():
         b'[[fields]]\nid = "a"\nlabel = { zh = "a", en = "a" }\ntype = "text"\n'
     import pytest
 
-    from counter.forms import SpecInvalid
+    from counter.forms.spec import SpecInvalid
 
     with pytest.raises(SpecInvalid, match="unknown field 'nope'"):
         parse_spec(spec, "x.toml")
@@ -81,7 +81,7 @@ def test_doc_type_typed_as_its_number_or_label_still_means_citizen_id():
     import pytest
 
     from counter.domain.policy import Policy
-    from counter.forms import Context, FormInvalid, clean
+    from counter.forms.clean import Context, FormInvalid, clean
 
     spec = load_catalogue().get("residence_registration")
     ctx = Context(date(2026, 3, 2), Policy())
@@ -112,7 +112,7 @@ def test_a_german_mrz_nationality_d_becomes_deu_on_the_form():
     from counter.domain.fields import check_nationality
     from counter.domain.policy import Policy
     from counter.errors import ValidationError
-    from counter.forms import Context, clean_field
+    from counter.forms.clean import Context, clean_field
     from counter.services.cards import card_prefill
 
     passport = next(c for c in SAMPLE_CARDS if c.nationality == "KOR")

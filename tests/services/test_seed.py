@@ -5,7 +5,7 @@ from pathlib import Path
 
 from counter.services import people
 from counter.services.seed import seed
-from db import projections
+from db import rebuild
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,9 +25,9 @@ def test_seed_goes_through_the_services_and_is_varied(station, clerk):
             "SELECT kind, business_day, count(*), max(day_seq) FROM numbers GROUP BY kind, business_day"):
         assert count == top, (kind, day)
     assert station.verify_journal().ok
-    before = projections.checksum(station.db)
-    projections.rebuild(station.db)
-    assert projections.checksum(station.db) == before
+    before = rebuild.checksum(station.db)
+    rebuild.rebuild(station.db)
+    assert rebuild.checksum(station.db) == before
     assert people.search(station, names[0])
 
 

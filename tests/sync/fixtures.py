@@ -278,7 +278,7 @@ def now_utc() -> datetime:
 def raw_batch(station: Station, first: int, last: int, *, key=None, sent_at: datetime | None = None,
               rows: list[dict] | None = None):
     """A batch straight from the station's rows (no local verification), signed by `key` (default: the station's)."""
-    from counter.sync_protocol import Batch, checkpoint_message, utc_now_text
+    from counter.sync.protocol import Batch, checkpoint_message, utc_now_text
     from db import journal
 
     if rows is None:

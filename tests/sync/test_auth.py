@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 
 from counter.hq import auth
 from counter.request_signing import RequestRefused, sign_request, verify_request
-from counter.sync import sync_once
+from counter.sync.client import sync_once
 from tests.sync.fixtures import (
     REPO,
     HQServer,
@@ -152,7 +152,7 @@ def test_a_forged_or_replayed_batch_is_refused_before_any_work(server, store, hq
     forged = httpx.post(f"{server.url}/v1/batches", content=body, headers={"content-type": "application/json"})
     assert forged.status_code == 401 and forged.json()["error"] == "unauthorized"
     attacker = Ed25519PrivateKey.generate()
-    from counter.identity import SigningKey
+    from counter.keys import SigningKey
 
     wrong_key = signed_post(f"{server.url}/v1/batches", st, body, key=SigningKey(attacker))
     assert wrong_key.status_code == 401

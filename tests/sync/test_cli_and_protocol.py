@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from counter.sync_protocol import Ack, Batch, ProtocolError, ack_message, checkpoint_message
+from counter.sync.protocol import Ack, Batch, ProtocolError, ack_message, checkpoint_message
 from db.journal import head_message
 from tests.sync.fixtures import REPO, cli_env, fill, make_station, raw_batch, run_cli
 
@@ -122,7 +122,7 @@ def test_sync_and_hq_commands_do_not_import_textual(tmp_path):
         "        main(argv)\n"
         "    except SystemExit:\n"
         "        pass\n"
-        "import counter.sync, counter.hq.server, counter.hq.ingest\n"
+        "import counter.sync.client, counter.hq.server, counter.hq.ingest\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
         "print('clean')\n"
     )

@@ -15,8 +15,8 @@ from counter.hq import admin
 from counter.hq.store import open_store
 from counter.i18n import catalog
 from counter.station import Station
-from counter.sync import sync_loop, sync_once, sync_status
-from counter.sync_state import last_ack
+from counter.sync.client import sync_loop, sync_once, sync_status
+from counter.sync.state import last_ack
 from db import journal
 from tests.sync.fixtures import (
     HQServer,
@@ -405,7 +405,7 @@ def test_cli_loop_runs_until_ctrl_c(server, store, hq_key_dir, tmp_path):
 def test_a_station_pointed_at_another_hq_pushes_its_whole_journal_there(server, store, hq_key_dir, tmp_path):
     """The stored ack belongs to the first HQ: with nothing new, the second HQ used to get nothing at all
     while `sync --once` and `sync status` said '0 pending'."""
-    from counter.sync import configure
+    from counter.sync.client import configure
 
     st = make_station(tmp_path, "MOVE-1", server.url, hq_key_dir)
     fill(st, 20)

@@ -19,11 +19,11 @@ import threading
 import httpx
 import pytest
 
-from counter import export
 from counter.hq import admin
 from counter.hq.store import open_store
+from counter.services import export
 from counter.station import Station
-from counter.sync import sync_once
+from counter.sync.client import sync_once
 from db import journal
 from tests.sync.fixtures import enroll_station, fill, hq_rows, local_rows, make_station, signed_post
 

@@ -52,7 +52,8 @@ def test_schemathesis_finds_nothing_against_the_real_server(tmp_path, hq_key_dir
     print(f"\nschemathesis {result['schemathesis_version']}: {cases['generated']} cases, "
           f"{cases['unique_failures']} failures, {len(result['errors'])} errors, "
           f"{result['running_time']:.0f} s ({result['stop_reason']})")
-    assert result["operations"]["tested"] == 6  # batches, cursor, health, register search, open, permit
+    assert result["operations"]["tested"] == 9  # batches, cursor, journal, health, health/live, health/ready,
+    # register search, open, permit
     assert cases["generated"] > 100
     assert (result["failures"], result["errors"], cases["unique_failures"]) == ([], [], 0), proc.stdout[-6000:]
     assert proc.returncode == 0, proc.stdout[-6000:]

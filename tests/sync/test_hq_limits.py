@@ -269,7 +269,7 @@ def test_a_version_1_hq_database_is_upgraded_by_hq_init(tmp_path, hq_key_dir):
     conn.commit()
     conn.close()
     store = open_store(f"sqlite:///{path}", admin.load_key(hq_key_dir))
-    with pytest.raises(StoreError, match="run 'counter hq init'"):
+    with pytest.raises(StoreError, match="run 'counter hq migrate'"):
         store.require_schema()
     assert store.init_schema() is False
     store.require_schema()

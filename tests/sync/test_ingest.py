@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from counter import identity
+from counter import keys
 from counter.hq import admin
 from counter.hq.ingest import (
     ChainBroken,
@@ -21,7 +21,7 @@ from counter.hq.ingest import (
     UnknownStation,
     ingest_batch,
 )
-from counter.sync_protocol import ack_message, checkpoint_message
+from counter.sync.protocol import ack_message, checkpoint_message
 from db import journal
 from tests.sync.fixtures import (
     clone_station,
@@ -44,7 +44,7 @@ def station(tmp_path, store):
 
 
 def verify_ack(store, ack) -> bool:
-    return identity.verify(store.hq_key.public, ack_message(ack.station_id, ack.acked_seq, ack.acked_hash,
+    return keys.verify(store.hq_key.public, ack_message(ack.station_id, ack.acked_seq, ack.acked_hash,
                                                             ack.server_time), ack.signature)
 
 
@@ -100,7 +100,7 @@ def test_a_gap_is_refused_with_hq_signed_cursor(store, station):
         ingest_batch(store, raw_batch(station, 15, 20))
     cursor = info.value.body()["cursor"]
     assert (cursor["acked_seq"], cursor["acked_hash"]) == (10, journal.get(station.db, 10).hash)
-    assert identity.verify(store.hq_key.public, ack_message("ST-1", 10, cursor["acked_hash"], cursor["server_time"]),
+    assert keys.verify(store.hq_key.public, ack_message("ST-1", 10, cursor["acked_hash"], cursor["server_time"]),
                            cursor["signature"])
     assert len(hq_rows(store, "ST-1")) == 10
 
@@ -161,7 +161,7 @@ def test_a_deleted_entry_is_refused_as_malformed(store, station):
 
 
 def test_keys_wrong_other_station_revoked_and_rotated(store, station, tmp_path):
-    stranger = identity.SigningKey(Ed25519PrivateKey.generate())
+    stranger = keys.SigningKey(Ed25519PrivateKey.generate())
     with pytest.raises(KeyRejected, match="not enrolled"):
         ingest_batch(store, raw_batch(station, 1, 5, key=stranger))
 
@@ -179,7 +179,7 @@ def test_keys_wrong_other_station_revoked_and_rotated(store, station, tmp_path):
 
     ingest_batch(store, raw_batch(station, 1, 10))
     # rotation: a new key for ST-1 deactivates the old one for new batches; old batches still verify
-    new_key = identity.SigningKey(Ed25519PrivateKey.generate())
+    new_key = keys.SigningKey(Ed25519PrivateKey.generate())
     admin.enroll(store, "ST-1", new_key.public_pem())
     with pytest.raises(KeyRejected, match="replaced"):
         ingest_batch(store, raw_batch(station, 11, 15))

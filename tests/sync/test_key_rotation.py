@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from counter import keys, printer_service
 from counter.hq import admin
+from counter.services import printing
 from counter.station import Station
-from counter.sync import sync_once
+from counter.sync import key_rotation
+from counter.sync.client import sync_once
 from tests.sync.fixtures import enroll_station, fill, hq_rows, local_rows, make_station, run_cli, signed_get
 
 
@@ -35,7 +36,7 @@ def test_a_rotation_reaches_hq_through_a_real_sync_and_later_batches_use_the_new
     fill(st, 5)
     enroll_station(store, st)
     old_id = st.key.key_id
-    token = printer_service.sign_verification(st, "residence_certificate", "RC-1", "110101********0011",
+    token = printing.sign_verification(st, "residence_certificate", "RC-1", "110101********0011",
                                               "2026-03-01")
     assert sync_once(st).ok
     old_head = st.db.conn.execute("SELECT seq FROM journal_head").fetchone()[0]
@@ -46,7 +47,7 @@ def test_a_rotation_reaches_hq_through_a_real_sync_and_later_batches_use_the_new
     st = Station.open(tmp_path / "R-1")
     new_id = st.key.key_id
     assert new_id != old_id and f"new key {new_id}" in rotated.stdout
-    retired = tmp_path / "R-1" / keys.RETIRED_DIR
+    retired = tmp_path / "R-1" / key_rotation.RETIRED_DIR
     assert (retired / f"{old_id}.key").stat().st_mode & 0o777 == 0o600
     assert (retired / f"{old_id}.pub").exists()
     entry = st.db.conn.execute("SELECT seq, payload FROM journal WHERE kind = 'station.key_rotated'").fetchone()
@@ -65,17 +66,17 @@ def test_a_rotation_reaches_hq_through_a_real_sync_and_later_batches_use_the_new
     # requests are now accepted with the new key only
     cursor = f"{server.url}/v1/stations/R-1/cursor"
     assert signed_get(cursor, st).status_code == 200
-    assert signed_get(cursor, st, key=keys.retired_keys(st.data_dir)[old_id]).status_code == 401
+    assert signed_get(cursor, st, key=key_rotation.retired_keys(st.data_dir)[old_id]).status_code == 401
     # old signed heads, old entries and old QR payloads still verify at the station
     assert st.verify_journal().ok
-    claims = printer_service.verify_payload(token, printer_service.trusted_keys(st.data_dir, st))
+    claims = printing.verify_payload(token, printing.trusted_keys(st.data_dir, st))
     assert claims.station_id == "R-1"
     st.close()
 
 
 def test_a_forged_rotation_entry_is_not_taken(server, store, hq_key_dir, tmp_path):
     """A rotation entry whose payload is not signed by the enrolled key leaves HQ's keys as they were."""
-    from counter.identity import b64
+    from counter.keys import b64
 
     st = make_station(tmp_path, "R-2", server.url, hq_key_dir)
     enroll_station(store, st)
@@ -92,7 +93,7 @@ def test_a_forged_rotation_entry_is_not_taken(server, store, hq_key_dir, tmp_pat
 def test_a_crash_after_journaling_the_rotation_finishes_it_at_the_next_open(tmp_path):
     st = make_station(tmp_path, "R-3")
     old_id = st.key.key_id
-    real_replace = keys.os.replace
+    real_replace = key_rotation.os.replace
     calls = []
 
     def crash_on_key_swap(src, dst):
@@ -101,15 +102,15 @@ def test_a_crash_after_journaling_the_rotation_finishes_it_at_the_next_open(tmp_
             raise KeyboardInterrupt("power cut")
         return real_replace(src, dst)
 
-    keys.os.replace = crash_on_key_swap
+    key_rotation.os.replace = crash_on_key_swap
     try:
         with pytest.raises(KeyboardInterrupt):
-            keys.rotate(st)
+            key_rotation.rotate(st)
     finally:
-        keys.os.replace = real_replace
+        key_rotation.os.replace = real_replace
     st.close()
     reopened = Station.open(tmp_path / "R-3")
-    journaled = keys.rotations(reopened.db)
+    journaled = key_rotation.rotations(reopened.db)
     assert len(journaled) == 1 and journaled[0][1] == old_id
     assert reopened.key.key_id == journaled[0][2]  # the journaled new key, not the old one
     assert not (tmp_path / "R-3" / "keys" / "station.key.new").exists()
@@ -125,7 +126,7 @@ def test_a_lost_ack_of_the_rotation_batch_is_resent_with_the_new_key(server, sto
     enroll_station(store, st)
     assert sync_once(st).ok
     before = st.db.conn.execute("SELECT acked_seq, acked_hash, ack_signature, hq_key_id FROM sync_state").fetchone()
-    keys.rotate(st)
+    key_rotation.rotate(st)
     assert sync_once(st).ok
     with st.db.conn:  # the ack of the rotation batch is lost: the station's state is as before it
         st.db.conn.execute("UPDATE sync_state SET acked_seq = ?, acked_hash = ?, ack_signature = ?, hq_key_id = ?",

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from counter.hq import admin
-from counter.sync import sync_once
+from counter.sync.client import sync_once
 from tests.sync.fixtures import enroll_station, fill, fresh_hq, make_station
 
 pytestmark = pytest.mark.postgres

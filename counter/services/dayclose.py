@@ -1,0 +1,482 @@
+"""End of day: the reconciliation a supervisor answers for, and the day close.
+
+The day's figures are a pure function of the day's journal entries
+(`day_figures`), so the district can recompute them from an export bundle and
+check them against the figures the close entry recorded. The rest of the
+reconciliation (unsynced entries, permits about to expire) is station state at
+the moment of the close and is recorded as such.
+
+How other areas' journal kinds are read is kept in the small `classify_*`
+functions below: that is the one place to change when a kind is renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from counter.errors import CounterError, ValidationError
+from db import journal
+from db.entry import Entry
+
+CLOSE_KIND = "day.closed"
+CORRECTION_KIND = "day.correction"
+EXPIRY_HORIZON_DAYS = 30
+FIGURES_VERSION = 1
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# The services area records one entry per clerk action: kind "service.<service>", payload
+# {"service", "person_id", "number", "late_days", ...}; a void is "service.voided" and a
+# correction "service.corrected", both with "ref_seq" pointing at the original.
+SERVICE_PREFIX = "service."
+VOID_KINDS = ("service.voided",)
+CORRECTION_KINDS = ("service.corrected", CORRECTION_KIND)
+CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
+SERVICE_LABELS = {
+    "residence_registration": "居住登记", "lodging_registration": "寄住登记",
+    "permit_apply": "居住证申领", "permit_extend": "居住证延期", "permit_change": "居住证变更",
+    "permit_replace": "居住证补领/换领", "permit_cancel": "居住证注销", "permit_collect": "居住证领取",
+    "residence_certificate": "居住证明", "proof_of_life": "生存证明", "criminal_record_request": "无犯罪记录证明申请",
+    "change_address": "地址变更", "change_employer": "单位变更", "change_phone": "电话变更",
+    "name_correction": "姓名更正",
+}
+
+
+# --- reading other areas' kinds (swap here when their names settle) ----------------------------
+
+def is_transaction(kind: str) -> bool:
+    """A service done for a person (voids and corrections are counted on their own)."""
+    return kind.startswith(SERVICE_PREFIX) and kind not in VOID_KINDS and kind not in CORRECTION_KINDS
+
+
+def service_of(kind: str, data: dict) -> str:
+    """The service an entry belongs to: the payload's `service` if it names one, else the kind's tail."""
+    service = data.get("service")
+    return service if isinstance(service, str) and service else kind.removeprefix(SERVICE_PREFIX)
+
+
+def service_label(service: str) -> str:
+    return SERVICE_LABELS.get(service, service)
+
+
+def is_late(data: dict) -> bool:
+    """A registration or change reported after its deadline (accepted and flagged, never refused)."""
+    late_days = data.get("late_days")
+    return (isinstance(late_days, int) and late_days > 0) or data.get("late") is True
+
+
+def is_void(kind: str) -> bool:
+    return kind in VOID_KINDS
+
+
+def is_certificate_issue(kind: str, data: dict) -> bool:
+    return is_transaction(kind) and service_of(kind, data) in CERTIFICATE_SERVICES
+
+
+# The printing area journals a job once (print.queued {job_id, doc_type, ...}) and then each
+# attempt: print.printed (the original came out), print.reprinted (a copy n came out),
+# print.failed (result "failed" or "unconfirmed"). See db/projectors/printing.py.
+PRINT_QUEUED = "print.queued"
+PRINT_STATES = {"print.queued": "queued", "print.printed": "printed", "print.reprinted": "reprinted",
+                "print.failed": "failed"}
+
+
+def _job_type(queued: dict) -> str:
+    """What a queued print job counts as: its document type, except that `counter print test` pages
+    (doc_kind "test", printed as receipts) are no citizen's receipt."""
+    return "test" if queued.get("doc_kind") == "test" else str(queued.get("doc_type") or "")
+
+
+def print_event(kind: str, data: dict) -> tuple[str, str] | None:
+    """(job_id, state) for a print entry, or None."""
+    state = PRINT_STATES.get(kind)
+    job = data.get("job_id")
+    if state is None or not isinstance(job, str):
+        return None
+    return job, state
+
+
+def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS) -> int | None:
+    """Residence permits that expire within `horizon_days` after `day`; None when permits are not kept here.
+
+    Reads the services area's permit projection (table `permits`, column `valid_until`).
+    """
+    end = (date.fromisoformat(day) + timedelta(days=horizon_days)).isoformat()
+    conn = station.db.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='permits'").fetchone():
+        return None
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(permits)")}
+    if "valid_until" not in cols:
+        return None
+    where = "valid_until > ? AND valid_until <= ?"
+    if "status" in cols:
+        where += " AND status IN ('accepted', 'issued')"
+    return conn.execute(f"SELECT count(*) FROM permits WHERE {where}", (day, end)).fetchone()[0]
+
+
+# --- the day's figures: a pure function of its entries --------------------------------------------
+
+def parse_day(text: str) -> str:
+    if not isinstance(text, str) or not _DAY.match(text):
+        # exit 2 like every other bad option value
+        raise ValidationError("a day is written YYYY-MM-DD, e.g. 2026-11-21; got {text!r}", field="date", text=text,
+                              exit_code=2)
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValidationError("{text} is not a calendar date", field="date", text=text, exit_code=2) from None
+
+
+@lru_cache(maxsize=4096)
+def _hour_of(utc_minute: str, tz: ZoneInfo) -> int:
+    return datetime.fromisoformat(utc_minute).replace(tzinfo=UTC).astimezone(tz).hour
+
+
+def local_hour(device_time_utc: str, tz: ZoneInfo) -> int:
+    """The local hour of a journal timestamp ('2026-11-21T02:15:00.000000Z').
+
+    Zone offsets are whole minutes, so the UTC minute decides it: cached per minute.
+    """
+    return _hour_of(device_time_utc[:16], tz)
+
+
+def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
+                job_types: dict[str, str] | None = None) -> dict:
+    """The reconciliation figures of business day `day`, from the journal entries given.
+
+    Only entries whose business_day is `day` count, and the day's own close
+    entry does not. `job_types` gives the document type (receipt, certificate)
+    of print jobs queued on an earlier day and printed or reprinted on this one.
+    Every value is JSON-plain, so the figures go into the close entry and the
+    bundle manifest as they are.
+    """
+    tz = ZoneInfo(timezone)
+    by_service: Counter[str] = Counter()
+    by_clerk: Counter[str] = Counter()
+    by_hour = [0] * 24
+    job_type = dict(job_types or {})
+    job_state: dict[str, str] = {}
+    printed: Counter[str] = Counter()  # doc type -> originals printed
+    reprinted: Counter[str] = Counter()
+    n_entries = transactions = voided = certificates = late = corrections = 0
+    first_seq = last_seq = None
+    for item in entries:
+        e = item if isinstance(item, dict) else vars(item)  # not as_dict(): it deep-copies
+        if e["business_day"] != day:
+            continue
+        kind = e["kind"]
+        data = _payload(e)
+        if kind == CLOSE_KIND and data.get("business_day") == day:
+            continue
+        n_entries += 1
+        first_seq = e["seq"] if first_seq is None else first_seq
+        last_seq = e["seq"]
+        if kind in CORRECTION_KINDS:
+            corrections += 1
+        if is_void(kind):
+            voided += 1
+        if is_certificate_issue(kind, data):
+            certificates += 1
+        event = print_event(kind, data)
+        if event is not None:
+            job_id, state = event
+            if state == "queued":
+                job_type[job_id] = _job_type(data)
+            job_state[job_id] = state
+            if state == "printed":
+                printed[job_type.get(job_id, "")] += 1
+            elif state == "reprinted":
+                reprinted[job_type.get(job_id, "")] += 1
+        if is_transaction(kind):
+            transactions += 1
+            by_service[service_of(kind, data)] += 1
+            by_clerk[e["clerk_id"] or "-"] += 1
+            by_hour[local_hour(e["device_time_utc"], tz)] += 1
+            if is_late(data):
+                late += 1
+    return {
+        "version": FIGURES_VERSION,
+        "business_day": day,
+        "entries": n_entries,
+        "first_seq": first_seq,
+        "last_seq": last_seq,
+        "transactions": transactions,
+        "by_service": dict(sorted(by_service.items())),
+        "by_clerk": dict(sorted(by_clerk.items())),
+        "by_hour": by_hour,
+        "receipts_printed": printed["receipt"],
+        "receipts_reprinted": reprinted["receipt"],
+        "receipts_voided": voided,
+        "certificates_issued": certificates,
+        "print_jobs_failed": sum(1 for state in job_state.values() if state == "failed"),
+        "print_jobs_unprinted": sum(1 for state in job_state.values() if state == "queued"),
+        "late_registrations": late,
+        "corrections": corrections,
+    }
+
+
+def _payload(e: dict) -> dict:
+    payload = e["payload"]
+    value = json.loads(payload) if isinstance(payload, str) else payload
+    return value if isinstance(value, dict) else {}
+
+
+def earlier_job_types(station, entries: list[Entry]) -> dict[str, str]:
+    """Document types of the print jobs these entries print or reprint but did not queue themselves."""
+    queued, wanted = set(), set()
+    for e in entries:
+        if e.kind.startswith("print."):
+            event = print_event(e.kind, e.data)
+            if event is not None:
+                (queued if event[1] == "queued" else wanted).add(event[0])
+    missing = sorted(wanted - queued)
+    found: dict[str, str] = {}
+    for i in range(0, len(missing), 500):
+        chunk = missing[i:i + 500]
+        rows = station.db.conn.execute(
+            "SELECT json_extract(payload, '$.job_id'), payload FROM journal"
+            f" WHERE kind = ? AND json_extract(payload, '$.job_id') IN ({','.join('?' * len(chunk))})",
+            (PRINT_QUEUED, *chunk)).fetchall()
+        found.update({job: _job_type(json.loads(payload)) for job, payload in rows})
+    return found
+
+
+# --- the reconciliation shown before the close -------------------------------------------------------
+
+@dataclass
+class Reconciliation:
+    business_day: str
+    station_id: str
+    office: str
+    district: str
+    timezone: str
+    figures: dict
+    head_seq: int
+    acked_seq: int | None  # None: never synced
+    permits_expiring: int | None  # None: this station keeps no permits
+    closed_seq: int | None = None
+    closed_by: str | None = None  # the supervisor's name
+    closed_at: str | None = None
+    at_close: dict = field(default_factory=dict)  # station state recorded by the close
+    clerk_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_seq is not None
+
+    @property
+    def unsynced(self) -> int:
+        return self.head_seq - (self.acked_seq or 0)
+
+    def warnings(self) -> list[tuple[str, dict]]:
+        """(gettext template, params) for what the supervisor should know before closing."""
+        out: list[tuple[str, dict]] = []
+        if self.unsynced:
+            out.append(("{n} journal entries are not yet synced to headquarters", {"n": self.unsynced}))
+        if self.figures["print_jobs_failed"]:
+            out.append(("{n} print jobs failed", {"n": self.figures["print_jobs_failed"]}))
+        if self.figures["print_jobs_unprinted"]:
+            out.append(("{n} print jobs were not printed", {"n": self.figures["print_jobs_unprinted"]}))
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "business_day": self.business_day, "station_id": self.station_id, "office": self.office,
+            "district": self.district, "closed": self.closed, "closed_seq": self.closed_seq,
+            "closed_by": self.closed_by, "closed_at": self.closed_at, "figures": self.figures,
+            "head_seq": self.head_seq, "acked_seq": self.acked_seq, "unsynced": self.unsynced,
+            "permits_expiring_30d": self.permits_expiring,
+        }
+
+
+def _figures_of(station, entries: list[Entry], day: str) -> dict:
+    return day_figures(entries, day, station.config.timezone, earlier_job_types(station, entries))
+
+
+def _closure(station, day: str):
+    return station.db.conn.execute(
+        "SELECT closed_seq, closed_by, closed_at FROM day_closures WHERE business_day = ?", (day,)).fetchone()
+
+
+def day_entries(station, day: str, until: int | None = None) -> list[Entry]:
+    """The entries of business day `day` (seq order), read through the day index."""
+    return journal.day_entries(station.db, day, until)
+
+
+def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliation:
+    """The reconciliation of `day`: as recorded at its close if closed, else as of now.
+
+    `figures`, when the caller has just computed them, saves reading the day again.
+    """
+    from counter.sync.state import last_ack
+
+    day = parse_day(day)
+    closure = _closure(station, day)
+    names = dict(station.db.conn.execute("SELECT clerk_id, name FROM clerks").fetchall())
+    head_seq = journal.head(station.db)[0]
+    ack = last_ack(station)
+    rec = Reconciliation(
+        business_day=day, station_id=station.station_id, office=station.config.office,
+        district=station.config.district, timezone=station.config.timezone,
+        figures=figures if figures is not None else _figures_of(station, day_entries(station, day), day),
+        head_seq=head_seq, acked_seq=ack[0] if ack else None,
+        permits_expiring=expiring_permits(station, day), clerk_names=names,
+    )
+    if closure:
+        close = journal.get(station.db, closure[0])
+        data = close.data
+        rec.closed_seq, rec.closed_at = closure[0], closure[2]
+        rec.closed_by = names.get(data.get("supervisor_id") or closure[1], closure[1])
+        rec.at_close = data.get("at_close", {})
+        rec.figures = {k: data[k] for k in rec.figures if k in data}
+    return rec
+
+
+# --- closing -------------------------------------------------------------------------------------
+
+def check_can_close(station, day: str, today: str | None = None) -> None:
+    """Refuse, with one clear line, a close that would be wrong."""
+    day = parse_day(day)
+    local_today = today or station.local_now().date().isoformat()
+    closure = _closure(station, day)
+    if closure:
+        raise CounterError("day {day} is already closed (journal seq {seq}); a correction is a new entry on the"
+                           " current day", exit_code=2, day=day, seq=closure[0])
+    if day > local_today:
+        raise CounterError("cannot close {day}: it is in the future (today is {today})", exit_code=2,
+                           day=day, today=local_today)
+    last_closed = station.last_closed_day()
+    if last_closed and day < last_closed:
+        raise CounterError("cannot close {day}: the later day {last} is already closed, so {day} takes no more"
+                           " entries", exit_code=2, day=day, last=last_closed)
+    row = station.db.conn.execute(
+        "SELECT min(j.business_day) FROM journal j WHERE j.business_day < ?"
+        " AND NOT EXISTS (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day)", (day,)).fetchone()
+    if row and row[0]:
+        raise CounterError("cannot close {day}: the earlier day {open} is still open; close {open} first",
+                           exit_code=2, day=day, open=row[0])
+
+
+class _DayMoved(Exception):
+    """An entry for the day arrived between computing the figures and writing the close."""
+
+
+def close_day(station, day: str, supervisor_name: str, pin: str, *, by=None,
+              today: str | None = None) -> Entry:
+    """Close `day` on the supervisor's PIN: one 'day.closed' entry carrying the day's figures.
+
+    From that entry on, Station.record puts new entries on the next business
+    day. The figures are recomputed inside the close's transaction check, so
+    they always describe exactly the entries that precede the close.
+    """
+    from counter.services import clerks
+    from counter.sync.state import last_ack
+
+    day = parse_day(day)
+    check_can_close(station, day, today)
+    supervisor = clerks.authorize_supervisor(station, supervisor_name, pin, f"day.close:{day}", by=by)
+    for _attempt in range(5):
+        check_can_close(station, day, today)
+        entries = day_entries(station, day)
+        job_types = earlier_job_types(station, entries)
+        figures = day_figures(entries, day, station.config.timezone, job_types)
+        seen = (figures["entries"], figures["last_seq"])
+        ack = last_ack(station)
+        head_seq = journal.head(station.db)[0]
+        payload = {
+            **figures,
+            "supervisor_id": supervisor.clerk_id,
+            "print_job_types": job_types,
+            "at_close": {
+                "head_seq": head_seq,
+                "acked_seq": ack[0] if ack else None,
+                "unsynced_entries": head_seq - (ack[0] if ack else 0),
+                "permits_expiring_30d": expiring_permits(station, day),
+            },
+        }
+
+        def still_same(db, entry: Entry, seen=seen) -> None:
+            row = db.conn.execute("SELECT count(*), max(seq) FROM journal WHERE business_day = ? AND seq < ?",
+                                  (day, entry.seq)).fetchone()
+            if (row[0], row[1]) != seen:
+                raise _DayMoved()
+
+        try:
+            return station.record(CLOSE_KIND, payload, clerk_id=supervisor.clerk_id, extra=still_same)
+        except _DayMoved:
+            continue
+    raise CounterError("the day kept changing while closing {day}; try again when the counter is quiet", day=day)
+
+
+def record_correction(station, corrects_seq: int, reason: str, clerk_id: str | None = None,
+                      details: dict | None = None) -> Entry:
+    """A correction to an entry of a closed day: a new entry on the current day that references it."""
+    old = journal.get(station.db, corrects_seq)
+    if old is None:
+        raise CounterError("no journal entry with seq {seq}", seq=corrects_seq)
+    if not (reason or "").strip():
+        raise ValidationError("a correction needs a reason", field="reason")
+    payload = {"corrects_seq": old.seq, "corrects_uuid": old.uuid, "corrects_hash": old.hash,
+               "corrects_day": old.business_day, "corrects_kind": old.kind, "reason": reason.strip(),
+               "details": details or {}}
+    return station.record(CORRECTION_KIND, payload, clerk_id=clerk_id)
+
+
+def open_days(station) -> list[str]:
+    """Business days with entries that are not closed yet, oldest first."""
+    rows = station.db.conn.execute(
+        "SELECT DISTINCT business_day FROM journal j WHERE NOT EXISTS"
+        " (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day) ORDER BY business_day").fetchall()
+    return [r[0] for r in rows]
+
+
+def report_data(rec: Reconciliation, *, figures: dict | None = None, at_close: dict | None = None,
+                seq_range: tuple[int, int] | None = None):
+    """The printable report (printing.report.DayReport) for a reconciliation."""
+    from counter import __version__
+    from printing.report import DayReport
+
+    f = figures or rec.figures
+    state = at_close if at_close is not None else (rec.at_close or {
+        "unsynced_entries": rec.unsynced, "permits_expiring_30d": rec.permits_expiring})
+    closed_at = ""
+    if rec.closed_at:
+        moment = datetime.strptime(rec.closed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        closed_at = moment.astimezone(ZoneInfo(rec.timezone)).strftime("%Y-%m-%d %H:%M")
+    warnings = []
+    if state.get("unsynced_entries"):
+        warnings.append(f"{state['unsynced_entries']} 条日志尚未同步到上级 entries not yet synced to headquarters")
+    if f["print_jobs_failed"]:
+        warnings.append(f"{f['print_jobs_failed']} 个打印任务失败 print jobs failed")
+    if f["print_jobs_unprinted"]:
+        warnings.append(f"{f['print_jobs_unprinted']} 个打印任务未打印 print jobs not printed")
+    return DayReport(
+        station_id=rec.station_id, office=rec.office, district=rec.district, business_day=rec.business_day,
+        closed=rec.closed, closed_by=rec.closed_by or "", closed_at=closed_at,
+        entries=f["entries"], transactions=f["transactions"],
+        by_service=[(service_label(s), n) for s, n in sorted(f["by_service"].items(), key=lambda kv: -kv[1])],
+        by_hour=list(f["by_hour"]),
+        by_clerk=[(rec.clerk_names.get(c, c), n) for c, n in f["by_clerk"].items()],
+        receipts_printed=f["receipts_printed"], receipts_reprinted=f["receipts_reprinted"],
+        receipts_voided=f["receipts_voided"], certificates_issued=f["certificates_issued"],
+        print_jobs_failed=f["print_jobs_failed"], print_jobs_unprinted=f["print_jobs_unprinted"],
+        late_registrations=f["late_registrations"], corrections=f["corrections"],
+        unsynced_entries=state.get("unsynced_entries") or 0,
+        permits_expiring_30d=state.get("permits_expiring_30d"),
+        seq_range=f"{seq_range[0]}–{seq_range[1]}" if seq_range else "",
+        warnings=warnings, footer=f"counter {__version__}",
+    )
+
+
+def render_report(station, day: str) -> bytes:
+    """The daily report PDF of `day` (a draft while the day is open)."""
+    from printing.report import render_day_report
+
+    return render_day_report(report_data(reconcile(station, day)))

@@ -1,0 +1,48 @@
+"""The station's record of HQ's last signed ack (written by the sync client)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+
+def last_ack(station) -> tuple[int, str] | None:
+    """(acked_seq, acked_hash) from HQ's last verified ack, or None before the first sync."""
+    try:
+        row = station.db.conn.execute("SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # the table arrives with the sync migration
+        return None
+    return (row[0], row[1]) if row else None
+
+
+ACK_CONFLICT_LIMIT = 50  # HQ lists at most this many open conflicts per ack (contract, refinement 6)
+
+
+def store_conflicts(db, conflicts) -> int:
+    """Keep the open conflicts of a verified ack (inside the ack's transaction); returns how many are new.
+    A conflict no longer in a complete list was resolved at HQ."""
+    from counter.sync.protocol import utc_now_text
+
+    now = utc_now_text()
+    new = 0
+    ids = []
+    for c in conflicts or ():
+        cid = c.get("conflict_id")
+        if not isinstance(cid, int) or isinstance(cid, bool) or not isinstance(c.get("permit"), str):
+            continue
+        ids.append(cid)
+        known = db.conn.execute("SELECT 1 FROM register_conflicts WHERE conflict_id = ?", (cid,)).fetchone()
+        if known:
+            db.conn.execute("UPDATE register_conflicts SET resolved_at = NULL WHERE conflict_id = ?", (cid,))
+            continue
+        db.conn.execute(
+            "INSERT INTO register_conflicts (conflict_id, permit, kind, entries, detected_at, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (cid, c["permit"], str(c.get("kind") or "concurrent"),
+             json.dumps(c.get("entries") or [], ensure_ascii=False, sort_keys=True), c.get("detected_at"), now))
+        new += 1
+    if len(ids) < ACK_CONFLICT_LIMIT:
+        marks = ", ".join("?" * len(ids)) or "NULL"
+        db.conn.execute(f"UPDATE register_conflicts SET resolved_at = ? WHERE resolved_at IS NULL"
+                        f" AND conflict_id NOT IN ({marks})", (now, *ids))
+    return new

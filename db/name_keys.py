@@ -1,0 +1,91 @@
+"""Name search keys: every pinyin reading of a name, full and initials (station and HQ alike).
+
+A clerk finds 张伟 without the input method by typing `zhangwei` or `zw`. Every reading of every
+character counts (heteronyms: 单 is dan, shan or chan; 曾 is zeng or ceng), so a surname read the
+rare way is still found. pypinyin's own dictionary lacks some rare characters (𠮷 U+20BB7); the
+readings pypinyin lacks are taken from the zdic data of pypinyin-dict, without overriding any
+reading pypinyin has.
+
+In db because the projectors keep the keys (db/projectors/register.py, here and at HQ) and db imports
+nothing of counter; the query side is counter/search_query.py. Pure: no I/O beyond the libraries' data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from functools import lru_cache
+
+# A name with many heteronyms has a product of readings; past this many full keys, the rest are dropped
+# (the initials keys are kept whole: they are far fewer).
+MAX_FULL_KEYS = 64
+NAME_SEPARATORS = "·•・‧.． 　"  # the minority-name middle dot and its look-alikes, spaces
+
+
+@lru_cache(maxsize=1)
+def _load() -> None:
+    from pypinyin import load_single_dict
+    from pypinyin.pinyin_dict import pinyin_dict as base
+    from pypinyin_dict.pinyin_data import zdic
+
+    load_single_dict({cp: r for cp, r in zdic.pinyin_dict.items() if cp not in base})
+
+
+def normalize_text(text: str) -> str:
+    """Join UTF-16 surrogate pairs (𠮷 sent as \\ud842\\udfb7) into one character; NFC; trim.
+
+    Raises ValueError on a lone surrogate (half a character: the text was cut or mis-encoded)."""
+    try:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise ValueError("the text holds half a character (a lone UTF-16 surrogate); type it again") from None
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def is_han(ch: str) -> bool:
+    return unicodedata.category(ch) == "Lo" and "CJK" in unicodedata.name(ch, "CJK?")
+
+
+@lru_cache(maxsize=65536)
+def readings(ch: str) -> tuple[str, ...]:
+    """Every toneless reading of one Han character (() when no dictionary knows it)."""
+    _load()
+    from pypinyin import Style, pinyin
+
+    found = pinyin(ch, style=Style.NORMAL, heteronym=True, errors=lambda _: [[]])
+    out: list[str] = []
+    for r in (found[0] if found else []):
+        r = r.replace("ü", "v")
+        if r and r.isascii() and r.isalpha() and r not in out:
+            out.append(r)
+    return tuple(out)
+
+
+def name_keys(name: str) -> set[tuple[str, str]]:
+    """The search keys of a name: {('full', 'zhangwei'), ('initials', 'zw'), ...}.
+
+    Han characters give their readings (all of them), Latin letters themselves (a foreigner's
+    SMITH JOHN gives 'smithjohn'), separators nothing. A character no dictionary reads makes
+    the name unsearchable by pinyin (no keys), never searchable under a wrong reading."""
+    parts: list[list[str]] = []
+    for ch in normalize_text(name):
+        if ch in NAME_SEPARATORS:
+            continue
+        if ch.isascii() and ch.isalpha():
+            parts.append([ch.lower()])
+        elif is_han(ch):
+            r = readings(ch)
+            if not r:
+                return set()
+            parts.append(list(r))
+        # other characters (digits, punctuation) carry no sound
+    if not parts:
+        return set()
+    keys: set[tuple[str, str]] = set()
+    latin_only = all(len(p) == 1 and len(p[0]) == 1 for p in parts)
+    for combo in itertools.islice(itertools.product(*parts), MAX_FULL_KEYS):
+        keys.add(("full", "".join(combo)))
+    if not latin_only:
+        for combo in itertools.product(*({r[0] for r in p} for p in parts)):
+            keys.add(("initials", "".join(combo)))
+    return keys

@@ -1,0 +1,1 @@
+"""Earlier versions of the form specs, kept so that old journal entries still explain themselves."""

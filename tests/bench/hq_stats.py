@@ -1,0 +1,107 @@
+"""Benchmark: `counter hq stats --by origin,age,education` over N persons on PostgreSQL (goal: <= 2 s at 1M).
+
+    python3 tests/bench/hq_stats.py [--persons 1000000]
+
+Loads N anonymous facts into stat_facts of a private PostgreSQL cluster with COPY (the dimensions drawn
+like the seeds' shares; loading is not timed), then times the real command in a subprocess (process
+start, schema check, refresh with nothing pending, the GROUP BY, suppression, JSON) and the same query
+in process. Baseline in the same run: a bare `SELECT COUNT(*)` over the same table (ratio).
+Not a test: nothing asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from counter import stats as S  # noqa: E402
+from counter.domain import stats as D  # noqa: E402
+from counter.hq import stats as hq_stats  # noqa: E402
+from counter.hq.store import open_store  # noqa: E402
+from tests.sync.fixtures import PgCluster, cli_env  # noqa: E402
+
+COLUMNS = ("station_id", "person_id", "reg_seq", "kind", "started", "started_week", "started_month", "origin",
+           "province", "birth_date", "birth_num", "sex", "education", "education_group", "occupation", "housing", "reason", "intended_stay")
+
+
+def rows(n: int, today: date):
+    rng = random.Random(14)
+    provinces = list(D.PROVINCES)
+    origins = ["same_county"] * 5 + ["other_county"] * 12 + ["other_city"] * 31 + ["other_province"] * 52
+    for i in range(n):
+        start = today - timedelta(days=rng.randrange(0, 900))
+        birth = today - timedelta(days=rng.randrange(16 * 365, 75 * 365))
+        origin = rng.choice(origins)
+        yield (f"S{i % 500:03d}", f"p{i}", i + 1, "residence", start.isoformat(), D.period_of(start, "week"),
+               D.period_of(start, "month"), origin, "21" if origin != "other_province" else rng.choice(provinces),
+               birth.isoformat(), int(birth.strftime("%Y%m%d")), rng.choice("MF"), *(lambda e: (e, D.education_group(e)))(rng.choice(["70", "70", "80", "60", "40", "30", "20", "90"])),
+               rng.choice("EHRFCG"), rng.choice(["rented", "dormitory", "work_site", "own", "relatives"]),
+               rng.choice(["work", "business", "study", "family", "other"]), rng.choice(["lt_6m", "6_12m", "gt_12m"]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    cluster = PgCluster(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
+    cluster.start()
+    try:
+        url = cluster.create_database()
+        store = open_store(url)
+        store.init_schema()
+        today = date.today()
+        t0 = time.perf_counter()
+        with store.connection() as conn, conn.cursor() as cur:
+            with cur.copy(f"COPY stat_facts ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows(args.persons, today):
+                    copy.write_row(row)
+            conn.execute("ANALYZE stat_facts")
+        print(f"loaded {args.persons} facts in {time.perf_counter() - t0:.1f} s (not timed below)")
+        policy = hq_stats.default_policy()
+        dims = ["origin", "age", "education"]
+
+        def timed(fn) -> float:
+            times = []
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t)
+            return statistics.median(times)
+
+        def bare():
+            with store.transaction() as tx:
+                tx.one("SELECT COUNT(*) FROM stat_facts")
+
+        def in_process():
+            hq_stats.refresh(store)
+            pub = hq_stats.district_table(store, dims, today, today, policy=policy)
+            S.render(pub, "json")
+
+        def command():
+            r = subprocess.run([sys.executable, "-m", "counter", "hq", "stats", "--db", url, "--by",
+                                "origin,age,education", "--json"], cwd=REPO, env=cli_env(), capture_output=True)
+            assert r.returncode == 0, r.stderr
+
+        base = timed(bare)
+        inproc = timed(in_process)
+        cmd = timed(command)
+        print(f"persons: {args.persons}  (median of {args.runs})")
+        print(f"baseline SELECT COUNT(*):                      {base * 1000:8.1f} ms")
+        print(f"in process refresh + GROUP BY + suppress + JSON: {inproc * 1000:8.1f} ms  ({inproc / base:.1f}x baseline)")
+        print(f"`counter hq stats --by origin,age,education`:  {cmd * 1000:8.1f} ms  (goal <= 2000 ms)")
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The dashboard as district staff use it: a real headless Chromium against the real HQ server.
+
+Assertions are on the rendered page (what is visible, computed layout, SVG drawn), not only on HTML."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import httpx
+
+from counter.request_signing import sign_request
+from tests.hq_dashboard.conftest import ADMIN, PASSWORD, VIEWER, shot, sign_in
+from tests.sync.fixtures import REPO, cli_env
+
+
+def test_sign_in_then_every_page(district, page):
+    store, server, stations = district
+    page.goto(f"{server.url}/dash/stats")
+    assert page.url.startswith(f"{server.url}/dash/login")  # no session: the sign-in page
+    shot(page, "login")
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    assert page.locator("#who").inner_text() == ADMIN
+    rows = page.locator("#health tbody tr")
+    assert rows.count() == 3
+    assert page.locator("#count-stations").inner_text() == "3"
+    assert page.locator("#health tbody tr[data-station='HP-01'] td").nth(0).is_visible()
+    shot(page, "health")
+
+    page.goto(f"{server.url}/dash/figures")
+    total = int(page.locator("#total-week").inner_text())
+    with store.transaction() as tx:
+        assert total == tx.one("SELECT COUNT(*) FROM hq_journal WHERE kind LIKE 'service.%'"
+                               " AND business_day >= ?", (page.locator("#figures-week").get_attribute("id") and
+                                                          _week_start(),))[0]
+    shot(page, "figures")
+
+    page.goto(f"{server.url}/dash/stats?by=education,age")
+    assert "不予公布" in page.locator("#footnote").inner_text()
+    cells = page.locator("#stats td").all_inner_texts()
+    assert cells and all(c == "*" or int(c) >= 5 or c == "0" for c in cells)
+    # the bars are drawn: real boxes with width, one per age band
+    bars = page.locator("#chart-age svg rect.bar")
+    assert bars.count() == 5
+    assert all(bars.nth(i).bounding_box()["width"] > 0 for i in range(bars.count()))
+    tiles = page.locator("#chart-map g.province")
+    assert tiles.count() == 34
+    hebei = page.locator("#chart-map g[data-code='13'] .tile-value").text_content()
+    assert hebei == "*" or int(hebei) >= 0
+    assert page.locator("#chart-map g[data-code='13'] rect").bounding_box()["width"] > 40
+    shot(page, "stats")
+
+    page.goto(f"{server.url}/dash/expiring")
+    assert page.locator("#expiring").is_visible()
+    shot(page, "expiring")
+    page.goto(f"{server.url}/dash/register")
+    assert "district register" in page.content() or "全区人口库" in page.locator("#no-register").inner_text()
+    shot(page, "register")
+    page.goto(f"{server.url}/dash/audit")
+    assert page.locator("#audit tbody tr").count() > 3
+    shot(page, "audit")
+
+
+def _week_start() -> str:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return (today - timedelta(days=today.weekday())).isoformat()
+
+
+def test_rendered_chinese_uses_a_cjk_font_and_nothing_leaves_hq(district, page):
+    store, server, stations = district
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.url) else None)
+    sign_in(page, server)
+    page.goto(f"{server.url}/dash/stats?by=origin")
+    assert outside == []
+    # the header's Chinese text is laid out (not tofu boxes): its width is that of real glyphs
+    box = page.locator("header h1").bounding_box()
+    assert box["width"] > 200
+    css = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "WenQuanYi Zen Hei" in css
+
+
+def test_english(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    page.click("#switch-lang")
+    page.wait_for_url("**/dash/health")
+    assert page.locator("h2").first.inner_text() == "Station health"
+    page.goto(f"{server.url}/dash/stats?by=origin")
+    assert "Other province" in page.locator("#stats").inner_text()
+    assert "not published" in page.locator("#footnote").inner_text()
+    shot(page, "stats-en")
+
+
+def test_csrf_is_refused_on_every_form(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    for path in ("/dash/logout", "/dash/lang"):
+        r = page.request.post(f"{server.url}{path}", form={"lang": "en"})  # the session cookie, no token
+        assert r.status == 403
+        r = page.request.post(f"{server.url}{path}", form={"lang": "en", "csrf": "forged"})
+        assert r.status == 403
+    page.goto(f"{server.url}/dash/health")
+    assert page.locator("#who").inner_text() == ADMIN  # still signed in, still Chinese
+    assert page.locator("h2").first.inner_text() == "工作站状态"
+    # the sign-in form's own token: a post without it is refused before the password is looked at
+    r = page.request.post(f"{server.url}/dash/login", form={"name": ADMIN, "password": PASSWORD})
+    assert r.status == 403
+
+
+def test_a_forged_cross_site_form_does_not_sign_out(district, page, tmp_path):
+    store, server, stations = district
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    # a page elsewhere that auto-posts to HQ: the cookie is SameSite=Strict and the form has no token
+    page.set_content(f'<form id="f" method="post" action="{server.url}/dash/logout"></form>'
+                     '<script>document.getElementById("f").submit()</script>')
+    page.wait_for_load_state()
+    page.goto(f"{server.url}/dash/health")
+    assert page.locator("#who").inner_text() == ADMIN
+
+
+def test_lockout_after_five_wrong_passwords(district, page):
+    store, server, stations = district
+    for _ in range(4):
+        sign_in(page, server, VIEWER, "wrong password!")
+        assert "错误" in page.locator("#error").inner_text()
+    sign_in(page, server, VIEWER, "wrong password!")
+    assert "锁定" in page.locator("#error").inner_text()
+    sign_in(page, server, VIEWER, PASSWORD)  # the right password, still locked
+    assert "锁定" in page.locator("#error").inner_text()
+    shot(page, "locked")
+    r = subprocess.run([sys.executable, "-m", "counter", "hq", "user", "unlock", VIEWER, "--db", server.db_url],
+                       cwd=REPO, env=cli_env(), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    sign_in(page, server, VIEWER, PASSWORD)
+    page.wait_for_url("**/dash/health")
+    # a viewer sees the pages, not the audit
+    page.goto(f"{server.url}/dash/audit")
+    assert page.locator("#error").is_visible()
+    assert page.locator("nav a[href='/dash/audit']").count() == 0
+
+
+def test_audit_records_who_viewed_what(district, page):
+    store, server, stations = district
+    sign_in(page, server, VIEWER, PASSWORD)
+    page.wait_for_url("**/dash/health")
+    page.goto(f"{server.url}/dash/stats?by=sex&from=2026-01-01")
+    with store.transaction() as tx:
+        rows = tx.all("SELECT name, action, target FROM hq_staff_audit WHERE name = ? ORDER BY audit_id", (VIEWER,))
+    assert ("lee.viewer", "view", "health") in rows
+    assert any(a == "view" and re.match(r"stats by=sex from=2026-01-01 to=", t) for _, a, t in rows)
+    assert any(a == "sign_in" for _, a, t in rows)
+
+
+def test_station_signature_does_not_open_the_dashboard_nor_a_session_the_api(district, page):
+    store, server, stations = district
+    st = stations["HP-01"]
+    url = f"{server.url}/dash/health"
+    headers = sign_request(st.key.private, st.key.key_id, "GET", url, b"", now=datetime.now(UTC))
+    r = httpx.get(url, headers=headers, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/dash/login")
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    r = page.request.get(f"{server.url}/v1/stations/HP-01/cursor")
+    assert r.status == 401
+    # the cookie is scoped to /dash: the browser does not even send it to /v1
+    cookies = page.context.cookies()
+    assert {c["name"]: c["path"] for c in cookies}["counter_dash"] == "/dash"
+    assert all(c["httpOnly"] and c["sameSite"] == "Strict" for c in cookies if c["name"] == "counter_dash")
+
+
+def test_assets_are_served_by_hq_and_nothing_else_is(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    r = page.request.get(f"{server.url}/dash/assets/HanaMinB.ttf")
+    assert r.status == 200 and r.headers["content-type"] == "font/ttf" and len(r.body()) > 1_000_000
+    assert page.request.get(f"{server.url}/dash/assets/dash.css").status == 200
+    for bad in ("..%2F..%2Fhq.db", "hq.key", "%2Fetc%2Fpasswd"):
+        assert page.request.get(f"{server.url}/dash/assets/{bad}").status == 404
+
+
+def test_register_tables_are_shown_once_they_exist(district, page):
+    # the district register (built on another branch) brings its own tables; a stand-in with its shape
+    store, server, stations = district
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE hq_register_conflicts (conflict_id INTEGER PRIMARY KEY, station_id TEXT NOT NULL)")
+        tx.execute("INSERT INTO hq_register_conflicts (station_id) VALUES ('HP-01'), ('HP-01'), ('SH-01')")
+    try:
+        sign_in(page, server)
+        page.goto(f"{server.url}/dash/register")
+        assert page.locator("#no-register").count() == 0
+        assert "hq_register_conflicts" in page.locator("#register").inner_text()
+        page.goto(f"{server.url}/dash/health")
+        row = page.locator("#health tbody tr[data-station='HP-01'] td")
+        assert row.nth(7).inner_text() == "2"
+        shot(page, "register-present")
+    finally:
+        with store.transaction() as tx:
+            tx.execute("DROP TABLE hq_register_conflicts")
+
+
+def test_stats_download_is_the_suppressed_table_and_audited(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    page.goto(f"{server.url}/dash/stats?by=origin,age")
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    data = open(info.value.path(), encoding="utf-8-sig").read()
+    assert "合计" in data and "不予公布" in data
+    names = [r[0] for r in stations["HP-01"].db.conn.execute("SELECT name FROM persons LIMIT 30")]
+    assert not any(n in data for n in names)
+    with store.transaction() as tx:
+        assert tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE action = 'export' AND target LIKE 'stats csv by=origin,age%'")[0] == 1

@@ -1,0 +1,87 @@
+"""`counter person find/adopt/conflicts` as IT and scripts run them, against a real `counter hq serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from counter.hq import admin
+from counter.hq.store import open_store
+from counter.services import clerks, perform
+from counter.station import Station
+from counter.sync import client as sync
+from tests.register.helpers import YOSHIDA
+from tests.sync.fixtures import REPO
+
+
+def joined(root, station_id, url, key_dir, store):
+    st = Station.init(root / station_id, station_id, "210102", "和平区政务服务中心")
+    shutil.copy(key_dir / "hq.pub", st.data_dir / "keys" / "hq.pub")
+    section = st.config.section("sync")
+    section["hq_public_key"], section["hq_url"] = "keys/hq.pub", url
+    st.config.save()
+    admin.enroll(store, st.station_id, st.key.public_pem())
+    return st, clerks.add_clerk(st, f"柜员{station_id}", "clerk", "1234")
+
+
+def counter(data_dir, *args):
+    env = {**os.environ, "COUNTER_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "counter", *args], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.fixture
+def two_windows(tmp_path, hq_key_dir, server_factory):
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    store = open_store(url, admin.load_key(hq_key_dir))
+    store.init_schema()
+    hq = server_factory(url)
+    a, clerk_a = joined(tmp_path, "HP-01", hq.url, hq_key_dir, store)
+    b, clerk_b = joined(tmp_path, "HP-02", hq.url, hq_key_dir, store)
+    reg = perform(a, "residence_registration", {**YOSHIDA, "arrival_date": "0"}, clerk=clerk_a)
+    perform(a, "permit_apply", {"validity_years": "1"}, person_id=reg.person_id, clerk=clerk_a)
+    assert sync.sync_once(a).ok
+    a.close()
+    b.close()
+    yield hq, b.data_dir, clerk_b, reg.person_id
+    store.close()
+
+
+def test_find_then_adopt_from_the_command_line(two_windows):
+    hq, b_dir, clerk_b, pid = two_windows
+    local = counter(b_dir, "person", "find", "jitian", "--json")
+    assert local.returncode == 1 and json.loads(local.stdout)["results"] == []
+    assert "HQ not asked: pass --clerk ID" in local.stderr  # lookups at HQ are recorded per clerk
+    found = counter(b_dir, "person", "find", "jitian", "--clerk", clerk_b.clerk_id, "--json")
+    assert found.returncode == 0, found.stderr
+    data = json.loads(found.stdout)
+    assert data["hq"] == "online"
+    [r] = data["results"]
+    assert (r["source"], r["name"], r["id_masked"], r["station_id"]) == ("hq", "𠮷田", "110105********002X", "HP-01")
+    assert "11010519491231002X" not in found.stdout
+    text = counter(b_dir, "person", "find", "jt", "--clerk", clerk_b.clerk_id)
+    assert "HQ (last at HP-01)" in text.stdout and "110105********002X" in text.stdout
+    adopted = counter(b_dir, "person", "adopt", r["ref"], "--clerk", clerk_b.clerk_id, "--json")
+    assert adopted.returncode == 0, adopted.stderr
+    out = json.loads(adopted.stdout)
+    assert out["person_id"] == pid and out["source_station"] == "HP-01"
+    assert [p["status"] for p in out["permits"]] == ["accepted"]
+    again = counter(b_dir, "person", "find", "jt", "--clerk", clerk_b.clerk_id)
+    assert again.stdout.startswith("𠮷田  110105********002X  1949-12-31  here (adopted from HP-01)")
+    unknown = counter(b_dir, "person", "adopt", "no-such-ref", "--clerk", clerk_b.clerk_id)
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: HQ refused the request (404)")
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    # HQ gone: local results and one note line, no traceback
+    hq.stop()
+    offline = counter(b_dir, "person", "find", "jt", "--clerk", clerk_b.clerk_id)
+    assert offline.returncode == 0 and "here (adopted from HP-01)" in offline.stdout
+    assert offline.stderr.startswith("note: HQ unreachable at") and "Traceback" not in offline.stderr
+    bad = counter(b_dir, "person", "adopt", "no-such-ref", "--clerk", clerk_b.clerk_id)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: HQ unreachable")
+    none = counter(b_dir, "person", "conflicts")
+    assert none.returncode == 0 and none.stdout.strip() == "no register conflicts"

@@ -1,0 +1,85 @@
+"""`counter hq stats` across a district: facts folded from the ingested journals, the same figures as
+the stations', by station, week and month, suppressed under k."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from counter import stats as S
+from counter.hq import stats as hq_stats
+from counter.services import engine
+from tests.conftest import run_cli
+from tests.stats.district import make_district
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    root = tmp_path_factory.mktemp("district")
+    store, url, key_dir, stations = make_district(root, {"HP-01": 300, "HP-02": 200})
+    yield store, url, stations
+    for st in stations.values():
+        st.close()
+
+
+def test_district_equals_the_sum_of_its_stations(district):
+    store, url, stations = district
+    hq_stats.refresh(store)
+    policy = hq_stats.default_policy()
+    st = stations["HP-01"]
+    day = engine.business_date(st)
+    total = {}
+    for s in stations.values():
+        for key, n in S.count(S.station_facts(s), ["origin", "age"], day, day, policy.stats_age_bands).items():
+            total[key] = total.get(key, 0) + n
+    assert hq_stats.district_counts(store, ["origin", "age"], day, day, policy) == total
+    assert sum(total.values()) > 100
+
+
+def test_refresh_is_incremental_and_idempotent(district):
+    store, url, stations = district
+    hq_stats.refresh(store)
+    assert hq_stats.refresh(store) == 0
+    assert hq_stats.pending(store) == 0
+
+
+def test_cli_by_station_and_week_json(district):
+    store, url, stations = district
+    r = run_cli("hq", "stats", "--db", url, "--by", "station,week", "--from", "2026-01-01", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert {c["dims"]["station"] for c in out["cells"]} == {"HP-01", "HP-02"}
+    assert all(c["dims"]["week"].startswith("20") for c in out["cells"])
+    assert out["k"] == 5 and out["total"] is not None
+    shown = [c["count"] for c in out["cells"] if c["count"] is not None]
+    assert all(n >= 5 or n == 0 for n in shown)
+
+
+def test_cli_by_origin_age_education_has_no_personal_data(district):
+    store, url, stations = district
+    r = run_cli("hq", "stats", "--db", url, "--by", "origin,age,education", "--csv")
+    assert r.returncode == 0, r.stderr
+    names = [row[0] for row in stations["HP-01"].db.conn.execute("SELECT name FROM persons LIMIT 50")]
+    numbers = [row[0] for row in stations["HP-01"].db.conn.execute("SELECT id_number FROM persons LIMIT 50")]
+    for secret in names + numbers:
+        assert secret not in r.stdout
+    assert "外省" in r.stdout and "不予公布" in r.stdout
+
+
+def test_min_cell_cannot_go_under_policy(district):
+    store, url, stations = district
+    r = run_cli("hq", "stats", "--db", url, "--by", "origin", "--min-cell", "2")
+    assert r.returncode == 2 and r.stderr.startswith("error:") and "--min-cell 2" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cancelled_permit_ends_the_registration_as_outflow(district):
+    store, url, stations = district
+    hq_stats.refresh(store)
+    with store.transaction() as tx:
+        ended = tx.one("SELECT COUNT(*) FROM stat_facts WHERE ended IS NOT NULL")[0]
+        flows = S.flow_counts(tx, "month", __import__("datetime").date(2026, 1, 1),
+                              __import__("datetime").date(2026, 12, 31))
+    assert sum(f.outflow for f in flows) == ended
+    assert sum(f.inflow for f in flows) > 0
