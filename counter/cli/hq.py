@@ -547,3 +547,47 @@ def user_unlock(name: Annotated[str, typer.Argument(help="the staff member's sig
 
     staff.unlock(_store(db), name)
     print(f"unlocked {name}")
+
+
+@app.command("duplicates")
+def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
+    """Files that may be wrong twice over: one ID number under different names, or one name, birth date and
+    household area under different numbers (masked numbers; each file names its station)."""
+    from counter.hq import register
+
+    found = register.duplicates(_store(db))
+    if json_out:
+        print_json(found)
+        return
+    if not found["same_number"] and not found["same_person"]:
+        print("no duplicates")
+        return
+    for group in found["same_number"]:
+        files = "; ".join(f"{f['name']} at {f['station_id']}" for f in group["files"])
+        print(f"same number {group['id_masked']} ({group['doc_type']}), different names: {files}")
+    for group in found["same_person"]:
+        files = "; ".join(f"{f['id_masked']} at {f['station_id']}" for f in group["files"])
+        print(f"same person? {group['name']} born {group['birth_date']}, household area {group['household_area']},"
+              f" different numbers: {files}")
+
+
+@app.command("conflicts")
+def conflicts(db: DbUrl, open_only: Annotated[bool, typer.Option("--open", help="Only open conflicts")] = False,
+              json_out: JsonFlag = False) -> None:
+    """Permits two windows acted on without seeing each other's entry (both entries are stored)."""
+    from counter.hq import register
+
+    rows = register.all_conflicts(_store(db), "open" if open_only else None)
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        print("no conflicts")
+        return
+    for r in rows:
+        first, second = r["entries"]
+        print(f"#{r['conflict_id']} {r['detected_at']} {r['kind']:<13} permit {r['permit']}: {first['station_id']}"
+              f" seq {first['seq']} {first['kind']} / {second['station_id']} seq {second['seq']} {second['kind']}"
+              f" [{r['status']}]")
+
+
