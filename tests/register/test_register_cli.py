@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from counter.hq import register
-from counter.hq.register_schema import register_statements
 from counter.hq.store import schema_statements
 from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, push, service
 from tests.register.test_hq_register import _permit_near_expiry
@@ -57,19 +56,24 @@ def test_an_hq_database_from_before_the_register_is_upgraded_and_rebuilt(backend
     url = (f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
            else request.getfixturevalue("pg_cluster").create_database())
     old = open_store(url, admin.load_key(hq_key_dir))
-    register_ddl = set(register_statements(old.dialect))
-    with old.transaction() as tx:  # what an HQ of schema 2 created
+    from counter.hq import migrations
+
+    register_migration = next(m for m in migrations.all_migrations() if m.name.endswith("_district_register"))
+    with old.transaction() as tx:  # what an HQ of the schema before the register created
         for statement in schema_statements(old.dialect):
-            if statement not in register_ddl:
-                tx.execute(statement.replace("VALUES ('schema_version', '3')", "VALUES ('schema_version', '2')"))
+            tx.execute(statement)
+        for m in migrations.all_migrations():
+            if migrations.BASELINE_VERSION < m.version < register_migration.version:
+                m.upgrade(tx)
+        tx.execute("UPDATE hq_meta SET value = ? WHERE key = 'schema_version'", (str(register_migration.version - 1),))
     a, ca = new_station(tmp_path, "HP-01", old)
     z = service(a, "residence_registration", ca, ZHANG)
     push(old, a, project=False)  # ingested by the old software: no register yet
     old.close()
 
     proc = run_cli("hq", "status", "--db", url)
-    assert proc.returncode != 0 and "run 'counter hq init'" in proc.stderr
-    run_cli("hq", "init", "--db", url, "--key-dir", str(hq_key_dir), check=True)
+    assert proc.returncode != 0 and "run 'counter hq migrate'" in proc.stderr
+    run_cli("hq", "migrate", "--db", url, check=True)
     store = open_store(url, admin.load_key(hq_key_dir))
     assert register.search(store, "HP-02", "C", "zw")["results"] == []  # tables there, still empty
     assert "2 entries replayed" in run_cli("hq", "rebuild", "--db", url, check=True).stdout

@@ -110,7 +110,6 @@ async def test_the_status_line_names_the_simulated_reader_in_the_ui_language(rea
 @pytest.mark.parametrize("sample, image_format", [("passport-deu", "jpeg"), ("idcard-td1", "jp2")])
 async def test_the_dg2_face_is_shown_beside_the_data_and_kept_nowhere(reader_station, sample, image_format):
     from devices.sim.samples import SAMPLES
-
     from screens.face import FaceView
 
     app = CounterApp(reader_station, lang="zh_CN", background=True)
