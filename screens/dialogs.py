@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -39,6 +39,12 @@ class Dialog(LocalizedBindings, ModalScreen[ResultType]):
 
 
 class HelpDialog(Dialog[None]):
+    DEFAULT_CSS = """
+    HelpDialog #help-scroll {
+        height: auto;
+        max-height: 18;
+    }
+    """
     BINDINGS = [Binding("escape,f1,enter", "dismiss_help", N_("Close"), id="close_help", tooltip=N_("Close"))]
 
     def __init__(self, title: str, text: str):
@@ -49,7 +55,9 @@ class HelpDialog(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="title")
-            yield Static(self.help_text, id="help-text")
+            # a long key list scrolls; the close hint below it stays on screen
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self.help_text, id="help-text")
             yield Static(_("Esc to close"), classes="hint")
 
     def action_dismiss_help(self) -> None:

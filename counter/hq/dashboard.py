@@ -497,6 +497,11 @@ def _conflict_counts(tx) -> dict[str, int] | None:
     if not names:
         return None
     columns = [c[0] for c in tx.execute(f'SELECT * FROM "{names[0]}" LIMIT 0').description]
+    if "first_station_id" in columns:  # the district register's conflicts: open ones, by either window
+        rows = tx.all(f'SELECT station, COUNT(*) FROM (SELECT first_station_id AS station FROM "{names[0]}"'
+                      f" WHERE status = 'open' UNION ALL SELECT second_station_id FROM \"{names[0]}\""
+                      " WHERE status = 'open') c GROUP BY station")
+        return {r[0]: int(r[1]) for r in rows}
     if "station_id" not in columns:  # a register table not kept per station: no per-station count
         return None
     rows = tx.all(f'SELECT station_id, COUNT(*) FROM "{names[0]}" GROUP BY station_id')
