@@ -25,7 +25,7 @@ from counter.domain.policy import Policy, check_proof, check_validity_years
 from counter.errors import ValidationError
 
 FIELD_TYPES = ("text", "name", "id_number", "date", "choice", "phone", "district", "address", "ethnicity",
-               "years", "passport_number", "nationality")
+               "years", "passport_number", "nationality", "time")
 VALIDATORS = ("birth_date", "not_future", "after", "matches_id", "proof")
 OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no")
 COMPLETIONS = ("addresses", "employers")
@@ -400,6 +400,8 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     elif kind == "date":
         d = rules.parse_date(t, ctx.today, field=fid)
         value = d.isoformat()
+    elif kind == "time":
+        value = rules.parse_time(t, field=fid)
     elif kind == "phone":
         value = rules.check_phone(t, field=fid)
     elif kind == "district":
