@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from counter.domain.policy import Policy, ServiceRefused, months_between
+from counter.i18n import N_
 
 LOCAL = "local"                    # household registered in this district (art. 8)
 IN_PROVINCE = "in_province"        # another district of this province (寄住人口, art. 9)
@@ -70,20 +71,19 @@ def registration_for(origin: Origin, policy: Policy) -> str | None:
 
 # --- the reasons, one per refusal (their zh_CN text is in the catalog) --------------------------
 
-LOCAL_REASON = ("the household registration ({area}) is in this district: there is nothing to register here;"
-                " household matters go to the household police station (art. 8)")
-IN_PROVINCE_REASON = ("the household registration ({area}) is in this province: a lodging registration (寄住登记),"
-                      " not a residence permit (art. 9, 10)")
-OTHER_PROVINCE_REASON = ("the household registration ({area}) is in another province: a residence registration"
-                         " (art. 10)")
-FOREIGNER_REASON = ("a foreigner registers the accommodation within {hours} hours (Exit and Entry Administration"
-                    " Law art. 39) and is not issued a residence permit (art. 25)")
-HMT_REASON = ("a resident of Hong Kong, Macao or Taiwan registers the accommodation; the residence permit is not"
-              " offered at this station (policy hmt_permit)")
-UNKNOWN_REASON = ("the household registration is read from the citizen ID number: file the person with the"
-                  " resident ID card to apply for a permit")
-SAME_COUNTY_REASON = ("the household registration ({area}) is in this county: the national rule gives a permit"
-                      " only outside the household county (Interim Regulations on Residence Permits art. 2)")
+LOCAL_REASON = N_("the household registration ({area}) is in this district: there is nothing to register here;"
+                  " household matters go to the household police station (art. 8)")
+IN_PROVINCE_REASON = N_("the household registration ({area}) is in this province: a lodging registration (寄住登记),"
+                        " not a residence permit (art. 9, 10)")
+OTHER_PROVINCE_REASON = N_("the household registration ({area}) is in another province: a residence registration"
+                           " (art. 10)")
+FOREIGNER_REASON = N_("a foreigner registers the accommodation within {hours} hours (Exit and Entry Administration"
+                      " Law art. 39) and is not issued a residence permit (art. 25)")
+HMT_REASON = N_("a resident of Hong Kong, Macao or Taiwan registers the accommodation; the residence permit is not"
+                " offered at this station (policy hmt_permit)")
+HMT_REGISTRATION_REASON = N_("a resident of Hong Kong, Macao or Taiwan registers the accommodation")
+UNKNOWN_REASON = N_("the household registration is read from the citizen ID number: file the person with the"
+                    " resident ID card to apply for a permit")
 
 
 def _refuse(template: str, offers: tuple[str, ...], **params) -> None:
@@ -108,7 +108,7 @@ def check_registration(service: str, origin: Origin, policy: Policy) -> None:
         _refuse(LOCAL_REASON, (), area=origin.area_code or "")
     if origin.kind in (FOREIGNER, HMT):
         _refuse(FOREIGNER_REASON if origin.kind == FOREIGNER else
-                "a resident of Hong Kong, Macao or Taiwan registers the accommodation", (right,),
+                HMT_REGISTRATION_REASON, (right,),
                 hours=policy.foreigner_registration_hours)
     _refuse(_registration_reason(origin, policy), (right,), area=origin.area_code or "")
 
@@ -147,10 +147,10 @@ def check_permit_residence(origin: Origin, resident_since: date | None, today: d
     if months <= 0:
         return
     if resident_since is None:
-        _refuse("register residence first: a permit needs {months} months of registered residence",
+        _refuse(N_("register residence first: a permit needs {months} months of registered residence"),
                 (registration_for(origin, policy),) if registration_for(origin, policy) else (), months=months)
     if months_between(resident_since, today) < months:
-        _refuse("a permit needs {months} months of registered residence; resident since {date}", (),
+        _refuse(N_("a permit needs {months} months of registered residence; resident since {date}"), (),
                 months=months, date=resident_since.isoformat())
 
 

@@ -187,11 +187,24 @@ def known_employers(station, limit: int = 500) -> list[str]:
     return [r[0] for r in rows]
 
 
+AMENDMENTS = ("void", "correction")
+
+
 def today_counts(station, business_day: str) -> dict[str, int]:
+    """Services done on the day, by service; a voided service no longer counts (its effects are taken
+    back), and voids and corrections are under "void" / "correction", which are not services."""
     rows = station.db.conn.execute(
-        "SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",
-        (business_day,)).fetchall()
+        "SELECT service, count(*) FROM transactions WHERE business_day = ? AND status != 'voided'"
+        " GROUP BY service", (business_day,)).fetchall()
     return dict(rows)
+
+
+def day_summary(station, business_day: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """(services total, services by service, amendments by kind): the total is the breakdown's sum."""
+    counts = today_counts(station, business_day)
+    services = {s: n for s, n in counts.items() if s not in AMENDMENTS}
+    amended = {s: n for s, n in counts.items() if s in AMENDMENTS}
+    return sum(services.values()), services, amended
 
 
 @dataclass(frozen=True)
