@@ -82,7 +82,9 @@ def _receipt(station, entry, d, spec, copy_number) -> Receipt:
         lines.append(("居住证卡号", x["card_number"]))
     if d.get("old_name"):
         lines.append(("原姓名", d["old_name"]))
-    if d.get("late_days"):
+    if x.get("late_hours"):  # the foreigner's 24-hour deadline counts hours
+        lines.append(("逾期", f"超过申报期限 {x['late_hours']} 小时（已受理）"))
+    elif d.get("late_days"):
         lines.append(("逾期", f"超过申报期限 {d['late_days']} 天（已受理）"))
     if x.get("optional"):
         lines.append(("说明", "未满 16 周岁或在校学生，可不申领，本人自愿申领"))

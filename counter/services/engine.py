@@ -112,10 +112,16 @@ def origin_of(station, identity) -> eligibility.Origin | None:
     """The origin of a person on file, or of a card's / form's identity values (None: nothing known yet)."""
     if identity is None:
         return None
-    get = identity.get if isinstance(identity, dict) else lambda k: getattr(identity, k, None)
-    if not get("id_number"):
+    if isinstance(identity, dict):
+        # raw text as typed ("1" for citizen_id, " deu") or a card's prefill
+        doc_type = forms._raw_choice(identity, "doc_type")
+        number = "".join((identity.get("id_number") or "").split()).upper()
+        nationality = (identity.get("nationality") or "").strip().upper()
+    else:
+        doc_type, number, nationality = identity.doc_type, identity.id_number, identity.nationality
+    if not number:
         return None
-    return eligibility.origin_of(get("doc_type"), get("id_number"), get("nationality"), station.config.district)
+    return eligibility.origin_of(doc_type, number, nationality, station.config.district)
 
 
 def check_eligibility(station, service: str, identity, pol: rules.Policy | None = None) -> None:
