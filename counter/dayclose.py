@@ -41,6 +41,7 @@ CORRECTION_KINDS = ("service.corrected", CORRECTION_KIND)
 CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
 SERVICE_LABELS = {
     "residence_registration": "居住登记", "lodging_registration": "寄住登记",
+    "accommodation_registration": "境外人员住宿登记",
     "permit_apply": "居住证申领", "permit_extend": "居住证延期", "permit_change": "居住证变更",
     "permit_replace": "居住证补领/换领", "permit_cancel": "居住证注销", "permit_collect": "居住证领取",
     "residence_certificate": "居住证明", "proof_of_life": "生存证明", "criminal_record_request": "无犯罪记录证明申请",

@@ -150,7 +150,8 @@ class PersonScreen(LocalizedBindings, Screen):
                  f"{_('Current address')}: {p.current_address or ''}",
                  f"{_('Phone')}: {p.phone or ''}   {_('Employer')}: {p.employer or ''}"]
         if p.registration_number:
-            kind = _("residence") if p.registration_kind == "residence" else _("lodging")
+            kind = {"residence": _("residence"), "lodging": _("lodging"),
+                    "accommodation": _("accommodation")}.get(p.registration_kind, p.registration_kind)
             lines.append(f"{_('Registration')}: {kind} · {_('since')} {p.resident_since} · {p.registration_number}")
         else:
             lines.append(f"{_('Registration')}: {_('none')}")
