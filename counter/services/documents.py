@@ -124,7 +124,10 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
     if d["service"] == "residence_certificate":
         title = "居住证明"
         body = [f"兹证明{who}自{x.get('resident_since') or '—'}起居住于{x.get('address') or '—'}，"
-                "已在本辖区办理居住登记。", "特此证明。"]
+                "已在本辖区办理居住登记。"]
+        for item in x.get("earlier_addresses") or []:
+            body.append(f"此前居住于{item['address']}（自{item['since']}起）。")
+        body.append("特此证明。")
     else:
         title = "生存证明"
         body = [f"兹证明{who}于{issued:%Y年%m月%d日}本人到{station.config.office}现场办理，经核验证件，"

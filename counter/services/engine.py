@@ -238,6 +238,11 @@ def _check_service(station, spec, person, values, today, pol, derived, notes,
         _require_registration(person)
         derived["resident_since"] = person.resident_since
         derived["address"] = person.current_address
+        # earlier addresses are history, never the start date of the current residence
+        earlier = [{"address": a, "since": since} for a, since in people.residences(station, person.person_id)
+                   if a != person.current_address]
+        if earlier:
+            derived["earlier_addresses"] = earlier[-3:]
     elif sid in ("change_address", "change_employer"):
         if sid == "change_address":
             _refuse_same_address(values["new_address"], person.current_address)

@@ -33,6 +33,8 @@ def test_a_certificate_states_the_start_of_the_residence_at_the_current_address(
     body = cert.document.body[0]
     assert "自2026-12-02起居住于沈阳市和平区中华路88号" in body and "2026-11-29" not in body
     assert "阿依古丽·买买提" in body
+    # the earlier address is listed as history, after the statement
+    assert "此前居住于沈阳市和平区南京北街10号（自2026-11-29起）。" in cert.document.body
     _rebuild_gives_the_same(station)
     assert people.get(station, pid).resident_since == "2026-12-02"
 
@@ -67,7 +69,9 @@ def test_a_void_takes_back_the_registration_address_and_counts(station, clerk, s
     p = people.get(station, reg.person_id)
     assert (p.current_address, p.registration_number, p.resident_since, p.registration_kind) == (None,) * 4
     total, services, amended = people.day_summary(station, day)
-    assert (total, services, amended) == (0, {}, {"void": 1})
+    # as F9 counts it: the service was performed and voided; the void is not a service
+    assert (total, services, amended) == (1, {"residence_registration": 1}, {"void": 1})
+    assert dayclose.reconcile(station, day).figures["transactions"] == total
     _rebuild_gives_the_same(station)
     assert people.get(station, reg.person_id).current_address is None
 
