@@ -162,7 +162,7 @@ def list_services(
     check_lang(lang)
     cat = forms.catalogue()
     out = []
-    for sid, spec in sorted(cat.specs.items(), key=lambda kv: ("1234567890hcaetn".find(kv[1].menu_key), kv[0])):
+    for sid, spec in sorted(cat.specs.items(), key=lambda kv: ("1234567890caethn".find(kv[1].menu_key), kv[0])):
         item = {"id": sid, "key": spec.menu_key, "title": spec.text(lang), "person": spec.person,
                 "supervisor": spec.supervisor, "document": spec.document}
         if fields:

@@ -106,11 +106,13 @@ def test_review_page(snap_compare, snap_station):
     async def registered_kim(pilot):
         screen = pilot.app.screen
         screen.query_one("#f-current_address", Input).value = "沈阳市和平区三好街5号"
+        screen.query_one("#f-arrival_date", Input).value = "0"
+        screen.query_one("#f-arrival_time", Input).value = "00:00"
         await pilot.press("f10")
 
     app = CounterApp(snap_station, lang="zh_CN", idle_lock_seconds=0)
-    app._next_demo_card = 3  # KIM MINJUN's passport
-    assert snap_compare(app, terminal_size=SIZE, run_before=run(["f2", "3", registered_kim]))
+    app._next_demo_card = 3  # KIM MINJUN's passport: a foreigner's accommodation registration (h)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run(["f2", "h", registered_kim]))
 
 
 def test_document_preview(snap_compare, snap_station):
