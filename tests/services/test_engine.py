@@ -272,6 +272,7 @@ def test_a_correction_receipt_names_the_fields_in_chinese_and_never_prints_none(
     fixed = amendments.correct(station, out.entry.seq, {"phone": "13700001234", "employer": ""}, "电话有误",
                                clerk=clerk, supervisor=supervisor)
     lines = dict(fixed.document.lines)
-    assert lines["联系电话更正为"] == "13700001234" and lines["工作单位更正为"] == "无"
+    # old -> new, and an emptied field reads 无
+    assert lines["联系电话"] == "13812345678 → 13700001234" and lines["工作单位"] == "沈阳𠮷祥有限公司 → 无"
     text = documents.as_text(fixed.document, width=54)
     assert "None" not in text and "phone" not in text and "employer" not in text
