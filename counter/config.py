@@ -49,6 +49,11 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple, Any]]] = {
         "stats_min_cell": (int, None),
         "stats_age_bands": (list, None),
         "expiry_notice_days": (int, None),
+        "permit_eligibility": (str, None),
+        "other_county_min_residence_months": (int, None),
+        "foreigner_registration_hours": (int, None),
+        "hmt_permit": (bool, None),
+        "hmt_min_residence_months": (int, None),
     },
     "reader": {
         # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
@@ -276,6 +281,11 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     recipient = data["export"]["age_recipient"]
     if recipient and not recipient.startswith("age1"):
         refuse("export", "age_recipient", "must be an age X25519 recipient (age1...), or empty")
+    from counter.domain.eligibility import PERMIT_RULES
+
+    if data["policy"]["permit_eligibility"] not in PERMIT_RULES:
+        refuse("policy", "permit_eligibility", "is {value!r}; it must be one of {allowed}",
+               value=data["policy"]["permit_eligibility"], allowed=", ".join(PERMIT_RULES))
     for key, value in data["policy"].items():
         if isinstance(value, int) and not isinstance(value, bool) and value < 0:
             refuse("policy", key, "is {value}; it must not be negative", value=value)

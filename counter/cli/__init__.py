@@ -27,6 +27,7 @@ def _register_areas() -> None:
         ("counter.cli.hq", "hq"),
         ("counter.cli.keys", "keys"),
         ("counter.cli.day", None),
+        ("counter.cli.service", "service"),
         ("counter.cli.demo", None),
         ("counter.cli.doctor", None),
         ("counter.cli.ops", None),

@@ -41,6 +41,7 @@ CORRECTION_KINDS = ("service.corrected", CORRECTION_KIND)
 CERTIFICATE_SERVICES = ("residence_certificate", "proof_of_life")
 SERVICE_LABELS = {
     "residence_registration": "居住登记", "lodging_registration": "寄住登记",
+    "accommodation_registration": "境外人员住宿登记",
     "permit_apply": "居住证申领", "permit_extend": "居住证延期", "permit_change": "居住证变更",
     "permit_replace": "居住证补领/换领", "permit_cancel": "居住证注销", "permit_collect": "居住证领取",
     "residence_certificate": "居住证明", "proof_of_life": "生存证明", "criminal_record_request": "无犯罪记录证明申请",
@@ -435,6 +436,19 @@ def open_days(station) -> list[str]:
         "SELECT DISTINCT business_day FROM journal j WHERE NOT EXISTS"
         " (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day) ORDER BY business_day").fetchall()
     return [r[0] for r in rows]
+
+
+def days_to_close(station, through: str, today: str | None = None) -> list[str]:
+    """The open days up to and including `through`, oldest first: the order they must be closed in."""
+    through = parse_day(through)
+    local_today = today or station.local_now().date().isoformat()
+    if through > local_today:
+        raise CounterError("cannot close through {day}: it is in the future (today is {today})", exit_code=2,
+                           day=through, today=local_today)
+    days = [d for d in open_days(station) if d <= through]
+    if not days:
+        raise CounterError("no open day up to {day}: nothing to close", exit_code=2, day=through)
+    return days
 
 
 def report_data(rec: Reconciliation, *, figures: dict | None = None, at_close: dict | None = None,
