@@ -460,14 +460,32 @@ def as_pdf(pub: Published, footer: str = "") -> bytes:
         grid=pub.grid(), footnote=pub.footnote, charts=charts(pub), footer=footer))
 
 
+class _MemoryTx:
+    """The part of counter.hq.store.Tx the facts code uses, over a plain SQLite connection (counter.hq
+    imports this module: importing it back would be a cycle)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, rows) -> None:
+        self.conn.executemany(sql, rows)
+
+    def one(self, sql: str, params=()):
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params=()) -> list:
+        return self.execute(sql, params).fetchall()
+
+
 def memory_facts():
     """An empty in-memory facts database (the station's statistics are built fresh each time)."""
     import sqlite3
 
-    from counter.hq.store import Tx
-
     conn = sqlite3.connect(":memory:", isolation_level=None)
-    tx = Tx(conn)
+    tx = _MemoryTx(conn)
     for statement in STAT_SCHEMA:
         tx.execute(statement)
     return tx
