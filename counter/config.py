@@ -78,6 +78,11 @@ class PolicySection:
     stats_min_cell: int = setting(kind=int, low=0)
     stats_age_bands: list = setting(kind=list)
     expiry_notice_days: int = setting(kind=int, low=0)
+    permit_eligibility: str = setting(kind=str)
+    other_county_min_residence_months: int = setting(kind=int, low=0)
+    foreigner_registration_hours: int = setting(kind=int, low=1)
+    hmt_permit: bool = setting(kind=bool)
+    hmt_min_residence_months: int = setting(kind=int, low=0)
 
 
 @dataclass(frozen=True)
@@ -319,6 +324,11 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     recipient = data["export"]["age_recipient"]
     if recipient and not recipient.startswith("age1"):
         refuse("export", "age_recipient", "must be an age X25519 recipient (age1...), or empty")
+    from counter.domain.eligibility import PERMIT_RULES
+
+    if data["policy"]["permit_eligibility"] not in PERMIT_RULES:
+        refuse("policy", "permit_eligibility", "is {value!r}; it must be one of {allowed}",
+               value=data["policy"]["permit_eligibility"], allowed=", ".join(PERMIT_RULES))
     for key, value in data["policy"].items():
         if key == "holidays":
             for day in value:

@@ -11,9 +11,10 @@ from datetime import date
 from devices.identity import EMRTD_TD3, NOT_VERIFIED, SSCARD, VERIFIED, IdentityDocument
 
 SAMPLE_CARDS: tuple[IdentityDocument, ...] = (
-    IdentityDocument(doc_type=SSCARD, document_number="L21010219880314", name="𠮷田春", surname="𠮷田",
+    # from Beijing (another province): a residence registration and a permit at a Liaoning station
+    IdentityDocument(doc_type=SSCARD, document_number="L11010519880314", name="𠮷田春", surname="𠮷田",
                      given_names="春", sex="F", birth_date=date(1988, 3, 14), nationality="CHN", issuing_state="CHN",
-                     citizen_id="21010219880314212X", ethnicity="01", birthplace="辽宁省沈阳市",
+                     citizen_id="110105198803142125", ethnicity="01", birthplace="北京市",
                      authenticity=NOT_VERIFIED),
     IdentityDocument(doc_type=SSCARD, document_number="L65010219920607", name="阿依古丽·买买提", surname="阿依古丽",
                      given_names="买买提", sex="F", birth_date=date(1992, 6, 7), nationality="CHN",

@@ -28,6 +28,16 @@ def business_day_at(now_utc: datetime, tz: str, last_closed: str | None) -> str:
     return day.isoformat()
 
 
+def format_local(stamp: str | datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Every time shown is in the station's time zone; stored times are UTC (naive means UTC)."""
+    if stamp is None or stamp == "":
+        return ""
+    t = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
 @dataclass
 class Station:
     data_dir: Path
@@ -140,6 +150,14 @@ class Station:
 
     def local_now(self) -> datetime:
         return datetime.now(ZoneInfo(self.config.timezone))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.timezone)
+
+    def local_time(self, stamp: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored UTC time (ISO text, 'Z' or offset; or an aware datetime) as the station's local time."""
+        return format_local(stamp, self.config.timezone, fmt)
 
     # --- the one way to record an action ------------------------------------------
 

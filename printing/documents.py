@@ -21,7 +21,7 @@ class Receipt:
     lines: list[tuple[str, str]] = field(default_factory=list)  # extra label/value rows
     next_steps: str = ""  # e.g. "请于 2026-12-12 起凭本回执领取居住证"
     collection_date: str | None = None
-    fee: str = "0.00"
+    fee: str | None = "0.00"  # None: no fee line (a void or correction receipt)
     fee_note: str = "免费"
     entitlements: list[str] = field(default_factory=list)
     verification: str = ""  # signed QR payload (ASCII)

@@ -52,7 +52,8 @@ def _fields(receipt: Receipt, layout: dict) -> dict[str, Any]:
     values = dataclasses.asdict(receipt)
     names = layout.get("service_names", {})
     values["service_name"] = receipt.service_name or names.get(receipt.service, receipt.service)
-    values["fee_text"] = layout.get("fee_format", "¥{fee} {fee_note}").format(**values).strip()
+    values["fee_text"] = ("" if receipt.fee is None
+                          else layout.get("fee_format", "¥{fee} {fee_note}").format(**values).strip())
     return values
 
 

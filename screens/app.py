@@ -226,7 +226,7 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
                 continue
             key = (b.key_display or b.key).title() if len(b.key) > 1 else b.key
             if b.id.startswith("svc_"):
-                services.append(("1234567890caetn".find(b.key), f"{key}  {b.description}"))
+                services.append(("1234567890caethn".find(b.key), f"{key}  {b.description}"))
             elif f"{key}: {b.description}" not in general:
                 general.append(f"{key}: {b.description}")
         items = [text for _order, text in sorted(services)]

@@ -61,14 +61,19 @@ class CloseDayDialog(Dialog[bool]):
     #close-box Button { margin-right: 2; }
     """
 
-    def __init__(self, day: str, warnings: list[str]):
+    def __init__(self, day: str, warnings: list[str], figures: str = "", position: str = ""):
         super().__init__()
         self.day = day
         self.warning_lines = warnings
+        self.figures_text = figures
+        self.position = position  # "1/3" when closing several open days, oldest first
 
     def compose(self) -> ComposeResult:
         with Vertical(id="close-box", classes="dialog"):
-            yield Static(_("Close business day {day}").format(day=self.day), classes="title")
+            title = _("Close business day {day}").format(day=self.day)
+            yield Static(f"{title} ({self.position})" if self.position else title, classes="title")
+            if self.figures_text:
+                yield Static(self.figures_text, id="close-figures")
             for line in self.warning_lines:
                 yield Static(f"⚠ {line}", classes="warning")
             if self.warning_lines:
@@ -118,6 +123,8 @@ class DayCloseScreen(LocalizedBindings, Screen):
         Binding("s", "save_report", N_("Save report"), id="save_report", tooltip=N_("Save the report PDF")),
         Binding("x", "export", N_("Export"), id="export", tooltip=N_("Write the export bundle for the district")),
         Binding("r", "refresh", N_("Refresh"), id="refresh"),
+        Binding("left", "other_day(-1)", N_("Earlier day"), id="earlier_day", tooltip=N_("Show the earlier open day")),
+        Binding("right", "other_day(1)", N_("Later day"), id="later_day", tooltip=N_("Show the later open day")),
         Binding("escape", "app.pop_screen", N_("Back"), id="back"),
     ]
     DEFAULT_CSS = """
@@ -140,6 +147,7 @@ class DayCloseScreen(LocalizedBindings, Screen):
         yield Header()
         with VerticalScroll(id="dayclose"):
             yield Static("", id="dayclose-title", classes="title")
+            yield Static("", id="dayclose-open-days")
             yield Static("", id="dayclose-figures")
             yield Static("", id="dayclose-warnings", classes="warning")
             yield Static(_("Transactions by hour"), classes="subtitle")
@@ -157,15 +165,28 @@ class DayCloseScreen(LocalizedBindings, Screen):
     def target_dir(self) -> Path:
         return self.out_dir or self.app.station.data_dir / "exports"
 
+    def _open_days(self) -> list[str]:
+        today = self.app.station.local_now().date().isoformat()
+        return [d for d in dayclose.open_days(self.app.station) if d <= today]
+
     def action_refresh(self) -> None:
         station = self.app.station
-        day = self.day or station.business_day()
+        open_days = self._open_days()
+        # a seeded or long-unattended station: start at the oldest open day, the one to close first
+        day = self.day or (open_days[0] if open_days else station.business_day())
         # after a close the business day moves on; keep showing the day we closed
         self.day = day
         rec = self.rec = dayclose.reconcile(station, day)
         f = rec.figures
-        state = _("closed by {name} at {time}").format(name=rec.closed_by, time=rec.closed_at[:16]) if rec.closed \
-            else _("open")
+        # every time shown is in the station's time zone (closed_at is stored in UTC)
+        state = _("closed by {name} at {time}").format(
+            name=rec.closed_by, time=station.local_time(rec.closed_at)) if rec.closed else _("open")
+        if open_days:
+            listed = ", ".join(f"[b]{d}[/b]" if d == day else d for d in open_days)
+            self.query_one("#dayclose-open-days", Static).update(
+                _("Open days (oldest first): {days}").format(days=listed) + "  ← →")
+        else:
+            self.query_one("#dayclose-open-days", Static).update(_("No open days"))
         self.query_one("#dayclose-title", Static).update(
             f"{_('Business day')} {day} · {state}")
         expiring = "—" if rec.permits_expiring is None else str(rec.permits_expiring)
@@ -193,15 +214,54 @@ class DayCloseScreen(LocalizedBindings, Screen):
         status.update(text)
         status.display = bool(text)
 
+    def action_other_day(self, step: int) -> None:
+        """Show the earlier or later open day (closed days stay reachable from the CLI: counter day show)."""
+        days = self._open_days()
+        if self.day not in days:
+            days = sorted({*days, self.day})
+        i = days.index(self.day) + step
+        if 0 <= i < len(days):
+            self.day = days[i]
+            self._status("")
+            self.action_refresh()
+
+    def _figures_text(self, rec) -> str:
+        f = rec.figures
+        return " · ".join(f"{label} {value}" for label, value in (
+            (_("Transactions"), f["transactions"]), (_("Receipts printed"), f["receipts_printed"]),
+            (_("Receipts reprinted"), f["receipts_reprinted"]), (_("Voided"), f["receipts_voided"]),
+            (_("Corrections"), f["corrections"]), (_("Late registrations"), f["late_registrations"])))
+
     def action_close_day(self) -> None:
+        """Close the shown day, and first every earlier open day, oldest first, one confirmation each."""
         station = self.app.station
         try:
-            dayclose.check_can_close(station, self.day)
+            queue = dayclose.days_to_close(station, self.day)
         except CounterError as exc:
             self._status(exc.localized(_))
             return
-        warnings = [_(t).format(**p) for t, p in self.rec.warnings()] if self.rec else []
-        self.app.push_screen(CloseDayDialog(self.day, warnings), self._after_close)
+        self._close_next(queue, 0)
+
+    def _close_next(self, queue: list[str], done: int) -> None:
+        if not queue:
+            return
+        day = queue[0]
+        try:
+            dayclose.check_can_close(self.app.station, day)
+        except CounterError as exc:
+            self._status(exc.localized(_))
+            return
+        rec = dayclose.reconcile(self.app.station, day)
+        warnings = [_(t).format(**p) for t, p in rec.warnings()]
+        position = f"{done + 1}/{done + len(queue)}" if done + len(queue) > 1 else ""
+
+        def after(closed: bool | None) -> None:
+            self.day = day
+            self._after_close(closed)
+            if closed:
+                self._close_next(queue[1:], done + 1)
+
+        self.app.push_screen(CloseDayDialog(day, warnings, self._figures_text(rec), position), after)
 
     def _after_close(self, closed: bool | None) -> None:
         self.action_refresh()

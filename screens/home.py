@@ -125,17 +125,18 @@ class HomeScreen(LocalizedBindings, Screen):
             _("Signed in as {name} ({role})").format(name=clerk.name, role=_(clerk.role)))
         day = app.station.business_day()
         self.query_one("#home-day", Static).update(f"{_('Business day')}: {day}")
-        counts = people.today_counts(app.station, day)
-        # voids and corrections are listed but not counted as transactions, as at the end of day (F9)
-        total = sum(n for s, n in counts.items() if s not in ("void", "correction"))
+        # the breakdown adds up to the total: voids and corrections are not services, shown apart
+        total, services, amended = people.day_summary(app.station, day)
         lines = [f"{_('Transactions today')}: {total}"]
-        lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(counts.items())]
+        lines += [f"  {service_title(s, lang)}: {n}" for s, n in sorted(services.items())]
+        if amended:
+            lines.append(" · ".join(f"{service_title(s, lang)}: {n}" for s, n in sorted(amended.items())))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
-        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
             menu.append(f"{spec.menu_key}  {spec.text(lang)}")
         self.query_one("#home-menu", Static).update("\n".join(menu))
         self.query_one("#home-spec-errors", Static).update(

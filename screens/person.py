@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from counter.domain import ethnicity
 from counter.domain.nationality import nationality_label
-from counter.domain.policy import DuplicatePermit
+from counter.domain.policy import ServiceRefused
 from counter.errors import CounterError
 from counter.forms import spec as form_specs
 from counter.i18n import N_, _, language
@@ -197,7 +197,8 @@ class PersonScreen(LocalizedBindings, Screen):
                  f"{_('Current address')}: {p.current_address or ''}",
                  f"{_('Phone')}: {p.phone or ''}   {_('Employer')}: {p.employer or ''}"]
         if p.registration_number:
-            kind = _("residence") if p.registration_kind == "residence" else _("lodging")
+            kind = {"residence": _("residence"), "lodging": _("lodging"),
+                    "accommodation": _("accommodation")}.get(p.registration_kind, p.registration_kind)
             lines.append(f"{_('Registration')}: {kind} · {_('since')} {p.resident_since} · {p.registration_number}")
         else:
             lines.append(f"{_('Registration')}: {_('none')}")
@@ -220,7 +221,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
         cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
-        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caetn".find(s.menu_key), s.id)):
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
             usable = self.file is not None or spec.person == "any"
             text = f"{spec.menu_key}  {spec.text(self.lang)}"
             menu.append(text if usable else f"[dim]{text}[/dim]")
@@ -268,11 +269,13 @@ class PersonScreen(LocalizedBindings, Screen):
             return
         try:
             # refused whatever the form says (no permit to extend, card not ready...): say so now
-            engine.precheck(self.app.station, service, self.file.person if self.file else None)
-        except DuplicatePermit as exc:
+            engine.precheck(self.app.station, service, self.file.person if self.file else None,
+                            identity=self.card_values or None)
+        except ServiceRefused as exc:
             keys = " / ".join(f"{cat.specs[s].menu_key} {cat.specs[s].text(self.lang)}"
                               for s in exc.offers if s in cat.specs)
-            self.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
+            offer = _("offered instead: {services}").format(services=keys) if keys else ""
+            self.notify(f"{exc.localized(_)}" + (f" ({offer})" if offer else ""), severity="warning", timeout=10)
             return
         except CounterError as exc:
             self.notify(exc.localized(_), severity="warning", timeout=8)
@@ -331,9 +334,11 @@ class PersonScreen(LocalizedBindings, Screen):
                 self._amend(lambda: amendments.void(self.app.station, seq, answer["reason"],
                                                     clerk=self.app.state.session.clerk, supervisor=supervisor))
 
-            self.app.push_screen(SupervisorDialog("void", _("Void entry {seq}").format(seq=seq)), approved)
+            self.app.push_screen(SupervisorDialog("void", f"{title}: {answer['reason']}"), approved)
 
-        self.app.push_screen(ReasonDialog(_("Void entry {seq}").format(seq=seq), _("Reason")), with_reason)
+        # the clerk and the person know an entry by its receipt number, not the journal's seq
+        title = _("Void receipt {number}").format(number=amendments.receipt_number(self.app.station, seq))
+        self.app.push_screen(ReasonDialog(title, _("Reason")), with_reason)
 
     def action_correct(self) -> None:
         seq = self._selected_seq()
@@ -358,10 +363,13 @@ class PersonScreen(LocalizedBindings, Screen):
                 self._amend(lambda: amendments.correct(self.app.station, seq, changes, answer["reason"],
                                                        clerk=self.app.state.session.clerk, supervisor=supervisor))
 
-            self.app.push_screen(SupervisorDialog("correct", _("Correct entry {seq}").format(seq=seq)), approved)
+            # the supervisor approves what changes: each field old -> new
+            shown = "; ".join(f"{dict(fields)[k]}: {old or '—'} → {new or '—'}"
+                              for k, old, new in amendments.changes_shown(self.app.station, seq, changes))
+            self.app.push_screen(SupervisorDialog("correct", f"{title}: {shown}"), approved)
 
-        self.app.push_screen(ReasonDialog(_("Correct entry {seq}").format(seq=seq), _("Reason"), fields),
-                             with_reason)
+        title = _("Correct receipt {number}").format(number=amendments.receipt_number(self.app.station, seq))
+        self.app.push_screen(ReasonDialog(title, _("Reason"), fields), with_reason)
 
     def _amend(self, do) -> None:
         try:

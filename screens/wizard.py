@@ -15,7 +15,7 @@ from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from counter.domain.language import is_chinese, pick
-from counter.domain.policy import DuplicatePermit
+from counter.domain.policy import ServiceRefused
 from counter.errors import CounterError, ValidationError
 from counter.forms import spec as form_specs
 from counter.forms.clean import (
@@ -567,11 +567,12 @@ class WizardScreen(LocalizedBindings, Screen):
                 self.station, self.spec.id, raw, person_id=self.person.person_id if self.person else None,
                 clerk=self.app.state.session.clerk if self.app.state.session else None, supervisor=supervisor, source=source,
                 ticket=self.app.state.ticket or None)
-        except DuplicatePermit as exc:
+        except ServiceRefused as exc:
             self.confirming = False
             keys = " / ".join(f"{form_specs.catalogue().get(s).menu_key} {form_specs.catalogue().get(s).text(self.lang)}"
                               for s in exc.offers if s in form_specs.catalogue().specs)
-            self.app.notify(f"{exc.localized(_)} ({keys})", severity="warning", timeout=8)
+            offer = _("offered instead: {services}").format(services=keys) if keys else ""
+            self.app.notify(f"{exc.localized(_)}" + (f" ({offer})" if offer else ""), severity="warning", timeout=10)
             self.dismiss(None)
             return
         except (FormInvalid, ValidationError) as exc:

@@ -43,6 +43,7 @@ ROOT: tuple[TopCommand, ...] = (
     TopCommand("day", "counter.cli.day:day_app", "End of day: the reconciliation, the supervisor's day close and the daily report."),
     TopCommand("export", "counter.cli.day:export_app", "The day's signed export bundle for the district."),
     TopCommand("demo", "counter.cli.demo:app", "A demo station with a simulated card reader and printer."),
+    TopCommand("service", "counter.cli.service:app", "Perform a counter service from the command line, or list the services and their fields."),
     TopCommand("person", "counter.cli.person:app", "Find people on file here and in the district register at HQ."),
     TopCommand("permits", "counter.cli.permits:app", "Residence permits: the expiring list."),
 )

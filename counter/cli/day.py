@@ -24,7 +24,10 @@ def _print_reconciliation(rec) -> None:
     state = "CLOSED" if rec.closed else "open"
     print(f"station {rec.station_id} ({rec.office}), business day {rec.business_day}: {state}")
     if rec.closed:
-        print(f"  closed by {rec.closed_by} at {rec.closed_at} (journal seq {rec.closed_seq})")
+        from counter.station import format_local
+
+        print(f"  closed by {rec.closed_by} at {format_local(rec.closed_at, rec.timezone)} {rec.timezone}"
+              f" (journal seq {rec.closed_seq})")
     print(f"  transactions            {f['transactions']:>6}")
     for service, n in sorted(f["by_service"].items(), key=lambda kv: -kv[1]):
         print(f"    {service_label(service)} ({service}): {n}")
@@ -71,41 +74,59 @@ def show(date: DateOpt, data_dir: DataDir = None, json_out: JsonFlag = False) ->
 
 @day_app.command("close")
 def close(
-    date: DateOpt,
+    date: Annotated[str | None, typer.Option("--date", help="The business day, YYYY-MM-DD")] = None,
+    through: Annotated[str | None, typer.Option(
+        "--through", help="Close every open day up to this one (YYYY-MM-DD), oldest first, one confirmation each")] = None,
     supervisor: Annotated[str | None, typer.Option("--supervisor", help="The supervisor's name")] = None,
     pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help="Read the supervisor's PIN from stdin")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Close without asking (warnings are still printed)")] = False,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Close a business day on a supervisor's PIN; later entries go to the next business day."""
+    """Close a business day (or every open day through D) on a supervisor's PIN; later entries go to the next
+    business day."""
     from counter.services import dayclose
 
+    if (date is None) == (through is None):
+        fail("name the day: --date YYYY-MM-DD, or --through YYYY-MM-DD for every open day up to it", 2)
     non_interactive = pin_stdin or not sys.stdin.isatty()
     if not supervisor and non_interactive:  # before the figures scroll by: nothing to decide yet
         fail("name the supervisor with --supervisor NAME", 2)
     station = open_station(data_dir)
-    day = dayclose.parse_day(date)
-    dayclose.check_can_close(station, day)
-    rec = dayclose.reconcile(station, day)
-    if not json_out:
-        _print_reconciliation(rec)
-    for template, params in rec.warnings():
-        print(f"warning: {template.format(**params)}", file=sys.stderr)
-    if not yes:
-        if non_interactive:
+    if through is not None:
+        days = dayclose.days_to_close(station, through)
+    else:
+        days = [dayclose.parse_day(date)]
+    dayclose.check_can_close(station, days[0])
+    pin = None
+    closed = []
+    for day in days:
+        dayclose.check_can_close(station, day)
+        rec = dayclose.reconcile(station, day)
+        if not json_out:
+            _print_reconciliation(rec)
+        for template, params in rec.warnings():
+            print(f"warning: {day}: {template.format(**params)}", file=sys.stderr)
+        if not yes and non_interactive:
             fail("not closing without confirmation: pass --yes to close non-interactively", 2)
-        if not typer.confirm(f"Close business day {day} with these figures?", default=False):
-            fail("not closed", 1)
-    if not supervisor:
-        supervisor = typer.prompt("Supervisor")
-    pin = read_pin("Supervisor PIN", from_stdin=pin_stdin)
-    entry = dayclose.close_day(station, day, supervisor, pin)
+        if not yes and not typer.confirm(f"Close business day {day} with these figures?", default=False):
+            if closed and not json_out:
+                print(f"closed {len(closed)} of {len(days)} days; {day} and later stay open")
+            fail(f"{day} not closed", 1)
+        if not supervisor:
+            supervisor = typer.prompt("Supervisor")
+        if pin is None:
+            pin = read_pin("Supervisor PIN", from_stdin=pin_stdin)
+        entry = dayclose.close_day(station, day, supervisor, pin)
+        closed.append({"business_day": day, "closed_seq": entry.seq,
+                       "figures": dayclose.reconcile(station, day).figures})
+        if not json_out:
+            print(f"day {day} closed (journal seq {entry.seq}); new entries go to {station.business_day()}")
     if json_out:
-        print_json({"business_day": day, "closed_seq": entry.seq, "figures": dayclose.reconcile(station, day).figures,
-                    "next_business_day": station.business_day()})
-        return
-    print(f"day {day} closed (journal seq {entry.seq}); new entries go to {station.business_day()}")
+        if through is None:
+            print_json({**closed[0], "next_business_day": station.business_day()})
+        else:
+            print_json({"closed": closed, "next_business_day": station.business_day()})
 
 
 @day_app.command("report")

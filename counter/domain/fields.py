@@ -30,6 +30,15 @@ def parse_date(text: str, today: date, field: str = "date") -> date:
     raise ValidationError("write a date as YYYY-MM-DD (or 0 for today, -3 for three days ago)", field=field)
 
 
+def parse_time(text: str, field: str = "time") -> str:
+    """A time of day as HH:MM (also H:MM, HHMM, or with a full-width colon)."""
+    t = text.strip().replace("：", ":")
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", t) or re.fullmatch(r"(\d{2})(\d{2})", t)
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        raise ValidationError("{text} is not a time of day; type HH:MM, e.g. 09:30", field=field, text=text.strip())
+    return f"{int(m[1]):02d}:{m[2]}"
+
+
 def check_birth_date(value: date, today: date, field: str = "birth_date") -> date:
     if value > today:
         raise ValidationError("birth date {date} is in the future", field=field, date=value.isoformat())

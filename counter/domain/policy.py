@@ -33,6 +33,11 @@ class Policy:
     stats_min_cell: int = 5
     stats_age_bands: tuple[int, ...] = (20, 30, 50, 60)
     expiry_notice_days: int = 30
+    permit_eligibility: str = "other_province"
+    other_county_min_residence_months: int = 6
+    foreigner_registration_hours: int = 24
+    hmt_permit: bool = False
+    hmt_min_residence_months: int = 6
 
     @classmethod
     def from_config(cls, section: Mapping) -> Policy:
@@ -52,6 +57,11 @@ class Policy:
             stats_min_cell=section.get("stats_min_cell", cls.stats_min_cell),
             stats_age_bands=tuple(sorted(section.get("stats_age_bands", cls.stats_age_bands))),
             expiry_notice_days=section.get("expiry_notice_days", cls.expiry_notice_days),
+            permit_eligibility=section.get("permit_eligibility", "other_province"),
+            other_county_min_residence_months=section.get("other_county_min_residence_months", 6),
+            foreigner_registration_hours=section.get("foreigner_registration_hours", 24),
+            hmt_permit=section.get("hmt_permit", False),
+            hmt_min_residence_months=section.get("hmt_min_residence_months", 6),
         )
 
     @property
@@ -176,13 +186,21 @@ def permit_optional(age: int, is_student: bool, policy: Policy) -> bool:
 OPEN_PERMIT_STATES = ("accepted", "issued")
 
 
-class DuplicatePermit(ValidationError):
-    """An open permit blocks a second application; `offers` are the services to use instead."""
+class ServiceRefused(ValidationError):
+    """A service this person cannot have, whatever the form says; `offers` are the services to use
+    instead (none for a local resident, who has nothing to register)."""
+
+    def __init__(self, template: str, offers: tuple[str, ...] = (), field: str = "service", **params):
+        super().__init__(template, field=field, **params)
+        self.offers = offers
+
+
+class DuplicatePermit(ServiceRefused):
+    """An open permit blocks a second application."""
 
     def __init__(self, number: str, offers: tuple[str, ...] = ("permit_extend", "permit_change")):
         super().__init__("this person already holds permit {number}; extend or change it instead",
-                         field="permit", number=number)
-        self.offers = offers
+                         offers=offers, field="permit", number=number)
 
 
 def permit_is_open(status: str, valid_until: date | None, today: date) -> bool:

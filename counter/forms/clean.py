@@ -31,7 +31,7 @@ class Context:
     policy: Policy
 
 
-def _raw_choice(raw: dict[str, str], fid: str) -> str:
+def raw_choice(raw: dict[str, str], fid: str) -> str:
     """Another field's raw text as its option value: a clerk types "1" or "居民身份证" for citizen_id.
     Only doc_type is referenced across fields (required_when, the ID number rules)."""
     t = (raw.get(fid) or "").strip()
@@ -47,7 +47,7 @@ def is_required(spec: FieldSpec, raw: dict[str, str], policy: Policy | None = No
         return True
     if spec.required_when:
         other, _, value = spec.required_when.partition("=")
-        return _raw_choice(raw, other) == value
+        return raw_choice(raw, other) == value
     return spec.required
 
 
@@ -67,7 +67,7 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     if kind == "name":
         value = check_name(t, field=fid).name
     elif kind == "id_number":
-        if _raw_choice(raw, "doc_type") == "citizen_id":
+        if raw_choice(raw, "doc_type") == "citizen_id":
             value = parse_citizen_id(t, today=ctx.today).number
         else:
             value = _passport_number(t, fid)
@@ -76,6 +76,8 @@ def clean_field(spec: FieldSpec, text: str, ctx: Context, raw: dict[str, str] | 
     elif kind == "date":
         d = rules.parse_date(t, ctx.today, field=fid)
         value = d.isoformat()
+    elif kind == "time":
+        value = rules.parse_time(t, field=fid)
     elif kind == "phone":
         value = rules.check_phone(t, field=fid)
     elif kind == "district":
@@ -173,7 +175,7 @@ def field_error(spec: FormSpec, fid: str, raw: dict[str, str], ctx: Context) -> 
 def derived_from_id(raw: dict[str, str], ctx: Context) -> dict[str, str]:
     """What a valid citizen ID number tells (GB 11643): sex (odd order code = male), birth date, and the
     household area's full three-level name; {} for a passport or a number that is not valid yet."""
-    if _raw_choice(raw, "doc_type") != "citizen_id":
+    if raw_choice(raw, "doc_type") != "citizen_id":
         return {}
     try:
         cid = parse_citizen_id(raw.get("id_number", ""), today=ctx.today)

@@ -19,7 +19,7 @@ from typing import Any
 from counter.domain.language import pick
 
 FIELD_TYPES = ("text", "name", "id_number", "date", "choice", "phone", "district", "address", "ethnicity",
-               "years", "passport_number", "nationality")
+               "years", "passport_number", "nationality", "time")
 VALIDATORS = ("birth_date", "not_future", "after", "matches_id", "proof")
 OPTION_SOURCES = ("ethnicities", "sex", "doc_types", "validity_years", "proofs", "yes_no", "education",
                   "occupations")

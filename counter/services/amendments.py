@@ -49,6 +49,19 @@ def check_amendable(station, ref_seq: int) -> None:
     _target(station, ref_seq)
 
 
+def receipt_number(station, ref_seq: int) -> str:
+    """The number the clerk and the person know an entry by (its receipt), for dialogs."""
+    item, _entry = _target(station, ref_seq)
+    return item.number or str(ref_seq)
+
+
+def changes_shown(station, ref_seq: int, changes: dict[str, str | None]) -> list[tuple[str, str | None, str | None]]:
+    """(field, old, new) of a correction, old from the person file: what the supervisor approves."""
+    item, entry = _target(station, ref_seq)
+    person = people.get(station, entry.data["person_id"])
+    return [(k, getattr(person, k, None), v) for k, v in changes.items()]
+
+
 def _record(station, kind, ref_entry, payload, clerk, supervisor, now):
     if supervisor is None or not getattr(supervisor, "is_supervisor", False):
         raise PermissionDenied("a supervisor's PIN is needed")
@@ -81,8 +94,12 @@ def correct(station, ref_seq: int, changes: dict[str, str], reason: str, *, cler
             now=None) -> Amendment:
     clean = check_correction(changes, reason)
     _item, ref_entry = _target(station, ref_seq)
-    return _record(station, kinds.SERVICE_CORRECTED, ref_entry, {"changes": clean, "reason": reason.strip()},
-                   clerk, supervisor, now)
+    person = people.get(station, ref_entry.data["person_id"])
+    previous = {k: getattr(person, k, None) for k in clean}
+    if all(previous[k] == v for k, v in clean.items()):
+        raise ValidationError("the corrected values are the ones on file; nothing changes", field=next(iter(clean)))
+    return _record(station, kinds.SERVICE_CORRECTED, ref_entry,
+                   {"changes": clean, "previous": previous, "reason": reason.strip()}, clerk, supervisor, now)
 
 
 def check_correction(changes: dict[str, str], reason: str) -> dict[str, str | None]:

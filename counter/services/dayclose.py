@@ -435,6 +435,19 @@ def open_days(station) -> list[str]:
     return [r[0] for r in rows]
 
 
+def days_to_close(station, through: str, today: str | None = None) -> list[str]:
+    """The open days up to and including `through`, oldest first: the order they must be closed in."""
+    through = parse_day(through)
+    local_today = today or station.local_now().date().isoformat()
+    if through > local_today:
+        raise CounterError("cannot close through {day}: it is in the future (today is {today})", exit_code=2,
+                           day=through, today=local_today)
+    days = [d for d in open_days(station) if d <= through]
+    if not days:
+        raise CounterError("no open day up to {day}: nothing to close", exit_code=2, day=through)
+    return days
+
+
 def report_data(rec: Reconciliation, *, figures: dict | None = None, at_close: dict | None = None,
                 seq_range: tuple[int, int] | None = None):
     """The printable report (printing.report.DayReport) for a reconciliation."""

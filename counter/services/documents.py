@@ -91,7 +91,9 @@ def _receipt(station, entry, d, spec, copy_number) -> Receipt:
         lines.append(("居住证卡号", x["card_number"]))
     if d.get("old_name"):
         lines.append(("原姓名", d["old_name"]))
-    if d.get("late_days"):
+    if x.get("late_hours"):  # the foreigner's 24-hour deadline counts hours
+        lines.append(("逾期", f"超过申报期限 {x['late_hours']} 小时（已受理）"))
+    elif d.get("late_days"):
         lines.append(("逾期", f"超过申报期限 {d['late_days']} 天（已受理）"))
     if x.get("optional"):
         lines.append(("说明", "未满 16 周岁或在校学生，可不申领，本人自愿申领"))
@@ -132,7 +134,10 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
     if d["service"] == "residence_certificate":
         title = "居住证明"
         body = [f"兹证明{who}自{x.get('resident_since') or '—'}起居住于{x.get('address') or '—'}，"
-                "已在本辖区办理居住登记。", "特此证明。"]
+                "已在本辖区办理居住登记。"]
+        for item in x.get("earlier_addresses") or []:
+            body.append(f"此前居住于{item['address']}（自{item['since']}起）。")
+        body.append("特此证明。")
     else:
         title = "生存证明"
         body = [f"兹证明{who}于{issued:%Y年%m月%d日}本人到{station.config.office}现场办理，经核验证件，"
@@ -160,12 +165,27 @@ def _certificate(station, entry, d, spec, copy_number) -> Certificate:
 
 
 def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
+    """A void or correction receipt: the original receipt's number, the approving supervisor and each
+    changed field old -> new. No fee line: nothing is charged or refunded."""
     voided = entry.kind == kinds.SERVICE_VOIDED
+    ref = journal.get(station.db, d["ref_seq"])
+    ref_service = ref.data.get("service") if ref is not None else None
+    spec = form_specs.catalogue().specs.get(ref_service or "")
     lines = [("业务", SERVICE_TITLES_ZH["void" if voided else "correction"]),
-             ("原业务编号", d.get("ref_number") or ""), ("原台账序号", str(d["ref_seq"])), ("原因", d.get("reason", ""))]
+             ("原回执编号", d.get("ref_number") or "")]
+    if spec is not None:
+        lines.append(("原业务", spec.title["zh"]))
+    lines.append(("原因", d.get("reason", "")))
+    previous = d.get("previous") or {}
     for k, val in (d.get("changes") or {}).items():
-        # "更正为": the new value; an emptied field (an employer left) reads 无, never "None"
-        lines.append((f"{CORRECTED_FIELD_LABELS_ZH.get(k, k)}更正为", "无" if val in (None, "") else str(val)))
+        # an emptied field (an employer left) reads 无, never "None"
+        new = "无" if val in (None, "") else str(val)
+        if k in previous:
+            old = "无" if previous[k] in (None, "") else str(previous[k])
+            lines.append((CORRECTED_FIELD_LABELS_ZH.get(k, k), f"{old} → {new}"))
+        else:
+            lines.append((f"{CORRECTED_FIELD_LABELS_ZH.get(k, k)}更正为", new))
+    lines.append(("批准主管", _clerk_name(station, d.get("supervisor_id"))))
     return Receipt(
         service="void" if voided else "correction",
         title=SERVICE_TITLES_ZH["void" if voided else "correction"],
@@ -173,7 +193,7 @@ def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
         clerk_name=_clerk_name(station, entry.clerk_id),
         issued_at=_local(station, entry).strftime("%Y-%m-%d %H:%M"),
         applicant_name=d["name"], masked_id=d["masked_id"], number=d["number"], lines=lines,
-        fee=station.config.policy["fee"], fee_note="免费",
+        fee=None, fee_note="",
         verification=sign_verification(station, "void" if voided else "correction", d["number"],
                                           d["masked_id"], _local(station, entry).strftime("%Y-%m-%d")),
         copy_number=copy_number,
@@ -232,7 +252,8 @@ def as_text(document, lang: str = "zh_CN", width: int | None = None) -> str:
         out += [document.office, document.title, "", f"编号：{document.number}",
                 f"申请人：{document.applicant_name}", f"证件号码：{document.masked_id}"]
         out += [f"{label}：{value}" for label, value in document.lines]
-        out.append(f"费用：{document.fee} {document.fee_note}".rstrip())
+        if document.fee is not None:
+            out.append(f"费用：{document.fee} {document.fee_note}".rstrip())
         if document.next_steps:
             out.append(document.next_steps)
         if document.entitlements:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from counter import numbers
+from counter.domain import eligibility
 from counter.domain import policy as rules
 from counter.domain.citizen_id import mask
 from counter.domain.fields import age_on
 from counter.errors import CounterError, PermissionDenied, ValidationError
 from counter.forms import spec as form_specs
-from counter.forms.clean import Context, clean
+from counter.forms.clean import Context, clean, raw_choice
 from counter.forms.spec import Catalogue, FormSpec
 from counter.services import people
 from db import kinds
@@ -111,17 +112,51 @@ def _require_registration(person) -> None:
         raise ValidationError("no current residence registration: register first", field="purpose")
 
 
-def precheck(station, service: str, person: people.Person | None, now: datetime | None = None) -> None:
-    """Raise what would refuse `service` for this person whatever the form says (no permit to extend,
-    card not ready yet...), so the clerk hears it before filling the form, not after confirming."""
+def origin_of(station, identity) -> eligibility.Origin | None:
+    """The origin of a person on file, or of a card's / form's identity values (None: nothing known yet)."""
+    if identity is None:
+        return None
+    if isinstance(identity, dict):
+        # raw text as typed ("1" for citizen_id, " deu") or a card's prefill
+        doc_type = raw_choice(identity, "doc_type")
+        number = "".join((identity.get("id_number") or "").split()).upper()
+        nationality = (identity.get("nationality") or "").strip().upper()
+    else:
+        doc_type, number, nationality = identity.doc_type, identity.id_number, identity.nationality
+    if not number:
+        return None
+    return eligibility.origin_of(doc_type, number, nationality, station.config.district)
+
+
+def check_eligibility(station, service: str, identity, pol: rules.Policy | None = None) -> None:
+    """Refuse a registration or permit this person cannot have (eligibility.ServiceRefused, offering
+    the right service)."""
+    origin = origin_of(station, identity)
+    if origin is None:
+        return
+    pol = pol or policy_of(station)
+    if service in eligibility.REGISTRATIONS:
+        eligibility.check_registration(service, origin, pol)
+    elif service in eligibility.PERMIT_SERVICES:
+        eligibility.check_permit(origin, pol)
+
+
+def precheck(station, service: str, person: people.Person | None, now: datetime | None = None,
+             identity: dict | None = None) -> None:
+    """Raise what would refuse `service` for this person whatever the form says (a local resident's
+    registration, a foreigner's permit, no permit to extend, card not ready yet...), so the clerk hears
+    it when the service key is pressed, not after confirming. `identity`: a card's values when the
+    person is not on file yet."""
+    pol = policy_of(station)
+    check_eligibility(station, service, person if person is not None else identity, pol)
     if person is None:
         return
     today = business_date(station, now)
-    pol = policy_of(station)
     from counter.services import register
 
     register.guard_permit_service(station, service, person, network=False)
     if service == "permit_apply":
+        _check_permit_residence(station, person, today, pol)
         rules.check_no_open_permit(
             [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
     elif service == "permit_extend":
@@ -136,12 +171,33 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
         _require_registration(person)
 
 
-def _check_service(station, spec, person, values, today, pol, derived, notes) -> tuple[int, str | None]:
+def _check_permit_residence(station, person, today: date, pol) -> None:
+    origin = origin_of(station, person)
+    since = date.fromisoformat(person.resident_since) if person is not None and person.resident_since else None
+    if origin is None:
+        rules.check_residence_length(since, today, pol)
+        return
+    eligibility.check_permit_residence(origin, since, today, pol)
+
+
+def _check_service(station, spec, person, values, today, pol, derived, notes,
+                   moment: datetime | None = None) -> tuple[int, str | None]:
     """Rules that need the person's file. Returns (late_days, permit_id) and fills derived/notes."""
     sid = spec.id
     late = 0
     permit_id = None
-    if sid in ("residence_registration", "lodging_registration"):
+    moment = moment or datetime.now(UTC)
+    check_eligibility(station, sid, person if person is not None else values, pol)
+    if sid == "accommodation_registration":
+        arrived = datetime.combine(date.fromisoformat(values["arrival_date"]),
+                                   time.fromisoformat(values["arrival_time"]), station.tz)
+        hours = eligibility.hours_late(arrived, moment.astimezone(station.tz), pol.foreigner_registration_hours)
+        derived["deadline"] = (arrived + timedelta(hours=pol.foreigner_registration_hours)).strftime("%Y-%m-%d %H:%M")
+        derived["late_hours"] = hours
+        late = -(-hours // 24)  # days late, rounded up: the day figures count it late
+        if arrived > moment.astimezone(station.tz):
+            raise ValidationError("the arrival is in the future", field="arrival_time")
+    elif sid in ("residence_registration", "lodging_registration"):
         t = rules.timeliness(date.fromisoformat(values["arrival_date"]), today, pol.registration_deadline_days)
         late = t.days_late
         derived["deadline"] = t.deadline.isoformat()
@@ -150,10 +206,7 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
             rules.check_no_open_permit(
                 [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)],
                 today)
-            since = date.fromisoformat(person.resident_since) if person.resident_since else None
-        else:
-            since = None
-        rules.check_residence_length(since, today, pol)
+        _check_permit_residence(station, person, today, pol)
         years = int(values["validity_years"])
         derived["valid_from"] = today.isoformat()
         derived["valid_until"] = rules.permit_valid_until(today, years).isoformat()
@@ -170,6 +223,7 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
         permit_id = permit.permit_id
     elif sid == "permit_change":
         permit = _open_permit(station, person, today)
+        _refuse_same_address(values["new_address"], permit.address or person.current_address)
         t = rules.timeliness(date.fromisoformat(values["change_date"]), today, pol.change_deadline_days)
         late = t.days_late
         derived["previous_address"] = permit.address
@@ -191,7 +245,14 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
         _require_registration(person)
         derived["resident_since"] = person.resident_since
         derived["address"] = person.current_address
+        # earlier addresses are history, never the start date of the current residence
+        earlier = [{"address": a, "since": since} for a, since in people.residences(station, person.person_id)
+                   if a != person.current_address]
+        if earlier:
+            derived["earlier_addresses"] = earlier[-3:]
     elif sid in ("change_address", "change_employer"):
+        if sid == "change_address":
+            _refuse_same_address(values["new_address"], person.current_address)
         t = rules.timeliness(date.fromisoformat(values["change_date"]), today, pol.change_deadline_days)
         late = t.days_late
         derived["previous"] = person.current_address if sid == "change_address" else person.employer
@@ -201,6 +262,17 @@ def _check_service(station, spec, person, values, today, pol, derived, notes) ->
         if values["new_name"] == person.name:
             raise ValidationError("the corrected name is the same as the name on file", field="new_name")
     return late, permit_id
+
+
+def _same_address(a: str | None, b: str | None) -> bool:
+    def norm(t):
+        return "".join((t or "").split())
+    return bool(a) and norm(a) == norm(b)
+
+
+def _refuse_same_address(new: str, current: str | None) -> None:
+    if _same_address(new, current):
+        raise ValidationError("the new address is the address on file; nothing changes", field="new_address")
 
 
 def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[str, str]:
@@ -236,7 +308,8 @@ def check(station, service: str, raw: dict[str, str], *, person_id: str | None =
     values = _clean_values(spec, raw, person, pol, today)
     derived: dict = {}
     notes: list[str] = []
-    late, _permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)
+    late, _permit_id = _check_service(station, spec, person, values, today, pol, derived, notes,
+                                      now or datetime.now(UTC))
     return Preview(late, derived, tuple(notes))
 
 
@@ -280,7 +353,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
                 "phone": values.get("phone"), "source": source, "form": spec.ref,
             }, clerk_id=clerk_id, now=moment)
             person = people.get(station, pid)
-        late, permit_id = _check_service(station, spec, person, values, today, pol, derived, notes)
+        late, permit_id = _check_service(station, spec, person, values, today, pol, derived, notes, moment)
         day = station.business_day(moment)
         allocated = []
         kind = NUMBER_KIND[spec.document]

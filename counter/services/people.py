@@ -187,6 +187,31 @@ def history(station, person_id: str) -> list[HistoryItem]:
     return [HistoryItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8]) for r in rows]
 
 
+_MOVES = {"residence_registration": ("current_address", "arrival_date"),
+          "lodging_registration": ("current_address", "arrival_date"),
+          "accommodation_registration": ("current_address", "arrival_date"),
+          "change_address": ("new_address", "change_date"), "permit_change": ("new_address", "change_date")}
+
+
+def residences(station, person_id: str) -> list[tuple[str, str]]:
+    """(address, since) of each residence on file, oldest first; voided entries left out (a correction
+    of the address counts from its own day). The last is the current residence."""
+    out: list[tuple[str, str]] = []
+    for h in reversed(history(station, person_id)):
+        if h.status == "voided":
+            continue
+        values = h.summary.get("values", {})
+        if h.service in _MOVES:
+            address, since = (values.get(k) for k in _MOVES[h.service])
+        elif h.service == "correction" and (h.summary.get("changes") or {}).get("current_address"):
+            address, since = h.summary["changes"]["current_address"], h.business_day
+        else:
+            continue
+        if address and since and (not out or out[-1][0] != address):
+            out.append((address, since))
+    return out
+
+
 def transaction(station, seq: int) -> HistoryItem | None:
     r = station.db.conn.execute(
         "SELECT seq, service, number, business_day, status, late_days, summary, ref_seq, form_version, person_id"
@@ -209,11 +234,25 @@ def known_employers(station, limit: int = 500) -> list[str]:
     return [r[0] for r in rows]
 
 
+AMENDMENTS = ("void", "correction")
+
+
 def today_counts(station, business_day: str) -> dict[str, int]:
+    """Services done on the day, by service, as the day's figures count them (F9: a voided service was
+    performed, and its void is counted apart); voids and corrections are under "void" / "correction",
+    which are not services."""
     rows = station.db.conn.execute(
         "SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",
         (business_day,)).fetchall()
     return dict(rows)
+
+
+def day_summary(station, business_day: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """(services total, services by service, amendments by kind): the total is the breakdown's sum."""
+    counts = today_counts(station, business_day)
+    services = {s: n for s, n in counts.items() if s not in AMENDMENTS}
+    amended = {s: n for s, n in counts.items() if s in AMENDMENTS}
+    return sum(services.values()), services, amended
 
 
 @dataclass(frozen=True)

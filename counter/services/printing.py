@@ -195,13 +195,15 @@ def _prepare_receipt(station, receipt: Receipt) -> Receipt:
     masked = _masked(receipt.masked_id)
     verification = receipt.verification or sign_verification(
         station, receipt.service, receipt.number, masked, receipt.issued_at[:10])
-    return dataclasses.replace(receipt, masked_id=masked, verification=verification, copy_number=0)
+    # a reprint (副本 n, counter.services.documents.reprint) keeps its copy number: it prints marked as a
+    # copy and counts as a reprint in the day's figures
+    return dataclasses.replace(receipt, masked_id=masked, verification=verification)
 
 
 def _prepare_certificate(station, cert: Certificate) -> Certificate:
     verification = cert.verification or sign_verification(
         station, cert.kind, cert.number, _masked(cert.subject_id_number), cert.issue_date)
-    return dataclasses.replace(cert, verification=verification, copy_number=0)
+    return dataclasses.replace(cert, verification=verification)
 
 
 def _document_from_payload(doc_type: str, data: dict) -> Receipt | Certificate:
@@ -333,7 +335,7 @@ def print_receipt(station, receipt: Receipt, clerk_id: str | None) -> PrintResul
     doc = _prepare_receipt(station, receipt)
     printer_model(station)  # a bad model is a configuration error: say so before journaling
     job_id = _queue(station, "receipt", doc, clerk_id, _printer_label(station))
-    return _send_receipt(station, job_id, doc, clerk_id, 0)
+    return _send_receipt(station, job_id, doc, clerk_id, doc.copy_number)
 
 
 def print_certificate(station, cert: Certificate, clerk_id: str | None, out_dir: Path | None = None) -> Path:
@@ -341,7 +343,8 @@ def print_certificate(station, cert: Certificate, clerk_id: str | None, out_dir:
     Raises PrintJobError when it cannot be written (the job stays queued for retry)."""
     doc = _prepare_certificate(station, cert)
     job_id = _queue(station, "certificate", doc, clerk_id, "pdf")
-    result = _write_certificate(station, job_id, doc, clerk_id, 0, Path(out_dir or certificate_dir(station)))
+    result = _write_certificate(station, job_id, doc, clerk_id, doc.copy_number,
+                                Path(out_dir or certificate_dir(station)))
     if not result.confirmed:
         raise PrintJobError("{message}; job {job_id} stays queued", message=result.message, job_id=job_id,
                             missing="".join(result.missing_glyphs))

@@ -313,6 +313,10 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
                 payload["ref_seq"] = local_seq.get((sid, payload["ref_seq"]), -1)
             scratch = Entry(**{**e.as_dict(), "seq": n, "payload": journal.canonical_json(payload)})
             try:
+                # in the scratch journal too: a void re-derives the file from the entries before it
+                row = scratch.as_dict()
+                db.conn.execute(f"INSERT INTO journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                tuple(row.values()))
                 projections.apply(db, scratch)
             except (sqlite3.DatabaseError, KeyError, TypeError, ValueError):
                 raise RegisterError("HQ's file entry {sid} seq {seq} cannot be replayed here; nothing was"

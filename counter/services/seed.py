@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from counter.domain import eligibility
 from counter.domain.citizen_id import check_character, lookup_area
 from counter.errors import ValidationError
 from counter.services import engine
@@ -99,6 +100,14 @@ def _person(rng: random.Random, used: set[str], today: date) -> dict:
             "phone": f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"}
 
 
+def _may_apply(origin, pol) -> bool:
+    try:
+        eligibility.check_permit(origin, pol)
+    except ValidationError:
+        return False
+    return True
+
+
 def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 500,
          now: datetime | None = None) -> SeedResult:
     """Make `count` service transactions over the last days (several per person)."""
@@ -109,6 +118,7 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
     step = (end - start) / max(1, count)
     used: set[str] = {r[0] for r in station.db.conn.execute("SELECT id_number FROM persons")}
     moment = start
+    pol = engine.policy_of(station)
     done = people_made = late = 0
     pending: list[tuple[str, dict, str]] = []  # follow-up services for people already registered
     started = time.perf_counter()
@@ -130,16 +140,24 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
                     else:
                         person = _person(rng, used, today)
                         arrival = rng.randrange(0, 7) if rng.random() > 0.15 else rng.randrange(8, 40)
-                        service = "residence_registration" if rng.random() < 0.7 else "lodging_registration"
+                        # the registration this person makes here (eligibility); a local resident has none
+                        origin = engine.origin_of(station, person)
+                        service = eligibility.registration_for(origin, pol)
+                        if service is None:
+                            raise ValidationError("a local resident has nothing to register")
                         values = {**person, "arrival_date": f"-{arrival}", "stay_reason": str(rng.randrange(1, 6)),
                                   **_situation(rng)}
+                        if service == "accommodation_registration":
+                            hours = rng.randrange(1, 23) if arrival < 8 else rng.randrange(25, 72)
+                            arrived = moment.astimezone(station.tz) - timedelta(hours=hours)
+                            values["arrival_date"], values["arrival_time"] = f"{arrived:%Y-%m-%d}", f"{arrived:%H:%M}"
                         if rng.random() < 0.5:
                             values["employer"] = rng.choice(EMPLOYERS)
                         out = engine.perform(station, service, values, clerk=clerk, now=moment,
                                              build_document=False, source="seed")
                         people_made += 1
                         pid = out.person_id
-                        if rng.random() < 0.6:
+                        if rng.random() < 0.6 and _may_apply(origin, pol):
                             pending.append(("permit_apply", {"proof": str(rng.randrange(1, 5)),
                                                              "validity_years": str(rng.choice([1, 2, 3]))}, pid))
                         for service_id, p, values in (

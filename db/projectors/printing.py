@@ -19,9 +19,11 @@ projection_tables("print_jobs")
 def _queued(db, e: Entry, d: dict) -> None:
     db.conn.execute(
         "INSERT INTO print_jobs (job_id, doc_type, doc_kind, number, state, printer, clerk_id, business_day,"
-        " queued_seq, queued_at, updated_seq, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+        " queued_seq, queued_at, updated_seq, updated_at, pending_copy)"
+        " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
         (d["job_id"], d["doc_type"], d["doc_kind"], d["number"], d.get("printer", ""), e.clerk_id,
-         e.business_day, e.seq, e.device_time_utc, e.seq, e.device_time_utc),
+         e.business_day, e.seq, e.device_time_utc, e.seq, e.device_time_utc,
+         int((d.get("document") or {}).get("copy_number") or 0)),
     )
 
 

@@ -21,7 +21,7 @@ SERVICES = (
     "residence_registration", "lodging_registration",
     "permit_apply", "permit_extend", "permit_change", "permit_replace", "permit_cancel", "permit_collect",
     "residence_certificate", "proof_of_life", "criminal_record_request",
-    "change_address", "change_employer", "change_phone", "name_correction",
+    "change_address", "change_employer", "change_phone", "name_correction", "accommodation_registration",
 )
 
 # Order matters for rebuild: children after parents (rebuild empties in reverse).
@@ -74,16 +74,28 @@ def _transaction(db, e: Entry, d: dict, service: str, status: str = "done") -> N
 
 
 def _service(db, e: Entry, d: dict) -> None:
+    _numbers(db, e, d)
+    _transaction(db, e, d, d["service"], "requested" if d["service"] == "criminal_record_request" else "done")
+    _service_effects(db, e, d)
+
+
+def _moved(db, pid: str, address: str | None) -> bool:
+    row = db.conn.execute("SELECT current_address FROM persons WHERE person_id = ?", (pid,)).fetchone()
+    return bool(address) and (row is None or row[0] != address)
+
+
+def _service_effects(db, e: Entry, d: dict) -> None:
+    """What a service changes in the person file, permits and cards (not its transaction row): the
+    part a void takes back (see _replay_person)."""
     service = d["service"]
     pid = d["person_id"]
     v = d.get("values", {})
     x = d.get("derived", {})
-    _numbers(db, e, d)
-    _transaction(db, e, d, service, "requested" if service == "criminal_record_request" else "done")
-    if service in ("residence_registration", "lodging_registration"):
+    if service in ("residence_registration", "lodging_registration", "accommodation_registration"):
+        kind = {"residence_registration": "residence", "lodging_registration": "lodging"}.get(service,
+                                                                                              "accommodation")
         _update_person(db, e, pid, current_address=v["current_address"], phone=v.get("phone"),
-                       employer=v.get("employer"),
-                       registration_kind="residence" if service == "residence_registration" else "lodging",
+                       employer=v.get("employer"), registration_kind=kind,
                        registration_number=d["number"], resident_since=v["arrival_date"],
                        registered_on=e.business_day)
     elif service == "permit_apply":
@@ -93,14 +105,20 @@ def _service(db, e: Entry, d: dict) -> None:
             " VALUES (?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (d["number"], pid, d["number"], int(v["validity_years"]), e.business_day, x["collection_date"],
              x["valid_from"], x["valid_until"], v["current_address"], v["proof"], e.seq))
-        _update_person(db, e, pid, current_address=v["current_address"], phone=v.get("phone"))
+        changes = {"current_address": v["current_address"], "phone": v.get("phone")}
+        if _moved(db, pid, v["current_address"]):
+            # a new address stated on the application: the residence there starts no earlier than today
+            changes["resident_since"] = x.get("resident_since") or e.business_day
+        _update_person(db, e, pid, **changes)
     elif service == "permit_extend":
         db.conn.execute("UPDATE permits SET valid_until = ?, validity_years = validity_years + ?, updated_seq = ?"
                         " WHERE permit_id = ?", (x["valid_until"], int(v["validity_years"]), e.seq, d["permit_id"]))
     elif service == "permit_change":
         db.conn.execute("UPDATE permits SET address = ?, updated_seq = ? WHERE permit_id = ?",
                         (v["new_address"], e.seq, d["permit_id"]))
-        _update_person(db, e, pid, current_address=v["new_address"])
+        # "resident since" is the start of the residence at the current address: the move's date
+        _update_person(db, e, pid, current_address=v["new_address"],
+                       **({"resident_since": v["change_date"]} if _moved(db, pid, v["new_address"]) else {}))
     elif service == "permit_replace":
         if x.get("cancelled_card"):
             db.conn.execute("UPDATE permit_cards SET status = 'cancelled', cancelled_seq = ? WHERE card_number = ?",
@@ -119,7 +137,8 @@ def _service(db, e: Entry, d: dict) -> None:
         db.conn.execute("UPDATE permits SET status = 'issued', card_number = ?, collected_on = ?, updated_seq = ?"
                         " WHERE permit_id = ?", (x["card_number"], e.business_day, e.seq, d["permit_id"]))
     elif service == "change_address":
-        _update_person(db, e, pid, current_address=v["new_address"])
+        _update_person(db, e, pid, current_address=v["new_address"],
+                       **({"resident_since": v["change_date"]} if _moved(db, pid, v["new_address"]) else {}))
     elif service == "change_employer":
         _update_person(db, e, pid, employer=v["new_employer"])
     elif service == "change_phone":
@@ -130,25 +149,88 @@ def _service(db, e: Entry, d: dict) -> None:
 
 projector(*(kinds.service_kind(s) for s in SERVICES), district=True)(_service)
 
+_STATE_COLUMNS = ("current_address", "employer", "registration_kind", "registration_number", "resident_since",
+                  "registered_on")
+
+
+def _replay_person(db, e: Entry, person_id: str) -> None:
+    """Recompute a person's file, permits and cards from the journal before `e`, leaving out every
+    voided entry: a void takes back all of its entry's effects, whatever came after it. Only entries
+    before `e` are read, so a live void and `journal rebuild` give the same rows."""
+    rows = _person_entries(db, e, person_id)
+    voided = {(sid, json.loads(p)["ref_seq"]) for sid, _s, k, p, _d in rows if k == "service.voided"}
+    voided.add((getattr(db, "station_id", None), json.loads(e.payload)["ref_seq"]))
+    permit_ids = [r[0] for r in db.conn.execute("SELECT permit_id FROM permits WHERE person_id = ?", (person_id,))]
+    for permit_id in permit_ids:
+        db.conn.execute("DELETE FROM permit_cards WHERE permit_id = ?", (permit_id,))
+    db.conn.execute("DELETE FROM permits WHERE person_id = ?", (person_id,))
+    for sid, seq, kind, payload, day in rows:
+        d = json.loads(payload)
+        entry = Entry(seq, "", day, "", 0, "", None, kind, 1, payload, "", "")
+        if kind == "service.voided":
+            continue
+        if (sid, seq) in voided:
+            if d.get("service") == "permit_apply":
+                _voided_application(db, entry, d)
+            continue
+        if kind == "person.registered":
+            _update_person(db, entry, person_id, **{c: d.get(c) for c in PERSON_COLUMNS},
+                           **dict.fromkeys(_STATE_COLUMNS))
+        elif kind == "service.corrected":
+            _update_person(db, entry, person_id, **_corrected_changes(d))
+        elif kind.startswith("service.") and d.get("service") in SERVICES:
+            _service_effects(db, entry, d)
+    db.conn.execute("UPDATE persons SET updated_seq = ? WHERE person_id = ?", (e.seq, person_id))
+
+
+def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
+    """(station_id, seq, kind, payload, business_day) of the person's registration and services before `e`,
+    in the order they were applied. A station reads its own journal (station_id None); HQ reads hq_journal,
+    where a file can hold entries of several stations: the person's registration, then the
+    transactions already projected, in the order they were made."""
+    station_id = getattr(db, "station_id", None)
+    if not station_id:
+        rows = db.conn.execute(
+            "SELECT seq, kind, payload, business_day FROM journal WHERE seq < ?"
+            " AND json_extract(payload, '$.person_id') = ?"
+            " AND (kind LIKE 'service.%' OR kind = 'person.registered') ORDER BY seq", (e.seq, person_id)).fetchall()
+        return [(None, *r) for r in rows]
+    home = db.conn.execute("SELECT station_id, registered_seq FROM persons WHERE person_id = ?",
+                           (person_id,)).fetchone()
+    out = []
+    if home is not None:
+        reg = db.conn.execute("SELECT station_id, seq, kind, payload, business_day FROM hq_journal"
+                              " WHERE station_id = ? AND seq = ?", (home[0] or station_id, home[1])).fetchone()
+        if reg is not None:
+            out.append(tuple(reg))
+    out += [tuple(r) for r in db.conn.execute(
+        "SELECT j.station_id, j.seq, j.kind, j.payload, j.business_day FROM transactions t"
+        " JOIN hq_journal j ON j.station_id = t.station_id AND j.seq = t.seq"
+        " WHERE t.person_id = ? AND NOT (t.station_id = ? AND t.seq >= ?)"
+        " ORDER BY j.device_time_utc, j.station_id, j.seq", (person_id, station_id, e.seq)).fetchall()]
+    return out
+
+
+def _voided_application(db, e: Entry, d: dict) -> None:
+    """A voided application keeps its permit row, marked voided (the register and a re-check show it), and
+    changes nothing else."""
+    v, x = d.get("values", {}), d.get("derived", {})
+    db.conn.execute(
+        "INSERT INTO permits (permit_id, person_id, status, application_number, validity_years, accepted_on,"
+        " collection_date, valid_from, valid_until, address, proof, updated_seq)"
+        " VALUES (?, ?, 'voided', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (d["number"], d["person_id"], d["number"], int(v["validity_years"]), e.business_day, x["collection_date"],
+         x["valid_from"], x["valid_until"], v["current_address"], v["proof"], e.seq))
+
 
 @projector(kinds.SERVICE_VOIDED, district=True)
 def _voided(db, e: Entry, d: dict) -> None:
     where, args = scope(db)
-    ref = db.conn.execute(f"SELECT service, number, person_id FROM transactions WHERE seq = ?{where}",
-                          (d["ref_seq"], *args)).fetchone()
     db.conn.execute(f"UPDATE transactions SET status = 'voided' WHERE seq = ?{where}", (d["ref_seq"], *args))
     _numbers(db, e, d)
     _transaction(db, e, d, "void")
-    if ref is None:
-        return
-    service, number, pid = ref
-    if service == "permit_apply":
-        db.conn.execute("UPDATE permits SET status = 'voided', updated_seq = ? WHERE permit_id = ?", (e.seq, number))
-    elif service in ("residence_registration", "lodging_registration"):
-        db.conn.execute(
-            "UPDATE persons SET registration_kind = NULL, registration_number = NULL, resident_since = NULL,"
-            " registered_on = NULL, updated_seq = ? WHERE person_id = ? AND registration_number = ?",
-            (e.seq, pid, number))
+    if db.conn.execute("SELECT 1 FROM persons WHERE person_id = ?", (d["person_id"],)).fetchone():
+        _replay_person(db, e, d["person_id"])
 
 
 CORRECTABLE = ("current_address", "phone", "employer", "household_address", "resident_since")
@@ -160,5 +242,8 @@ def _corrected(db, e: Entry, d: dict) -> None:
     db.conn.execute(f"UPDATE transactions SET status = 'corrected' WHERE seq = ?{where}", (d["ref_seq"], *args))
     _numbers(db, e, d)
     _transaction(db, e, d, "correction")
-    changes = {k: v for k, v in d.get("changes", {}).items() if k in CORRECTABLE}
-    _update_person(db, e, d["person_id"], **changes)
+    _update_person(db, e, d["person_id"], **_corrected_changes(d))
+
+
+def _corrected_changes(d: dict) -> dict:
+    return {k: v for k, v in d.get("changes", {}).items() if k in CORRECTABLE}

@@ -57,18 +57,20 @@ def prepare(station, clerk, now: datetime) -> dict[str, IdentityDocument]:
     cards: dict[str, IdentityDocument] = {}
     n = 0
 
-    def person(key: str, state: str, name: str) -> IdentityDocument:
+    def person(key: str, state: str, name: str, area: str = "110105") -> IdentityDocument:
+        """From Beijing by default (another province: registration and permit); `area` 210202 is
+        elsewhere in Liaoning (a lodging registration)."""
         nonlocal n
         n += 1
         birth = date(1980 + n % 20, 1 + n % 12, 1 + n % 27)
         sex = "M" if n % 2 else "F"
-        number = make_id("210102", birth, 100 + n * 2 + (1 if sex == "M" else 0))
+        number = make_id(area, birth, 100 + n * 2 + (1 if sex == "M" else 0))
         card = citizen_card(number, name, sex, birth)
         cards[key] = card
         if state == "new":
             return card
         base = {**card_prefill(card), "current_address": "沈阳市和平区南京北街10号", "arrival_date": "0",
-                "stay_reason": "1", "phone": "13812345678", "household_address": "辽宁省沈阳市和平区北市场街3号"}
+                "stay_reason": "1", "phone": "13812345678", "household_address": "北京市朝阳区幸福街3号"}
         t0 = now - timedelta(days=400)
         pid = engine.perform(station, "residence_registration", base, clerk=clerk, now=t0,
                              build_document=False).person_id
@@ -91,7 +93,7 @@ def prepare(station, clerk, now: datetime) -> dict[str, IdentityDocument]:
         return card  # "issued"
 
     person("residence_registration", "new", "𠮷田春")
-    person("lodging_registration", "new", "阿依古丽·买买提")
+    person("lodging_registration", "new", "阿依古丽·买买提", area="210202")
     person("permit_apply", "registered", "王䶮")
     person("permit_apply_new", "new", "张𠮷")
     person("permit_extend", "expiring", "李秀英")
@@ -111,8 +113,8 @@ def prepare(station, clerk, now: datetime) -> dict[str, IdentityDocument]:
     from devices.sim.sam_cards import SamCard
 
     birth = date(1993, 7, 19)
-    sam_card = SamCard("bench", "", "张𠮷", "1", birth, make_id("210102", birth, 191), date(2020, 1, 2),
-                       date(2040, 1, 2), address="辽宁省沈阳市和平区北市场街3号", authority="沈阳市公安局和平分局")
+    sam_card = SamCard("bench", "", "张𠮷", "1", birth, make_id("110105", birth, 191), date(2020, 1, 2),
+                       date(2040, 1, 2), address="北京市朝阳区幸福街3号", authority="北京市公安局朝阳分局")
     cards["permit_apply_resident_id"] = decode(sam_card.text_block(), sam_card.photo())
     cards["passport_registration"] = IdentityDocument(
         doc_type=EMRTD_TD3, document_number="M70689098", name="KIM MINJUN", sex="M", birth_date=date(1990, 5, 6),
@@ -150,8 +152,10 @@ SCENARIOS = {
                                [("addr", 5), ("key", "enter"), ("type", "-2")]),
     "lodging_registration": ("2", "lodging_registration",
                              [("addr", 12), ("key", "enter"), ("type", "0")]),
-    "residence_registration (passport)": ("1", "passport_registration",
-                                          [("addr", 20), ("key", "enter"), ("type", "0")]),
+    # a foreigner: the accommodation registration, with the arrival's time for the 24-hour deadline
+    "accommodation_registration (passport)": ("h", "passport_registration",
+                                              [("addr", 20), ("key", "enter"), ("type", "0"), ("key", "enter"),
+                                               ("type", "00:00")]),
     "permit_apply": ("3", "permit_apply", []),
     "permit_apply (not on file)": ("3", "permit_apply_new", [("addr", 7)]),
     "permit_apply (resident ID, not on file)": ("3", "permit_apply_resident_id", [("addr", 7)]),
@@ -169,9 +173,9 @@ SCENARIOS = {
     "name_correction": ("n", "name_correction", [("type", "蒋佳祺"), ("sup",)]),
 }
 
-BASELINE_FIELDS = [("doc_type", "1"), ("id_number", "21010219880314212X"), ("name", "𠮷田春"), ("sex", "2"),
+BASELINE_FIELDS = [("doc_type", "1"), ("id_number", "110105198803142125"), ("name", "𠮷田春"), ("sex", "2"),
                    ("birth_date", "19880314"), ("ethnicity", "01"), ("nationality", "CHN"),
-                   ("household_address", "辽宁省沈阳市和平区北市场街3号"),
+                   ("household_address", "北京市朝阳区幸福街3号"),
                    ("current_address", "沈阳市和平区南京北街10号"), ("proof", "1"), ("validity_years", "3"),
                    ("is_student", "1"), ("phone", "13812345678")]
 

@@ -13,9 +13,10 @@ from tests.sync.fixtures import raw_batch
 
 DISTRICT = "210102"
 
-ZHANG = {"doc_type": "citizen_id", "id_number": "21010219880314212X", "name": "张伟", "sex": "F",
+# from another province (Beijing): a residence registration and a permit at a Liaoning station (art. 10)
+ZHANG = {"doc_type": "citizen_id", "id_number": "110105198803142125", "name": "张伟", "sex": "F",
          "birth_date": "1988-03-14", "ethnicity": "01", "nationality": "CHN",
-         "household_address": "辽宁省沈阳市和平区", "current_address": "沈阳市和平区南京北街1号",
+         "household_address": "北京市朝阳区", "current_address": "沈阳市和平区南京北街1号",
          "arrival_date": "0", "stay_reason": "1", "phone": "13812345678"}
 # 𠮷 (U+20BB7) outside the BMP; another province (Beijing), so a permit is possible
 YOSHIDA = {"doc_type": "citizen_id", "id_number": "11010519491231002X", "name": "𠮷田", "sex": "F",

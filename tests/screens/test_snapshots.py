@@ -40,12 +40,12 @@ def frozen(monkeypatch):
 def snap_station(station, frozen):
     clerk = __import__("counter.services.clerks", fromlist=["find_clerk"]).find_clerk(station, "柜员甲")
     first = {**card_prefill(SAMPLE_CARDS[0]), "current_address": "沈阳市和平区南京北街10号", "arrival_date": "-9",
-             "stay_reason": "1", "phone": "13812345678", "household_address": "辽宁省沈阳市和平区北市场街3号"}
+             "stay_reason": "1", "phone": "13812345678", "household_address": "北京市朝阳区幸福街3号"}
     pid = engine.perform(station, "residence_registration", first, clerk=clerk).person_id
     engine.perform(station, "permit_apply", {"validity_years": "3"}, person_id=pid, clerk=clerk)
     engine.perform(station, "proof_of_life", {}, person_id=pid, clerk=clerk)
     for name, number in (("王䶮", "440305197911200014"), ("王𠮷祥", "11010519491231002X")):
-        engine.perform(station, "lodging_registration", {
+        engine.perform(station, "residence_registration", {
             "doc_type": "citizen_id", "id_number": number, "name": name,
             "sex": "M" if int(number[16]) % 2 else "F", "birth_date": f"{number[6:10]}-{number[10:12]}-{number[12:14]}",
             "ethnicity": "01", "nationality": "CHN", "household_address": "广东省深圳市南山区科技园1号",
@@ -106,11 +106,13 @@ def test_review_page(snap_compare, snap_station):
     async def registered_kim(pilot):
         screen = pilot.app.screen
         screen.query_one("#f-current_address", Input).value = "沈阳市和平区三好街5号"
+        screen.query_one("#f-arrival_date", Input).value = "0"
+        screen.query_one("#f-arrival_time", Input).value = "00:00"
         await pilot.press("f10")
 
     app = CounterApp(snap_station, lang="zh_CN", idle_lock_seconds=0)
-    app._next_demo_card = 3  # KIM MINJUN's passport
-    assert snap_compare(app, terminal_size=SIZE, run_before=run(["f2", "3", registered_kim]))
+    app._next_demo_card = 3  # KIM MINJUN's passport: a foreigner's accommodation registration (h)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run(["f2", "h", registered_kim]))
 
 
 def test_document_preview(snap_compare, snap_station):

@@ -193,8 +193,8 @@ async def test_field_rows_and_service_completed_carry_the_new_persons_file(stati
         assert isinstance(new_file, PersonScreen) and new_file.person_id is None
         await clerk.press("1")
         assert isinstance(app.screen, WizardScreen)
-        await clerk.fill([("id_number", "21010219880314212X"), ("name", "阿依古丽·𠮷买提"), ("sex", "2"),
-                          ("birth_date", "19880314"), ("ethnicity", "01"), ("household_address", "辽宁省沈阳市和平区"),
+        await clerk.fill([("id_number", "110105198803142125"), ("name", "阿依古丽·𠮷买提"), ("sex", "2"),
+                          ("birth_date", "19880314"), ("ethnicity", "01"), ("household_address", "北京市朝阳区"),
                           ("current_address", "沈阳市和平区南京北街1号"), ("arrival_date", "0")])
         changed = {m.field_id for m in seen if isinstance(m, FieldRow.Changed)}
         assert {"id_number", "name", "current_address"} <= changed

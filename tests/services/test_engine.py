@@ -43,7 +43,9 @@ def test_registration_creates_person_from_journal_with_spec_hash(station, clerk)
 def test_late_registration_is_accepted_and_flagged(station, clerk):
     on_time = register(station, clerk, arrival_date="-7")
     assert on_time.late_days == 0
-    late = perform(station, "lodging_registration", {**YOSHIDA, "arrival_date": "-8"}, clerk=clerk)
+    # from elsewhere in Liaoning (大连市中山区): a lodging registration (art. 9)
+    late = perform(station, "lodging_registration", {**YOSHIDA, "id_number": "210202199001010029", "name": "王丽",
+                                                     "birth_date": "1990-01-01", "arrival_date": "-8"}, clerk=clerk)
     assert late.late_days == 1
     assert any("逾期" in label for label, _ in late.document.lines)
 
@@ -164,7 +166,7 @@ def test_extension_after_expiry_is_refused(station, clerk):
 
 
 def test_under_16_permit_is_optional_but_accepted(station, clerk):
-    child = {**YOSHIDA, "id_number": "21010220150101002X", "name": "王小䶮", "birth_date": "2015-01-01",
+    child = {**YOSHIDA, "id_number": "110105201501010025", "name": "王小䶮", "birth_date": "2015-01-01",
              "sex": "F", "proof": "1", "validity_years": "2", "is_student": "1"}
     out = perform(station, "permit_apply", child, clerk=clerk)
     assert ("说明", "未满 16 周岁或在校学生，可不申领，本人自愿申领") in out.document.lines
@@ -225,10 +227,10 @@ def test_void_and_correction_reference_the_original_and_show_in_history(station,
 
 
 def test_foreign_passport_holder(station, clerk):
-    out = perform(station, "residence_registration", {
+    out = perform(station, "accommodation_registration", {
         "doc_type": "passport", "id_number": "M12345678", "name": "kim min-jun", "sex": "M",
         "birth_date": "1990-05-06", "nationality": "kor", "current_address": "沈阳市和平区三好街5号",
-        "arrival_date": "0", "stay_reason": "2", "phone": "13512345678"}, clerk=clerk)
+        "arrival_date": "0", "arrival_time": "00:00", "stay_reason": "2", "phone": "13512345678"}, clerk=clerk)
     p = people.get(station, out.person_id)
     assert (p.name, p.nationality, p.ethnicity, p.doc_type) == ("KIM MIN-JUN", "KOR", None, "passport")
 
@@ -263,13 +265,14 @@ def test_a_correction_receipt_names_the_fields_in_chinese_and_never_prints_none(
     from counter.services import amendments, documents, engine
 
     out = engine.perform(station, "residence_registration", {
-        "doc_type": "1", "id_number": "21010219880314212X", "name": "张三", "sex": "2", "birth_date": "1988-03-14",
-        "ethnicity": "01", "nationality": "CHN", "household_address": "辽宁省沈阳市和平区",
+        "doc_type": "1", "id_number": "110105198803142125", "name": "张三", "sex": "2", "birth_date": "1988-03-14",
+        "ethnicity": "01", "nationality": "CHN", "household_address": "北京市朝阳区",
         "current_address": "沈阳市和平区南京北街1号", "arrival_date": "0", "stay_reason": "1",
         "employer": "沈阳𠮷祥有限公司", "phone": "13812345678"}, clerk=clerk)
     fixed = amendments.correct(station, out.entry.seq, {"phone": "13700001234", "employer": ""}, "电话有误",
                                clerk=clerk, supervisor=supervisor)
     lines = dict(fixed.document.lines)
-    assert lines["联系电话更正为"] == "13700001234" and lines["工作单位更正为"] == "无"
+    # old -> new, and an emptied field reads 无
+    assert lines["联系电话"] == "13812345678 → 13700001234" and lines["工作单位"] == "沈阳𠮷祥有限公司 → 无"
     text = documents.as_text(fixed.document, width=54)
     assert "None" not in text and "phone" not in text and "employer" not in text
