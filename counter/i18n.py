@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from counter.domain.language import LANGS, TEXT_KEYS, is_chinese, pick, text_key  # noqa: F401 (re-exported)
+from counter.domain.language import LANGS, N_, TEXT_KEYS, is_chinese, pick, text_key  # noqa: F401 (re-exported)
 
 DEFAULT_LANG = "zh_CN"
 
@@ -49,6 +49,3 @@ def gettext(message: str) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it now."""
-    return message

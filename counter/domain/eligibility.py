@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from counter.domain.language import N_
 from counter.domain.policy import Policy, ServiceRefused, months_between
-from counter.i18n import N_
 
 LOCAL = "local"                    # household registered in this district (art. 8)
 IN_PROVINCE = "in_province"        # another district of this province (寄住人口, art. 9)

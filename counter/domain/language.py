@@ -28,3 +28,8 @@ def is_chinese(lang: str) -> bool:
 def pick(texts: Mapping[str, str], lang: str) -> str:
     """lang's text from {"zh": ..., "en": ...}; the other language's when lang's is missing or empty."""
     return texts.get(text_key(lang)) or next((t for t in texts.values() if t), "")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (pure: the domain's rules use it too)."""
+    return message
