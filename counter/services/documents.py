@@ -201,7 +201,7 @@ def _amendment_receipt(station, entry, d, copy_number) -> Receipt:
 
 
 def next_copy_number(station, seq: int) -> int:
-    return journal.count_of_kind(station.db, "document.reprinted", payload_field="ref_seq", equals=seq) + 1
+    return journal.count_of_kind(station.db, kinds.DOCUMENT_REPRINTED, payload_field="ref_seq", equals=seq) + 1
 
 
 def reprint(station, seq: int, clerk_id: str | None = None):

@@ -158,7 +158,7 @@ def _replay_person(db, e: Entry, person_id: str) -> None:
     voided entry: a void takes back all of its entry's effects, whatever came after it. Only entries
     before `e` are read, so a live void and `journal rebuild` give the same rows."""
     rows = _person_entries(db, e, person_id)
-    voided = {(sid, json.loads(p)["ref_seq"]) for sid, _s, k, p, _d in rows if k == "service.voided"}
+    voided = {(sid, json.loads(p)["ref_seq"]) for sid, _s, k, p, _d in rows if k == kinds.SERVICE_VOIDED}
     voided.add((getattr(db, "station_id", None), json.loads(e.payload)["ref_seq"]))
     permit_ids = [r[0] for r in db.conn.execute("SELECT permit_id FROM permits WHERE person_id = ?", (person_id,))]
     for permit_id in permit_ids:
@@ -167,18 +167,18 @@ def _replay_person(db, e: Entry, person_id: str) -> None:
     for sid, seq, kind, payload, day in rows:
         d = json.loads(payload)
         entry = Entry(seq, "", day, "", 0, "", None, kind, 1, payload, "", "")
-        if kind == "service.voided":
+        if kind == kinds.SERVICE_VOIDED:
             continue
         if (sid, seq) in voided:
             if d.get("service") == "permit_apply":
                 _voided_application(db, entry, d)
             continue
-        if kind == "person.registered":
+        if kind == kinds.PERSON_REGISTERED:
             _update_person(db, entry, person_id, **{c: d.get(c) for c in PERSON_COLUMNS},
                            **dict.fromkeys(_STATE_COLUMNS))
-        elif kind == "service.corrected":
+        elif kind == kinds.SERVICE_CORRECTED:
             _update_person(db, entry, person_id, **_corrected_changes(d))
-        elif kind.startswith("service.") and d.get("service") in SERVICES:
+        elif kind.startswith(kinds.SERVICE_PREFIX) and d.get("service") in SERVICES:
             _service_effects(db, entry, d)
     db.conn.execute("UPDATE persons SET updated_seq = ? WHERE person_id = ?", (e.seq, person_id))
 
