@@ -86,7 +86,7 @@ def test_marking_contacted_projects_and_survives_rebuild(station):
     E.mark_contacted(station, items[0], None)
     again = E.expiring(station, 30, today)
     assert [i.contacted for i in again] == [True, False, False]
-    from db.projections import rebuild
+    from db.rebuild import rebuild
 
     rebuild(station.db)
     assert [i.contacted for i in E.expiring(station, 30, today)] == [True, False, False]

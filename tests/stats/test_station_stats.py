@@ -39,15 +39,16 @@ def person(area: str, birth: str, order: int, name: str, **extra) -> dict:
 def seeded(tmp_path):
     st = Station.init(tmp_path / "station", "T-01", DISTRICT, "测试服务中心")
     clerk = clerks.add_clerk(st, "柜员甲", "clerk", "1234")
-    # 7 from Hebei (13), junior school (6 = 初级中学 70), in their twenties; 2 from this county; 1 from a
-    # sister county of the city; and 𠮷田 with a minority-style name from Beijing.
+    # 7 from Hebei (13), junior school (6 = 初级中学 70), in their twenties; 3 from sister counties of the
+    # city (people of this county itself have nothing to register: art. 8); and 𠮷田 with a minority-style
+    # name from Beijing.
     for i in range(7):
         engine.perform(st, "residence_registration",
                        person("130203", f"199{i}-03-0{i + 1}", 11 + 2 * i, "张" + "一二三四五六七"[i], education="6", housing_type="1",
                               occupation="H", intended_stay="3"),
                        clerk=clerk, build_document=False)
     for i in range(2):
-        engine.perform(st, "lodging_registration", person("210102", "1960-05-05", 21 + i, "李" + "甲乙"[i], education="2"),
+        engine.perform(st, "lodging_registration", person("210104", "1960-05-05", 21 + i, "李" + "甲乙"[i], education="2"),
                        clerk=clerk, build_document=False)
     engine.perform(st, "lodging_registration", person("210103", "2000-01-01", 31, "王五"), clerk=clerk,
                    build_document=False)
@@ -66,9 +67,9 @@ def _json(station_dir, *args):
 def test_origin_counts_and_suppression_on_the_real_journal(seeded):
     out = _json(seeded.data_dir, "--by", "origin")
     cells = {c["dims"]["origin"]: c["count"] for c in out["cells"]}
-    # same_county 2 and other_county 1 are under k=5; hidden alone, their sum 3 (= 11 - 8) would pin both
-    # under 5, so other_province (8: 7 Hebei + Beijing) is hidden with them
-    assert set(cells) == {"same_county", "other_county", "other_province"}
+    # other_county 3 is under k=5; hidden alone it would be 11 - 8, so other_province (8: 7 Hebei + Beijing)
+    # is hidden with it
+    assert set(cells) == {"other_county", "other_province"}
     assert set(cells.values()) == {None}
     assert out["total"] == 11 and out["k"] == 5
     assert "5" in out["footnote"]
