@@ -95,12 +95,13 @@ def _hour_chart(by_hour: list[int], font: str):
     return drawing
 
 
-def _service_chart(by_service: list[tuple[str, int]], font: str):
+def horizontal_bar_chart(title: str, items: list[tuple[str, int]], font: str, color: str):
+    """One bar per (label, count), first on top; the report's and the statistics' charts alike."""
     from reportlab.graphics.charts.barcharts import HorizontalBarChart
     from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
 
-    items = list(reversed(by_service)) or [("—", 0)]
+    items = list(reversed(items)) or [("—", 0)]
     height = 40 + 16 * len(items)
     drawing = Drawing(480, height + 20, initialFontName=font)
     chart = HorizontalBarChart()
@@ -115,10 +116,14 @@ def _service_chart(by_service: list[tuple[str, int]], font: str):
     peak = max(n for _, n in items)
     chart.valueAxis.valueMax = max(peak, 1) * 1.15
     chart.valueAxis.valueStep = max(1, round(max(peak, 1) / 5))
-    chart.bars[0].fillColor = colors.HexColor("#4f8a3a")
+    chart.bars[0].fillColor = colors.HexColor(color)
     drawing.add(chart)
-    drawing.add(String(10, height + 8, "按业务类型 Transactions by service", fontName=font, fontSize=9))
+    drawing.add(String(10, height + 8, title, fontName=font, fontSize=9))
     return drawing
+
+
+def _service_chart(by_service: list[tuple[str, int]], font: str):
+    return horizontal_bar_chart("按业务类型 Transactions by service", by_service, font, "#4f8a3a")
 
 
 def render_day_report(report: DayReport) -> bytes:

@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
 from printing import pdf
+from printing.report import horizontal_bar_chart
 
 
 @dataclass(frozen=True)
@@ -30,28 +31,9 @@ class StatsReport:
 
 
 def _bar_chart(title: str, bars: list[tuple[str, int | None]], font: str):
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-
-    items = [(name, n) for name, n in reversed(bars) if n is not None] or [("—", 0)]
-    height = 40 + 16 * len(items)
-    drawing = Drawing(480, height + 20, initialFontName=font)
-    chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 170, 10, 290, height - 10
-    chart.data = [[n for _, n in items]]
-    chart.categoryAxis.categoryNames = [name for name, _ in items]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 8
-    chart.valueAxis.labels.fontName = font
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin = 0
-    peak = max(n for _, n in items)
-    chart.valueAxis.valueMax = max(peak, 1) * 1.15
-    chart.valueAxis.valueStep = max(1, round(max(peak, 1) / 5))
-    chart.bars[0].fillColor = colors.HexColor("#2f5d8a")
-    drawing.add(chart)
-    drawing.add(String(10, height + 8, title, fontName=font, fontSize=9))
-    return drawing
+    # suppressed cells (None) are left out of the chart, as they are out of the table
+    shown = [(name, n) for name, n in bars if n is not None]
+    return horizontal_bar_chart(title, shown, font, "#2f5d8a")
 
 
 def render_stats_report(report: StatsReport) -> bytes:
