@@ -14,12 +14,14 @@ if [ ! -t 0 ] || [ ! -t 1 ] || [ ! -t 2 ]; then
     exit 2
 fi
 stamp=.venv/.counter-demo-installed
-want="$(cat pyproject.toml counter/system-packages.txt | sha256sum | cut -d' ' -f1) $(python3 --version 2>&1)"
-if [ "${COUNTER_DEMO_REINSTALL:-}" = 1 ] || [ ! -x .venv/bin/counter ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+# the venv's own interpreter, not `python3` on PATH: asking it is instant (a pyenv shim takes 70 ms), and a
+# Python upgrade that breaks or changes the venv changes its answer
+installed() { echo "$(cat pyproject.toml counter/system-packages.txt | sha256sum | cut -d' ' -f1) $(.venv/bin/python --version 2>&1)"; }
+if [ "${COUNTER_DEMO_REINSTALL:-}" = 1 ] || [ ! -x .venv/bin/counter ] || [ "$(cat "$stamp" 2>/dev/null)" != "$(installed)" ]; then
     bash counter/install-system-packages.sh counter/system-packages.txt
     [ -x .venv/bin/python ] || python3 -m venv .venv
     echo "installing the counter into .venv (once; again only when pyproject.toml changes)"
     .venv/bin/python -m pip install -q -e .
-    printf '%s\n' "$want" > "$stamp"
+    installed > "$stamp"
 fi
 exec .venv/bin/counter demo "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -13,8 +14,6 @@ from counter.i18n import N_, _, set_language
 from counter.services import clerks
 from screens.background import BackgroundWork
 from screens.base import LocalizedBindings, StatusBar
-from screens.commands import CounterCommands
-from screens.home import HomeScreen
 from screens.lock import LockScreen
 from screens.messages import CardRead, RegisterStatusChanged, ServiceCompleted
 from screens.signin import SignInScreen
@@ -23,12 +22,19 @@ from screens.state import WindowState
 IDLE_CHECK_SECONDS = 5.0
 
 
+def _counter_commands():
+    """The palette's provider, imported when the palette first opens (not before the sign-in screen)."""
+    from screens.commands import CounterCommands
+
+    return CounterCommands
+
+
 class CounterApp(BackgroundWork, LocalizedBindings, App):
     CSS_PATH = [Path(__file__).with_name("global.tcss")]
     TITLE = "counter"
     # only the counter's own commands: Textual's system commands (theme, screenshot...) are English
     # and no business of a clerk
-    COMMANDS = {CounterCommands}
+    COMMANDS = {_counter_commands}
     BINDINGS = [
         # replaces Textual's default palette binding, whose footer label "palette" is English
         Binding("ctrl+p", "command_palette", N_("Commands"), id="command_palette", show=False, priority=True,
@@ -85,6 +91,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
         return isinstance(self.screen, LockScreen)
 
     def signed_in(self, session: clerks.Session) -> None:
+        from screens.home import HomeScreen
+
         self.state.session = session
         self.last_activity = time.monotonic()
         self.switch_screen(HomeScreen())
@@ -146,6 +154,8 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
     # --- navigation, cards ------------------------------------------------------------------
 
     def _to_home(self) -> None:
+        from screens.home import HomeScreen
+
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
 
@@ -164,8 +174,10 @@ class CounterApp(BackgroundWork, LocalizedBindings, App):
 
     def unsaved_form(self):
         """The form in the stack that holds typed work not yet confirmed, if any."""
-        from screens.wizard import WizardScreen
-
+        wizard = sys.modules.get("screens.wizard")
+        if wizard is None:  # no form was ever opened (quitting from the sign-in screen must not load it)
+            return None
+        WizardScreen = wizard.WizardScreen  # noqa: N806
         return next((s for s in reversed(self.screen_stack) if isinstance(s, WizardScreen) and s.has_unsaved_input()),
                     None)
 

@@ -7,12 +7,12 @@ a device or on HQ. Devices are reached through counter.services.devices only.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.worker import get_current_worker
 
 from counter.i18n import N_, _
-from counter.services import devices
 from screens.base import reader_label
 from screens.messages import (
     CardRead,
@@ -21,6 +21,17 @@ from screens.messages import (
     PrinterCheckRequested,
     SyncStatusChanged,
 )
+
+if TYPE_CHECKING:
+    from counter.services import devices
+
+
+def _devices():
+    """counter.services.devices, imported when the workers start (after the sign-in screen is drawn)."""
+    from counter.services import devices
+
+    return devices
+
 
 PRINTER_POLL_SECONDS = 60.0
 # The status line names the printer's state in a word or two; the full advice goes to a notification.
@@ -61,7 +72,7 @@ class BackgroundWork:
     def _start_card_watcher(self) -> None:
         section = self.station.config.section("reader")
         try:
-            self.card_watcher = devices.open_card_watcher(section, lambda event: self.post_message(DeviceEvent(event)))
+            self.card_watcher = _devices().open_card_watcher(section, lambda event: self.post_message(DeviceEvent(event)))
         except Exception as exc:  # a reader that cannot start must not stop the counter
             self.card_watcher = None
             self.set_device_status(_("reader unavailable: {error}").format(error=type(exc).__name__))
@@ -70,23 +81,23 @@ class BackgroundWork:
 
     @property
     def simulated_reader(self):
-        return devices.simulated_reader(self.card_watcher)
+        return _devices().simulated_reader(self.card_watcher)
 
     @property
     def sam_reader(self):
         """The SAM reader (resident ID card) the watcher polls, if [reader] sam_port is set."""
-        return devices.sam_reader(self.card_watcher)
+        return _devices().sam_reader(self.card_watcher)
 
     def insert_next_sample(self) -> bool:
         """Demo: 'insert' the next sample card: the in-process APDU cards, then the SAM reader's."""
-        if not devices.insert_demo_sample(self.card_watcher, self._demo_sample_index):
+        if not _devices().insert_demo_sample(self.card_watcher, self._demo_sample_index):
             return False
         self._demo_sample_index += 1
         return True
 
     def take_card_away(self) -> bool:
         """Demo: take the card out of (or away from) every simulated reader, even mid-read."""
-        return devices.take_card_away(self.card_watcher)
+        return _devices().take_card_away(self.card_watcher)
 
     def _reader_status(self, reader: str, text: str) -> None:
         """The status line names each reader's state: the PC/SC reader and the SAM reader side by side."""
@@ -95,6 +106,7 @@ class BackgroundWork:
         self.set_device_status(" · ".join(t for t in texts.values() if t))
 
     def on_device_event(self, message: DeviceEvent) -> None:
+        devices = _devices()
         event = message.event
         if isinstance(event, devices.ReaderReady):
             self._reader_status(event.reader, _("ready ({reader})").format(reader=reader_label(event.reader)))
@@ -126,7 +138,7 @@ class BackgroundWork:
         if self.state.session is None or self.locked or isinstance(self.screen, MrzKeyDialog):
             return
         # the demo shows the key printed on the sample's data page, as a clerk would read it
-        suggestion = devices.sample_mrz_text(self.simulated_reader) if self.state.demo else ""
+        suggestion = _devices().sample_mrz_text(self.simulated_reader) if self.state.demo else ""
         self.push_screen(MrzKeyDialog(error, suggestion), self._mrz_key_given)
 
     def _mrz_key_given(self, key: devices.MrzKey | None) -> None:
@@ -143,7 +155,7 @@ class BackgroundWork:
 
         if self.state.session is None or self.locked:
             return
-        if not devices.authenticity_failed(document):
+        if not _devices().authenticity_failed(document):
             self.post_message(CardRead(document))
             return
 

@@ -25,12 +25,9 @@ def demo(
     if ctx.invoked_subcommand is not None:
         return
     check_lang(lang)
-    from counter.services.demo import open_demo_station
+    from counter.cli.fast import start_demo
 
-    station = open_demo_station(data_dir)
-    from screens.app import run_app
-
-    run_app(station, lang=lang or station.config.lang, demo=True)
+    start_demo(data_dir, lang)
 
 
 @app.command("seed")

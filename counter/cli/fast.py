@@ -1,7 +1,8 @@
 """The UI-free commands run often by clerks and scripts, dispatched without importing typer.
 
 Typer (with rich and pydantic) costs about ten times Python's own start-up, so `counter --version`,
-`counter --help`, `counter id check` and `counter journal verify` are parsed here when their arguments
+`counter --help`, `counter id check`, `counter journal verify` and the two commands that start the UI
+(`counter run`, `counter demo`: a clerk waits for the sign-in screen) are parsed here when their arguments
 have the plain shapes below; any other shape (another option, `--help` of a sub-command, `--` ...) goes
 to the Typer tree, which parses it the same way and says what is wrong. The command bodies live here and
 the Typer commands call them, so both paths run the same code.
@@ -38,7 +39,36 @@ def dispatch(args: list[str]) -> int | None:
     if args[:2] == ["journal", "verify"]:
         parsed = _data_dir_and_json(args[2:])
         return None if parsed is None else journal_verify(parsed[0], json_out=parsed[1])
+    if args[:1] in (["run"], ["demo"]):
+        from counter.config import ENV_DATA_DIR
+
+        options = _options(args[1:], ("--data-dir", "--lang"))
+        if options is None:
+            return None
+        if args[0] == "demo":
+            return start_demo(options.get("--data-dir"), options.get("--lang"))
+        return start_ui(options.get("--data-dir") or os.environ.get(ENV_DATA_DIR) or None, options.get("--lang"))
     return None
+
+
+def _options(rest: list[str], names: tuple[str, ...]) -> dict[str, str] | None:
+    """`--name VALUE` / `--name=VALUE`, each of `names` at most once and nothing else, else None."""
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(rest):
+        name, eq, value = rest[i].partition("=")
+        if name not in names or name in found:
+            return None
+        if not eq:
+            if i + 1 >= len(rest):
+                return None
+            i += 1
+            value = rest[i]
+        if value == "" or value.startswith("-"):
+            return None  # let Typer say what is wrong with it
+        found[name] = value
+        i += 1
+    return found
 
 
 def _flags_and_one_argument(rest: list[str]) -> tuple[bool, str] | None:
@@ -133,6 +163,45 @@ def journal_verify(data_dir: str | None, json_out: bool = False) -> int:
     else:
         print(f"journal broken at seq {result.bad_seq}: {result.reason}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _check_lang(lang: str | None) -> int | None:
+    """2 with one line when --lang is a language the UI does not have (as the Typer commands say)."""
+    from counter.domain.language import LANGS
+
+    if lang is not None and lang not in LANGS:
+        print(f"error: --lang must be {' or '.join(LANGS)}, not {lang}", file=sys.stderr)
+        return 2
+    return None
+
+
+def start_ui(data_dir: str | None, lang: str | None) -> int:
+    """`counter run`: the TUI on this station."""
+    if (bad := _check_lang(lang)) is not None:
+        return bad
+    from counter.config import resolve_data_dir
+    from counter.station import Station
+
+    station = Station.open(resolve_data_dir(data_dir))
+    for notice in station.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    from screens.app import run_app  # the UI is imported only here
+
+    run_app(station, lang=lang or station.config.lang, demo=False)
+    return 0
+
+
+def start_demo(data_dir: str | None, lang: str | None) -> int:
+    """`counter demo`: the TUI on a demo station (a fresh one unless --data-dir keeps it)."""
+    if (bad := _check_lang(lang)) is not None:
+        return bad
+    from counter.services.demo import open_demo_station
+
+    station = open_demo_station(data_dir)
+    from screens.app import run_app  # the UI is imported only here
+
+    run_app(station, lang=lang or station.config.lang, demo=True)
+    return 0
 
 
 # --- `counter --help`, laid out as Typer's rich renderer does -------------------------------------

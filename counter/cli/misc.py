@@ -110,15 +110,10 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str | None, typer.Option("--lang", help="zh_CN or en (default: station config)")] = None,
     ) -> None:
         """Start the counter (the TUI) for this station."""
-        from counter.station import Station
+        from counter.cli.fast import start_ui
 
         check_lang(lang)
-        station = Station.open(resolve_data_dir(data_dir))
-        for notice in station.notices:
-            print(f"warning: {notice}", file=sys.stderr)
-        from screens.app import run_app  # the UI is imported only here
-
-        run_app(station, lang=lang or station.config.lang, demo=False)
+        start_ui(str(data_dir) if data_dir is not None else None, lang)
 
 
 config_app = new_app("Show the station's configuration and the shipped templates.")

@@ -13,8 +13,10 @@ projection_tables("clerks", "sessions", "access_log", "day_closures", "device_ch
 
 @projector(kinds.CLERK_ADDED)
 def _clerk_added(db, e: Entry, d: dict) -> None:
-    db["clerks"].insert({"clerk_id": d["clerk_id"], "name": d["name"], "role": d["role"], "active": 1,
-                         "added_seq": e.seq})
+    # plain SQL: a fresh demo station adds its clerks before the sign-in screen, and sqlite-utils' first use
+    # (its plugins, dateutil) costs more than the rest of the station's creation
+    db.execute("INSERT INTO clerks (clerk_id, name, role, active, added_seq) VALUES (?, ?, ?, 1, ?)",
+               (d["clerk_id"], d["name"], d["role"], e.seq))
 
 
 @projector(kinds.CLERK_DISABLED, kinds.CLERK_ENABLED)

@@ -92,3 +92,49 @@ def test_devices_and_printing_do_not_import_db_or_counter():
     offenders = [str(p.relative_to(REPO)) for room in ("devices", "printing")
                  for p in (REPO / room).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+SIGN_IN_PROBE = """
+import asyncio, sys
+from counter.cli import fast
+from counter.services.demo import open_demo_station
+from screens.app import CounterApp
+from screens.signin import SignInScreen
+
+station = open_demo_station(None)
+
+async def main():
+    app = CounterApp(station, demo=True)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        print("MODULES:" + ",".join(sorted(sys.modules)))
+
+asyncio.run(main())
+"""
+# what the sign-in screen has no use for: the CLI framework, the form engine and its documents, the
+# screens behind the sign-in, the catalogue reader, the devices (their workers start after the first paint)
+NOT_FOR_SIGN_IN = ("typer", "pydantic", "click", "babel", "sqlite_utils", "reportlab", "PIL", "pypinyin",
+                   "escpos", "counter.services.engine", "counter.services.documents", "counter.services.devices",
+                   "printing", "devices", "screens.home", "screens.person", "screens.wizard", "screens.commands")
+# the configuration checks [printer] kind against the printer adapter's list
+NEEDED_FOR_CONFIG = {"devices", "devices.printer", "devices.printer_status"}
+
+
+def test_the_sign_in_screen_loads_only_what_it_needs(tmp_path):
+    out = subprocess.run([sys.executable, "-c", SIGN_IN_PROBE], capture_output=True, text=True,
+                         env=cli_env(XDG_CACHE_HOME=str(tmp_path)), cwd=REPO, timeout=120)
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("MODULES:")]
+    assert line, out.stderr
+    modules = set(line[0].removeprefix("MODULES:").split(","))
+    loaded = sorted(m for m in modules - NEEDED_FOR_CONFIG
+                    if any(m == n or m.startswith(n + ".") for n in NOT_FOR_SIGN_IN))
+    assert loaded == []
+
+
+@pytest.mark.parametrize("args", [["demo", "--lang", "fr"], ["run", "--lang=fr"]])
+def test_the_ui_commands_refuse_a_language_in_one_line_without_typer(args):
+    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True,
+                         env=cli_env(), cwd=REPO, timeout=60)
+    assert out.stderr.strip().splitlines() == ["error: --lang must be zh_CN or en, not fr"]
+    assert "UI-MODULES:\n" in out.stdout or out.stdout.strip() == "UI-MODULES:"

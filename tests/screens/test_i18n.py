@@ -45,3 +45,54 @@ def test_translations_keep_their_placeholders():
 def test_the_literal_scan_finds_what_it_should():
     found = {text for text, _ in _literals(include_errors=True)}
     assert "Find a person" in found and "a name must not contain digits" in found
+
+
+def _babel_messages(text: str) -> dict[str, str]:
+    import io
+
+    from babel.messages.pofile import read_po
+
+    cat = read_po(io.BytesIO(text.encode()), locale="zh_CN")
+    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
+
+
+def test_the_ui_reads_the_shipped_catalogs_as_babel_does():
+    from counter.i18n import read_po_messages
+
+    for po in sorted((ROOT / "counter" / "locale").glob("*/LC_MESSAGES/counter.po")):
+        text = po.read_text(encoding="utf-8")
+        assert read_po_messages(text) == _babel_messages(text), po
+
+
+def test_the_catalog_reader_keeps_escapes_and_skips_fuzzy_plural_and_obsolete_entries():
+    from counter.i18n import read_po_messages
+
+    text = '''msgid ""
+msgstr "Language: zh_CN\\n"
+
+#, python-brace-format
+msgid "Name {name}"
+msgstr "姓名 {name}"
+
+msgid ""
+"two "
+"lines \\"quoted\\"\\n"
+msgstr "两行 “𠮷”\\t阿依古丽·买买提"
+
+#, fuzzy
+msgid "Unsure"
+msgstr "不确定"
+
+msgid "one file"
+msgid_plural "{n} files"
+msgstr[0] "{n} 个文件"
+
+msgid "Untranslated"
+msgstr ""
+
+#~ msgid "Old"
+#~ msgstr "旧"
+'''
+    got = read_po_messages(text)
+    assert got == _babel_messages(text)
+    assert got == {"Name {name}": "姓名 {name}", 'two lines "quoted"\n': "两行 “𠮷”\t阿依古丽·买买提"}
