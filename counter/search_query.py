@@ -43,7 +43,8 @@ def detect(q: str) -> Query:
                          " or its pinyin")
     if len(text) > MAX_QUERY_CHARS:
         raise ValueError(f"the search text is longer than {MAX_QUERY_CHARS} characters")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text):
+    # Extension H and I ideographs are unassigned (Cn) to Python's older unicodedata: a name is a name
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and not is_han(c) for c in text):
         raise ValueError("the search text holds control or invisible characters; type it again")
     compact = text.replace(" ", "")
     if _ID_LIKE.match(compact):

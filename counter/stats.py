@@ -453,13 +453,15 @@ def charts(pub: Published) -> list[tuple[str, list[tuple[str, int | None]]]]:
 
 
 def as_pdf(pub: Published, footer: str = "") -> bytes:
+    from counter.services.printing import refusing_unprintable
     from printing.stats_report import StatsReport, render_stats_report
 
     zh = is_chinese(pub.lang)
-    return render_stats_report(StatsReport(
-        title="实有人口统计 Population statistics" if zh else "Population statistics",
-        scope=pub.scope, period=f"{pub.date_from.isoformat()} — {pub.date_to.isoformat()}",
-        grid=pub.grid(), footnote=pub.footnote, charts=charts(pub), footer=footer))
+    with refusing_unprintable():
+        return render_stats_report(StatsReport(
+            title="实有人口统计 Population statistics" if zh else "Population statistics",
+            scope=pub.scope, period=f"{pub.date_from.isoformat()} — {pub.date_to.isoformat()}",
+            grid=pub.grid(), footnote=pub.footnote, charts=charts(pub), footer=footer))
 
 
 def memory_facts():

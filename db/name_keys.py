@@ -12,9 +12,12 @@ nothing of counter; the query side is counter/search_query.py. Pure: no I/O beyo
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import tomllib
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 # A name with many heteronyms has a product of readings; past this many full keys, the rest are dropped
 # (the initials keys are kept whole: they are far fewer).
@@ -42,8 +45,20 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+@cache
+def _han_ranges() -> tuple[list[int], list[int]]:
+    """(firsts, lasts) of templates/cjk_ideographs.toml (Unicode 15.1; the counter's name check reads the same
+    data): Python's unicodedata calls Extension H and I unassigned."""
+    data = tomllib.loads((resources.files("templates") / "cjk_ideographs.toml").read_text(encoding="utf-8"))
+    ranges = sorted((b["first"], b["last"]) for b in data["block"])
+    return [a for a, _b in ranges], [b for _a, b in ranges]
+
+
 def is_han(ch: str) -> bool:
-    return unicodedata.category(ch) == "Lo" and "CJK" in unicodedata.name(ch, "CJK?")
+    """A CJK unified or compatibility ideograph (by code point, so Extension I is one)."""
+    firsts, lasts = _han_ranges()
+    i = bisect.bisect_right(firsts, ord(ch)) - 1
+    return i >= 0 and ord(ch) <= lasts[i]
 
 
 @lru_cache(maxsize=65536)

@@ -199,6 +199,17 @@ class GlyphMissing(Exception):
                          f"{install_advice(first)}")
 
 
+def text_of(value) -> str:
+    """Every string in a document's data (dataclass fields as dicts, lists, tuples), joined: what to check."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "".join(text_of(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return "".join(text_of(v) for v in value)
+    return ""
+
+
 def require_glyphs(text: str) -> None:
     """Raise GlyphMissing when some character of `text` is in no installed font."""
     missing = missing_glyphs(text)

@@ -8,6 +8,7 @@ unembedded Helvetica anywhere (charts and tables start in the embedded face).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
-from printing import pdf
+from printing import fonts, pdf
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ def _service_chart(by_service: list[tuple[str, int]], font: str):
 
 
 def render_day_report(report: DayReport) -> bytes:
-    """The report PDF's bytes; the same report gives the same bytes."""
+    """The report PDF's bytes; the same report gives the same bytes. Raises fonts.GlyphMissing, before
+    drawing anything, for a character no installed font has (a clerk's name in Extension I)."""
+    fonts.require_glyphs(fonts.text_of(dataclasses.asdict(report)))
     font = pdf.register_fonts()
     base = pdf.paragraph_style("report-base", size=9.5, leading=13, bulletFontName=font)
     title = ParagraphStyle("report-title", parent=base, fontSize=16, leading=22, alignment=1)

@@ -7,6 +7,7 @@ left out of its chart and named in the footnote, never drawn from the hidden val
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
-from printing import pdf
+from printing import fonts, pdf
 from printing.report import horizontal_bar_chart
 
 
@@ -37,6 +38,9 @@ def _bar_chart(title: str, bars: list[tuple[str, int | None]], font: str):
 
 
 def render_stats_report(report: StatsReport) -> bytes:
+    """The PDF's bytes. Raises fonts.GlyphMissing, before drawing anything, for a character no installed font
+    has (a holder's name in Extension I on the call list of expiring permits)."""
+    fonts.require_glyphs(fonts.text_of(dataclasses.asdict(report)))
     font = pdf.register_fonts()
     base = pdf.paragraph_style("stats-base", size=9, leading=12)
     title = ParagraphStyle("stats-title", parent=base, fontSize=16, leading=22, alignment=1)

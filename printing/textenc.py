@@ -63,10 +63,16 @@ def display_width(text: str, model: PrinterModel) -> int:
     return sum(char_width(ch, model) for ch in text)
 
 
+# Controls would be printer commands, format characters reorder or hide text, lone surrogates are no text.
+# Unassigned (Cn) and private-use (Co) characters stay: to Python 3.11's Unicode 14 data an Extension H or I
+# ideograph is unassigned, and some rare name characters live in private use; the font check decides.
+_DROPPED = ("Cc", "Cf", "Cs")
+
+
 def clean(text: str) -> str:
     """Control characters would be printer commands: tabs become spaces, the rest go."""
     text = text.replace("\t", " ")
-    return "".join(ch for ch in text if ch == " " or unicodedata.category(ch)[0] != "C")
+    return "".join(ch for ch in text if ch == " " or unicodedata.category(ch) not in _DROPPED)
 
 
 def wrap(text: str, width: int, model: PrinterModel) -> list[str]:

@@ -8,9 +8,13 @@ public security forms use for minority names (阿依古丽·买买提).
 
 from __future__ import annotations
 
+import bisect
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from counter.errors import ValidationError
 
@@ -28,13 +32,42 @@ class NameCheck:
     script: str  # "cjk" or "latin"
 
 
+@dataclass(frozen=True)
+class IdeographBlock:
+    name: str
+    first: int
+    last: int
+    version: str  # the Unicode version that added the last of these code points
+
+
+@cache
+def ideograph_blocks() -> tuple[IdeographBlock, ...]:
+    """The CJK ideograph ranges of templates/cjk_ideographs.toml, by code point (the data names its Unicode
+    version: Python's own unicodedata is older and calls Extensions H and I unassigned)."""
+    data = tomllib.loads((resources.files("templates") / "cjk_ideographs.toml").read_text(encoding="utf-8"))
+    return tuple(sorted((IdeographBlock(b["name"], b["first"], b["last"], b["version"]) for b in data["block"]),
+                        key=lambda b: b.first))
+
+
+@cache
+def _starts() -> list[int]:
+    return [b.first for b in ideograph_blocks()]
+
+
+def ideograph_block(ch: str) -> IdeographBlock | None:
+    """The block of a CJK unified or compatibility ideograph, or None for any other character."""
+    cp = ord(ch)
+    i = bisect.bisect_right(_starts(), cp) - 1
+    if i >= 0:
+        block = ideograph_blocks()[i]
+        if cp <= block.last:
+            return block
+    return None
+
+
 def is_cjk_ideograph(ch: str) -> bool:
-    """Any CJK unified or compatibility ideograph, BMP or not (𠮷 U+20BB7, 䶮 U+4DAE)."""
-    try:
-        n = unicodedata.name(ch)
-    except ValueError:
-        return False
-    return n.startswith("CJK UNIFIED IDEOGRAPH") or n.startswith("CJK COMPATIBILITY IDEOGRAPH")
+    """Any CJK unified or compatibility ideograph, BMP or not (𠮷 U+20BB7, 䶮 U+4DAE, Extension I U+2EBF0)."""
+    return ideograph_block(ch) is not None
 
 
 def _is_latin_letter(ch: str) -> bool:

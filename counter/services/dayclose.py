@@ -488,6 +488,8 @@ def report_data(rec: Reconciliation, *, figures: dict | None = None, at_close: d
 
 def render_report(station, day: str) -> bytes:
     """The daily report PDF of `day` (a draft while the day is open)."""
+    from counter.services.printing import refusing_unprintable
     from printing.report import render_day_report
 
-    return render_day_report(report_data(reconcile(station, day)))
+    with refusing_unprintable():
+        return render_day_report(report_data(reconcile(station, day)))

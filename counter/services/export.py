@@ -227,8 +227,11 @@ def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str 
     }
     journal_gz = gzip.compress(jsonl, compresslevel=6, mtime=0)
     summary = summary_csv(station.station_id, station.config.district, figures, at_close, rec.clerk_names)
-    report = render_day_report(dayclose.report_data(rec, figures=figures, at_close=at_close,
-                                                    seq_range=(first_seq, last_seq)))
+    from counter.services.printing import refusing_unprintable
+
+    with refusing_unprintable():  # before anything is written: no bundle with a blank box in its report
+        report = render_day_report(dayclose.report_data(rec, figures=figures, at_close=at_close,
+                                                        seq_range=(first_seq, last_seq)))
     files = {"journal.jsonl.gz": journal_gz, "summary.csv": summary, "report.pdf": report}
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION,

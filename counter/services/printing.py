@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,23 +254,13 @@ def _printer_label(station) -> str:
     return f"{section['kind']}:{section['model']}"
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, (list, tuple)):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
 def _refused_for_glyphs(station, job_id: str, doc, clerk_id: str | None, copy_number: int) -> PrintResult | None:
     """A document with a character no installed font has would print a blank box (tofu) in its place:
     refuse it before it prints. The job stays queued, so it prints once the font is installed. The
     journal names the code points only, not the text around them."""
     from printing import fonts
 
-    missing = fonts.missing_glyphs("".join(_strings(dataclasses.asdict(doc))))
+    missing = fonts.missing_glyphs(fonts.text_of(dataclasses.asdict(doc)))
     if not missing:
         return None
     message = str(fonts.GlyphMissing(missing))
@@ -391,16 +382,48 @@ class Delivery:
     output: str | None = None
 
 
+GLYPH_ADVICE = {"package": N_("install the Debian package {package}"),
+                "file": N_("put a newer {file} that covers {block} into a folder named by {env}")}
+
+
+class UnprintableText(CounterError):
+    """A report holds a character no installed font has: it would show a blank box (tofu), so nothing is
+    written. One line: the character, its code point and block, and what to install."""
+
+    def __init__(self, chars: str):
+        from printing import fonts
+
+        ch = chars[0]
+        kind, self.advice_params = fonts.advice(ch)
+        self.advice_template = GLYPH_ADVICE[kind]
+        super().__init__("{char} ({code}, {block}) is in no installed font and would print as a blank box;"
+                         " {advice}; nothing was written", char=ch, code=f"U+{ord(ch):04X}",
+                         block=fonts.block_of(ch) or "—",
+                         advice=self.advice_template.format(**self.advice_params))
+
+    def localized(self, gettext) -> str:
+        advice = gettext(self.advice_template).format(**self.advice_params)
+        return gettext(self.template).format(**{**self.params, "advice": advice})
+
+
+@contextmanager
+def refusing_unprintable():
+    """Around a report's rendering: printing's GlyphMissing becomes the clerk's one line (UnprintableText)."""
+    from printing import fonts
+
+    try:
+        yield
+    except fonts.GlyphMissing as exc:
+        raise UnprintableText("".join(exc.chars)) from None
+
+
 def missing_glyph_message(chars: str) -> str:
     """The refusal in the UI language: the character, its code point and block, and what to install."""
     from printing import fonts
 
     ch = chars[0]
     kind, params = fonts.advice(ch)
-    if kind == "package":
-        what = _("install the Debian package {package}").format(**params)
-    else:
-        what = _("put a newer {file} that covers {block} into a folder named by {env}").format(**params)
+    what = _(GLYPH_ADVICE[kind]).format(**params)
     text = _("{char} ({code}, {block}) is in no installed font and would print as a blank box; {advice}").format(
         char=ch, code=f"U+{ord(ch):04X}", block=fonts.block_of(ch) or "—", advice=what)
     # the screen formats the message with {path}: keep stray braces literal

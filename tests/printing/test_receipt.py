@@ -209,3 +209,12 @@ def test_raster_data_never_spells_a_realtime_command():
     for seq in (b"\x10\x04", b"\x10\x05", b"\x10\x14"):
         assert seq not in data
     assert p.rasters[0].black_pixels() >= bin(int.from_bytes(row, "big")).count("1") - 8
+
+
+def test_newer_ideographs_and_private_use_reach_the_font_check_not_the_bin():
+    """Extension H and I are unassigned to Python 3.11's Unicode 14 data: cleaning must not drop them (the
+    glyph check then prints them or refuses the document by name)."""
+    from printing.textenc import clean
+
+    ext_h, ext_i, private = "\U00031350", "\U0002EBF0", "\ue000"
+    assert clean(f"{ext_h}{ext_i}{private}明\x1b\u202e\t!") == f"{ext_h}{ext_i}{private}明 !"
