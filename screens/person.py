@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from counter.domain import ethnicity
+from counter.domain import eligibility, ethnicity
 from counter.domain.nationality import nationality_label
 from counter.domain.policy import ServiceRefused
 from counter.errors import CounterError
@@ -178,15 +178,33 @@ class PersonScreen(LocalizedBindings, Screen):
             lines.append(_("The photo needs the vendor's decoder"))
         return lines
 
+    def _open_to_new_person(self, services: tuple[str, ...] | None = None) -> tuple[str, str]:
+        """(the keys and names of what the eligibility rules give this person, the reason when nothing):
+        a local resident has nothing to register (art. 8), a foreigner has 'h', a lodger 2."""
+        cat = form_specs.catalogue()
+        if services is None:
+            services = tuple(s.id for s in cat.specs.values() if s.person == "any")
+        ordered = sorted((s for s in services if s in cat.specs),
+                         key=lambda s: "1234567890caethn".find(cat.specs[s].menu_key))
+        allowed, refusal = engine.eligible_services(self.app.station, self.card_values or None, ordered)
+        keys = " · ".join(f"{cat.specs[s].menu_key} {cat.specs[s].text(self.lang)}" for s in allowed)
+        return keys, (refusal.localized(_) if refusal is not None and not allowed else "")
+
+    def _new_person_hint(self) -> str:
+        keys, reason = self._open_to_new_person()
+        if keys:
+            return _("Not on file. This person may: {services}").format(services=keys)
+        return _("Not on file: {reason}").format(reason=reason)
+
     def _identity_lines(self) -> list[str]:
         if self.file is None:
             v = self.card_values
             if not v:
-                return [f"[b]{_('New person')}[/b]", _("Not on file. Register the person (1 or 2) or apply for a permit (3).")]
+                return [f"[b]{_('New person')}[/b]", self._new_person_hint()]
             return [f"[b]{v.get('name', '')}[/b]  ({_('not on file')})  {nationality_label(v.get('nationality'), self.lang)}",
                     f"{_('Document')}: {v.get('id_number', '')}",
                     f"{_('Date of birth')}: {v.get('birth_date', '')}",
-                    _("Register the person (1 or 2) or apply for a permit (3).")]
+                    self._new_person_hint()]
         p = self.file.person
         eth = ethnicity.by_code(p.ethnicity) if p.ethnicity else None
         sex = {"M": _("male"), "F": _("female")}.get(p.sex or "", "")
@@ -221,8 +239,13 @@ class PersonScreen(LocalizedBindings, Screen):
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
         cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
+        # the registrations and the permit this person's origin rules out are dimmed, as the others are
+        # until the person is on file
+        ruled = tuple(s for s in (*eligibility.REGISTRATIONS, *eligibility.PERMIT_SERVICES) if s in cat.specs)
+        identity = self.file.person if self.file is not None else (self.card_values or None)
+        allowed, _refusal = engine.eligible_services(self.app.station, identity, ruled)
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
-            usable = self.file is not None or spec.person == "any"
+            usable = (self.file is not None or spec.person == "any") and (spec.id not in ruled or spec.id in allowed)
             text = f"{spec.menu_key}  {spec.text(self.lang)}"
             menu.append(text if usable else f"[dim]{text}[/dim]")
         for sid in cat.errors:
@@ -265,7 +288,9 @@ class PersonScreen(LocalizedBindings, Screen):
             return
         spec = cat.specs[service]
         if self.file is None and spec.person != "any":
-            self.notify(_("Register the person first (1 or 2)"), severity="warning")
+            keys, reason = self._open_to_new_person(eligibility.REGISTRATIONS)
+            self.notify(_("Register the person first ({services})").format(services=keys) if keys else reason,
+                        severity="warning", timeout=8)
             return
         try:
             # refused whatever the form says (no permit to extend, card not ready...): say so now

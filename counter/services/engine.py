@@ -141,6 +141,22 @@ def check_eligibility(station, service: str, identity, pol: rules.Policy | None 
         eligibility.check_permit(origin, pol)
 
 
+def eligible_services(station, identity, services) -> tuple[list[str], rules.ServiceRefused | None]:
+    """Of `services`, those the eligibility rules give this person (origin and policy only, not the file's
+    state), and the first refusal among the others: what a hint may offer, and why nothing when nothing."""
+    pol = policy_of(station)
+    allowed: list[str] = []
+    refusal: rules.ServiceRefused | None = None
+    for service in services:
+        try:
+            check_eligibility(station, service, identity, pol)
+        except rules.ServiceRefused as exc:
+            refusal = refusal or exc
+            continue
+        allowed.append(service)
+    return allowed, refusal
+
+
 def precheck(station, service: str, person: people.Person | None, now: datetime | None = None,
              identity: dict | None = None) -> None:
     """Raise what would refuse `service` for this person whatever the form says (a local resident's
