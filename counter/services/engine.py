@@ -281,8 +281,12 @@ def _check_service(station, spec, person, values, today, pol, derived, notes,
 
 
 def _same_address(a: str | None, b: str | None) -> bool:
+    """Spaces aside, and full-width forms as their plain ones (an input method in full-width mode types
+    １０号 for 10号, Ａ座 for A座): the same address is not a change."""
+    import unicodedata
+
     def norm(t):
-        return "".join((t or "").split())
+        return "".join(unicodedata.normalize("NFKC", t or "").casefold().split())
     return bool(a) and norm(a) == norm(b)
 
 

@@ -53,6 +53,10 @@ def test_a_change_to_the_same_address_is_refused(station, clerk):
         engine.perform(station, "change_address", {"new_address": " 沈阳市和平区南京北街10号", "change_date": "0"},
                        person_id=reg.person_id, clerk=clerk)
     assert info.value.field == "new_address" and "address on file" in str(info.value)
+    # typed with the input method in full-width mode (replayed in the demo): still the same address
+    with pytest.raises(ValidationError, match="address on file"):
+        engine.perform(station, "change_address", {"new_address": "沈阳市和平区南京北街１０号　", "change_date": "0"},
+                       person_id=reg.person_id, clerk=clerk)
     engine.perform(station, "permit_apply", {}, person_id=reg.person_id, clerk=clerk)
     with pytest.raises(ValidationError, match="address on file"):
         engine.perform(station, "permit_change", {"new_address": "沈阳市和平区南京北街10号", "change_date": "0"},
