@@ -49,6 +49,8 @@ async def test_a_refused_forged_passport_closes_the_previous_file(reader_station
         app.card_watcher.set_mrz_key(SAMPLES["passport-forged"].mrz_key)
         app.simulated_reader.insert("passport-forged")
         await until(pilot, lambda: isinstance(app.screen, SupervisorDialog))
+        # the dialog asks about the new card: the previous person's file is not behind it
+        assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)
         await pilot.press("escape")  # no supervisor approves it
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)
@@ -69,6 +71,7 @@ async def test_esc_on_the_mrz_prompt_closes_the_previous_file(reader_station):
         await file_of_ji_yongkang(pilot)
         app.simulated_reader.insert("passport-deu")
         await until(pilot, lambda: isinstance(app.screen, MrzKeyDialog))
+        assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)  # not behind the prompt either
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert not any(isinstance(s, PersonScreen) for s in app.screen_stack)
