@@ -256,7 +256,7 @@ class WizardScreen(LocalizedBindings, Screen):
         return {fid: self._row(fid).value for fid in self.spec.fields}
 
     def _ctx(self) -> Context:
-        return Context(engine.business_date(self.station), engine.policy_of(self.station))
+        return Context(engine.event_date(self.station), engine.policy_of(self.station))
 
     def _field_error(self, fid: str, raw: dict[str, str] | None = None) -> ValidationError | None:
         return field_error(self.spec, fid, raw or self._raw(), self._ctx())

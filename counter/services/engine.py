@@ -45,7 +45,15 @@ def policy_of(station) -> rules.Policy:
 
 
 def business_date(station, now: datetime | None = None) -> date:
+    """The day the journal files an entry under: the local date, or the day after the last closed one."""
     return date.fromisoformat(station.business_day(now))
+
+
+def event_date(station, now: datetime | None = None) -> date:
+    """The calendar date at the window (station time zone): what "today" means in what a person states
+    (arrival, change date, a permit's start) and in deadlines. After a day is closed early, new entries are
+    filed under the next business day, but a change made this evening happened today, not tomorrow."""
+    return (now or datetime.now(UTC)).astimezone(station.tz).date()
 
 
 def prefill(spec: FormSpec, *, card: dict | None = None, person: people.Person | None = None,
@@ -167,7 +175,7 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
     check_eligibility(station, service, person if person is not None else identity, pol)
     if person is None:
         return
-    today = business_date(station, now)
+    today = event_date(station, now)
     from counter.services import register
 
     register.guard_permit_service(station, service, person, network=False)
@@ -321,7 +329,7 @@ def check(station, service: str, raw: dict[str, str], *, person_id: str | None =
     before a supervisor is called over (a name correction to the same name...) and for the review page."""
     spec = form_specs.catalogue().get(service)
     pol = policy_of(station)
-    today = business_date(station, now)
+    today = event_date(station, now)
     person = people.get(station, person_id) if person_id else None
     if spec.person == "existing":
         _require_person(person)
@@ -341,7 +349,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
     spec = (catalogue or form_specs.catalogue()).get(service)
     moment = now or datetime.now(UTC)
     pol = policy_of(station)
-    today = business_date(station, moment)
+    today = event_date(station, moment)
     person = people.get(station, person_id) if person_id else None
     if person_id and person is None:
         raise CounterError("no person with id {pid} on file", pid=person_id)

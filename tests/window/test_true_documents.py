@@ -195,3 +195,24 @@ def test_close_times_are_shown_in_the_station_time_zone(station, clerk, supervis
     shown = run_cli("day", "show", "--date", "2026-11-20", "--data-dir", str(station.data_dir), env=cli_env())
     assert f"at {local} Asia/Shanghai" in shown.stdout
     assert rec.closed_at[:16] not in shown.stdout
+
+
+def test_after_an_early_close_a_change_made_this_evening_happened_today_not_tomorrow(station, clerk, supervisor):
+    # replayed in the demo: 2026-12-02 closed at 12:42, then a change of address and a residence certificate
+    # the same afternoon said "自2026-12-03起居住于…" on a certificate issued 2026-12-02
+    reg = engine.perform(station, "residence_registration", {**AYIGULI, "arrival_date": "2026-11-29"}, clerk=clerk,
+                         now=at("2026-12-02", "09:00"))
+    dayclose.close_day(station, "2026-12-02", "王芳", "4321", today="2026-12-02")
+    assert station.business_day(at("2026-12-02", "15:00")) == "2026-12-03"  # filed under the next day
+    moved = engine.perform(station, "change_address", {"new_address": "沈阳市和平区中华路88号", "change_date": "0"},
+                           person_id=reg.person_id, clerk=clerk, now=at("2026-12-02", "15:00"))
+    assert moved.entry.business_day == "2026-12-03"
+    assert people.get(station, reg.person_id).resident_since == "2026-12-02"
+    cert = engine.perform(station, "residence_certificate", {}, person_id=reg.person_id, clerk=clerk,
+                          now=at("2026-12-02", "15:05")).document
+    body = "".join(cert.body)
+    assert "自2026-12-02起居住于沈阳市和平区中华路88号" in body and "2026-12-03" not in body
+    # a date after today is still refused as in the future, now against the calendar
+    with pytest.raises(ValidationError):
+        engine.perform(station, "change_address", {"new_address": "沈阳市和平区三好街1号", "change_date": "2026-12-03"},
+                       person_id=reg.person_id, clerk=clerk, now=at("2026-12-02", "15:10"))
