@@ -78,7 +78,7 @@ class SupervisorDialog(Dialog[object]):
         self.supervisors = [c.name for c in clerks.list_clerks(self.app.station) if c.is_supervisor and c.active]
         with Vertical(classes="dialog"):
             yield Static(_("Supervisor approval"), classes="title")
-            yield Static(self.purpose, classes="hint")
+            yield Static(self.purpose, classes="hint", markup=False)  # a reason or an address is text, not markup
             yield Static("  ".join(f"{i}={name}" for i, name in enumerate(self.supervisors, 1)), classes="hint")
             yield Label(_("Supervisor"))
             yield Input(id="sup-name", placeholder=_("Supervisor"))

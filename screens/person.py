@@ -359,10 +359,17 @@ class PersonScreen(LocalizedBindings, Screen):
                 self._amend(lambda: amendments.void(self.app.station, seq, answer["reason"],
                                                     clerk=self.app.state.session.clerk, supervisor=supervisor))
 
-            self.app.push_screen(SupervisorDialog("void", f"{title}: {answer['reason']}"), approved)
+            self.app.push_screen(SupervisorDialog("void", f"{title}: {answer['reason']}\n{taken_back}"), approved)
 
         # the clerk and the person know an entry by its receipt number, not the journal's seq
         title = _("Void receipt {number}").format(number=amendments.receipt_number(self.app.station, seq))
+        # the supervisor sees what the void takes back, as a correction shows old -> new
+        service, recorded = amendments.void_shown(self.app.station, seq)
+        cat = form_specs.catalogue()
+        spec = cat.specs.get(service)
+        shown = "；".join(f"{spec.fields[fid].text(self.lang) if spec else fid} {value}" for fid, value in recorded[:4])
+        taken_back = _("Takes back {service}: {values}").format(
+            service=service_title(service, self.lang), values=shown or "—")
         self.app.push_screen(ReasonDialog(title, _("Reason")), with_reason)
 
     def action_correct(self) -> None:

@@ -55,6 +55,20 @@ def receipt_number(station, ref_seq: int) -> str:
     return item.number or str(ref_seq)
 
 
+def void_shown(station, ref_seq: int) -> tuple[str, list[tuple[str, str]]]:
+    """(service, [(field, value)]) of the entry a void takes back: what it recorded beyond the person's
+    identity (an address, a date, a permit's validity), for the supervisor who approves the void."""
+    item, _entry = _target(station, ref_seq)
+    from counter.forms import spec as form_specs
+
+    spec = form_specs.catalogue().specs.get(item.service)
+    values = item.summary.get("values", {}) if isinstance(item.summary, dict) else {}
+    if spec is None:
+        return item.service, []
+    return item.service, [(fid, str(values[fid])) for fid, f in spec.fields.items()
+                          if not f.identity and values.get(fid) not in (None, "")]
+
+
 def changes_shown(station, ref_seq: int, changes: dict[str, str | None]) -> list[tuple[str, str | None, str | None]]:
     """(field, old, new) of a correction, old from the person file: what the supervisor approves."""
     item, entry = _target(station, ref_seq)
