@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from counter.domain.citizen_id import mask
-from counter.errors import CounterError
+from counter.errors import CounterError, Term
 from counter.services import people
 from db import journal, kinds
 from db.entry import Entry
@@ -490,8 +490,15 @@ def overtaken(station, permit: people.Permit, check: Recheck) -> RegisterError |
     return RegisterError("permit {number} was changed at window {station} on {at} ({kind}): HQ shows it"
                          " {status}, valid until {until}; open the file from HQ again (F3) before this service",
                          number=permit.permit_id, station=last_station, at=str(check.last.get("at") or "")[:10],
-                         kind=check.last.get("kind") or "?", status=check.status or "?",
-                         until=check.valid_until or "?")
+                         kind=_term(people.PERMIT_ACTION_TEXT, check.last.get("kind")),
+                         status=_term(people.PERMIT_STATUS_TEXT, check.status), until=check.valid_until or "?")
+
+
+def _term(words: dict[str, str], value: object) -> str:
+    """HQ's word as a catalog term the message translates; a word this version does not know stays as it is."""
+    if not isinstance(value, str) or not value:
+        return "?"
+    return Term(words[value]) if value in words else value
 
 
 PERMIT_SERVICES = ("permit_extend", "permit_change", "permit_replace", "permit_cancel", "permit_collect")
