@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -81,33 +82,49 @@ class _Conn:
         if len(rows) == 1:
             self.tx.execute(self._sql, rows[0])
         elif rows:
-            self.tx.executemany(self._sql, rows)
+            plain = _PLAIN_INSERT.match(self._sql)
+            if plain:
+                self.tx.insert_rows(plain.group(1), plain.group(2).split(", "), rows)
+            else:
+                self.tx.executemany(self._sql, rows)
+
+
+# An INSERT of one row of placeholders and nothing else: rows of it may go as one multi-row INSERT
+# (no ON CONFLICT clause, whose outcome could depend on rows of the same statement).
+_PLAIN_INSERT = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)$")
 
 
 class DistrictDb:
     """The `db` a shared projector gets at HQ (on a station it is the sqlite_utils.Database).
 
-    HQ's own per-person bookkeeping (who last acted on the file, the name keys) is collected and
-    written after the batch's projectors, in order, as two executemany calls."""
+    HQ's bookkeeping of a new person (home station, household area, who last acted) goes into the
+    persons row as it is inserted (`district_columns`); later entries of a batch only move "who last
+    acted on the file", coalesced per person into one UPDATE at the end of the batch. The name keys
+    are written after the batch's projectors (FK), as one executemany."""
 
     def __init__(self, tx: Tx, station_id: str):
         self.tx = tx
         self.conn = _Conn(tx)
         self.station_id = station_id
-        self.person_updates: list[tuple] = []
+        self.last_acted: dict[str, tuple[str, int]] = {}
         self.new_keys: list[tuple] = []
+
+    def district_columns(self, table: str, e: Entry, d: dict) -> dict:
+        if table != "persons":
+            return {}
+        return {"station_id": self.station_id, "last_station_id": self.station_id, "last_seq": e.seq,
+                "household_area": _household_area(d.get("doc_type"), d.get("id_number"))}
 
     def flush(self) -> None:
         """Send every pending write (before HQ reads, and at the end of the batch)."""
         self.conn.flush()
-        if self.person_updates:
-            updates, self.person_updates = self.person_updates, []
-            self.tx.executemany("UPDATE persons SET station_id = coalesce(?, station_id), last_station_id = ?,"
-                                " last_seq = ?, household_area = coalesce(?, household_area) WHERE person_id = ?",
-                                updates)
+        if self.last_acted:
+            acted, self.last_acted = self.last_acted, {}
+            self.tx.executemany("UPDATE persons SET last_station_id = ?, last_seq = ? WHERE person_id = ?",
+                                [(sid, seq, pid) for pid, (sid, seq) in acted.items()])
         if self.new_keys:
             keys, self.new_keys = self.new_keys, []
-            self.tx.executemany("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)", keys)
+            self.tx.insert_rows("person_name_keys", ("key", "kind", "person_id"), keys)
 
 
 def _entry(row: dict) -> Entry:
@@ -154,11 +171,11 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
     """HQ's own bookkeeping of one entry, after the shared projectors applied it."""
     person_id = d.get("person_id") if isinstance(d.get("person_id"), str) else None
     if e.kind == kinds.PERSON_REGISTERED and person_id:
-        db.person_updates.append((sid, sid, e.seq, _household_area(d.get("doc_type"), d.get("id_number")), person_id))
+        # its home station and "last acted" went into the row with the insert (DistrictDb.district_columns)
         db.new_keys += _name_key_rows(person_id, d.get("name") or "")  # a new person has none to replace
         return []
     if person_id:
-        db.person_updates.append((None, sid, e.seq, None, person_id))
+        db.last_acted[person_id] = (sid, e.seq)
     if e.kind == "service.name_correction" and person_id:
         new_name = (d.get("values") or {}).get("new_name")
         if new_name:
@@ -284,8 +301,10 @@ def _project_one(tx, db, sid, row, received_at, offset_s, alarm) -> list[Conflic
         data = json.loads(e.payload)
     except ValueError:
         raise ValueError("payload is not JSON") from None
-    projections.apply(db, e, district=True)
-    return _after(tx, db, sid, e, data if isinstance(data, dict) else {}, received_at, offset_s, alarm)
+    if not isinstance(data, dict):
+        raise ValueError("payload is not a JSON object")
+    projections.apply(db, e, district=True, data=data)
+    return _after(tx, db, sid, e, data, received_at, offset_s, alarm)
 
 
 # --- conflicts for acks, status ----------------------------------------------------------------
