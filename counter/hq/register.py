@@ -147,10 +147,14 @@ class Conflict:
     second: tuple[str, int, str]
     detected_at: str
 
+    resolution: dict | None = None  # {keep, reason, resolved_by, resolved_at} once a district admin resolved it
+
     def as_ack_item(self) -> dict:
-        return {"conflict_id": self.conflict_id, "permit": self.permit_id, "kind": self.kind,
+        item = {"conflict_id": self.conflict_id, "permit": self.permit_id, "kind": self.kind,
                 "entries": [{"station_id": s, "seq": q, "kind": k} for s, q, k in (self.first, self.second)],
-                "detected_at": self.detected_at}
+                "detected_at": self.detected_at, "status": "open" if self.resolution is None else "resolved",
+                "resolution": None if self.resolution is None else dict(self.resolution)}
+        return item
 
 
 def _conflict_kind(a: str, b: str) -> str:
@@ -310,24 +314,85 @@ def _project_one(tx, db, sid, row, received_at, offset_s, alarm) -> list[Conflic
 # --- conflicts for acks, status ----------------------------------------------------------------
 
 
-def open_conflicts(tx: Tx, station_id: str, limit: int = MAX_CONFLICTS_IN_ACK) -> list[Conflict]:
-    rows = tx.all("SELECT conflict_id, permit_id, kind, first_station_id, first_seq, first_kind, second_station_id,"
-                  " second_seq, second_kind, detected_at FROM hq_register_conflicts WHERE status = 'open'"
-                  " AND (first_station_id = ? OR second_station_id = ?) ORDER BY conflict_id LIMIT ?",
+_CONFLICT_COLUMNS = ("c.conflict_id, c.permit_id, c.kind, c.first_station_id, c.first_seq, c.first_kind,"
+                     " c.second_station_id, c.second_seq, c.second_kind, c.detected_at, c.status,"
+                     " r.keep, r.reason, r.resolved_by, r.resolved_at")
+_CONFLICT_FROM = " FROM hq_register_conflicts c LEFT JOIN hq_register_resolutions r ON r.conflict_id = c.conflict_id"
+# A resolution rides in a station's acks for this long: a station offline longer still sees the conflict
+# leave the open list (resolved, without the details).
+RESOLUTION_NOTICE_DAYS = 30
+# --keep A|B|both: A is the entry that reached HQ first, B the second (as `counter hq conflicts` lists them).
+KEEP = {"a": "first", "b": "second", "both": "both"}
+MAX_REASON = 500
+
+
+def _conflict(r) -> Conflict:
+    resolution = None if r[11] is None else {"keep": r[11], "reason": r[12], "resolved_by": r[13],
+                                             "resolved_at": r[14]}
+    return Conflict(r[0], r[1], r[2], (r[3], r[4], r[5]), (r[6], r[7], r[8]), r[9], resolution)
+
+
+def open_conflicts(tx: Tx, station_id: str, limit: int = MAX_CONFLICTS_IN_ACK, now: str | None = None) -> list[Conflict]:
+    """What a station's ack carries: its open conflicts (at most `limit`), then those resolved lately."""
+    rows = tx.all(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.status = 'open'"
+                  " AND (c.first_station_id = ? OR c.second_station_id = ?) ORDER BY c.conflict_id LIMIT ?",
                   (station_id, station_id, limit))
-    return [Conflict(r[0], r[1], r[2], (r[3], r[4], r[5]), (r[6], r[7], r[8]), r[9]) for r in rows]
+    since = utc_now_text(parse_utc(now or utc_now_text()) - timedelta(days=RESOLUTION_NOTICE_DAYS))
+    rows += tx.all(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.status = 'resolved' AND r.resolved_at >= ?"
+                   " AND (c.first_station_id = ? OR c.second_station_id = ?) ORDER BY c.conflict_id LIMIT ?",
+                   (since, station_id, station_id, limit))
+    return [_conflict(r) for r in rows]
 
 
 def all_conflicts(store: Store, status: str | None = None) -> list[dict]:
-    sql = ("SELECT conflict_id, permit_id, kind, first_station_id, first_seq, first_kind, second_station_id,"
-           " second_seq, second_kind, detected_at, status FROM hq_register_conflicts")
+    sql = f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM}"
     args: tuple = ()
     if status:
-        sql, args = sql + " WHERE status = ?", (status,)
+        sql, args = sql + " WHERE c.status = ?", (status,)
     with store.transaction() as tx:
-        rows = tx.all(sql + " ORDER BY conflict_id", args)
-    return [{**Conflict(r[0], r[1], r[2], (r[3], r[4], r[5]), (r[6], r[7], r[8]), r[9]).as_ack_item(),
-             "status": r[10]} for r in rows]
+        rows = tx.all(sql + " ORDER BY c.conflict_id", args)
+    return [{**_conflict(r).as_ack_item(), "status": r[10]} for r in rows]
+
+
+def resolve_conflict(store: Store, conflict_id: int, keep: str, reason: str, by: str, *, client: str = "cli",
+                     now: str | None = None) -> dict:
+    """A district admin's decision on an open conflict: keep entry A (the first to reach HQ), B, or both.
+
+    A new fact beside the conflict, never an edit of a journal: HQ stores who, when, why and which entry
+    stands; both stations get it in their next ack, and the window whose entry was not kept voids it
+    there (a supervisor's service.voided, which HQ projects as any void). Raises CounterError (one line)."""
+    from counter.errors import CounterError
+    from counter.hq import staff
+
+    side = KEEP.get((keep or "").strip().lower())
+    if side is None:
+        raise CounterError("--keep must be A (the entry that reached HQ first), B (the second) or both, not {keep}",
+                           keep=(keep or "")[:20])
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CounterError("a resolution needs a reason (--reason TEXT): the stations' supervisors read it")
+    if len(reason) > MAX_REASON:
+        raise CounterError("the reason is {n} characters; at most {max}", n=len(reason), max=MAX_REASON)
+    at = now or utc_now_text()
+    with store.transaction() as tx:
+        admin = tx.one("SELECT role, disabled FROM hq_staff WHERE name = ?", ((by or "").strip(),))
+        if admin is None or admin[0] != "admin" or admin[1]:
+            raise CounterError("{name} is not an active HQ admin account (counter hq user add NAME --role admin)",
+                               name=(by or "")[:64])
+        row = tx.one(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.conflict_id = ?", (conflict_id,))
+        if row is None:
+            raise CounterError("no register conflict {cid} at HQ; the ids are in 'counter hq conflicts'",
+                               cid=conflict_id)
+        if row[10] != "open":
+            raise CounterError("conflict {cid} was resolved already by {by} at {at}; a resolution is not changed",
+                               cid=conflict_id, by=row[13] or "?", at=row[14] or "?")
+        tx.execute("INSERT INTO hq_register_resolutions (conflict_id, keep, reason, resolved_by, resolved_at)"
+                   " VALUES (?, ?, ?, ?, ?)", (conflict_id, side, reason, by.strip(), at))
+        tx.execute("UPDATE hq_register_conflicts SET status = 'resolved' WHERE conflict_id = ?", (conflict_id,))
+        staff.audit(tx, by.strip(), "register.conflict_resolved", f"conflict {conflict_id} keep {side}", client,
+                    parse_utc(at))
+        row = tx.one(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.conflict_id = ?", (conflict_id,))
+    return {**_conflict(row).as_ack_item(), "status": row[10]}
 
 
 # --- lookups ---------------------------------------------------------------------------------------

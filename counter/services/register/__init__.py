@@ -32,12 +32,12 @@ from counter.services.register.permit_check import (
     remember_recheck,
 )
 from counter.services.register.search import MAX_RESULTS, FindResult, Found, ensure_search_keys, find
-from counter.services.register.two_windows import Conflict, conflicts, mark_seen
+from counter.services.register.two_windows import Conflict, conflicts, mark_seen, recently_resolved
 
 __all__ = [
     "ADOPTED_KIND", "LOOKUP_TIMEOUT_S", "MAX_RESULTS", "PERMIT_SERVICES", "RECHECK_FRESH_S", "Conflict",
     "FindResult", "Found", "Guard", "HQOffline", "Recheck", "RegisterError", "RemoteFile", "adopt", "adopted_from",
     "conflicts", "ensure_search_keys", "find", "forget_recheck", "guard_permit_service", "hq_configured",
     "known_basis", "mark_seen", "open_remote", "overtaken", "pending_entries_about", "recent_recheck",
-    "recheck_permit", "remember_recheck", "remote_history",
+    "recently_resolved", "recheck_permit", "remember_recheck", "remote_history",
 ]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 
+from counter.domain.language import N_
 from counter.services.register.hq_requests import RegisterError
 from db.entry import Entry
 
@@ -21,6 +23,9 @@ class Conflict:
     received_at: str
     resolved_at: str | None
     seen_seq: int | None
+    # HQ's decision, as journaled here (register.conflict_resolved): {keep, reason, resolved_by, resolved_at,
+    # to_void[]}, or None (open, or resolved at HQ before it told this station how)
+    resolution: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -31,7 +36,30 @@ class Conflict:
                         "cancel_extend": "cancelled at one window and extended at another"}.get(
             self.kind, "changed at two windows without seeing each other"))
         where = ", ".join(f"{e.get('station_id')}#{e.get('seq')} {e.get('kind', '')}".strip() for e in self.entries)
-        return gettext("permit {permit}: {what} ({entries})").format(permit=self.permit, what=what, entries=where)
+        line = gettext("permit {permit}: {what} ({entries})").format(permit=self.permit, what=what, entries=where)
+        res = self.resolution
+        if res is None:
+            return line
+        kept = gettext(KEPT_TEXT.get(res.get("keep"), "both entries stand"))
+        line += gettext("; resolved at HQ by {by} on {at}: {kept} ({reason})").format(
+            by=res.get("resolved_by") or "?", at=str(res.get("resolved_at") or "")[:10], kept=kept,
+            reason=res.get("reason") or "")
+        voids = res.get("to_void") or []
+        if voids:
+            line += gettext("; void seq {seqs} at this window").format(
+                seqs=", ".join(str(v.get("seq")) for v in voids))
+        return line
+
+    @property
+    def to_void(self) -> list[dict]:
+        """This station's entries the resolution set aside: a supervisor voids them here."""
+        return list((self.resolution or {}).get("to_void") or [])
+
+
+KEPT_TEXT = {"first": N_("the entry that reached HQ first stands"),
+             "second": N_("the entry that reached HQ second stands"), "both": N_("both entries stand")}
+# The home screen keeps showing a resolution this long after HQ made it (or while it asks for a void).
+RESOLUTION_SHOWN_DAYS = 7
 
 
 def conflicts(station, *, open_only: bool = True) -> list[Conflict]:
@@ -40,7 +68,31 @@ def conflicts(station, *, open_only: bool = True) -> list[Conflict]:
     if open_only:
         sql += " WHERE resolved_at IS NULL"
     rows = station.db.conn.execute(sql + " ORDER BY conflict_id").fetchall()
-    return [Conflict(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
+    resolutions = _resolutions(station)
+    return [Conflict(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], resolutions.get(r[0]))
+            for r in rows]
+
+
+def _resolutions(station) -> dict[int, dict]:
+    from counter.sync.state import RESOLVED_KIND
+
+    out = {}
+    for (payload,) in station.db.conn.execute("SELECT payload FROM journal WHERE kind = ? ORDER BY seq",
+                                              (RESOLVED_KIND,)):
+        d = json.loads(payload)
+        out[d["conflict_id"]] = {k: d.get(k) for k in ("keep", "reason", "resolved_by", "resolved_at", "to_void")}
+    return out
+
+
+def recently_resolved(station, now: datetime | None = None) -> list[Conflict]:
+    """Resolutions the supervisor should see: HQ's of the last RESOLUTION_SHOWN_DAYS, and any that still
+    asks this window to void an entry it has not voided."""
+    since = ((now or datetime.now(UTC)) - timedelta(days=RESOLUTION_SHOWN_DAYS)).strftime("%Y-%m-%dT%H:%M:%S")
+    voided = {r[0] for r in station.db.conn.execute(
+        "SELECT json_extract(payload, '$.ref_seq') FROM journal WHERE kind = 'service.voided'")}
+    return [c for c in conflicts(station, open_only=False) if c.resolution is not None
+            and (str(c.resolution.get("resolved_at") or "") >= since
+                 or any(v.get("seq") not in voided for v in c.to_void))]
 
 
 def mark_seen(station, conflict_id: int, supervisor) -> Entry:
