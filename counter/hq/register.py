@@ -463,16 +463,18 @@ def _record(tx: Tx, station_id: str, clerk_id: str, action: str, at: str, *, ref
     on PostgreSQL: a crash of the database server itself can lose the last fraction of a second of
     those rows, never corrupt them, and it saves the flush's milliseconds on every lookup. An opening
     (the full record) waits for it, like every ingest."""
-    if action != "open" and tx.dialect == "postgresql":
-        tx.execute("SET LOCAL synchronous_commit = off")
     masked = None
     if query is not None:
         masked = mask(query.text) if query.kind == "id_number" else query.text
         if query.birth_date:
             masked += " " + query.birth_date[:4]  # the year only, as journal show masks birth dates
-    return tx.one("INSERT INTO hq_register_access (station_id, clerk_id, action, ref, query_kind, query, results,"
-                  " purpose, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING access_id",
-                  (station_id, clerk_id, action, ref, query.kind if query else None, masked, results, purpose, at))[0]
+    with tx.pipeline():  # the setting and the row in one round trip
+        if action != "open" and tx.dialect == "postgresql":
+            tx.execute("SET LOCAL synchronous_commit = off")
+        return tx.one("INSERT INTO hq_register_access (station_id, clerk_id, action, ref, query_kind, query,"
+                      " results, purpose, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING access_id",
+                      (station_id, clerk_id, action, ref, query.kind if query else None, masked, results, purpose,
+                       at))[0]
 
 
 def search(store: Store, station_id: str, clerk_id: str, q: str, limit: int = DEFAULT_LIMIT) -> dict:
@@ -482,21 +484,23 @@ def search(store: Store, station_id: str, clerk_id: str, q: str, limit: int = DE
         ids = _find_ids(tx, query, limit + 1)
         truncated = len(ids) > limit
         ids = ids[:limit]
-        rows = {}
-        if ids:
+        rows: dict[str, tuple] = {}
+        permits: dict[str, list[dict]] = {pid: [] for pid in ids}
+        if ids:  # the persons and their permits in one round trip
             marks = ", ".join("?" * len(ids))
-            for r in tx.all("SELECT person_id, name, id_number, sex, birth_date, last_station_id, last_seq"
-                            f" FROM persons WHERE person_id IN ({marks})", ids):
+            for r in tx.all("SELECT p.person_id, p.name, p.id_number, p.sex, p.birth_date, p.last_station_id,"
+                            " p.last_seq, m.permit_id, m.status, m.valid_until FROM persons p LEFT JOIN permits m"
+                            f" ON m.person_id = p.person_id WHERE p.person_id IN ({marks})"
+                            " ORDER BY m.accepted_on DESC, m.permit_id", ids):
                 rows[r[0]] = r
-        permits = _permits_of(tx, ids)
+                if r[7] is not None:
+                    permits[r[0]].append({"number": r[7], "status": r[8], "valid_until": r[9]})
         results = []
         for pid in ids:
             r = rows[pid]
             results.append({"ref": pid, "name": r[1], "id_masked": mask(r[2]), "sex": r[3], "birth_date": r[4],
                             "station_id": r[5], "source": "hq",
-                            "person_updated": {"station_id": r[5], "seq": r[6]},
-                            "permits": [{"number": p["permit_id"], "status": p["status"],
-                                         "valid_until": p["valid_until"]} for p in permits[pid]]})
+                            "person_updated": {"station_id": r[5], "seq": r[6]}, "permits": permits[pid]})
         _record(tx, station_id, clerk_id, "search", utc_now_text(), query=query, results=len(results))
     return {"results": results, "truncated": truncated}
 
