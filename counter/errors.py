@@ -9,6 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
+class Term(str):
+    """A parameter that is itself a catalog msgid (a status word, a service's name): `localized()`
+    translates it as well as the template, so no English word is left inside a Chinese sentence."""
+
+
 class CounterError(Exception):
     """Base of every expected failure; the CLI prints str(exc) and exits with `exit_code`."""
 
@@ -23,7 +28,9 @@ class CounterError(Exception):
 
     def localized(self, gettext: Callable[[str], str]) -> str:
         text = gettext(self.template)
-        return text.format(**self.params) if self.params else text
+        if not self.params:
+            return text
+        return text.format(**{k: gettext(v) if isinstance(v, Term) else v for k, v in self.params.items()})
 
 
 class ConfigError(CounterError):

@@ -53,6 +53,13 @@ def station_columns(db) -> dict:
     return {"station_id": station_id} if station_id else {}
 
 
+def district_columns(db, table: str, entry: Entry, data: dict) -> dict:
+    """Columns HQ's handle adds to a row as it is inserted ({} on a station): HQ's own bookkeeping of a
+    district row goes in with it, so the row is written once, not inserted and then updated."""
+    hook = getattr(db, "district_columns", None)
+    return hook(table, entry, data) if hook else {}
+
+
 def district_kinds() -> set[str]:
     return {kind for kind, fns in _PROJECTORS.items() if any(fn in _DISTRICT for fn in fns)}
 
@@ -63,8 +70,9 @@ def projection_tables(*names: str) -> None:
             PROJECTION_TABLES.append(name)
 
 
-def apply(db: Database, entry: Entry, *, district: bool = False) -> None:
-    """Run the entry's projectors in registration order (HQ: `district=True`, only the district ones)."""
+def apply(db: Database, entry: Entry, *, district: bool = False, data: dict | None = None) -> None:
+    """Run the entry's projectors in registration order (HQ: `district=True`, only the district ones).
+    `data`: the payload already parsed (HQ parses it once for its own bookkeeping too)."""
     fns = _PROJECTORS.get(entry.kind)
     if not fns:
         return
@@ -72,6 +80,7 @@ def apply(db: Database, entry: Entry, *, district: bool = False) -> None:
         fns = [fn for fn in fns if fn in _DISTRICT]
         if not fns:
             return
-    data = json.loads(entry.payload)
+    if data is None:
+        data = json.loads(entry.payload)
     for fn in fns:
         fn(db, entry, data)

@@ -150,11 +150,15 @@ class HomeScreen(LocalizedBindings, Screen):
         if not clerk.is_supervisor:
             return
         found = register.conflicts(self.app.station)
+        resolved = register.recently_resolved(self.app.station)
         lines = []
         if found:
             lines.append(_("District register: {n} permit conflict(s) for a supervisor"
                            " (counter person conflicts)").format(n=len(found)))
             lines += [f"  {c.conflict_id}: {c.describe(_)}" for c in found[:5]]
+        if resolved:
+            lines.append(_("District register: {n} conflict(s) resolved at HQ").format(n=len(resolved)))
+            lines += [f"  {c.conflict_id}: {c.describe(_)}" for c in resolved[:5]]
         box.update("\n".join(lines))
         box.display = bool(lines)
 

@@ -28,8 +28,7 @@ from screens.messages import PermitRechecked, ServiceCompleted
 
 STATUS_TEXT = {"done": N_("done"), "requested": N_("requested"), "voided": N_("voided"),
                "corrected": N_("corrected")}
-PERMIT_STATUS = {"accepted": N_("accepted, being made"), "issued": N_("issued"), "cancelled": N_("cancelled"),
-                 "voided": N_("voided")}
+PERMIT_STATUS = people.PERMIT_STATUS_TEXT
 
 
 def service_title(service: str, lang: str) -> str:

@@ -391,10 +391,23 @@ def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
               f" different numbers: {files}")
 
 
-@app.command("conflicts")
-def conflicts(db: DbUrl, open_only: Annotated[bool, typer.Option("--open", help="Only open conflicts")] = False,
+conflicts_app = new_app("Permits two windows acted on without seeing each other's entry, and their resolution.",
+                        invoke_without_command=True)
+conflicts_app.info.no_args_is_help = False
+app.add_typer(conflicts_app, name="conflicts")
+
+
+@conflicts_app.callback()
+def conflicts(ctx: typer.Context,
+              db: Annotated[str | None, typer.Option("--db", envvar="COUNTER_HQ_DB", callback=_no_password_on_argv,
+                                                     help="sqlite:///path/hq.db or postgresql://user@host/db")] = None,
+              open_only: Annotated[bool, typer.Option("--open", help="Only open conflicts")] = False,
               json_out: JsonFlag = False) -> None:
     """Permits two windows acted on without seeing each other's entry (both entries are stored)."""
+    if ctx.invoked_subcommand:
+        return
+    if not db:
+        fail("--db URL (or COUNTER_HQ_DB) is needed", 2)
     from counter.hq import register
 
     rows = register.all_conflicts(_store(db), "open" if open_only else None)
@@ -406,10 +419,42 @@ def conflicts(db: DbUrl, open_only: Annotated[bool, typer.Option("--open", help=
         return
     for r in rows:
         first, second = r["entries"]
-        print(f"#{r['conflict_id']} {r['detected_at']} {r['kind']:<13} permit {r['permit']}: {first['station_id']}"
-              f" seq {first['seq']} {first['kind']} / {second['station_id']} seq {second['seq']} {second['kind']}"
-              f" [{r['status']}]")
+        line = (f"#{r['conflict_id']} {r['detected_at']} {r['kind']:<13} permit {r['permit']}: A {first['station_id']}"
+                f" seq {first['seq']} {first['kind']} / B {second['station_id']} seq {second['seq']} {second['kind']}"
+                f" [{r['status']}]")
+        res = r.get("resolution")
+        if res:
+            line += f" keep {_KEPT[res['keep']]} ({res['resolved_by']}, {res['resolved_at']}: {res['reason']})"
+        print(line)
 
+
+_KEPT = {"first": "A", "second": "B", "both": "both"}
+
+
+@conflicts_app.command("resolve")
+def conflicts_resolve(
+    conflict_id: Annotated[int, typer.Argument(help="the conflict's id (#N in 'counter hq conflicts')")],
+    db: DbUrl,
+    keep: Annotated[str, typer.Option("--keep", help="A (the entry that reached HQ first), B (the second) or both")],
+    reason: Annotated[str, typer.Option("--reason", help="why: both stations' supervisors read it")],
+    by: Annotated[str, typer.Option("--by", help="the HQ admin account deciding (counter hq user add --role admin)")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Resolve an open conflict: which entry stands. Both stations learn it in their next ack; the window
+    whose entry was not kept voids it there (the journals are never edited)."""
+    from counter.hq import register
+
+    row = register.resolve_conflict(_store(db), conflict_id, keep, reason, by)
+    if json_out:
+        print_json(row)
+        return
+    res = row["resolution"]
+    first, second = row["entries"]
+    set_aside = {"first": [first], "second": [second], "both": []}[{"first": "second", "second": "first",
+                                                                    "both": "both"}[res["keep"]]]
+    print(f"conflict #{conflict_id} resolved by {res['resolved_by']} at {res['resolved_at']}: keep"
+          f" {_KEPT[res['keep']]}" + "".join(f"; {e['station_id']} is to void its seq {e['seq']} ({e['kind']})"
+                                             for e in set_aside))
 
 
 @app.command("import")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -81,33 +82,49 @@ class _Conn:
         if len(rows) == 1:
             self.tx.execute(self._sql, rows[0])
         elif rows:
-            self.tx.executemany(self._sql, rows)
+            plain = _PLAIN_INSERT.match(self._sql)
+            if plain:
+                self.tx.insert_rows(plain.group(1), plain.group(2).split(", "), rows)
+            else:
+                self.tx.executemany(self._sql, rows)
+
+
+# An INSERT of one row of placeholders and nothing else: rows of it may go as one multi-row INSERT
+# (no ON CONFLICT clause, whose outcome could depend on rows of the same statement).
+_PLAIN_INSERT = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)$")
 
 
 class DistrictDb:
     """The `db` a shared projector gets at HQ (on a station it is the sqlite_utils.Database).
 
-    HQ's own per-person bookkeeping (who last acted on the file, the name keys) is collected and
-    written after the batch's projectors, in order, as two executemany calls."""
+    HQ's bookkeeping of a new person (home station, household area, who last acted) goes into the
+    persons row as it is inserted (`district_columns`); later entries of a batch only move "who last
+    acted on the file", coalesced per person into one UPDATE at the end of the batch. The name keys
+    are written after the batch's projectors (FK), as one executemany."""
 
     def __init__(self, tx: Tx, station_id: str):
         self.tx = tx
         self.conn = _Conn(tx)
         self.station_id = station_id
-        self.person_updates: list[tuple] = []
+        self.last_acted: dict[str, tuple[str, int]] = {}
         self.new_keys: list[tuple] = []
+
+    def district_columns(self, table: str, e: Entry, d: dict) -> dict:
+        if table != "persons":
+            return {}
+        return {"station_id": self.station_id, "last_station_id": self.station_id, "last_seq": e.seq,
+                "household_area": _household_area(d.get("doc_type"), d.get("id_number"))}
 
     def flush(self) -> None:
         """Send every pending write (before HQ reads, and at the end of the batch)."""
         self.conn.flush()
-        if self.person_updates:
-            updates, self.person_updates = self.person_updates, []
-            self.tx.executemany("UPDATE persons SET station_id = coalesce(?, station_id), last_station_id = ?,"
-                                " last_seq = ?, household_area = coalesce(?, household_area) WHERE person_id = ?",
-                                updates)
+        if self.last_acted:
+            acted, self.last_acted = self.last_acted, {}
+            self.tx.executemany("UPDATE persons SET last_station_id = ?, last_seq = ? WHERE person_id = ?",
+                                [(sid, seq, pid) for pid, (sid, seq) in acted.items()])
         if self.new_keys:
             keys, self.new_keys = self.new_keys, []
-            self.tx.executemany("INSERT INTO person_name_keys (key, kind, person_id) VALUES (?, ?, ?)", keys)
+            self.tx.insert_rows("person_name_keys", ("key", "kind", "person_id"), keys)
 
 
 def _entry(row: dict) -> Entry:
@@ -130,10 +147,14 @@ class Conflict:
     second: tuple[str, int, str]
     detected_at: str
 
+    resolution: dict | None = None  # {keep, reason, resolved_by, resolved_at} once a district admin resolved it
+
     def as_ack_item(self) -> dict:
-        return {"conflict_id": self.conflict_id, "permit": self.permit_id, "kind": self.kind,
+        item = {"conflict_id": self.conflict_id, "permit": self.permit_id, "kind": self.kind,
                 "entries": [{"station_id": s, "seq": q, "kind": k} for s, q, k in (self.first, self.second)],
-                "detected_at": self.detected_at}
+                "detected_at": self.detected_at, "status": "open" if self.resolution is None else "resolved",
+                "resolution": None if self.resolution is None else dict(self.resolution)}
+        return item
 
 
 def _conflict_kind(a: str, b: str) -> str:
@@ -154,11 +175,11 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
     """HQ's own bookkeeping of one entry, after the shared projectors applied it."""
     person_id = d.get("person_id") if isinstance(d.get("person_id"), str) else None
     if e.kind == kinds.PERSON_REGISTERED and person_id:
-        db.person_updates.append((sid, sid, e.seq, _household_area(d.get("doc_type"), d.get("id_number")), person_id))
+        # its home station and "last acted" went into the row with the insert (DistrictDb.district_columns)
         db.new_keys += _name_key_rows(person_id, d.get("name") or "")  # a new person has none to replace
         return []
     if person_id:
-        db.person_updates.append((None, sid, e.seq, None, person_id))
+        db.last_acted[person_id] = (sid, e.seq)
     if e.kind == "service.name_correction" and person_id:
         new_name = (d.get("values") or {}).get("new_name")
         if new_name:
@@ -284,31 +305,94 @@ def _project_one(tx, db, sid, row, received_at, offset_s, alarm) -> list[Conflic
         data = json.loads(e.payload)
     except ValueError:
         raise ValueError("payload is not JSON") from None
-    projections.apply(db, e, district=True)
-    return _after(tx, db, sid, e, data if isinstance(data, dict) else {}, received_at, offset_s, alarm)
+    if not isinstance(data, dict):
+        raise ValueError("payload is not a JSON object")
+    projections.apply(db, e, district=True, data=data)
+    return _after(tx, db, sid, e, data, received_at, offset_s, alarm)
 
 
 # --- conflicts for acks, status ----------------------------------------------------------------
 
 
-def open_conflicts(tx: Tx, station_id: str, limit: int = MAX_CONFLICTS_IN_ACK) -> list[Conflict]:
-    rows = tx.all("SELECT conflict_id, permit_id, kind, first_station_id, first_seq, first_kind, second_station_id,"
-                  " second_seq, second_kind, detected_at FROM hq_register_conflicts WHERE status = 'open'"
-                  " AND (first_station_id = ? OR second_station_id = ?) ORDER BY conflict_id LIMIT ?",
+_CONFLICT_COLUMNS = ("c.conflict_id, c.permit_id, c.kind, c.first_station_id, c.first_seq, c.first_kind,"
+                     " c.second_station_id, c.second_seq, c.second_kind, c.detected_at, c.status,"
+                     " r.keep, r.reason, r.resolved_by, r.resolved_at")
+_CONFLICT_FROM = " FROM hq_register_conflicts c LEFT JOIN hq_register_resolutions r ON r.conflict_id = c.conflict_id"
+# A resolution rides in a station's acks for this long: a station offline longer still sees the conflict
+# leave the open list (resolved, without the details).
+RESOLUTION_NOTICE_DAYS = 30
+# --keep A|B|both: A is the entry that reached HQ first, B the second (as `counter hq conflicts` lists them).
+KEEP = {"a": "first", "b": "second", "both": "both"}
+MAX_REASON = 500
+
+
+def _conflict(r) -> Conflict:
+    resolution = None if r[11] is None else {"keep": r[11], "reason": r[12], "resolved_by": r[13],
+                                             "resolved_at": r[14]}
+    return Conflict(r[0], r[1], r[2], (r[3], r[4], r[5]), (r[6], r[7], r[8]), r[9], resolution)
+
+
+def open_conflicts(tx: Tx, station_id: str, limit: int = MAX_CONFLICTS_IN_ACK, now: str | None = None) -> list[Conflict]:
+    """What a station's ack carries: its open conflicts (at most `limit`), then those resolved lately."""
+    rows = tx.all(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.status = 'open'"
+                  " AND (c.first_station_id = ? OR c.second_station_id = ?) ORDER BY c.conflict_id LIMIT ?",
                   (station_id, station_id, limit))
-    return [Conflict(r[0], r[1], r[2], (r[3], r[4], r[5]), (r[6], r[7], r[8]), r[9]) for r in rows]
+    since = utc_now_text(parse_utc(now or utc_now_text()) - timedelta(days=RESOLUTION_NOTICE_DAYS))
+    rows += tx.all(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.status = 'resolved' AND r.resolved_at >= ?"
+                   " AND (c.first_station_id = ? OR c.second_station_id = ?) ORDER BY c.conflict_id LIMIT ?",
+                   (since, station_id, station_id, limit))
+    return [_conflict(r) for r in rows]
 
 
 def all_conflicts(store: Store, status: str | None = None) -> list[dict]:
-    sql = ("SELECT conflict_id, permit_id, kind, first_station_id, first_seq, first_kind, second_station_id,"
-           " second_seq, second_kind, detected_at, status FROM hq_register_conflicts")
+    sql = f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM}"
     args: tuple = ()
     if status:
-        sql, args = sql + " WHERE status = ?", (status,)
+        sql, args = sql + " WHERE c.status = ?", (status,)
     with store.transaction() as tx:
-        rows = tx.all(sql + " ORDER BY conflict_id", args)
-    return [{**Conflict(r[0], r[1], r[2], (r[3], r[4], r[5]), (r[6], r[7], r[8]), r[9]).as_ack_item(),
-             "status": r[10]} for r in rows]
+        rows = tx.all(sql + " ORDER BY c.conflict_id", args)
+    return [{**_conflict(r).as_ack_item(), "status": r[10]} for r in rows]
+
+
+def resolve_conflict(store: Store, conflict_id: int, keep: str, reason: str, by: str, *, client: str = "cli",
+                     now: str | None = None) -> dict:
+    """A district admin's decision on an open conflict: keep entry A (the first to reach HQ), B, or both.
+
+    A new fact beside the conflict, never an edit of a journal: HQ stores who, when, why and which entry
+    stands; both stations get it in their next ack, and the window whose entry was not kept voids it
+    there (a supervisor's service.voided, which HQ projects as any void). Raises CounterError (one line)."""
+    from counter.errors import CounterError
+    from counter.hq import staff
+
+    side = KEEP.get((keep or "").strip().lower())
+    if side is None:
+        raise CounterError("--keep must be A (the entry that reached HQ first), B (the second) or both, not {keep}",
+                           keep=(keep or "")[:20])
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CounterError("a resolution needs a reason (--reason TEXT): the stations' supervisors read it")
+    if len(reason) > MAX_REASON:
+        raise CounterError("the reason is {n} characters; at most {max}", n=len(reason), max=MAX_REASON)
+    at = now or utc_now_text()
+    with store.transaction() as tx:
+        admin = tx.one("SELECT role, disabled FROM hq_staff WHERE name = ?", ((by or "").strip(),))
+        if admin is None or admin[0] != "admin" or admin[1]:
+            raise CounterError("{name} is not an active HQ admin account (counter hq user add NAME --role admin)",
+                               name=(by or "")[:64])
+        row = tx.one(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.conflict_id = ?", (conflict_id,))
+        if row is None:
+            raise CounterError("no register conflict {cid} at HQ; the ids are in 'counter hq conflicts'",
+                               cid=conflict_id)
+        if row[10] != "open":
+            raise CounterError("conflict {cid} was resolved already by {by} at {at}; a resolution is not changed",
+                               cid=conflict_id, by=row[13] or "?", at=row[14] or "?")
+        tx.execute("INSERT INTO hq_register_resolutions (conflict_id, keep, reason, resolved_by, resolved_at)"
+                   " VALUES (?, ?, ?, ?, ?)", (conflict_id, side, reason, by.strip(), at))
+        tx.execute("UPDATE hq_register_conflicts SET status = 'resolved' WHERE conflict_id = ?", (conflict_id,))
+        staff.audit(tx, by.strip(), "register.conflict_resolved", f"conflict {conflict_id} keep {side}", client,
+                    parse_utc(at))
+        row = tx.one(f"SELECT {_CONFLICT_COLUMNS}{_CONFLICT_FROM} WHERE c.conflict_id = ?", (conflict_id,))
+    return {**_conflict(row).as_ack_item(), "status": row[10]}
 
 
 # --- lookups ---------------------------------------------------------------------------------------
@@ -379,16 +463,18 @@ def _record(tx: Tx, station_id: str, clerk_id: str, action: str, at: str, *, ref
     on PostgreSQL: a crash of the database server itself can lose the last fraction of a second of
     those rows, never corrupt them, and it saves the flush's milliseconds on every lookup. An opening
     (the full record) waits for it, like every ingest."""
-    if action != "open" and tx.dialect == "postgresql":
-        tx.execute("SET LOCAL synchronous_commit = off")
     masked = None
     if query is not None:
         masked = mask(query.text) if query.kind == "id_number" else query.text
         if query.birth_date:
             masked += " " + query.birth_date[:4]  # the year only, as journal show masks birth dates
-    return tx.one("INSERT INTO hq_register_access (station_id, clerk_id, action, ref, query_kind, query, results,"
-                  " purpose, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING access_id",
-                  (station_id, clerk_id, action, ref, query.kind if query else None, masked, results, purpose, at))[0]
+    with tx.pipeline():  # the setting and the row in one round trip
+        if action != "open" and tx.dialect == "postgresql":
+            tx.execute("SET LOCAL synchronous_commit = off")
+        return tx.one("INSERT INTO hq_register_access (station_id, clerk_id, action, ref, query_kind, query,"
+                      " results, purpose, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING access_id",
+                      (station_id, clerk_id, action, ref, query.kind if query else None, masked, results, purpose,
+                       at))[0]
 
 
 def search(store: Store, station_id: str, clerk_id: str, q: str, limit: int = DEFAULT_LIMIT) -> dict:
@@ -398,21 +484,23 @@ def search(store: Store, station_id: str, clerk_id: str, q: str, limit: int = DE
         ids = _find_ids(tx, query, limit + 1)
         truncated = len(ids) > limit
         ids = ids[:limit]
-        rows = {}
-        if ids:
+        rows: dict[str, tuple] = {}
+        permits: dict[str, list[dict]] = {pid: [] for pid in ids}
+        if ids:  # the persons and their permits in one round trip
             marks = ", ".join("?" * len(ids))
-            for r in tx.all("SELECT person_id, name, id_number, sex, birth_date, last_station_id, last_seq"
-                            f" FROM persons WHERE person_id IN ({marks})", ids):
+            for r in tx.all("SELECT p.person_id, p.name, p.id_number, p.sex, p.birth_date, p.last_station_id,"
+                            " p.last_seq, m.permit_id, m.status, m.valid_until FROM persons p LEFT JOIN permits m"
+                            f" ON m.person_id = p.person_id WHERE p.person_id IN ({marks})"
+                            " ORDER BY m.accepted_on DESC, m.permit_id", ids):
                 rows[r[0]] = r
-        permits = _permits_of(tx, ids)
+                if r[7] is not None:
+                    permits[r[0]].append({"number": r[7], "status": r[8], "valid_until": r[9]})
         results = []
         for pid in ids:
             r = rows[pid]
             results.append({"ref": pid, "name": r[1], "id_masked": mask(r[2]), "sex": r[3], "birth_date": r[4],
                             "station_id": r[5], "source": "hq",
-                            "person_updated": {"station_id": r[5], "seq": r[6]},
-                            "permits": [{"number": p["permit_id"], "status": p["status"],
-                                         "valid_until": p["valid_until"]} for p in permits[pid]]})
+                            "person_updated": {"station_id": r[5], "seq": r[6]}, "permits": permits[pid]})
         _record(tx, station_id, clerk_id, "search", utc_now_text(), query=query, results=len(results))
     return {"results": results, "truncated": truncated}
 

@@ -120,6 +120,15 @@ class ConflictEntryModel(BaseModel):
     kind: str
 
 
+class ResolutionModel(BaseModel):
+    """Which entry stands (first: the one that reached HQ first), why, who decided and when."""
+
+    keep: str = Field(description="first | second | both")
+    reason: str
+    resolved_by: str
+    resolved_at: str
+
+
 class ConflictModel(BaseModel):
     """Two windows acted on one permit without seeing each other's entry (counter/hq/register.py)."""
 
@@ -128,6 +137,8 @@ class ConflictModel(BaseModel):
     kind: str = Field(description="double_extend | cancel_extend | concurrent")
     entries: list[ConflictEntryModel]
     detected_at: str
+    status: str = Field("open", description="open | resolved")
+    resolution: ResolutionModel | None = Field(None, description="a district admin's decision, once resolved")
 
 
 class AckModel(BaseModel):

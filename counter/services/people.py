@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from counter.domain.citizen_id import mask, parse_citizen_id
+from counter.domain.language import N_
 from counter.errors import ValidationError
 from counter.numbers import looks_like_number, parse_number
 
@@ -41,6 +42,14 @@ class Person:
 
     def as_prefill(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, str)}
+
+# A permit's status and what an entry did to it, as the clerk reads them (catalog msgids).
+PERMIT_STATUS_TEXT = {"accepted": N_("accepted, being made"), "issued": N_("issued"),
+                      "cancelled": N_("cancelled"), "voided": N_("voided")}
+PERMIT_ACTION_TEXT = {"service.permit_apply": N_("application"), "service.permit_extend": N_("extension"),
+                      "service.permit_change": N_("change"), "service.permit_replace": N_("replacement"),
+                      "service.permit_cancel": N_("cancellation"), "service.permit_collect": N_("collection"),
+                      "service.voided": N_("void")}
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from counter.sync.protocol import (
     parse_utc,
     utc_now_text,
 )
-from counter.sync.state import store_conflicts
+from counter.sync.state import store_conflicts, store_resolutions
 from db import journal
 from db.connection import write_transaction
 
@@ -111,6 +111,7 @@ def _store_ack(station, ack: Ack, clock_offset_s: float | None) -> None:
             (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text(),
              clock_offset_s))
         store_conflicts(db, ack.conflicts)  # signed with the ack: stored with it
+        store_resolutions(station, ack.conflicts)
 
 
 def _store_attempt(station, error: str | None) -> None:

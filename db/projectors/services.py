@@ -15,7 +15,7 @@ import json
 
 from db import kinds
 from db.entry import Entry
-from db.projections import projection_tables, projector, scope, station_columns
+from db.projections import district_columns, projection_tables, projector, scope, station_columns
 
 SERVICES = (
     "residence_registration", "lodging_registration",
@@ -33,17 +33,26 @@ PERSON_COLUMNS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnici
 
 @projector(kinds.PERSON_REGISTERED, district=True)
 def _person_registered(db, e: Entry, d: dict) -> None:
-    cols = ("person_id", *PERSON_COLUMNS, "registered_seq", "updated_seq")
-    values = (d["person_id"], *(d.get(c) for c in PERSON_COLUMNS), e.seq, e.seq)
+    extra = district_columns(db, "persons", e, d)
+    cols = ("person_id", *PERSON_COLUMNS, "registered_seq", "updated_seq", *extra)
+    values = (d["person_id"], *(d.get(c) for c in PERSON_COLUMNS), e.seq, e.seq, *extra.values())
     db.conn.execute(f"INSERT INTO persons ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", values)
 
 
-def _update_person(db, e: Entry, person_id: str, **changes) -> None:
-    if not changes:
+def _update_person(db, e: Entry, person_id: str, moved: tuple[str | None, str] | None = None, **changes) -> None:
+    """`moved=(address, since)`: "resident since" becomes `since` if the person moves to `address` (a
+    non-empty address other than the current one), decided in the UPDATE itself (no read first)."""
+    sets = [f"{k} = ?" for k in changes]
+    args = list(changes.values())
+    if moved is not None:
+        # SET expressions read the row as it was, whatever else this UPDATE changes
+        sets.insert(0, "resident_since = CASE WHEN ? <> '' AND (current_address IS NULL OR current_address <> ?)"
+                       " THEN ? ELSE resident_since END")
+        args[:0] = [moved[0], moved[0], moved[1]]
+    if not sets:
         return
-    sets = ", ".join(f"{k} = ?" for k in changes)
-    db.conn.execute(f"UPDATE persons SET {sets}, updated_seq = ? WHERE person_id = ?",
-                    (*changes.values(), e.seq, person_id))
+    db.conn.execute(f"UPDATE persons SET {', '.join(sets)}, updated_seq = ? WHERE person_id = ?",
+                    (*args, e.seq, person_id))
 
 
 def _numbers(db, e: Entry, d: dict) -> None:
@@ -79,11 +88,6 @@ def _service(db, e: Entry, d: dict) -> None:
     _service_effects(db, e, d)
 
 
-def _moved(db, pid: str, address: str | None) -> bool:
-    row = db.conn.execute("SELECT current_address FROM persons WHERE person_id = ?", (pid,)).fetchone()
-    return bool(address) and (row is None or row[0] != address)
-
-
 def _service_effects(db, e: Entry, d: dict) -> None:
     """What a service changes in the person file, permits and cards (not its transaction row): the
     part a void takes back (see _replay_person)."""
@@ -105,11 +109,9 @@ def _service_effects(db, e: Entry, d: dict) -> None:
             " VALUES (?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (d["number"], pid, d["number"], int(v["validity_years"]), e.business_day, x["collection_date"],
              x["valid_from"], x["valid_until"], v["current_address"], v["proof"], e.seq))
-        changes = {"current_address": v["current_address"], "phone": v.get("phone")}
-        if _moved(db, pid, v["current_address"]):
-            # a new address stated on the application: the residence there starts no earlier than today
-            changes["resident_since"] = x.get("resident_since") or e.business_day
-        _update_person(db, e, pid, **changes)
+        # a new address stated on the application: the residence there starts no earlier than today
+        _update_person(db, e, pid, moved=(v["current_address"], x.get("resident_since") or e.business_day),
+                       current_address=v["current_address"], phone=v.get("phone"))
     elif service == "permit_extend":
         db.conn.execute("UPDATE permits SET valid_until = ?, validity_years = validity_years + ?, updated_seq = ?"
                         " WHERE permit_id = ?", (x["valid_until"], int(v["validity_years"]), e.seq, d["permit_id"]))
@@ -117,8 +119,7 @@ def _service_effects(db, e: Entry, d: dict) -> None:
         db.conn.execute("UPDATE permits SET address = ?, updated_seq = ? WHERE permit_id = ?",
                         (v["new_address"], e.seq, d["permit_id"]))
         # "resident since" is the start of the residence at the current address: the move's date
-        _update_person(db, e, pid, current_address=v["new_address"],
-                       **({"resident_since": v["change_date"]} if _moved(db, pid, v["new_address"]) else {}))
+        _update_person(db, e, pid, moved=(v["new_address"], v["change_date"]), current_address=v["new_address"])
     elif service == "permit_replace":
         if x.get("cancelled_card"):
             db.conn.execute("UPDATE permit_cards SET status = 'cancelled', cancelled_seq = ? WHERE card_number = ?",
@@ -137,8 +138,7 @@ def _service_effects(db, e: Entry, d: dict) -> None:
         db.conn.execute("UPDATE permits SET status = 'issued', card_number = ?, collected_on = ?, updated_seq = ?"
                         " WHERE permit_id = ?", (x["card_number"], e.business_day, e.seq, d["permit_id"]))
     elif service == "change_address":
-        _update_person(db, e, pid, current_address=v["new_address"],
-                       **({"resident_since": v["change_date"]} if _moved(db, pid, v["new_address"]) else {}))
+        _update_person(db, e, pid, moved=(v["new_address"], v["change_date"]), current_address=v["new_address"])
     elif service == "change_employer":
         _update_person(db, e, pid, employer=v["new_employer"])
     elif service == "change_phone":

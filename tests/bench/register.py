@@ -229,7 +229,7 @@ def main() -> None:
         timed(store, [p[0] for p in sample[:100]])  # warm the cache as a running HQ's would be
         by_id = timed(store, [p[0] for p in sample])
         by_name = timed(store, [p[1] for p in sample])
-        from counter.domain.pinyin import name_keys
+        from db.name_keys import name_keys
 
         pinyin = [sorted(k for kind, k in name_keys(p[1]) if kind == ("full" if i % 2 else "initials"))[0]
                   for i, p in enumerate(sample)]

@@ -27,7 +27,7 @@ def test_operator_commands_show_conflicts_and_duplicates_without_full_numbers(st
     push(store, c)
 
     out = run_cli("hq", "conflicts", "--db", hq_url, check=True).stdout
-    assert "double_extend" in out and permit in out and "HP-01 seq" in out and "HP-02 seq" in out
+    assert "double_extend" in out and permit in out and "A HP-01 seq" in out and "B HP-02 seq" in out
     status = run_cli("hq", "status", "--db", hq_url, check=True).stdout
     assert status.count("1 open permit conflict(s)") == 2
     alarms = json.loads(run_cli("hq", "alarms", "--db", hq_url, "--json", check=True).stdout)
@@ -80,3 +80,38 @@ def test_an_hq_database_from_before_the_register_is_upgraded_and_rebuilt(backend
     assert [r["ref"] for r in register.search(store, "HP-02", "C", "zw")["results"]] == [z.person_id]
     store.close()
     a.close()
+
+
+def test_a_district_admin_resolves_a_conflict_from_the_command_line(store, hq_url, tmp_path):
+    from counter.hq import staff
+
+    a, ca = new_station(tmp_path, "HP-01", store)
+    b, cb = new_station(tmp_path, "HP-02", store)
+    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
+    push(store, a)
+    copy_file(a, b, pid)
+    service(b, "permit_extend", cb, {"validity_years": "1"}, person_id=pid)
+    service(a, "permit_extend", ca, {"validity_years": "1"}, person_id=pid)
+    push(store, a)
+    push(store, b)
+    staff.add_user(store, "it-admin", "admin", "a long enough password")
+    [c] = register.all_conflicts(store)
+    cid = str(c["conflict_id"])
+    for args, said in ((("--keep", "X", "--reason", "r", "--by", "it-admin"), "--keep must be A"),
+                       (("--keep", "B", "--reason", " ", "--by", "it-admin"), "needs a reason"),
+                       (("--keep", "B", "--reason", "r", "--by", "nobody"), "not an active HQ admin"),
+                       (("--keep", "B", "--reason", "x" * 501, "--by", "it-admin"), "at most 500")):
+        bad = run_cli("hq", "conflicts", "resolve", cid, "--db", hq_url, *args)
+        assert bad.returncode != 0 and said in bad.stderr and "Traceback" not in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1
+    assert register.all_conflicts(store, "open") != []  # nothing half-written
+    done = run_cli("hq", "conflicts", "resolve", cid, "--db", hq_url, "--keep", "B", "--reason",
+                   "HP-02 saw the applicant; HP-01 voids", "--by", "it-admin", check=True).stdout
+    first = c["entries"][0]
+    assert f"conflict #{cid} resolved by it-admin" in done and "keep B" in done
+    assert f"{first['station_id']} is to void its seq {first['seq']}" in done
+    assert run_cli("hq", "conflicts", "--open", "--db", hq_url, check=True).stdout.strip() == "no conflicts"
+    listed = run_cli("hq", "conflicts", "--db", hq_url, check=True).stdout
+    assert "[resolved] keep B (it-admin" in listed and "HP-01 voids" in listed
+    again = run_cli("hq", "conflicts", "resolve", cid, "--db", hq_url, "--keep", "A", "--reason", "r", "--by", "it-admin")
+    assert again.returncode != 0 and "resolved already" in again.stderr

@@ -14,6 +14,7 @@ from counter.hq import admin, register
 from counter.services import clerks
 from counter.station import Station
 from counter.sync.client import sync_once
+from db import journal
 from tests.register.helpers import DISTRICT, YOSHIDA, copy_file, service
 
 
@@ -126,6 +127,55 @@ def test_double_extension_reaches_both_stations_in_their_signed_acks(pg_store, h
     service(a, "proof_of_life", ca, person_id=reg.person_id)
     _sync(a)  # the client verified the ack's signature, conflicts included (else it would not be ok)
     assert {s["station_id"]: s["conflicts"] for s in admin.status(store)} == {"HP-01": 1, "HP-02": 1}
+
+    # a district admin resolves it: A's extension stands; who, when and why are recorded at HQ
+    from counter.errors import CounterError
+    from counter.hq import staff
+    from counter.services import amendments
+    from counter.services import register as window_register
+
+    staff.add_user(store, "区管理员", "admin", "a long enough password")
+    staff.add_user(store, "查看员", "viewer", "a long enough password")
+    cid = conflicts[0]["conflict_id"]
+    for keep, by, why in (("C", "区管理员", "--keep must be A"), ("A", "查看员", "not an active HQ admin"),
+                          ("A", "区管理员 ", "needs a reason")):
+        with pytest.raises(CounterError, match=why):
+            register.resolve_conflict(store, cid, keep, "" if "reason" in why else "x", by)
+    with pytest.raises(CounterError, match="no register conflict 999"):
+        register.resolve_conflict(store, 999, "A", "x", "区管理员")
+    done = register.resolve_conflict(store, cid, "a", "  HP-01 extended first;\n HP-02 voids  ", "区管理员")
+    assert done["status"] == "resolved" and done["resolution"]["keep"] == "first"
+    assert done["resolution"]["reason"] == "HP-01 extended first; HP-02 voids"
+    with pytest.raises(CounterError, match="resolved already by 区管理员"):
+        register.resolve_conflict(store, cid, "B", "changed my mind", "区管理员")
+    assert ("区管理员", "register.conflict_resolved", f"conflict {cid} keep first") in [
+        (r[1], r[2], r[3]) for r in staff.audit_log(store)]
+    assert {s["station_id"]: s["conflicts"] for s in admin.status(store)} == {"HP-01": 0, "HP-02": 0}
+
+    # both stations learn it in their next signed ack and journal it once; B is told to void its extension
+    for st in (a, b):
+        _sync(st)
+        _sync(st)
+        [c] = window_register.conflicts(st, open_only=False)
+        assert c.resolved_at == done["resolution"]["resolved_at"] and c.resolution["resolved_by"] == "区管理员"
+        assert len([e for e in journal.entries(st.db) if e.kind == "register.conflict_resolved"]) == 1
+        assert window_register.conflicts(st) == []
+    [at_a], [at_b] = window_register.recently_resolved(a), window_register.recently_resolved(b)
+    assert at_a.to_void == [] and [v["seq"] for v in at_b.to_void] == [ext_b.entry.seq]
+    assert f"void seq {ext_b.entry.seq} at this window" in at_b.describe()
+    assert "the entry that reached HQ first stands (HP-01 extended first; HP-02 voids)" in at_a.describe()
+    # B's supervisor voids it (a new entry; nothing is edited) and the notice stops asking for it
+    boss = clerks.add_clerk(b, "主管HP-02", "supervisor", "4321")
+    amendments.void(b, ext_b.entry.seq, "conflict resolved at HQ: HP-01's extension stands", clerk=cb,
+                    supervisor=boss)
+    old = datetime.now(UTC) + timedelta(days=window_register.two_windows.RESOLUTION_SHOWN_DAYS + 1)
+    assert window_register.recently_resolved(b, now=old) == []
+    assert window_register.recently_resolved(a, now=old) == []
+    _sync(b)
+    with store.transaction() as tx:  # HQ's register takes the void like any other: B's extension is gone
+        events = tx.all("SELECT station_id, seq, voided FROM hq_register_permit_events WHERE kind ="
+                        " 'service.permit_extend' ORDER BY station_id", ())
+    assert events == [("HP-01", ext_a.entry.seq, 0), ("HP-02", ext_b.entry.seq, 1)]
     a.close()
     b.close()
 

@@ -142,3 +142,21 @@ def test_a_third_window_replays_two_windows_entries_in_the_order_they_acted(stat
         assert [s["kind"] for s in cited][0] == "person.registered" and len(cited) == len(entries)
     finally:
         c.close()
+
+
+def test_changed_at_another_window_reads_in_the_clerks_language(station, applied_at_a):
+    """The refusal names HQ's status and what the other window did in words of the catalog, not HQ's ids."""
+    from counter.i18n import catalog
+
+    permit = people.current_permit(station, applied_at_a)
+    check = register.Recheck(True, "cancelled", permit.valid_until,
+                             {"station_id": "T-09", "seq": 7, "kind": "service.permit_cancel", "at": "2026-04-01T02:00"})
+    refusal = register.overtaken(station, permit, check)
+    zh = refusal.localized(lambda m: catalog("zh_CN").get(m, m))
+    assert "区级平台显示为 已注销" in zh and "（注销）" in zh and "T-09" in zh
+    assert "cancel" not in zh
+    en = refusal.localized(lambda m: m)
+    assert "(cancellation): HQ shows it cancelled" in en and en == str(refusal)
+    # a word this version does not know (a newer HQ) is shown as it is, never dropped
+    newer = register.overtaken(station, permit, register.Recheck(True, "suspended", None, {**check.last, "kind": "x.y"}))
+    assert "suspended" in newer.localized(lambda m: catalog("zh_CN").get(m, m))

@@ -15,7 +15,7 @@ from counter.hq.store import open_store
 from counter.services import clerks, perform, register
 from counter.station import Station
 from counter.sync import client as sync
-from counter.sync.state import store_conflicts
+from counter.sync.state import store_conflicts, store_resolutions
 from db import journal
 from screens.app import CounterApp
 from screens.lookup import LookupScreen
@@ -149,6 +149,41 @@ async def test_a_supervisor_sees_the_conflicts_hq_reported(station):
         shown = text(app, "#home-conflicts")
         assert "1 起居住证冲突待主管处理" in shown
         assert "居住证 A210102-HP-01-20260302-00002X：在两个窗口被延期" in shown and "T-01#12" in shown
+
+
+async def test_a_supervisor_sees_a_conflict_resolved_at_hq(station):
+    """HQ's resolution arrives in an ack: journaled once, and the supervisor's home screen says which entry
+    stands and which entry of this window is to be voided, in Chinese."""
+    from db.connection import write_transaction
+    from screens.home import HomeScreen
+
+    item = {"conflict_id": 8, "permit": "A210102-HP-01-20260302-00003X", "kind": "double_extend",
+            "entries": [{"station_id": "HP-01", "seq": 41, "kind": "service.permit_extend"},
+                        {"station_id": station.station_id, "seq": 3, "kind": "service.permit_extend"}],
+            "detected_at": "2026-03-02T02:00:00.000000Z", "status": "resolved",
+            "resolution": {"keep": "first", "reason": "HP-01 先办理", "resolved_by": "区管理员",
+                           "resolved_at": "2099-03-03T02:00:00.000000Z"}}
+    for _ in range(2):  # a second ack carrying it again changes nothing
+        with write_transaction(station.db):
+            store_conflicts(station.db, [item])
+            store_resolutions(station, [item])
+    assert [e.kind for e in journal.entries(station.db)].count("register.conflict_resolved") == 1
+    assert register.conflicts(station) == []
+    app = CounterApp(station, idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#name").value = SUPERVISOR[0]
+        app.screen.query_one("#pin").value = SUPERVISOR[1]
+        app.screen.attempt()
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) or "checkin" in type(app.screen).__name__.lower())
+        if not isinstance(app.screen, HomeScreen):
+            app.pop_screen()
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await until(pilot, lambda: bool(app.screen.query("#home-conflicts")) and "处理" in text(app, "#home-conflicts"))
+        shown = text(app, "#home-conflicts")
+        assert "1 起冲突已由区级平台处理" in shown and "待主管处理" not in shown
+        assert "区级平台 区管理员 已于 2099-03-03 处理：以先到达区级平台的记录为准（HP-01 先办理）" in shown
+        assert "请在本窗口作废第 3 号记录" in shown
 
 
 async def test_the_file_warns_and_refuses_a_permit_another_window_cancelled(station, hq_with_a_file,
