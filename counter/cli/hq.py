@@ -134,6 +134,9 @@ def serve(
     rate_limit: Annotated[str, typer.Option(
         "--rate-limit", help="Requests per station and client address, e.g. '20/second;600/minute' (429 beyond)")]
         = "20/second;600/minute",
+    signin_rate: Annotated[str, typer.Option(
+        "--signin-rate", help="Failed dashboard sign-ins per client address, e.g. '10/minute;100/hour'"
+                              " (429 with Retry-After beyond, whatever the name tried)")] = "10/minute;100/hour",
     alarm_window: Annotated[float, typer.Option(
         "--alarm-window", help="Seconds within which identical alarms are one row with a count")] = 3600.0,
     log_format: Annotated[str, typer.Option(
@@ -159,7 +162,7 @@ def serve(
     os.environ[MIN_PROTOCOL_ENV] = str(min_protocol)
     tls = _tls_options(tls_cert, tls_key)
     limits = Limits(max_body_bytes=max_body_bytes, header_timeout_s=header_timeout, body_timeout_s=body_timeout,
-                    rate=rate_limit, alarm_window_s=alarm_window).check()
+                    rate=rate_limit, alarm_window_s=alarm_window, signin_rate=signin_rate).check()
     os.environ[LIMITS_ENV] = limits.to_env()  # for the header timeout, and for every worker process
     server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level,
                       "log_config": log_config(log_format, log_level), **tls}

@@ -57,7 +57,7 @@ def test_sign_in_then_every_page(district, page):
     assert page.locator("#expiring").is_visible()
     shot(page, "expiring")
     page.goto(f"{server.url}/dash/register")
-    assert page.locator("#no-register").count() == 0 and "hq_register_conflicts" in page.locator("#register").inner_text()
+    assert int(page.locator("#total-persons").inner_text()) > 0
     shot(page, "register")
     page.goto(f"{server.url}/dash/audit")
     assert page.locator("#audit tbody tr").count() > 3
@@ -188,28 +188,78 @@ def test_assets_are_served_by_hq_and_nothing_else_is(district, page):
         assert page.request.get(f"{server.url}/dash/assets/{bad}").status == 404
 
 
-def test_register_tables_and_open_conflicts_are_shown(district, page):
-    # the district register's own conflict table: an open conflict counts for both windows
+DUP_NUMBER = "110101199003071234"
+
+
+def _conflict_rows(n: int) -> list[tuple]:
+    return [(f"P{i:03d}", "double_extend", "HP-01", 10 + i, "service.permit_extend", "SH-01", 20 + i,
+             "service.permit_extend", f"2026-12-02T00:{i % 60:02d}:00Z", "open" if i % 5 else "resolved")
+            for i in range(n)]
+
+
+def test_register_lists_duplicates_and_conflicts_masked_and_paged(district, page):
+    # the district register's lists as staff read them: who is involved (stations), masked, 50 a page
     store, server, stations = district
     with store.transaction() as tx:
-        tx.execute("INSERT INTO hq_register_conflicts (permit_id, kind, first_station_id, first_seq, first_kind,"
-                   " second_station_id, second_seq, second_kind, detected_at, status) VALUES"
-                   " ('P1', 'double_extend', 'HP-01', 1, 'service.permit_extend', 'SH-01', 2,"
-                   " 'service.permit_extend', '2026-12-02T00:00:00Z', 'open'),"
-                   " ('P2', 'double_extend', 'HP-01', 3, 'service.permit_extend', 'SH-01', 4,"
-                   " 'service.permit_extend', '2026-12-02T00:00:00Z', 'resolved')")
+        for pid, name, sid in (("dup-a", "𠮷永康", "HP-01"), ("dup-b", "阿依古丽·买买提", "SH-01")):
+            tx.execute("INSERT INTO persons (person_id, doc_type, id_number, name, birth_date, registered_seq,"
+                       " updated_seq, station_id, household_area) VALUES (?, 'citizen_id', ?, ?, '1990-03-07', 1, 1,"
+                       " ?, '110101')", (pid, DUP_NUMBER, name, sid))
+        for row in _conflict_rows(60):
+            tx.execute("INSERT INTO hq_register_conflicts (permit_id, kind, first_station_id, first_seq, first_kind,"
+                       " second_station_id, second_seq, second_kind, detected_at, status)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
     try:
-        sign_in(page, server)
+        sign_in(page, server, VIEWER, PASSWORD)
+        page.wait_for_url("**/dash/health")
         page.goto(f"{server.url}/dash/register")
-        assert page.locator("#no-register").count() == 0
-        assert "hq_register_conflicts" in page.locator("#register").inner_text()
+        assert page.locator("#total-open_conflicts").inner_text() == "48"
+        group = page.locator("#duplicates tbody tr[data-kind='same_number']")
+        assert group.count() == 1
+        text = group.inner_text()
+        assert "110101********1234" in text and "HP-01" in text and "SH-01" in text
+        assert "𠮷**" in text and "阿***·***" in text  # first character only; the middle dot stays
+        body = page.locator("body").inner_text()
+        assert DUP_NUMBER not in body and "𠮷永康" not in body and "买买提" not in body
+        rows = page.locator("#conflicts tbody tr")
+        assert rows.count() == 50
+        first = rows.first
+        assert first.get_attribute("class") == "bad" and "未解决" in first.inner_text()
+        assert "P0" not in page.locator("#conflicts").inner_text().replace("P0*", "")  # permit numbers masked
+        assert "第 1 / 2 页，共 60 条" in page.locator("#cpage-pager").inner_text()
+        shot(page, "register-lists")
+        with page.expect_navigation():
+            page.click("#cpage-pager a[rel='next']")
+        assert page.locator("#conflicts tbody tr").count() == 10
+        # open ones first, then the resolved, each newest first: page 2 ends with resolved ones
+        assert "已解决" in page.locator("#conflicts tbody tr").last.inner_text()
+        page.goto(f"{server.url}/dash/register?cpage=999&dpage=-3")  # out of range: the last page, the first
+        assert page.locator("#conflicts tbody tr").count() == 10
+        with store.transaction() as tx:
+            targets = [r[0] for r in tx.all("SELECT target FROM hq_staff_audit WHERE name = ? AND action = 'view'"
+                                            " AND target LIKE 'register%' ORDER BY audit_id", (VIEWER,))]
+        assert targets[-3:] == ["register dpage=1 cpage=1", "register dpage=1 cpage=2", "register dpage=1 cpage=999"]
+        # the health page counts each station's open conflicts (resolved ones do not count)
         page.goto(f"{server.url}/dash/health")
         row = page.locator("#health tbody tr[data-station='HP-01'] td")
-        assert row.nth(7).inner_text() == "1"  # the resolved one is not counted
-        shot(page, "register-present")
+        assert row.nth(7).inner_text() == "48"
+        page.evaluate("document.cookie")  # nothing scripted: the page works without script
     finally:
         with store.transaction() as tx:
             tx.execute("DELETE FROM hq_register_conflicts")
+            tx.execute("DELETE FROM persons WHERE person_id IN ('dup-a', 'dup-b')")
+
+
+def test_register_page_in_english_and_empty(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    page.click("#switch-lang")
+    page.wait_for_url("**/dash/health")
+    page.goto(f"{server.url}/dash/register")
+    assert page.locator("h2").first.inner_text() == "Duplicates and conflicts"
+    assert page.locator("#no-conflicts").inner_text() == "None."
+    shot(page, "register-en")
 
 
 def test_stats_download_is_the_suppressed_table_and_audited(district, page):
