@@ -70,7 +70,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "exp_note": ("仅显示各站数量，不含个人信息；联系持证人在各站的到期名单中进行。",
                  "Counts per station only, no personal data; holders are contacted from each station's list."),
     "signed_in_as": ("当前用户", "Signed in as"),
-    "rate_limited": ("本机登录失败次数过多，请 {n} 秒后再试。",
+    "rate_limited": ("此地址登录失败次数过多，请 {n} 秒后再试。",
                      "Too many failed sign-ins from this address; try again in {n} s."),
     "persons": ("人员档案", "Person files"), "permits": ("居住证", "Permits"),
     "transactions": ("业务记录", "Transactions"), "open_conflicts": ("未解决冲突", "Open conflicts"),

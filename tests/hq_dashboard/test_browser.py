@@ -274,3 +274,47 @@ def test_stats_download_is_the_suppressed_table_and_audited(district, page):
     assert not any(n in data for n in names)
     with store.transaction() as tx:
         assert tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE action = 'export' AND target LIKE 'stats csv by=origin,age%'")[0] == 1
+
+
+def test_sign_in_is_rate_limited_per_address_with_a_429_page(browser, tmp_path):
+    # its own HQ (3 failed sign-ins a minute per address), so the other tests' failures do not count here
+    from counter.hq import admin, staff
+    from counter.hq.store import open_store
+    from tests.sync.fixtures import HQServer
+
+    key, _ = admin.init_keys(tmp_path / "keys")
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    store = open_store(url, key)
+    store.init_schema()
+    staff.add_user(store, ADMIN, "admin", PASSWORD)
+    server = HQServer(url, tmp_path / "keys", extra_args=("--signin-rate", "3/minute")).start()
+    context = browser.new_context(viewport={"width": 1280, "height": 700}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        for name in ("guess-1", "guess-2", ADMIN):  # a spray over names: the address counts, not the account
+            sign_in(page, server, name, "wrong password!")
+            assert "错误" in page.locator("#error").inner_text()
+        page.goto(f"{server.url}/dash/login")
+        page.fill("#name", ADMIN)
+        page.fill("#password", PASSWORD)  # even the right password: no password is checked now
+        with page.expect_navigation() as nav:
+            page.click("#submit")
+        response = nav.value
+        assert response.status == 429
+        wait = int(response.headers["retry-after"])
+        assert 0 < wait <= 60
+        text = page.locator("#error").inner_text()
+        assert "登录失败次数过多" in text and "秒后再试" in text
+        assert "counter_dash" not in {c["name"] for c in context.cookies()}
+        shot(page, "signin-rate-limited")
+        context.add_cookies([{"name": "counter_dash_lang", "value": "en", "url": server.url}])
+        r = httpx.post(f"{server.url}/dash/login", data={"name": ADMIN, "password": PASSWORD, "csrf": "x"},
+                       cookies={"counter_dash_login": "x", "counter_dash_lang": "en"})
+        assert r.status_code == 429 and "Too many failed sign-ins" in r.text and "retry-after" in r.headers
+        with store.transaction() as tx:
+            limited = tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE action = 'sign_in.rate_limited'"
+                             " AND client = '127.0.0.1'")[0]
+        assert limited == 2
+    finally:
+        context.close()
+        server.stop()
