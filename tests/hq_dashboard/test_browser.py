@@ -96,6 +96,23 @@ def test_english(district, page):
     page.goto(f"{server.url}/dash/stats?by=origin")
     assert "Other province" in page.locator("#stats").inner_text()
     assert "not published" in page.locator("#footnote").inner_text()
+    # every English province name is whole and inside its tile (none cut, none spilling over)
+    tiles = page.locator("#chart-map g.province")
+    names = {}
+    for i in range(tiles.count()):
+        tile = tiles.nth(i)
+        rect = tile.locator("rect").bounding_box()
+        for label in tile.locator(".tile-name").all():
+            box = label.bounding_box()
+            assert rect["x"] - 0.5 <= box["x"] and box["x"] + box["width"] <= rect["x"] + rect["width"] + 0.5
+        names[tile.get_attribute("data-code")] = " ".join(tile.locator(".tile-name").all_text_contents())
+    assert names["15"] == "Inner Mongolia" and names["23"] == "Heilongjiang" and names["81"] == "Hong Kong"
+    # the darkest shades carry white text, the light ones dark text
+    dark = page.locator("#chart-map g.on-dark .tile-value")
+    assert dark.count() >= 1
+    assert dark.first.evaluate("e => getComputedStyle(e).fill") == "rgb(255, 255, 255)"
+    light = page.locator("#chart-map g.province:not(.on-dark) .tile-value").first
+    assert light.evaluate("e => getComputedStyle(e).fill") == "rgb(31, 41, 51)"
     shot(page, "stats-en")
 
 
