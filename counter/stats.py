@@ -289,6 +289,21 @@ def count(tx, dims: Sequence[str], date_from: date, date_to: date, edges: Sequen
     return out
 
 
+FLOW_PERIODS = ("week", "month")
+
+
+def flow_table_counts(tx, by: str, date_from: date, date_to: date) -> dict[tuple, int]:
+    """Inflow and outflow per period as counts keyed (period, inflow|outflow), every period of the range
+    present (a quiet week is a row of zeros), for `publish(counts, [by, "flow"], ...)`."""
+    if by not in FLOW_PERIODS:
+        raise StatsError("--flow takes week or month, not {by}", by=by)
+    out: dict[tuple, int] = {}
+    for f in flow_counts(tx, by, date_from, date_to):
+        out[(f.period, "inflow")] = f.inflow
+        out[(f.period, "outflow")] = f.outflow
+    return out
+
+
 def flow_counts(tx, by: str, date_from: date, date_to: date) -> list[D.Flow]:
     spans = tx.all("SELECT started, ended FROM stat_facts WHERE (started >= ? AND started <= ?)"
                    " OR (ended >= ? AND ended <= ?)",
@@ -320,6 +335,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "reason": {"work": ("务工", "Work"), "business": ("经商", "Business"), "study": ("就学", "Study"),
                "family": ("投亲", "Family"), "other": ("其他", "Other")},
     "kind": {"residence": ("居住登记", "Residence"), "lodging": ("寄住登记", "Lodging")},
+    "flow": {"inflow": ("流入（登记开始）", "Inflow (registrations started)"),
+             "outflow": ("流出（登记结束）", "Outflow (registrations ended)")},
 }
 DIMENSION_NAMES = {
     "origin": ("来源地", "Origin"), "province": ("来源省份", "Province of origin"), "age": ("年龄段", "Age band"),
@@ -328,6 +345,7 @@ DIMENSION_NAMES = {
     "housing": ("住所类型", "Housing"), "reason": ("居住事由", "Reason for stay"),
     "intended_stay": ("拟居住期限", "Intended stay"), "kind": ("登记类别", "Registration"),
     "station": ("工作站", "Station"), "week": ("周", "Week"), "month": ("月", "Month"),
+    "flow": ("流入与流出", "Inflow and outflow"),
 }
 
 

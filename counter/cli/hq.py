@@ -449,9 +449,12 @@ def import_cmd(
 @app.command("stats")
 def stats(
     db: DbUrl,
-    by: Annotated[str, typer.Option("--by", help="dimensions, comma-separated: station, week, month, origin,"
-                                    " province, age, sex, stay, education, occupation, housing, reason, kind")]
-    = "station",
+    by: Annotated[str | None, typer.Option("--by", help="dimensions, comma-separated: station, week, month, origin,"
+                                           " province, age, sex, stay, education, occupation, housing, reason,"
+                                           " kind (default station)")] = None,
+    flow: Annotated[str | None, typer.Option("--flow", help="instead of --by: inflow (registrations started) and"
+                                             " outflow (registrations ended) across the district per week or month")]
+    = None,
     date_from: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default: --to)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last day (default: today)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON: cells, totals and footnote")] = False,
@@ -472,12 +475,14 @@ def stats(
     from counter import stats as S
     from counter.cli.common import check_lang
     from counter.cli.progress import Progress
-    from counter.cli.stats import emit, parse_day, pick_format
+    from counter.cli.stats import emit, parse_day, pick_format, published
+    from counter.domain.language import is_chinese
     from counter.hq import stats as hq_stats
 
     fmt = pick_format(json_out, csv_out, xlsx_out, pdf_out)
     check_lang(lang)
-    dims = S.parse_dimensions(by)
+    if by is not None:
+        S.parse_dimensions(by)  # a bad --by is one line before the database is opened
     policy = hq_stats.default_policy()
     if min_cell is not None and min_cell < policy.stats_min_cell:
         fail(f"--min-cell {min_cell} is under the policy's {policy.stats_min_cell}; small cells would single people out", 2)
@@ -493,7 +498,9 @@ def stats(
     bar = Progress(hq_stats.pending(store), "folding journals")
     hq_stats.refresh(store, bar.advance)
     bar.close()
-    pub = hq_stats.district_table(store, dims, start, to, k=min_cell, lang=lang, policy=policy)
+    with store.transaction() as tx:
+        pub = published(tx, by, flow, start, to, min_cell or policy.stats_min_cell, policy.stats_age_bands, lang,
+                        "全区 District" if is_chinese(lang) else "District", "station")
     emit(S.render(pub, fmt), fmt, out)
 
 

@@ -83,3 +83,24 @@ def test_cancelled_permit_ends_the_registration_as_outflow(district):
                               __import__("datetime").date(2026, 12, 31))
     assert sum(f.outflow for f in flows) == ended
     assert sum(f.inflow for f in flows) > 0
+
+
+def test_cli_flow_per_month_across_the_district(district):
+    store, url, stations = district
+    r = run_cli("hq", "stats", "--db", url, "--flow", "month", "--from", "2026-01-01", "--to", "2026-12-31", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["by"] == ["month", "flow"] and data["scope"] == "全区 District"
+    assert {c["dims"]["month"] for c in data["cells"]} == {f"2026-{m:02d}" for m in range(1, 13)}
+    hq_stats.refresh(store)
+    with store.transaction() as tx:
+        flows = S.flow_counts(tx, "month", __import__("datetime").date(2026, 1, 1),
+                              __import__("datetime").date(2026, 12, 31))
+    published = {(c["dims"]["month"], c["dims"]["flow"]): c["count"] for c in data["cells"]}
+    for f in flows:  # each published cell is the true count; the others are hidden, never altered
+        assert published[(f.period, "inflow")] in (f.inflow, None)
+        assert published[(f.period, "outflow")] in (f.outflow, None)
+        for v in (published[(f.period, "inflow")], published[(f.period, "outflow")]):
+            assert v is None or v == 0 or v >= 5
+    r = run_cli("hq", "stats", "--db", url, "--flow", "week", "--by", "station")
+    assert r.returncode == 2 and "--flow and --by" in r.stderr
