@@ -104,3 +104,39 @@ def test_cli_flow_per_month_across_the_district(district):
             assert v is None or v == 0 or v >= 5
     r = run_cli("hq", "stats", "--db", url, "--flow", "week", "--by", "station")
     assert r.returncode == 2 and "--flow and --by" in r.stderr
+
+
+def test_migration_8_derives_the_integer_columns_of_facts_already_held(tmp_path):
+    from datetime import date
+
+    from counter.hq import migrations
+    from counter.hq.store import SCHEMA_VERSION, open_store, schema_statements
+
+    s = open_store(f"sqlite:///{tmp_path / 'v7.db'}")
+    with s.transaction() as tx:
+        for statement in schema_statements("sqlite"):
+            tx.execute(statement)
+        for m in migrations.all_migrations():
+            if migrations.BASELINE_VERSION < m.version <= 7:
+                m.upgrade(tx)
+        tx.execute("UPDATE hq_meta SET value = '7' WHERE key = 'schema_version'")
+        facts = [("p1", "2026-03-01", None, "other_province", "1990-01-01", "junior_or_less"),
+                 ("p2", "2026-03-02", "2026-06-30", "same_county", "1950-05-05", "college_or_above"),
+                 ("p3", "2025-12-31", None, "abroad", None, None),
+                 ("p4", "2026-07-01", None, "unknown", "2010-02-02", "senior_secondary")]
+        for pid, started, ended, origin, birth, edu in facts:
+            tx.execute("INSERT INTO stat_facts (station_id, person_id, reg_seq, kind, started, started_week,"
+                       " started_month, ended, origin, birth_date, birth_num, sex, education_group) VALUES"
+                       " ('HP-01', ?, 1, 'residence', ?, '', '', ?, ?, ?, ?, 'M', ?)",
+                       (pid, started, ended, origin, birth, S.birth_number(birth), edu))
+    s.init_schema()
+    assert s.schema_version() == SCHEMA_VERSION
+    with s.transaction() as tx:
+        rows = {r[0]: r[1:] for r in tx.all("SELECT person_id, started_num, ended_num, origin_code, education_code"
+                                             " FROM stat_facts")}
+        assert rows["p2"] == (20260302, 20260630, S.ORIGIN_CODES.index("same_county"),
+                              S.EDUCATION_CODES.index("college_or_above"))
+        assert rows["p3"] == (20251231, None, S.ORIGIN_CODES.index("abroad"), 0)
+        counts = S.count(tx, ["origin", "age", "education"], date(2026, 6, 1), date(2026, 6, 30), (20, 30, 50, 60))
+    assert counts == {("other_province", "30-49", "junior_or_less"): 1, ("same_county", "60+", "college_or_above"): 1,
+                      ("abroad", "unknown", "unknown"): 1}
