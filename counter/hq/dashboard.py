@@ -85,6 +85,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "concurrent": ("同时办理", "Concurrent"), "none": ("暂无。", "None."),
     "page_of": ("第 {page} / {pages} 页，共 {total} 条", "page {page} of {pages}, {total} in all"),
     "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
+    "health_note": ("需要关注的工作站（隔离、24 小时内告警、未解决冲突、超过 1 小时未联系）排在前面并标色，每页 {n} 个。",
+                    "Stations needing a look (quarantined, alarms in 24 h, open conflicts, silent for over an hour)"
+                    " come first, shaded; {n} a page."),
     "reg_note": ("证件号码只显示前 6 位和后 4 位，姓名只显示首字；完整档案在所列工作站查看，查看即留痕。",
                  "ID numbers show their first 6 and last 4 characters, names their first character; the full"
                  " file is opened at the station named, and every opening is logged."),
@@ -147,6 +150,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 PAGE_SIZE = 50  # rows of a register list per page
+HEALTH_PAGE = 100  # stations per page of the health table, those needing a look first
 
 
 def mount(app: FastAPI, store: Store, signin_rate: str = SIGNIN_RATE) -> None:
@@ -273,12 +277,17 @@ class Dashboard:
     # --- pages ---------------------------------------------------------------------------------
 
     def health(self, request: Request):
-        session = self.viewer(request, "health")
+        number = _page_number(request.query_params.get("page"))
+        session = self.viewer(request, "health" if number == 1 else f"health page={number}")
         if session is None:
             return self.to_login(request)
         rows = station_health(self.store)
-        return self.render(request, "health.html", session, rows=health_lines(rows, words(_lang(request))),
-                           summary=health_summary(rows))
+        lines = health_lines(rows, words(_lang(request)))
+        lines.sort(key=lambda line: not line[-1])  # stable: those needing a look first, each group by station id
+        number, pages = _paged(len(lines), number, HEALTH_PAGE)
+        shown = ListPage(lines[(number - 1) * HEALTH_PAGE:number * HEALTH_PAGE], number, pages, len(lines))
+        return self.render(request, "health.html", session, rows=shown, summary=health_summary(rows),
+                           page_size=HEALTH_PAGE)
 
     def figures(self, request: Request):
         session = self.viewer(request, "figures")
@@ -490,13 +499,14 @@ def health_summary(rows: list[dict]) -> dict[str, int]:
 
 def health_lines(rows: list[dict], t: Callable[[str], str]) -> list[tuple]:
     """The health table's cells as display text, made here so that the template only places them:
-    (station, last contact, lag, pending, quarantined?, quarantine text, clock, alarms, conflicts, needs a look?)."""
+    (station, last contact, lag, pending, quarantined?, quarantine text, clock, alarms, conflicts, needs a look?).
+    A station needs a look when quarantined, with alarms or open conflicts, silent for over LAG_WARN or never heard."""
     never, yes, no = t("never"), t("yes"), t("no")
     return [(r["station_id"], r["last_contact"].strftime("%Y-%m-%d %H:%M:%S UTC") if r["last_contact"] else never,
              _fmt_lag(r["lag"]), r["pending"], r["quarantined"],
              f"{yes} {r['reason']}".rstrip() if r["quarantined"] else no,
              "—" if r["clock"] is None else f"{r['clock']:+.1f} s", r["alarms"], r["conflicts"],
-             bool(r["quarantined"] or r["alarms"] or r["last_contact"] is None))
+             bool(r["quarantined"] or r["alarms"] or r["conflicts"] or r["lag"] is None or r["lag"] > LAG_WARN))
             for r in rows]
 
 
@@ -546,9 +556,9 @@ class ListPage:
     total: int
 
 
-def _paged(total: int, page: int) -> tuple[int, int]:
+def _paged(total: int, page: int, size: int = PAGE_SIZE) -> tuple[int, int]:
     """(the page shown, the number of pages) for `total` rows: a page past the end shows the last."""
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // size))
     return min(page, pages), pages
 
 

@@ -335,3 +335,35 @@ def test_sign_in_is_rate_limited_per_address_with_a_429_page(browser, tmp_path):
     finally:
         context.close()
         server.stop()
+
+
+def test_health_pages_many_stations_with_those_needing_a_look_first(district, page):
+    store, server, stations = district
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with store.transaction() as tx:
+        for i in range(150):  # 150 stations in touch, one of them quarantined
+            tx.execute("INSERT INTO hq_stations (station_id, cursor_seq, cursor_hash, quarantined, enrolled_at,"
+                       " last_contact, last_clock_offset_s) VALUES (?, 0, ?, ?, ?, ?, 0.5)",
+                       (f"ZZ-{i:03d}", "0" * 64, int(i == 140), now, now))
+    try:
+        sign_in(page, server)
+        page.wait_for_url("**/dash/health")
+        assert page.locator("#count-stations").inner_text() == "153"
+        rows = page.locator("#health tbody tr")
+        assert rows.count() == 100
+        first = rows.first
+        assert first.get_attribute("data-station") == "ZZ-140" and first.get_attribute("class") == "bad"
+        assert "是" in first.locator("td").nth(4).inner_text()
+        assert "第 1 / 2 页，共 153 条" in page.locator("#health-pager").inner_text()
+        # right-aligned figures from the stylesheet
+        assert rows.nth(1).locator("td").nth(3).evaluate("e => getComputedStyle(e).textAlign") == "right"
+        shot(page, "health-paged")
+        with page.expect_navigation():
+            page.click("#health-pager a[rel='next']")
+        assert page.locator("#health tbody tr").count() == 53
+        assert page.locator("#health tbody tr[data-station='ZZ-149']").count() == 1
+        with store.transaction() as tx:
+            assert tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE action = 'view' AND target = 'health page=2'")[0] >= 1
+    finally:
+        with store.transaction() as tx:
+            tx.execute("DELETE FROM hq_stations WHERE station_id LIKE 'ZZ-%'")
