@@ -106,7 +106,19 @@ SERVICE_NAMES = {
 }
 
 STATS_CHOICES = ("origin", "age", "education", "sex", "stay", "occupation", "housing", "reason", "station",
-                 "week", "month", "origin,age", "education,age", "station,origin")
+                 "week", "month", "origin,age", "education,age", "station,origin", "flow:week", "flow:month")
+
+
+def district_published(store: Store, by: str, start: date, end: date, lang: str, policy=None) -> S.Published:
+    """The table a STATS_CHOICES value names: counts by dimensions, or inflow and outflow ("flow:PERIOD")."""
+    if by.startswith("flow:"):
+        return hq_stats.district_flow_table(store, by[5:], start, end, lang=lang, policy=policy)
+    return hq_stats.district_table(store, S.parse_dimensions(by), start, end, lang=lang, policy=policy)
+
+
+def choice_name(choice: str, zh: bool) -> str:
+    dims = ["flow", choice[5:]] if choice.startswith("flow:") else choice.split(",")
+    return " × ".join(S.DIMENSION_NAMES[d][0 if zh else 1] for d in dims)
 
 
 def _env() -> Environment:
@@ -312,7 +324,7 @@ class Dashboard:
         def table(dims: list[str]) -> S.Published:
             return hq_stats.district_table(self.store, dims, start, end, lang=lang, policy=policy)
 
-        pub, origin = table(S.parse_dimensions(by)), table(["origin"])
+        pub, origin = district_published(self.store, by, start, end, lang, policy), table(["origin"])
         svg = {
             "age": charts.bars(t("by_age"), _bars(table(["age"]))),
             "education": charts.bars(t("by_education"), _bars(table(["education"]))),
@@ -323,8 +335,7 @@ class Dashboard:
         return self.render(request, "stats.html", session, pub=pub, grid=pub.grid(), svg=svg, by=by,
                            label_cols=len(pub.dims) - 1 if len(pub.dims) > 1 else 1,
                            choices=STATS_CHOICES, start=start, end=end,
-                           dim_names={c: " × ".join(S.DIMENSION_NAMES[d][0 if zh else 1] for d in c.split(","))
-                                      for c in STATS_CHOICES})
+                           dim_names={c: choice_name(c, zh) for c in STATS_CHOICES})
 
     def stats_export(self, request: Request):
         """The statistics table as a file (csv or xlsx): the same suppressed table, audited as an export."""
@@ -336,10 +347,10 @@ class Dashboard:
         by, start, end = _stats_query(request)
         self.record(request, session.staff.name, "export", f"stats {fmt} by={by} from={start} to={end}")
         hq_stats.refresh(self.store)
-        pub = hq_stats.district_table(self.store, S.parse_dimensions(by), start, end, lang=_lang(request))
+        pub = district_published(self.store, by, start, end, _lang(request))
         media = "text/csv; charset=utf-8" if fmt == "csv" else \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        name = f"district-stats-{by.replace(',', '-')}-{start}-{end}.{fmt}"
+        name = f"district-stats-{by.replace(',', '-').replace(':', '-')}-{start}-{end}.{fmt}"
         return Response(S.render(pub, fmt), media_type=media,
                         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 

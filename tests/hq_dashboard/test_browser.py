@@ -367,3 +367,26 @@ def test_health_pages_many_stations_with_those_needing_a_look_first(district, pa
     finally:
         with store.transaction() as tx:
             tx.execute("DELETE FROM hq_stations WHERE station_id LIKE 'ZZ-%'")
+
+
+def test_stats_page_shows_inflow_and_outflow_per_month(district, page):
+    store, server, stations = district
+    sign_in(page, server, VIEWER, PASSWORD)
+    page.wait_for_url("**/dash/health")
+    page.goto(f"{server.url}/dash/stats?from=2026-01-01&to=2026-12-31")
+    page.select_option("#by", "flow:month")
+    with page.expect_navigation():
+        page.click("#show")
+    head = page.locator("#stats tr").first.inner_text()
+    assert "流入（登记开始）" in head and "流出（登记结束）" in head
+    months = page.locator("#stats tr th:first-child").all_inner_texts()
+    assert [m for m in months if m.startswith("2026-")] == [f"2026-{m:02d}" for m in range(1, 13)]
+    cells = page.locator("#stats td").all_inner_texts()
+    assert cells and all(c == "*" or c == "0" or int(c) >= 5 for c in cells)
+    shot(page, "stats-flow")
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    assert info.value.suggested_filename == "district-stats-flow-month-2026-01-01-2026-12-31.csv"
+    with store.transaction() as tx:
+        assert tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE name = ? AND action = 'view'"
+                      " AND target = 'stats by=flow:month from=2026-01-01 to=2026-12-31'", (VIEWER,))[0] == 1
