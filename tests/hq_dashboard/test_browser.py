@@ -276,6 +276,7 @@ def test_register_page_in_english_and_empty(district, page):
     page.goto(f"{server.url}/dash/register")
     assert page.locator("h2").first.inner_text() == "Duplicates and conflicts"
     assert page.locator("#no-conflicts").inner_text() == "None."
+    assert page.locator("header").bounding_box()["height"] < 60  # the English header on one line at 1280 px
     shot(page, "register-en")
 
 
