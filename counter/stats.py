@@ -73,7 +73,7 @@ STAT_SCHEMA = [
     )""",
 ]
 
-# Derived dimension columns (HQ migration 0008): the GROUP BY hashes small integers and compares dates as
+# Derived dimension columns (the HQ migration `NNNN_dashboard_speed`): the GROUP BY hashes small integers and compares dates as
 # YYYYMMDD integers, several times faster on 1M facts than text. The codes are stored: append, never reorder.
 ORIGIN_CODES = D.ORIGIN_KINDS  # index = origin_code
 EDUCATION_CODES = ("unknown", *D.EDUCATION_GROUPS)  # index = education_code
@@ -82,7 +82,7 @@ DERIVED_COLUMNS = (("started_num", "INTEGER"), ("ended_num", "INTEGER"), ("origi
 
 
 def derived_statements() -> list[str]:
-    """The derived columns added to a version-7 stat_facts (HQ's migration 0008 writes the same out)."""
+    """The derived columns added to an older stat_facts (the HQ migration `NNNN_dashboard_speed` writes the same out)."""
     return [f"ALTER TABLE stat_facts ADD COLUMN {name} {kind}" for name, kind in DERIVED_COLUMNS]
 
 

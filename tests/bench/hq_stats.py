@@ -5,8 +5,8 @@
 Loads N anonymous facts into stat_facts of a private PostgreSQL cluster with COPY (the dimensions drawn
 like the seeds' shares; loading is not timed), then times the real command in a subprocess (process
 start, schema check, refresh with nothing pending, the GROUP BY, suppression, JSON) and the same query
-in process. Baseline in the same run: a bare `SELECT COUNT(*)` over the same table (ratio); and the GROUP BY as schema 7
-wrote it (text columns under COALESCE) against today's (integer derived columns of migration 8).
+in process. Baseline in the same run: a bare `SELECT COUNT(*)` over the same table (ratio); and the GROUP BY as it was
+before the dashboard_speed migration (text columns under COALESCE) against today's (its integer columns).
 Not a test: nothing asserts a speed.
 """
 
@@ -92,7 +92,7 @@ def main() -> None:
                 tx.one("SELECT COUNT(*) FROM stat_facts")
 
         def before():
-            # the query of schema 7, in the same run: text columns under COALESCE, dates compared as text
+            # the query before the dashboard_speed migration, in the same run: text columns under COALESCE, dates compared as text
             labels = D.age_band_labels(policy.stats_age_bands)
             age = "CASE WHEN birth_num IS NULL THEN 'unknown' " + " ".join(
                 f"WHEN birth_num > {int(S.add_years(today, -e).strftime('%Y%m%d'))} THEN '{label}'"
@@ -122,7 +122,7 @@ def main() -> None:
         cmd = timed(command)
         print(f"persons: {args.persons}  (median of {args.runs})")
         print(f"baseline SELECT COUNT(*):                      {base * 1000:8.1f} ms")
-        print(f"GROUP BY before (schema 7, text columns):    {old * 1000:8.1f} ms  ({old / base:.1f}x baseline)")
+        print(f"GROUP BY before (text columns, COALESCE):    {old * 1000:8.1f} ms  ({old / base:.1f}x baseline)")
         print(f"GROUP BY now (integer derived columns):     {new * 1000:8.1f} ms  ({new / base:.1f}x baseline)")
         print(f"in process refresh + GROUP BY + suppress + JSON: {inproc * 1000:8.1f} ms  ({inproc / base:.1f}x baseline)")
         print(f"`counter hq stats --by origin,age,education`:  {cmd * 1000:8.1f} ms  (goal <= 2000 ms)")

@@ -106,20 +106,21 @@ def test_cli_flow_per_month_across_the_district(district):
     assert r.returncode == 2 and "--flow and --by" in r.stderr
 
 
-def test_migration_8_derives_the_integer_columns_of_facts_already_held(tmp_path):
+def test_the_speed_migration_derives_the_integer_columns_of_facts_already_held(tmp_path):
     from datetime import date
 
     from counter.hq import migrations
     from counter.hq.store import SCHEMA_VERSION, open_store, schema_statements
 
-    s = open_store(f"sqlite:///{tmp_path / 'v7.db'}")
-    with s.transaction() as tx:
+    s = open_store(f"sqlite:///{tmp_path / 'before.db'}")
+    speed = next(m for m in migrations.all_migrations() if m.name.endswith("_dashboard_speed"))
+    with s.transaction() as tx:  # a database at the version before it, holding facts
         for statement in schema_statements("sqlite"):
             tx.execute(statement)
         for m in migrations.all_migrations():
-            if migrations.BASELINE_VERSION < m.version <= 7:
+            if migrations.BASELINE_VERSION < m.version < speed.version:
                 m.upgrade(tx)
-        tx.execute("UPDATE hq_meta SET value = '7' WHERE key = 'schema_version'")
+        tx.execute("UPDATE hq_meta SET value = ? WHERE key = 'schema_version'", (str(speed.version - 1),))
         facts = [("p1", "2026-03-01", None, "other_province", "1990-01-01", "junior_or_less"),
                  ("p2", "2026-03-02", "2026-06-30", "same_county", "1950-05-05", "college_or_above"),
                  ("p3", "2025-12-31", None, "abroad", None, None),
