@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -72,6 +72,24 @@ STAT_SCHEMA = [
         district TEXT
     )""",
 ]
+
+# Derived dimension columns (the HQ migration `NNNN_dashboard_speed`): the GROUP BY hashes small integers and compares dates as
+# YYYYMMDD integers, several times faster on 1M facts than text. The codes are stored: append, never reorder.
+ORIGIN_CODES = D.ORIGIN_KINDS  # index = origin_code
+EDUCATION_CODES = ("unknown", *D.EDUCATION_GROUPS)  # index = education_code
+DERIVED_COLUMNS = (("started_num", "INTEGER"), ("ended_num", "INTEGER"), ("origin_code", "SMALLINT"),
+                   ("education_code", "SMALLINT"))
+
+
+def derived_statements() -> list[str]:
+    """The derived columns added to an older stat_facts (the HQ migration `NNNN_dashboard_speed` writes the same out)."""
+    return [f"ALTER TABLE stat_facts ADD COLUMN {name} {kind}" for name, kind in DERIVED_COLUMNS]
+
+
+def day_number(day: str | None) -> int | None:
+    """An ISO date as the integer YYYYMMDD (None stays None)."""
+    return int(day.replace("-", "")) if day else None
+
 
 def stat_schema(dialect: str) -> list[str]:
     """STAT_SCHEMA for a backend: on PostgreSQL the text columns compare bytewise (COLLATE "C"), which is
@@ -135,8 +153,8 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                 tx.execute("UPDATE stat_permits SET cancelled = 1 WHERE station_id = ? AND permit_id = ?",
                            (station_id, d["permit_id"]))
             # the person leaves the district (来有登记、走有注销): their registration ends here
-            tx.execute("UPDATE stat_facts SET ended = ?, ended_band = NULL WHERE station_id = ? AND person_id = ?"
-                       " AND ended IS NULL", (day, station_id, d["person_id"]))
+            tx.execute("UPDATE stat_facts SET ended = ?, ended_num = ?, ended_band = NULL WHERE station_id = ?"
+                       " AND person_id = ? AND ended IS NULL", (day, day_number(day), station_id, d["person_id"]))
             row = tx.one("SELECT started FROM stat_facts WHERE station_id = ? AND person_id = ?",
                          (station_id, d["person_id"]))
             if row:
@@ -174,15 +192,17 @@ def _registration(tx, station_id: str, seq: int, day: str, kind: str, d: dict, d
         start = date.fromisoformat(day)
         started = day
     where = D.origin(area, district, foreign=bool(foreign))
+    group = D.education_group(v.get("education"))
     tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND person_id = ?", (station_id, d["person_id"]))
     tx.execute(
         "INSERT INTO stat_facts (station_id, person_id, reg_seq, kind, started, started_week, started_month,"
         " origin, province, birth_date, birth_num, sex, education, education_group, occupation, housing, reason,"
-        " intended_stay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " intended_stay, started_num, origin_code, education_code)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (station_id, d["person_id"], seq, kind, started, D.period_of(start, "week"), D.period_of(start, "month"),
-         where.kind, where.province, birth, birth_number(birth), sex, v.get("education"),
-         D.education_group(v.get("education")), v.get("occupation"), v.get("housing_type"),
-         v.get("stay_reason"), v.get("intended_stay")))
+         where.kind, where.province, birth, birth_number(birth), sex, v.get("education"), group,
+         v.get("occupation"), v.get("housing_type"), v.get("stay_reason"), v.get("intended_stay"),
+         day_number(started), ORIGIN_CODES.index(where.kind), EDUCATION_CODES.index(group)))
 
 
 # --- querying ------------------------------------------------------------------------------
@@ -199,26 +219,36 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def _dimension_sql(dim: str, to: date, edges: Sequence[int]) -> tuple[str, list]:
-    """A SQL expression for one dimension (with its parameters); the same on SQLite and PostgreSQL."""
+COLUMNS = {"province": "province", "sex": "sex", "education_level": "education", "occupation": "occupation",
+           "housing": "housing", "reason": "reason", "intended_stay": "intended_stay", "kind": "kind",
+           "station": "station_id", "week": "started_week", "month": "started_month"}
+
+
+def _dimension_sql(dim: str, to: date, edges: Sequence[int]) -> tuple[str, list, Callable]:
+    """A SQL expression for one dimension, its parameters, and the decoder of its value (the same on SQLite
+    and PostgreSQL). Bare columns and small integers, no COALESCE: PostgreSQL then estimates a handful of
+    groups and hashes them, where an expression of unknown spread made it sort a million rows on disk."""
     if dim == "age":
         labels = D.age_band_labels(edges)
-        parts, params = ["CASE WHEN birth_num IS NULL THEN 'unknown'"], []
-        for label, edge in zip(labels, edges, strict=False):
-            parts.append(f"WHEN birth_num > ? THEN '{label}'")  # younger than `edge` on `to`
+        parts, params = ["CASE WHEN birth_num IS NULL THEN -1"], []
+        for i, edge in enumerate(edges):
+            parts.append(f"WHEN birth_num > ? THEN {i}")  # younger than `edge` on `to`
             params.append(int(add_years(to, -edge).strftime("%Y%m%d")))
-        parts.append(f"ELSE '{labels[-1]}' END")
-        return " ".join(parts), params
+        parts.append(f"ELSE {len(edges)} END")
+        return " ".join(parts), params, lambda v: "unknown" if v is None or v < 0 else labels[v]
     if dim == "stay":
         return ("CASE WHEN ended IS NOT NULL AND ended_band IS NOT NULL AND ended <= ? THEN ended_band"
                 " WHEN started > ? THEN 'lt_6m' WHEN started > ? THEN '6_12m' ELSE 'gt_12m' END",
-                [to.isoformat(), add_months(to, -6).isoformat(), add_months(to, -12).isoformat()])
-    column = {"origin": "origin", "province": "province", "sex": "sex", "education_level": "education",
-              "education": "education_group",
-              "occupation": "occupation", "housing": "housing", "reason": "reason",
-              "intended_stay": "intended_stay", "kind": "kind", "station": "station_id",
-              "week": "started_week", "month": "started_month"}[dim]
-    return f"COALESCE({column}, 'unknown')", []
+                [to.isoformat(), add_months(to, -6).isoformat(), add_months(to, -12).isoformat()], _known)
+    if dim == "origin":
+        return "origin_code", [], lambda v: "unknown" if v is None else ORIGIN_CODES[v]
+    if dim == "education":
+        return "education_code", [], lambda v: "unknown" if v is None else EDUCATION_CODES[v]
+    return COLUMNS[dim], [], _known
+
+
+def _known(value):
+    return "unknown" if value is None else value
 
 
 def parse_dimensions(text: str) -> list[str]:
@@ -238,20 +268,40 @@ def parse_dimensions(text: str) -> list[str]:
 def count(tx, dims: Sequence[str], date_from: date, date_to: date, edges: Sequence[int],
           stations: Sequence[str] | None = None) -> dict[tuple, int]:
     """Persons whose registration overlaps [date_from, date_to], by the given dimensions."""
-    exprs, params = [], []
+    exprs, params, decoders = [], [], []
     for dim in dims:
-        sql, p = _dimension_sql(dim, date_to, edges)
+        sql, p, decode = _dimension_sql(dim, date_to, edges)
         exprs.append(sql)
         params += p
-    where = "started <= ? AND (ended IS NULL OR ended >= ?)"
-    wparams = [date_to.isoformat(), date_from.isoformat()]
+        decoders.append(decode)
+    where = "started_num <= ? AND (ended_num IS NULL OR ended_num >= ?)"
+    wparams = [int(date_to.strftime("%Y%m%d")), int(date_from.strftime("%Y%m%d"))]
     if stations:
         where += f" AND station_id IN ({', '.join('?' * len(stations))})"
         wparams += list(stations)
     cols = ", ".join(f"{e} AS d{i}" for i, e in enumerate(exprs))
     group = ", ".join(str(i + 1) for i in range(len(exprs)))
     rows = tx.all(f"SELECT {cols}, COUNT(*) FROM stat_facts WHERE {where} GROUP BY {group}", params + wparams)
-    return {tuple(r[:-1]): int(r[-1]) for r in rows}
+    out: dict[tuple, int] = {}
+    for r in rows:  # NULL and a stored 'unknown' are one group
+        key = tuple(decode(v) for decode, v in zip(decoders, r[:-1], strict=True))
+        out[key] = out.get(key, 0) + int(r[-1])
+    return out
+
+
+FLOW_PERIODS = ("week", "month")
+
+
+def flow_table_counts(tx, by: str, date_from: date, date_to: date) -> dict[tuple, int]:
+    """Inflow and outflow per period as counts keyed (period, inflow|outflow), every period of the range
+    present (a quiet week is a row of zeros), for `publish(counts, [by, "flow"], ...)`."""
+    if by not in FLOW_PERIODS:
+        raise StatsError("--flow takes week or month, not {by}", by=by)
+    out: dict[tuple, int] = {}
+    for f in flow_counts(tx, by, date_from, date_to):
+        out[(f.period, "inflow")] = f.inflow
+        out[(f.period, "outflow")] = f.outflow
+    return out
 
 
 def flow_counts(tx, by: str, date_from: date, date_to: date) -> list[D.Flow]:
@@ -285,6 +335,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "reason": {"work": ("务工", "Work"), "business": ("经商", "Business"), "study": ("就学", "Study"),
                "family": ("投亲", "Family"), "other": ("其他", "Other")},
     "kind": {"residence": ("居住登记", "Residence"), "lodging": ("寄住登记", "Lodging")},
+    "flow": {"inflow": ("流入（登记开始）", "Inflow (registrations started)"),
+             "outflow": ("流出（登记结束）", "Outflow (registrations ended)")},
 }
 DIMENSION_NAMES = {
     "origin": ("来源地", "Origin"), "province": ("来源省份", "Province of origin"), "age": ("年龄段", "Age band"),
@@ -293,6 +345,7 @@ DIMENSION_NAMES = {
     "housing": ("住所类型", "Housing"), "reason": ("居住事由", "Reason for stay"),
     "intended_stay": ("拟居住期限", "Intended stay"), "kind": ("登记类别", "Registration"),
     "station": ("工作站", "Station"), "week": ("周", "Week"), "month": ("月", "Month"),
+    "flow": ("流入与流出", "Inflow and outflow"),
 }
 
 
@@ -472,7 +525,7 @@ def memory_facts():
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
     tx = SqliteTx(conn)
-    for statement in STAT_SCHEMA:
+    for statement in [*STAT_SCHEMA, *derived_statements()]:
         tx.execute(statement)
     return tx
 

@@ -134,6 +134,9 @@ def serve(
     rate_limit: Annotated[str, typer.Option(
         "--rate-limit", help="Requests per station and client address, e.g. '20/second;600/minute' (429 beyond)")]
         = "20/second;600/minute",
+    signin_rate: Annotated[str, typer.Option(
+        "--signin-rate", help="Failed dashboard sign-ins per client address, e.g. '10/minute;100/hour'"
+                              " (429 with Retry-After beyond, whatever the name tried)")] = "10/minute;100/hour",
     alarm_window: Annotated[float, typer.Option(
         "--alarm-window", help="Seconds within which identical alarms are one row with a count")] = 3600.0,
     log_format: Annotated[str, typer.Option(
@@ -159,7 +162,7 @@ def serve(
     os.environ[MIN_PROTOCOL_ENV] = str(min_protocol)
     tls = _tls_options(tls_cert, tls_key)
     limits = Limits(max_body_bytes=max_body_bytes, header_timeout_s=header_timeout, body_timeout_s=body_timeout,
-                    rate=rate_limit, alarm_window_s=alarm_window).check()
+                    rate=rate_limit, alarm_window_s=alarm_window, signin_rate=signin_rate).check()
     os.environ[LIMITS_ENV] = limits.to_env()  # for the header timeout, and for every worker process
     server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level,
                       "log_config": log_config(log_format, log_level), **tls}
@@ -491,9 +494,12 @@ def import_cmd(
 @app.command("stats")
 def stats(
     db: DbUrl,
-    by: Annotated[str, typer.Option("--by", help="dimensions, comma-separated: station, week, month, origin,"
-                                    " province, age, sex, stay, education, occupation, housing, reason, kind")]
-    = "station",
+    by: Annotated[str | None, typer.Option("--by", help="dimensions, comma-separated: station, week, month, origin,"
+                                           " province, age, sex, stay, education, occupation, housing, reason,"
+                                           " kind (default station)")] = None,
+    flow: Annotated[str | None, typer.Option("--flow", help="instead of --by: inflow (registrations started) and"
+                                             " outflow (registrations ended) across the district per week or month")]
+    = None,
     date_from: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default: --to)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last day (default: today)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON: cells, totals and footnote")] = False,
@@ -514,12 +520,14 @@ def stats(
     from counter import stats as S
     from counter.cli.common import check_lang
     from counter.cli.progress import Progress
-    from counter.cli.stats import emit, parse_day, pick_format
+    from counter.cli.stats import emit, parse_day, pick_format, published
+    from counter.domain.language import is_chinese
     from counter.hq import stats as hq_stats
 
     fmt = pick_format(json_out, csv_out, xlsx_out, pdf_out)
     check_lang(lang)
-    dims = S.parse_dimensions(by)
+    if by is not None:
+        S.parse_dimensions(by)  # a bad --by is one line before the database is opened
     policy = hq_stats.default_policy()
     if min_cell is not None and min_cell < policy.stats_min_cell:
         fail(f"--min-cell {min_cell} is under the policy's {policy.stats_min_cell}; small cells would single people out", 2)
@@ -535,7 +543,9 @@ def stats(
     bar = Progress(hq_stats.pending(store), "folding journals")
     hq_stats.refresh(store, bar.advance)
     bar.close()
-    pub = hq_stats.district_table(store, dims, start, to, k=min_cell, lang=lang, policy=policy)
+    with store.transaction() as tx:
+        pub = published(tx, by, flow, start, to, min_cell or policy.stats_min_cell, policy.stats_age_bands, lang,
+                        "全区 District" if is_chinese(lang) else "District", "station")
     emit(S.render(pub, fmt), fmt, out)
 
 

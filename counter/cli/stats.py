@@ -48,12 +48,28 @@ def emit(data: bytes, fmt: str, out: Path | None) -> None:
     print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
 
 
+def published(tx, by: str | None, flow: str | None, start: date, to: date, k: int, edges, lang: str, scope: str,
+              default_by: str):
+    """The table asked for: counts by the --by dimensions, or inflow and outflow per --flow period."""
+    from counter import stats as S
+
+    if flow is not None:
+        if by is not None:
+            fail("--flow and --by make different tables: give one of them", 2)
+        counts = S.flow_table_counts(tx, flow, start, to)
+        return S.publish(counts, [flow, "flow"], start, to, k, edges, lang, scope=scope)
+    dims = S.parse_dimensions(by or default_by)
+    return S.publish(S.count(tx, dims, start, to, edges), dims, start, to, k, edges, lang, scope=scope)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("stats")
     def stats(
-        by: Annotated[str, typer.Option("--by", help="dimensions, comma-separated: origin, province, age, sex, stay,"
+        by: Annotated[str | None, typer.Option("--by", help="dimensions, comma-separated: origin, province, age, sex, stay,"
                                         " education, education_level, occupation, housing, reason, intended_stay,"
-                                        " kind, week, month")] = "origin",
+                                        " kind, week, month (default origin)")] = None,
+        flow: Annotated[str | None, typer.Option("--flow", help="instead of --by: inflow (registrations started) and"
+                                                 " outflow (registrations ended) per week or month")] = None,
         date_from: Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default: --to)")] = None,
         date_to: Annotated[str | None, typer.Option("--to", help="last day (default: today)")] = None,
         json_out: Annotated[bool, typer.Option("--json", help="JSON: cells, totals and footnote")] = False,
@@ -64,7 +80,8 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str | None, typer.Option("--lang", help="zh_CN or en")] = None,
         data_dir: DataDir = None,
     ) -> None:
-        """Persons registered here during --from..--to, counted by the --by dimensions.
+        """Persons registered here during --from..--to, counted by the --by dimensions (or --flow: inflow and
+        outflow per week or month).
 
         Cells under the policy's stats_min_cell (default 5) are suppressed, with complementary cells,
         and the output says so in a footnote. Nothing in the output names or numbers a person."""
@@ -72,8 +89,7 @@ def register(app: typer.Typer) -> None:
         from counter.services import engine
 
         fmt = pick_format(json_out, csv_out, xlsx_out, pdf_out)
-        dims = S.parse_dimensions(by)
-        if "station" in dims:
+        if by is not None and "station" in S.parse_dimensions(by):
             fail("--by station is for 'counter hq stats' (a station has only itself)", 2)
         station = open_station(data_dir)
         check_lang(lang)
@@ -84,7 +100,7 @@ def register(app: typer.Typer) -> None:
         if start > to:
             fail(f"--from {start} is after --to {to}", 2)
         tx = S.station_facts(station)
-        counts = S.count(tx, dims, start, to, policy.stats_age_bands)
-        pub = S.publish(counts, dims, start, to, policy.stats_min_cell, policy.stats_age_bands,
-                        lang or station.config.lang, scope=f"{station.config.station_id} {station.config.data['station']['office']}")
+        pub = published(tx, by, flow, start, to, policy.stats_min_cell, policy.stats_age_bands,
+                        lang or station.config.lang,
+                        f"{station.config.station_id} {station.config.data['station']['office']}", "origin")
         emit(S.render(pub, fmt), fmt, out)

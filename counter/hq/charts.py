@@ -41,9 +41,25 @@ def bars(title: str, items: list[tuple[str, int | None]], *, label_width: int = 
     return "".join(out)
 
 
+def _tile_name(name: str, x: float, y: float, size: int, zh: bool) -> str:
+    """A province's name inside its tile, whole: English names of two words on two lines, a long single word
+    (Heilongjiang) fitted to the tile's width with textLength, instead of being cut."""
+    if zh:
+        return f'<text x="{x}" y="{y + 21}" text-anchor="middle" class="tile-name">{escape(name)}</text>'
+    inner = size - 6
+    lines = name.split(" ", 1) if " " in name else [name]
+    out = []
+    for i, line in enumerate(lines):
+        top = y + (16 if len(lines) == 2 else 21) + 11 * i
+        fit = f' textLength="{inner}" lengthAdjust="spacingAndGlyphs"' if len(line) * 6 > inner else ""
+        out.append(f'<text x="{x}" y="{top}" text-anchor="middle" class="tile-name"{fit}>{escape(line)}</text>')
+    return "".join(out)
+
+
 def province_map(title: str, counts: dict[str, int | None], lang: str) -> str:
     """A tile map: one square per province, shaded by its published count; * where suppressed."""
-    size, gap = 52, 4
+    size, gap = 60, 4
+    zh = is_chinese(lang)
     width, height = 10 * (size + gap) + 10, 8 * (size + gap) + 40
     peak = max([n for n in counts.values() if n] or [1])
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart map" role="img" viewBox="0 0 {width} {height}"'
@@ -52,16 +68,17 @@ def province_map(title: str, counts: dict[str, int | None], lang: str) -> str:
     for code, (col, row) in TILES.items():
         x, y = col * (size + gap), 28 + row * (size + gap)
         n = counts.get(code, 0)
+        level = 0
         if n is None:
             shade, text = "tile-hidden", "*"
         else:
             level = 0 if not n else 1 + min(4, int(5 * n / (peak + 1)))
             shade, text = f"tile tile-{level}", str(n)
-        name = PROVINCES[code][0 if is_chinese(lang) else 1]
-        out.append(f'<g class="province" data-code="{code}"><title>{escape(name)}: {text}</title>'
+        name = PROVINCES[code][0 if zh else 1]
+        out.append(f'<g class="province{" on-dark" if level >= 4 else ""}" data-code="{code}">'
+                   f'<title>{escape(name)}: {text}</title>'
                    f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" class="{shade}"/>'
-                   f'<text x="{x + size / 2}" y="{y + 21}" text-anchor="middle" class="tile-name">'
-                   f'{escape(name if is_chinese(lang) else name[:9])}</text>'
-                   f'<text x="{x + size / 2}" y="{y + 40}" text-anchor="middle" class="tile-value">{text}</text></g>')
+                   f'{_tile_name(name, x + size / 2, y, size, zh)}'
+                   f'<text x="{x + size / 2}" y="{y + 46}" text-anchor="middle" class="tile-value">{text}</text></g>')
     out.append("</svg>")
     return "".join(out)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
@@ -19,11 +21,14 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from counter import stats as S
 from counter.domain import stats as D
-from counter.hq import charts, staff
+from counter.domain.citizen_id import mask as mask_id
+from counter.hq import charts, register, staff
 from counter.hq import stats as hq_stats
+from counter.hq.limits import SIGNIN_RATE
 from counter.hq.store import Store
 from db import kinds
 
@@ -58,9 +63,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "days": ("天内", "days"), "within": ("到期时间", "Expiring within"),
     "d7": ("7 天内", "7 days"), "d14": ("8–14 天", "8–14 days"), "d30": ("15–30 天", "15–30 days"),
     "expired": ("已过期未注销", "Expired, not cancelled"),
-    "no_register": ("本总部尚未安装全区人口库（district register），待其上线后此处显示重复与冲突。",
-                    "The district register is not installed on this HQ yet; duplicates and conflicts"
-                    " appear here once it is."),
     "table": ("表", "Table"), "rows": ("条", "rows"), "at": ("时间", "Time"), "who": ("用户", "Who"),
     "what": ("操作", "Action"), "target": ("对象", "Target"), "client": ("来源地址", "Client"),
     "admin_only": ("仅管理员可查看。", "Admins only."), "lang": ("English", "中文"),
@@ -68,6 +70,27 @@ WORDS: dict[str, tuple[str, str]] = {
     "exp_note": ("仅显示各站数量，不含个人信息；联系持证人在各站的到期名单中进行。",
                  "Counts per station only, no personal data; holders are contacted from each station's list."),
     "signed_in_as": ("当前用户", "Signed in as"),
+    "rate_limited": ("此地址登录失败次数过多，请 {n} 秒后再试。",
+                     "Too many failed sign-ins from this address; try again in {n} s."),
+    "persons": ("人员档案", "Person files"), "permits": ("居住证", "Permits"),
+    "transactions": ("业务记录", "Transactions"), "open_conflicts": ("未解决冲突", "Open conflicts"),
+    "duplicates": ("疑似重复档案", "Possible duplicates"), "dup_groups": ("组", "groups"),
+    "same_number": ("同一证件号码、不同姓名", "One number, different names"),
+    "same_person": ("同姓名、出生年份与户籍地、不同证件号码", "One name, birth and household area, different numbers"),
+    "kind": ("类型", "Kind"), "shared": ("共同项（已遮蔽）", "Shared (masked)"), "files": ("档案（工作站）", "Files (station)"),
+    "conflict_list": ("业务冲突", "Conflicts"), "permit": ("居住证号", "Permit"), "first": ("先办理", "First"),
+    "second": ("后办理", "Second"), "detected": ("发现时间", "Detected"), "status": ("状态", "Status"),
+    "open": ("未解决", "open"), "resolved": ("已解决", "resolved"),
+    "double_extend": ("重复延期", "Extended twice"), "cancel_extend": ("注销与延期", "Cancelled and extended"),
+    "concurrent": ("同时办理", "Concurrent"), "none": ("暂无。", "None."),
+    "page_of": ("第 {page} / {pages} 页，共 {total} 条", "page {page} of {pages}, {total} in all"),
+    "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
+    "health_note": ("需要关注的工作站（隔离、24 小时内告警、未解决冲突、超过 1 小时未联系）排在前面并标色，每页 {n} 个。",
+                    "Stations needing a look (quarantined, alarms in 24 h, open conflicts, silent for over an hour)"
+                    " come first, shaded; {n} a page."),
+    "reg_note": ("证件号码只显示前 6 位和后 4 位，姓名只显示首字；完整档案在所列工作站查看，查看即留痕。",
+                 "ID numbers show their first 6 and last 4 characters, names their first character; the full"
+                 " file is opened at the station named, and every opening is logged."),
 }
 
 SERVICE_NAMES = {
@@ -83,13 +106,24 @@ SERVICE_NAMES = {
 }
 
 STATS_CHOICES = ("origin", "age", "education", "sex", "stay", "occupation", "housing", "reason", "station",
-                 "week", "month", "origin,age", "education,age", "station,origin")
+                 "week", "month", "origin,age", "education,age", "station,origin", "flow:week", "flow:month")
+
+
+def district_published(store: Store, by: str, start: date, end: date, lang: str, policy=None) -> S.Published:
+    """The table a STATS_CHOICES value names: counts by dimensions, or inflow and outflow ("flow:PERIOD")."""
+    if by.startswith("flow:"):
+        return hq_stats.district_flow_table(store, by[5:], start, end, lang=lang, policy=policy)
+    return hq_stats.district_table(store, S.parse_dimensions(by), start, end, lang=lang, policy=policy)
+
+
+def choice_name(choice: str, zh: bool) -> str:
+    dims = ["flow", choice[5:]] if choice.startswith("flow:") else choice.split(",")
+    return " × ".join(S.DIMENSION_NAMES[d][0 if zh else 1] for d in dims)
 
 
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(WEB / "templates")), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
-    return env
+    return Environment(loader=FileSystemLoader(str(WEB / "templates")), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True)
 
 
 def _client(request: Request) -> str:
@@ -104,6 +138,22 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def _local(path: str | None, default: str = "/dash/health") -> str:
+    """A redirect target taken from a request: only a path of this dashboard, never another host."""
+    return path if path and path.startswith("/dash/") and "//" not in path and "\\" not in path else default
+
+
+def words(lang: str) -> Callable[[str], str]:
+    """The dashboard's words in one language: t(key), or the key itself when it has no entry."""
+    index = 0 if lang == "zh_CN" else 1
+
+    def t(key: str) -> str:
+        pair = WORDS.get(key) or SERVICE_NAMES.get(key)
+        return key if pair is None else pair[index]
+
+    return t
+
+
 HEADERS = {
     # no script at all; styles, fonts and images only from HQ itself
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self';"
@@ -111,241 +161,225 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+PAGE_SIZE = 50  # rows of a register list per page
+HEALTH_PAGE = 100  # stations per page of the health table, those needing a look first
 
 
-def mount(app: FastAPI, store: Store) -> None:
-    env = _env()
+def mount(app: FastAPI, store: Store, signin_rate: str = SIGNIN_RATE) -> None:
+    """Add the /dash routes to HQ's app."""
+    dash = Dashboard(store, signin_rate)
+    for method, path, endpoint in dash.routes():
+        app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
 
-    def render(request: Request, template: str, session: staff.Session | None, status: int = 200, **ctx) -> HTMLResponse:
+
+class Dashboard:
+    """The dashboard's pages, one method each, over the steps they share (session, audit, render)."""
+
+    def __init__(self, store: Store, signin_rate: str = SIGNIN_RATE):
+        self.store = store
+        self.env = _env()
+        self.signin_windows = staff.parse_signin_rate(signin_rate)
+
+    def routes(self) -> list[tuple[str, str, Callable]]:
+        return [("GET", "/dash", self.home), ("GET", "/dash/", self.home),
+                ("GET", "/dash/login", self.login_form), ("POST", "/dash/login", self.login),
+                ("POST", "/dash/logout", self.logout), ("POST", "/dash/lang", self.switch_lang),
+                ("GET", "/dash/health", self.health), ("GET", "/dash/figures", self.figures),
+                ("GET", "/dash/stats", self.stats), ("GET", "/dash/stats/export", self.stats_export),
+                ("GET", "/dash/expiring", self.expiring), ("GET", "/dash/register", self.register),
+                ("GET", "/dash/audit", self.audit), ("GET", "/dash/assets/{name}", self.asset)]
+
+    # --- the shared steps ----------------------------------------------------------------------
+
+    def render(self, request: Request, template: str, session: staff.Session | None, status: int = 200,
+               headers: dict | None = None, **ctx) -> HTMLResponse:
         lang = _lang(request)
-        zh = lang == "zh_CN"
+        html = self.env.get_template(template).render(t=words(lang), lang=lang, zh=lang == "zh_CN", session=session,
+                                                      csrf=session.csrf if session else "", page=template[:-5], **ctx)
+        return HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
 
-        def t(key: str) -> str:
-            pair = WORDS.get(key)
-            return key if pair is None else pair[0 if zh else 1]
+    def current(self, request: Request) -> staff.Session | None:
+        return staff.session_of(self.store, request.cookies.get(SESSION_COOKIE))
 
-        html = env.get_template(template).render(t=t, lang=lang, zh=zh, session=session,
-                                                 csrf=session.csrf if session else "", page=template[:-5], **ctx)
-        return HTMLResponse(html, status_code=status, headers=HEADERS)
-
-    def current(request: Request) -> staff.Session | None:
-        return staff.session_of(store, request.cookies.get(SESSION_COOKIE))
-
-    def to_login(request: Request) -> RedirectResponse:
+    def to_login(self, request: Request) -> RedirectResponse:
         return RedirectResponse("/dash/login?" + urlencode({"next": request.url.path}), status_code=303,
                                 headers=HEADERS)
 
-    async def form_of(request: Request) -> dict[str, str]:
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-            return {}
-        body = (await request.body())[:16384]
-        try:
-            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-        except (UnicodeDecodeError, ValueError):
-            return {}
-        return {k: v[0] for k, v in parsed.items()}
+    def record(self, request: Request, name: str | None, action: str, target: str) -> None:
+        with self.store.transaction() as tx:
+            staff.audit(tx, name, action, target, _client(request))
 
-    def view(request: Request, session: staff.Session, target: str) -> None:
-        with store.transaction() as tx:
-            staff.audit(tx, session.staff.name, "view", target, _client(request))
+    def viewer(self, request: Request, target: str) -> staff.Session | None:
+        """The signed-in staff member, with this view of `target` audited; None: send to the sign-in page."""
+        session = self.current(request)
+        if session is not None:
+            self.record(request, session.staff.name, "view", target)
+        return session
 
-    # --- sign-in ----------------------------------------------------------------------------
+    async def checked_post(self, request: Request) -> tuple[staff.Session | None, dict, Response | None]:
+        """A form post of a signed-in session with its CSRF token; else the refusal to answer with."""
+        session = self.current(request)
+        if session is None:
+            return None, {}, self.to_login(request)
+        form = await _form_of(request)
+        if not hmac.compare_digest(session.csrf, form.get("csrf", "")):
+            self.record(request, session.staff.name, "csrf.refused", request.url.path)
+            return session, form, self.render(request, "error.html", session, status=403, message="csrf")
+        return session, form, None
 
-    @app.get("/dash", include_in_schema=False)
-    @app.get("/dash/", include_in_schema=False)
-    def home(request: Request):
+    # --- sign-in -------------------------------------------------------------------------------
+
+    def home(self, request: Request):
         return RedirectResponse("/dash/health", status_code=303, headers=HEADERS)
 
-    def login_page(request: Request, error: str = "", status: int = 200):
+    def login_page(self, request: Request, error: str = "", status: int = 200, retry_after: int = 0):
         token = secrets.token_urlsafe(24)
-        nxt = request.query_params.get("next", "/dash/health")
-        response = render(request, "login.html", None, status=status, error=error, login_csrf=token,
-                          next=nxt if nxt.startswith("/dash/") else "/dash/health")
+        t = words(_lang(request))
+        message = t(error).format(n=retry_after) if error else ""
+        response = self.render(request, "login.html", None, status=status, error=message, login_csrf=token,
+                               next=_local(request.query_params.get("next")),
+                               headers={"Retry-After": str(retry_after)} if retry_after else None)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/dash",
                             secure=_secure(request), max_age=1800)
         return response
 
-    @app.get("/dash/login", include_in_schema=False)
-    def login_form(request: Request):
-        return login_page(request)
+    def login_form(self, request: Request):
+        return self.login_page(request)
 
-    @app.post("/dash/login", include_in_schema=False)
-    async def login(request: Request):
-        form = await form_of(request)
+    async def login(self, request: Request):
+        form = await _form_of(request)
         cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not cookie or not hmac.compare_digest(cookie, form.get("csrf", "")):
-            return login_page(request, "csrf", 403)
-        from starlette.concurrency import run_in_threadpool
-
+            return self.login_page(request, "csrf", 403)
+        client = _client(request)
+        # per client address, before any password is hashed: a guesser is slowed whatever names it tries
+        wait = await run_in_threadpool(staff.signin_retry_after, self.store, client, self.signin_windows)
+        if wait:
+            self.record(request, None, "sign_in.rate_limited", "sign-in form")
+            return self.login_page(request, "rate_limited", 429, retry_after=wait)
         try:
-            token, _session = await run_in_threadpool(staff.sign_in, store, form.get("name", ""),
-                                                      form.get("password", ""), _client(request))
+            token, _session = await run_in_threadpool(staff.sign_in, self.store, form.get("name", ""),
+                                                      form.get("password", ""), client)
         except staff.SignInRefused as exc:
-            return login_page(request, exc.reason, 423 if exc.reason == "locked" else 401)
-        nxt = form.get("next", "/dash/health")
-        response = RedirectResponse(nxt if nxt.startswith("/dash/") and "//" not in nxt else "/dash/health",
-                                    status_code=303, headers=HEADERS)
+            return self.login_page(request, exc.reason, 423 if exc.reason == "locked" else 401)
+        response = RedirectResponse(_local(form.get("next")), status_code=303, headers=HEADERS)
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/dash",
                             secure=_secure(request))
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/dash")
         return response
 
-    async def checked_post(request: Request) -> tuple[staff.Session | None, dict, Response | None]:
-        session = current(request)
-        if session is None:
-            return None, {}, to_login(request)
-        form = await form_of(request)
-        if not hmac.compare_digest(session.csrf, form.get("csrf", "")):
-            with store.transaction() as tx:
-                staff.audit(tx, session.staff.name, "csrf.refused", request.url.path, _client(request))
-            return session, form, render(request, "error.html", session, status=403, message="csrf")
-        return session, form, None
-
-    @app.post("/dash/logout", include_in_schema=False)
-    async def logout(request: Request):
-        session, _form, refused = await checked_post(request)
+    async def logout(self, request: Request):
+        session, _form, refused = await self.checked_post(request)
         if refused:
             return refused
-        staff.sign_out(store, session, _client(request))
+        staff.sign_out(self.store, session, _client(request))
         response = RedirectResponse("/dash/login", status_code=303, headers=HEADERS)
         response.delete_cookie(SESSION_COOKIE, path="/dash")
         return response
 
-    @app.post("/dash/lang", include_in_schema=False)
-    async def switch_lang(request: Request):
-        session, form, refused = await checked_post(request)
+    async def switch_lang(self, request: Request):
+        session, form, refused = await self.checked_post(request)
         if refused:
             return refused
-        back = form.get("back", "/dash/health")
-        response = RedirectResponse(back if back.startswith("/dash/") and "//" not in back else "/dash/health",
-                                    status_code=303, headers=HEADERS)
+        response = RedirectResponse(_local(form.get("back")), status_code=303, headers=HEADERS)
         response.set_cookie(LANG_COOKIE, "en" if form.get("lang") == "en" else "zh_CN", samesite="strict",
                             path="/dash", secure=_secure(request), httponly=True)
         return response
 
-    # --- pages -------------------------------------------------------------------------------
+    # --- pages ---------------------------------------------------------------------------------
 
-    @app.get("/dash/health", include_in_schema=False)
-    def health_page(request: Request):
-        session = current(request)
+    def health(self, request: Request):
+        number = _page_number(request.query_params.get("page"))
+        session = self.viewer(request, "health" if number == 1 else f"health page={number}")
         if session is None:
-            return to_login(request)
-        view(request, session, "health")
-        rows = station_health(store)
-        now = datetime.now(UTC)
-        summary = {"stations": len(rows), "quarantined": sum(1 for r in rows if r["quarantined"]),
-                   "late": sum(1 for r in rows if r["last_contact"] is None or now - r["last_contact"] > LAG_WARN)}
-        zh = _lang(request) == "zh_CN"
-        never, yes, no = (WORDS[k][0 if zh else 1] for k in ("never", "yes", "no"))
-        for r in rows:  # display text made here: the template only places it (500 rows render in a few ms)
-            r["contact_text"] = r["last_contact"].strftime("%Y-%m-%d %H:%M:%S UTC") if r["last_contact"] else never
-            r["lag_text"] = _fmt_lag(r["lag"])
-            r["clock_text"] = "—" if r["clock"] is None else f"{r['clock']:+.1f} s"
-            r["quarantine_text"] = yes if r["quarantined"] else no
-            r["conflicts_text"] = "—" if r["conflicts"] is None else str(r["conflicts"])
-            r["row_class"] = "bad" if r["quarantined"] or r["alarms"] or r["last_contact"] is None else ""
-        return render(request, "health.html", session, rows=rows, summary=summary)
+            return self.to_login(request)
+        rows = station_health(self.store)
+        lines = health_lines(rows, words(_lang(request)))
+        lines.sort(key=lambda line: not line[-1])  # stable: those needing a look first, each group by station id
+        number, pages = _paged(len(lines), number, HEALTH_PAGE)
+        shown = ListPage(lines[(number - 1) * HEALTH_PAGE:number * HEALTH_PAGE], number, pages, len(lines))
+        return self.render(request, "health.html", session, rows=shown, summary=health_summary(rows),
+                           page_size=HEALTH_PAGE)
 
-    @app.get("/dash/figures", include_in_schema=False)
-    def figures_page(request: Request):
-        session = current(request)
+    def figures(self, request: Request):
+        session = self.viewer(request, "figures")
         if session is None:
-            return to_login(request)
-        view(request, session, "figures")
+            return self.to_login(request)
         today = datetime.now(TZ).date()
         week_start = today - timedelta(days=today.weekday())
         lang = _lang(request)
-        tables = {key: figures(store, start, today, lang) for key, start in (("today", today), ("week", week_start))}
-        return render(request, "figures.html", session, tables=tables, today=today, week_start=week_start)
+        tables = {key: figures(self.store, start, today, lang) for key, start in (("today", today), ("week", week_start))}
+        return self.render(request, "figures.html", session, tables=tables, today=today, week_start=week_start)
 
-    @app.get("/dash/stats", include_in_schema=False)
-    def stats_page(request: Request):
-        session = current(request)
+    def stats(self, request: Request):
+        by, start, end = _stats_query(request)
+        session = self.viewer(request, f"stats by={by} from={start} to={end}")
         if session is None:
-            return to_login(request)
+            return self.to_login(request)
         lang = _lang(request)
-        today = datetime.now(TZ).date()
-        by = request.query_params.get("by", "origin")
-        by = by if by in STATS_CHOICES else "origin"
-        start, end = _day(request.query_params.get("from"), today), _day(request.query_params.get("to"), today)
-        if start > end:
-            start, end = end, start
-        view(request, session, f"stats by={by} from={start} to={end}")
-        hq_stats.refresh(store)
+        t = words(lang)
+        hq_stats.refresh(self.store)
         policy = hq_stats.default_policy()
-        pub = hq_stats.district_table(store, S.parse_dimensions(by), start, end, lang=lang, policy=policy)
-        age = hq_stats.district_table(store, ["age"], start, end, lang=lang, policy=policy)
-        edu = hq_stats.district_table(store, ["education"], start, end, lang=lang, policy=policy)
-        prov = hq_stats.district_table(store, ["origin", "province"], start, end, lang=lang, policy=policy)
-        origin = hq_stats.district_table(store, ["origin"], start, end, lang=lang, policy=policy)
-        zh = lang == "zh_CN"
-        words = {k: v[0 if zh else 1] for k, v in WORDS.items()}
-        svg = {
-            "age": charts.bars(words["by_age"], _bars(age)),
-            "education": charts.bars(words["by_education"], _bars(edu)),
-            "origin": charts.bars(words["by_origin"], _bars(origin), label_width=170),
-            "map": charts.province_map(words["map"], _province_counts(prov, origin), lang),
-        }
-        return render(request, "stats.html", session, pub=pub, grid=pub.grid(), svg=svg, by=by,
-                      label_cols=len(pub.dims) - 1 if len(pub.dims) > 1 else 1,
-                      choices=STATS_CHOICES, start=start, end=end,
-                      dim_names={c: " × ".join(S.DIMENSION_NAMES[d][0 if zh else 1] for d in c.split(","))
-                                 for c in STATS_CHOICES})
 
-    @app.get("/dash/stats/export", include_in_schema=False)
-    def stats_export(request: Request):
+        def table(dims: list[str]) -> S.Published:
+            return hq_stats.district_table(self.store, dims, start, end, lang=lang, policy=policy)
+
+        pub, origin = district_published(self.store, by, start, end, lang, policy), table(["origin"])
+        svg = {
+            "age": charts.bars(t("by_age"), _bars(table(["age"]))),
+            "education": charts.bars(t("by_education"), _bars(table(["education"]))),
+            "origin": charts.bars(t("by_origin"), _bars(origin), label_width=170),
+            "map": charts.province_map(t("map"), _province_counts(table(["origin", "province"])), lang),
+        }
+        zh = lang == "zh_CN"
+        return self.render(request, "stats.html", session, pub=pub, grid=pub.grid(), svg=svg, by=by,
+                           label_cols=len(pub.dims) - 1 if len(pub.dims) > 1 else 1,
+                           choices=STATS_CHOICES, start=start, end=end,
+                           dim_names={c: choice_name(c, zh) for c in STATS_CHOICES})
+
+    def stats_export(self, request: Request):
         """The statistics table as a file (csv or xlsx): the same suppressed table, audited as an export."""
-        session = current(request)
+        session = self.current(request)
         if session is None:
-            return to_login(request)
+            return self.to_login(request)
         fmt = request.query_params.get("fmt", "csv")
         fmt = fmt if fmt in ("csv", "xlsx") else "csv"
-        today = datetime.now(TZ).date()
-        by = request.query_params.get("by", "origin")
-        by = by if by in STATS_CHOICES else "origin"
-        start, end = _day(request.query_params.get("from"), today), _day(request.query_params.get("to"), today)
-        if start > end:
-            start, end = end, start
-        with store.transaction() as tx:
-            staff.audit(tx, session.staff.name, "export", f"stats {fmt} by={by} from={start} to={end}", _client(request))
-        hq_stats.refresh(store)
-        pub = hq_stats.district_table(store, S.parse_dimensions(by), start, end, lang=_lang(request))
+        by, start, end = _stats_query(request)
+        self.record(request, session.staff.name, "export", f"stats {fmt} by={by} from={start} to={end}")
+        hq_stats.refresh(self.store)
+        pub = district_published(self.store, by, start, end, _lang(request))
         media = "text/csv; charset=utf-8" if fmt == "csv" else \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        name = f"district-stats-{by.replace(',', '-')}-{start}-{end}.{fmt}"
+        name = f"district-stats-{by.replace(',', '-').replace(':', '-')}-{start}-{end}.{fmt}"
         return Response(S.render(pub, fmt), media_type=media,
                         headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
 
-    @app.get("/dash/expiring", include_in_schema=False)
-    def expiring_page(request: Request):
-        session = current(request)
+    def expiring(self, request: Request):
+        session = self.viewer(request, "expiring")
         if session is None:
-            return to_login(request)
-        view(request, session, "expiring")
-        hq_stats.refresh(store)
+            return self.to_login(request)
+        hq_stats.refresh(self.store)
         today = datetime.now(TZ).date()
-        return render(request, "expiring.html", session, rows=expiring(store, today), today=today)
+        return self.render(request, "expiring.html", session, rows=expiring(self.store, today), today=today)
 
-    @app.get("/dash/register", include_in_schema=False)
-    def register_page(request: Request):
-        session = current(request)
+    def register(self, request: Request):
+        dpage = _page_number(request.query_params.get("dpage"))
+        cpage = _page_number(request.query_params.get("cpage"))
+        session = self.viewer(request, f"register dpage={dpage} cpage={cpage}")
         if session is None:
-            return to_login(request)
-        view(request, session, "register")
-        return render(request, "register.html", session, tables=register_tables(store))
+            return self.to_login(request)
+        return self.render(request, "register.html", session, totals=register_totals(self.store),
+                           duplicates=duplicate_page(self.store, dpage), conflicts=conflict_page(self.store, cpage))
 
-    @app.get("/dash/audit", include_in_schema=False)
-    def audit_page(request: Request):
-        session = current(request)
+    def audit(self, request: Request):
+        session = self.viewer(request, "audit")
         if session is None:
-            return to_login(request)
-        view(request, session, "audit")
+            return self.to_login(request)
         if not session.staff.is_admin:
-            return render(request, "error.html", session, status=403, message="admin_only")
-        return render(request, "audit.html", session, rows=staff.audit_log(store))
+            return self.render(request, "error.html", session, status=403, message="admin_only")
+        return self.render(request, "audit.html", session, rows=staff.audit_log(self.store))
 
-    @app.get("/dash/assets/{name}", include_in_schema=False)
-    def asset(name: str):
+    def asset(self, name: str):
         # a fixed list: no path from the request reaches the file system
         if name == "dash.css":
             return FileResponse(WEB / "static" / "dash.css", media_type="text/css",
@@ -355,6 +389,31 @@ def mount(app: FastAPI, store: Store) -> None:
             return Response("not found", status_code=404, media_type="text/plain")
         return FileResponse(font, media_type="font/ttf",
                             headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"})
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    """A url-encoded form, at most 16 KiB and 20 fields; anything else reads as an empty form."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return {}
+    body = (await request.body())[:16384]
+    try:
+        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _stats_query(request: Request) -> tuple[str, date, date]:
+    """The statistics page's filters (by, from, to), each falling back to its default when bad."""
+    today = datetime.now(TZ).date()
+    by = request.query_params.get("by", "origin")
+    by = by if by in STATS_CHOICES else "origin"
+    start, end = _day(request.query_params.get("from"), today), _day(request.query_params.get("to"), today)
+    return (by, end, start) if start > end else (by, start, end)
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
 
 
 def _fonts() -> dict[str, Path]:
@@ -384,7 +443,7 @@ def _bars(pub: S.Published) -> list[tuple[str, int | None]]:
     return [(" ".join(pub.row_labels(i)), t.shown((i, 0))) for i in range(len(t.rows))]
 
 
-def _province_counts(prov: S.Published, origin: S.Published) -> dict[str, int | None]:
+def _province_counts(prov: S.Published) -> dict[str, int | None]:
     """Published persons from other provinces, by province (the origin x province table's other_province
     row, suppressed like every table)."""
     t = prov.table
@@ -418,7 +477,8 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def station_health(store: Store) -> list[dict]:
-    """One row per station: last contact, lag, entries not yet in statistics, quarantine, clock, alarms."""
+    """One row per station: last contact, lag, entries not yet in statistics, quarantine, clock, alarms,
+    open conflicts of the district register (by either of the two windows)."""
     since = (datetime.now(UTC) - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S")
     with store.transaction() as tx:
         rows = tx.all(
@@ -427,7 +487,10 @@ def station_health(store: Store) -> list[dict]:
             " FROM hq_stations s LEFT JOIN stat_cursor c ON c.station_id = s.station_id"
             " LEFT JOIN (SELECT station_id, SUM(count) AS n FROM hq_alarms WHERE last_at >= ? GROUP BY station_id) a"
             " ON a.station_id = s.station_id ORDER BY s.station_id", (since,))
-        conflicts = _conflict_counts(tx)
+        conflicts = dict(tx.all(
+            "SELECT station, COUNT(*) FROM (SELECT first_station_id AS station FROM hq_register_conflicts"
+            " WHERE status = 'open' UNION ALL SELECT second_station_id FROM hq_register_conflicts"
+            " WHERE status = 'open') c GROUP BY station"))
     now = datetime.now(UTC)
     out = []
     for sid, last, cursor_seq, quarantined, reason, offset, stat_seq, alarms in rows:
@@ -435,8 +498,27 @@ def station_health(store: Store) -> list[dict]:
         out.append({"station_id": sid, "last_contact": contact, "lag": now - contact if contact else None,
                     "acked": cursor_seq, "pending": max(0, cursor_seq - stat_seq), "quarantined": bool(quarantined),
                     "reason": reason or "", "clock": offset, "alarms": int(alarms),
-                    "conflicts": conflicts.get(sid) if conflicts is not None else None})
+                    "conflicts": int(conflicts.get(sid, 0))})
     return out
+
+
+def health_summary(rows: list[dict]) -> dict[str, int]:
+    now = datetime.now(UTC)
+    return {"stations": len(rows), "quarantined": sum(1 for r in rows if r["quarantined"]),
+            "late": sum(1 for r in rows if r["last_contact"] is None or now - r["last_contact"] > LAG_WARN)}
+
+
+def health_lines(rows: list[dict], t: Callable[[str], str]) -> list[tuple]:
+    """The health table's cells as display text, made here so that the template only places them:
+    (station, last contact, lag, pending, quarantined?, quarantine text, clock, alarms, conflicts, needs a look?).
+    A station needs a look when quarantined, with alarms or open conflicts, silent for over LAG_WARN or never heard."""
+    never, yes, no = t("never"), t("yes"), t("no")
+    return [(r["station_id"], r["last_contact"].strftime("%Y-%m-%d %H:%M:%S UTC") if r["last_contact"] else never,
+             _fmt_lag(r["lag"]), r["pending"], r["quarantined"],
+             f"{yes} {r['reason']}".rstrip() if r["quarantined"] else no,
+             "—" if r["clock"] is None else f"{r['clock']:+.1f} s", r["alarms"], r["conflicts"],
+             bool(r["quarantined"] or r["alarms"] or r["conflicts"] or r["lag"] is None or r["lag"] > LAG_WARN))
+            for r in rows]
 
 
 def figures(store: Store, start: date, end: date, lang: str) -> dict:
@@ -474,35 +556,62 @@ def expiring(store: Store, today: date) -> list[dict]:
              "expired": int(r[4] or 0)} for r in rows if any(r[1:])]
 
 
-REGISTER_HINTS = ("conflict", "duplicate")
+# --- the district register's lists --------------------------------------------------------------
 
 
-def _tables(tx) -> list[str]:
-    if tx.dialect == "postgresql":
-        return [r[0] for r in tx.all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
-    return [r[0] for r in tx.all("SELECT name FROM sqlite_master WHERE type = 'table'")]
+@dataclass(frozen=True)
+class ListPage:
+    items: list
+    page: int
+    pages: int
+    total: int
 
 
-def register_tables(store: Store) -> list[tuple[str, int]] | None:
-    """The district register's duplicate and conflict tables with their row counts; None until it lands."""
+def _paged(total: int, page: int, size: int = PAGE_SIZE) -> tuple[int, int]:
+    """(the page shown, the number of pages) for `total` rows: a page past the end shows the last."""
+    pages = max(1, -(-total // size))
+    return min(page, pages), pages
+
+
+def mask_name(name: str) -> str:
+    """The first character kept, the others starred; the middle dot and spaces of a name stay."""
+    return name[:1] + "".join(c if c in "· " else "*" for c in name[1:])
+
+
+def register_totals(store: Store) -> dict[str, int]:
     with store.transaction() as tx:
-        names = [n for n in _tables(tx) if n.startswith("hq_") and any(h in n for h in REGISTER_HINTS)]
-        if not names:
-            return None
-        return [(n, int(tx.one(f'SELECT COUNT(*) FROM "{n}"')[0])) for n in sorted(names)]
+        totals = register.counts(tx)
+        totals["open_conflicts"] = int(tx.one("SELECT COUNT(*) FROM hq_register_conflicts WHERE status = 'open'")[0])
+    return totals
 
 
-def _conflict_counts(tx) -> dict[str, int] | None:
-    names = [n for n in _tables(tx) if n.startswith("hq_") and "conflict" in n]
-    if not names:
-        return None
-    columns = [c[0] for c in tx.execute(f'SELECT * FROM "{names[0]}" LIMIT 0').description]
-    if "first_station_id" in columns:  # the district register's conflicts: open ones, by either window
-        rows = tx.all(f'SELECT station, COUNT(*) FROM (SELECT first_station_id AS station FROM "{names[0]}"'
-                      f" WHERE status = 'open' UNION ALL SELECT second_station_id FROM \"{names[0]}\""
-                      " WHERE status = 'open') c GROUP BY station")
-        return {r[0]: int(r[1]) for r in rows}
-    if "station_id" not in columns:  # a register table not kept per station: no per-station count
-        return None
-    rows = tx.all(f'SELECT station_id, COUNT(*) FROM "{names[0]}" GROUP BY station_id')
-    return {r[0]: int(r[1]) for r in rows}
+def duplicate_page(store: Store, page: int) -> ListPage:
+    """The register's possible duplicates (counter hq duplicates), one group a row, masked: ID numbers
+    to their first 6 and last 4, names to their first character, birth dates to the year. Each file
+    names its station, which holds the full record."""
+    found = register.duplicates(store)
+    groups = [{"kind": "same_number", "shared": g["id_masked"],
+               "files": [(f["station_id"], mask_name(f["name"]), g["id_masked"]) for f in g["files"]]}
+              for g in found["same_number"]]
+    groups += [{"kind": "same_person",
+                "shared": f"{mask_name(g['name'])} · {g['birth_date'][:4]} · {g['household_area']}",
+                "files": [(f["station_id"], mask_name(g["name"]), f["id_masked"]) for f in g["files"]]}
+               for g in found["same_person"]]
+    page, pages = _paged(len(groups), page)
+    return ListPage(groups[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], page, pages, len(groups))
+
+
+def conflict_page(store: Store, page: int) -> ListPage:
+    """Conflicting work of two windows on one permit, open ones first, newest first; the permit number masked."""
+    with store.transaction() as tx:
+        total = int(tx.one("SELECT COUNT(*) FROM hq_register_conflicts")[0])
+        page, pages = _paged(total, page)
+        rows = tx.all("SELECT conflict_id, permit_id, kind, first_station_id, first_seq, first_kind,"
+                      " second_station_id, second_seq, second_kind, detected_at, status FROM hq_register_conflicts"
+                      " ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, conflict_id DESC LIMIT ? OFFSET ?",
+                      (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+    items = [{"id": r[0], "permit": mask_id(r[1]) if len(r[1]) > 10 else r[1][:2] + "*" * max(0, len(r[1]) - 2),
+              "kind": r[2], "first": (r[3], r[4], r[5].rsplit(".", 1)[-1]),
+              "second": (r[6], r[7], r[8].rsplit(".", 1)[-1]), "detected_at": r[9][:19].replace("T", " "),
+              "status": r[10]} for r in rows]
+    return ListPage(items, page, pages, total)

@@ -9,6 +9,8 @@
   idle keep-alive connections.
 - `RateLimiter`: requests per station and client address, in this process (the `limits` library's
   moving window). With `--workers N` each process counts for itself.
+- `signin_rate`: failed dashboard sign-ins per client address, counted from the audit in the database
+  (so across processes), checked before a password is hashed (counter/hq/staff.py).
 
 `counter hq serve` passes the limits to its server processes in COUNTER_HQ_LIMITS (JSON).
 """
@@ -28,6 +30,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from counter.errors import ConfigError
 
 LIMITS_ENV = "COUNTER_HQ_LIMITS"
+SIGNIN_RATE = "10/minute;100/hour"  # the default of `signin_rate`
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Limits:
     # per station and client address; `limits` notation, several separated by ';'
     rate: str = "20/second;600/minute"
     alarm_window_s: float = 3600.0
+    # failed dashboard sign-ins per client address, counted across processes (counter/hq/staff.py)
+    signin_rate: str = SIGNIN_RATE
 
     def check(self) -> Limits:
         if self.max_body_bytes < 1024:
@@ -51,6 +56,9 @@ class Limits:
                 raise ConfigError("{option} must be more than 0 and at most 86400 seconds, not {v}",
                                   option=option, v=value)
         RateLimiter(self.rate)  # a rate `limits` cannot parse fails here, in one line
+        from counter.hq.staff import parse_signin_rate
+
+        parse_signin_rate(self.signin_rate)
         return self
 
     def to_env(self) -> str:

@@ -479,7 +479,7 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
 
     from counter.hq import dashboard
 
-    dashboard.mount(app, store)
+    dashboard.mount(app, store, limits.signin_rate)
     return app
 
 

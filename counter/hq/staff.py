@@ -8,6 +8,7 @@ session); each session has its own CSRF token for every form.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from counter.errors import CounterError, ValidationError
+from counter.errors import ConfigError, CounterError, ValidationError
 from counter.hq.store import Store
 
 ROLES = ("viewer", "admin")
@@ -163,6 +164,45 @@ def sign_in(store: Store, name: str, password: str, client: str, now: datetime |
                    " VALUES (?, ?, ?, ?, ?, ?)", (token_hash, name, csrf, _text(now), _text(now), _text(now + ABSOLUTE)))
         audit(tx, name, "sign_in", name, client, now)
     return token, Session(Staff(name, role), csrf, token_hash)
+
+
+FAILED_SIGN_INS = ("sign_in.failed", "sign_in.lockout", "sign_in.locked")
+
+
+def parse_signin_rate(rate: str) -> list[tuple[int, int]]:
+    """'10/minute;100/hour' (the `limits` library's notation) as [(attempts, seconds)]."""
+    from limits import parse_many
+
+    try:
+        items = parse_many(rate)
+    except ValueError:
+        raise ConfigError("--signin-rate {rate!r} is not a rate like '10/minute;100/hour'", rate=rate) from None
+    return [(item.amount, item.get_expiry()) for item in items]
+
+
+def signin_retry_after(store: Store, client: str, windows: list[tuple[int, int]], now: datetime | None = None) -> int:
+    """Seconds this client address must wait before its next sign-in (0: it may try now).
+
+    Counted from the audit's failed sign-ins of that address, so every server process and a restart see
+    the same count: N failures within a window's seconds close the form to that address until the
+    oldest of them leaves the window."""
+    if not windows:
+        return 0
+    now = _now(now)
+    longest = max(seconds for _, seconds in windows)
+    marks = ", ".join("?" * len(FAILED_SIGN_INS))
+    with store.transaction() as tx:
+        times = [_parse(r[0]) for r in tx.all(
+            f"SELECT at FROM hq_staff_audit WHERE client = ? AND at > ? AND action IN ({marks})"
+            " ORDER BY at DESC LIMIT ?",
+            (client[:64], _text(now - timedelta(seconds=longest)), *FAILED_SIGN_INS,
+             max(amount for amount, _ in windows)))]
+    wait = 0.0
+    for amount, seconds in windows:
+        recent = [t for t in times if t > now - timedelta(seconds=seconds)]
+        if len(recent) >= amount:
+            wait = max(wait, (recent[amount - 1] + timedelta(seconds=seconds) - now).total_seconds())
+    return math.ceil(wait) if wait > 0 else 0
 
 
 def session_of(store: Store, token: str | None, now: datetime | None = None) -> Session | None:

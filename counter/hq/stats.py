@@ -75,3 +75,13 @@ def district_table(store: Store, dims: list[str], date_from: date, date_to: date
     zh = is_chinese(lang)
     return S.publish(counts, dims, date_from, date_to, k or policy.stats_min_cell, policy.stats_age_bands, lang,
                      scope="全区 District" if zh else "District")
+
+
+def district_flow_table(store: Store, by: str, date_from: date, date_to: date, *, lang: str = "zh_CN",
+                        policy: Policy | None = None) -> S.Published:
+    """Inflow and outflow across the district per week or month, suppressed like every table."""
+    policy = policy or default_policy()
+    with store.transaction() as tx:
+        counts = S.flow_table_counts(tx, by, date_from, date_to)
+    return S.publish(counts, [by, "flow"], date_from, date_to, policy.stats_min_cell, policy.stats_age_bands, lang,
+                     scope="全区 District" if is_chinese(lang) else "District")

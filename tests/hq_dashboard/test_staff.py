@@ -110,3 +110,36 @@ def test_cli_user_add_list_unlock(store, tmp_path):
     r = run_cli("hq", "user", "list", "--db", url, "--json")
     assert '"王科员"' in r.stdout and "argon2" not in r.stdout
     assert run_cli("hq", "user", "unlock", "nobody", "--db", url).returncode != 0
+
+
+def test_signin_limit_counts_failures_per_address_from_the_audit(store):
+    staff.add_user(store, "a", "viewer", PW)
+    windows = staff.parse_signin_rate("3/minute;5/hour")
+    assert windows == [(3, 60), (5, 3600)]
+    for i in range(3):
+        with pytest.raises(staff.SignInRefused):
+            staff.sign_in(store, "a" if i else "nobody", "wrong password!", "10.0.0.7", now=T0 + timedelta(seconds=i))
+    # the third failure at T0+2 closes the form to that address until T0+60 (the first leaves the window)
+    assert staff.signin_retry_after(store, "10.0.0.7", windows, now=T0 + timedelta(seconds=10)) == 50
+    assert staff.signin_retry_after(store, "10.0.0.8", windows, now=T0 + timedelta(seconds=10)) == 0
+    assert staff.signin_retry_after(store, "10.0.0.7", windows, now=T0 + timedelta(seconds=61)) == 0
+    # a successful sign-in is not a failure: it does not count
+    staff.sign_in(store, "a", PW, "10.0.0.7", now=T0 + timedelta(seconds=70))
+    assert staff.signin_retry_after(store, "10.0.0.7", windows, now=T0 + timedelta(seconds=71)) == 0
+    # the hour's window: five failures within the hour close it until the oldest is an hour old
+    staff.unlock(store, "a")
+    for i in range(2):
+        with pytest.raises(staff.SignInRefused):
+            staff.sign_in(store, "a", "wrong password!", "10.0.0.7", now=T0 + timedelta(seconds=200 + i))
+    assert staff.signin_retry_after(store, "10.0.0.7", windows, now=T0 + timedelta(seconds=300)) == 3300
+
+
+def test_signin_rate_that_is_not_a_rate_is_one_line(tmp_path):
+    from counter.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="not a rate"):
+        staff.parse_signin_rate("lots")
+    r = run_cli("hq", "serve", "--db", f"sqlite:///{tmp_path / 'hq.db'}", "--key-dir", str(tmp_path / "k"),
+                "--signin-rate", "lots")
+    assert r.returncode != 0 and "--signin-rate 'lots' is not a rate" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

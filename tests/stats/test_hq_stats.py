@@ -83,3 +83,61 @@ def test_cancelled_permit_ends_the_registration_as_outflow(district):
                               __import__("datetime").date(2026, 12, 31))
     assert sum(f.outflow for f in flows) == ended
     assert sum(f.inflow for f in flows) > 0
+
+
+def test_cli_flow_per_month_across_the_district(district):
+    store, url, stations = district
+    r = run_cli("hq", "stats", "--db", url, "--flow", "month", "--from", "2026-01-01", "--to", "2026-12-31", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["by"] == ["month", "flow"] and data["scope"] == "全区 District"
+    assert {c["dims"]["month"] for c in data["cells"]} == {f"2026-{m:02d}" for m in range(1, 13)}
+    hq_stats.refresh(store)
+    with store.transaction() as tx:
+        flows = S.flow_counts(tx, "month", __import__("datetime").date(2026, 1, 1),
+                              __import__("datetime").date(2026, 12, 31))
+    published = {(c["dims"]["month"], c["dims"]["flow"]): c["count"] for c in data["cells"]}
+    for f in flows:  # each published cell is the true count; the others are hidden, never altered
+        assert published[(f.period, "inflow")] in (f.inflow, None)
+        assert published[(f.period, "outflow")] in (f.outflow, None)
+        for v in (published[(f.period, "inflow")], published[(f.period, "outflow")]):
+            assert v is None or v == 0 or v >= 5
+    r = run_cli("hq", "stats", "--db", url, "--flow", "week", "--by", "station")
+    assert r.returncode == 2 and "--flow and --by" in r.stderr
+
+
+def test_the_speed_migration_derives_the_integer_columns_of_facts_already_held(tmp_path):
+    from datetime import date
+
+    from counter.hq import migrations
+    from counter.hq.store import SCHEMA_VERSION, open_store, schema_statements
+
+    s = open_store(f"sqlite:///{tmp_path / 'before.db'}")
+    speed = next(m for m in migrations.all_migrations() if m.name.endswith("_dashboard_speed"))
+    with s.transaction() as tx:  # a database at the version before it, holding facts
+        for statement in schema_statements("sqlite"):
+            tx.execute(statement)
+        for m in migrations.all_migrations():
+            if migrations.BASELINE_VERSION < m.version < speed.version:
+                m.upgrade(tx)
+        tx.execute("UPDATE hq_meta SET value = ? WHERE key = 'schema_version'", (str(speed.version - 1),))
+        facts = [("p1", "2026-03-01", None, "other_province", "1990-01-01", "junior_or_less"),
+                 ("p2", "2026-03-02", "2026-06-30", "same_county", "1950-05-05", "college_or_above"),
+                 ("p3", "2025-12-31", None, "abroad", None, None),
+                 ("p4", "2026-07-01", None, "unknown", "2010-02-02", "senior_secondary")]
+        for pid, started, ended, origin, birth, edu in facts:
+            tx.execute("INSERT INTO stat_facts (station_id, person_id, reg_seq, kind, started, started_week,"
+                       " started_month, ended, origin, birth_date, birth_num, sex, education_group) VALUES"
+                       " ('HP-01', ?, 1, 'residence', ?, '', '', ?, ?, ?, ?, 'M', ?)",
+                       (pid, started, ended, origin, birth, S.birth_number(birth), edu))
+    s.init_schema()
+    assert s.schema_version() == SCHEMA_VERSION
+    with s.transaction() as tx:
+        rows = {r[0]: r[1:] for r in tx.all("SELECT person_id, started_num, ended_num, origin_code, education_code"
+                                             " FROM stat_facts")}
+        assert rows["p2"] == (20260302, 20260630, S.ORIGIN_CODES.index("same_county"),
+                              S.EDUCATION_CODES.index("college_or_above"))
+        assert rows["p3"] == (20251231, None, S.ORIGIN_CODES.index("abroad"), 0)
+        counts = S.count(tx, ["origin", "age", "education"], date(2026, 6, 1), date(2026, 6, 30), (20, 30, 50, 60))
+    assert counts == {("other_province", "30-49", "junior_or_less"): 1, ("same_county", "60+", "college_or_above"): 1,
+                      ("abroad", "unknown", "unknown"): 1}

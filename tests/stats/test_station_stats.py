@@ -183,3 +183,57 @@ def test_a_station_with_no_registrations_prints_an_empty_table(tmp_path):
     r = run_cli("stats", "--data-dir", str(tmp_path / "empty"), "--by", "origin,age", "--pdf", "--out",
                 str(tmp_path / "e.pdf"))
     assert r.returncode == 0 and (tmp_path / "e.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_flow_per_week_lists_every_week_with_inflow_and_outflow(seeded, tmp_path):
+    from datetime import timedelta
+
+    today = engine.business_date(seeded)
+    start = today - timedelta(days=20)
+    data = _json(seeded.data_dir, "--flow", "week", "--from", start.isoformat(), "--to", today.isoformat())
+    assert data["by"] == ["week", "flow"]
+    weeks = {c["dims"]["week"] for c in data["cells"]}
+    expected = {S.D.period_of(start + timedelta(days=n), "week") for n in range(21)}
+    assert weeks == expected  # quiet weeks are rows of zeros, not missing
+    arrived = S.D.period_of(today - timedelta(days=2), "week")
+    inflow = {c["dims"]["week"]: c["count"] for c in data["cells"] if c["dims"]["flow"] == "inflow"}
+    outflow = [c["count"] for c in data["cells"] if c["dims"]["flow"] == "outflow"]
+    assert inflow[arrived] == 11 and outflow == [0] * len(weeks)  # 11 persons arrived two days ago
+    assert all(v == 0 for w, v in inflow.items() if w != arrived)
+    assert data["total"] == 11 and "不予公布" in data["footnote"]
+    # every format, like the other dimensions
+    r = run_cli("stats", "--data-dir", str(seeded.data_dir), "--flow", "month", "--csv")
+    assert r.returncode == 0 and "流入（登记开始）" in r.stdout and "流出（登记结束）" in r.stdout
+    for fmt in ("xlsx", "pdf"):
+        out = tmp_path / f"flow.{fmt}"
+        r = run_cli("stats", "--data-dir", str(seeded.data_dir), "--flow", "month", f"--{fmt}", "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        assert out.stat().st_mode & 0o777 == 0o600 and out.stat().st_size > 1000
+    text = subprocess.run(["pdftotext", str(tmp_path / "flow.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "流入" in text and "张一" not in text
+
+
+def test_flow_with_by_or_a_bad_period_is_one_line(seeded):
+    for args, words in ((("--flow", "week", "--by", "origin"), "--flow and --by"), (("--flow", "day"), "week or month")):
+        r = run_cli("stats", "--data-dir", str(seeded.data_dir), *args)
+        assert r.returncode != 0 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_flow_cells_under_k_are_suppressed_and_not_recoverable():
+    # a crafted month: 12 arrivals and 2 departures in one week, 1 departure in the next
+    tx = S.memory_facts()
+    tx.execute("INSERT INTO stat_cursor (station_id, last_seq) VALUES ('T', 0)")
+    rows = [("2026-11-02", None)] * 10 + [("2026-11-03", "2026-11-04")] * 2 + [("2026-10-01", "2026-11-10")]
+    for i, (began, ended) in enumerate(rows):
+        tx.execute("INSERT INTO stat_facts (station_id, person_id, reg_seq, kind, started, started_week,"
+                   " started_month, ended, origin, sex, started_num, ended_num) VALUES"
+                   " ('T', ?, ?, 'residence', ?, '', '', ?, 'other_province', 'M', ?, ?)",
+                   (f"p{i}", i, began, ended, S.day_number(began), S.day_number(ended)))
+    counts = S.flow_table_counts(tx, "week", date(2026, 11, 2), date(2026, 11, 15))
+    assert counts == {("2026-W45", "inflow"): 12, ("2026-W45", "outflow"): 2, ("2026-W46", "inflow"): 0,
+                      ("2026-W46", "outflow"): 1}
+    pub = S.publish(counts, ["week", "flow"], date(2026, 11, 2), date(2026, 11, 15), 5, (20, 30, 50, 60))
+    shown = {(r["dims"]["week"], r["dims"]["flow"]): r["count"] for r in pub.records()}
+    assert shown[("2026-W45", "outflow")] is None and shown[("2026-W46", "outflow")] is None
+    assert shown[("2026-W46", "inflow")] == 0  # zeros single no one out
+    assert S.D.recoverable(pub.table) == set()
