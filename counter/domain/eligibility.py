@@ -28,7 +28,6 @@ HMT_NATIONALITIES = ("HKG", "MAC", "TWN")
 
 REGISTRATIONS = ("residence_registration", "lodging_registration", "accommodation_registration")
 PERMIT_SERVICES = ("permit_apply",)
-PERMIT_RULES = ("other_province", "other_county")
 
 
 @dataclass(frozen=True)
