@@ -1,14 +1,14 @@
 """Station configuration (DIR/station.toml): strict, typed, with DOMAIN.md's defaults."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the sections' Annotated rules are read from their evaluated
+# annotations, without typing.get_type_hints evaluating strings at every start.
 
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NamedTuple, get_origin
 
 from counter.domain.language import LANGS
 from counter.errors import ConfigError
@@ -18,121 +18,133 @@ CONFIG_FILE = "station.toml"
 DB_FILE = "station.db"
 
 
-def setting(default: Any = None, *, kind: type | None = None, low: float | None = None, high: float | None = None,
-            choices: tuple | Callable[[], tuple] | None = None, why: str = "") -> Any:
-    """One key of station.toml: its default, and what a value must be (checked at load, naming file and key).
+class Rule(NamedTuple):
+    """What a value of one key must be, beyond its type: checked at load, naming file and key.
 
-    `kind` is the default's type unless given; `choices` may be a function, for lists read from templates/.
+    `choices` may be a function, for lists read from templates/.
     """
-    return field(default=default, metadata={"kind": kind or type(default), "low": low, "high": high,
-                                            "choices": choices, "why": why})
+
+    low: float | None = None
+    high: float | None = None
+    choices: tuple | Callable[[], tuple] | None = None
+
+
+class Key(NamedTuple):
+    """One key of station.toml: its type, its default and its rule."""
+
+    kind: type
+    default: Any
+    rule: Rule
 
 
 def _printer_kinds() -> tuple[str, ...]:
-    from devices.printer import KINDS
+    from devices.printer_kinds import KINDS
 
-    return tuple(KINDS)
+    return KINDS
+
+
+def _template_dir(name: str) -> Path:
+    """A folder of templates/, from the package's own path: the wheel ships it as files, and
+    importlib.resources would add a tenth to the start-up of `counter journal verify`."""
+    import templates
+
+    return Path(templates.__file__).parent / name
 
 
 def _printer_models() -> tuple[str, ...]:
-    from importlib import resources
-
-    return tuple(sorted(item.name.removesuffix(".toml") for item in resources.files("templates.printers").iterdir()
-                        if item.name.endswith(".toml")))
+    return tuple(sorted(name.removesuffix(".toml") for name in os.listdir(_template_dir("printers"))
+                        if name.endswith(".toml")))
 
 
-@dataclass(frozen=True)
-class StationSection:
-    id: str = setting(kind=str)
-    district: str = setting(kind=str)
-    office: str = setting(kind=str)
-    timezone: str = setting("Asia/Shanghai")
-    lang: str = setting("zh_CN", choices=LANGS)
+# The sections are NamedTuples, typed and frozen, with their rules as Annotated metadata: the
+# dataclasses module (and the inspect module it imports) would double the start-up of
+# `counter journal verify`, which loads and checks this file.
+
+class StationSection(NamedTuple):
+    id: str
+    district: str
+    office: str
+    timezone: str = "Asia/Shanghai"
+    lang: Annotated[str, Rule(choices=LANGS)] = "zh_CN"
 
 
-@dataclass(frozen=True)
-class SecuritySection:
+class SecuritySection(NamedTuple):
     # The station's own choice (no regulation sets them); the bounds only keep them meaningful: a lockout
     # of -1 minutes or max_failed_pins = 0 would switch the lockout off.
-    idle_lock_minutes: int = setting(5, low=0, high=240)  # 0 = never lock (README)
-    max_failed_pins: int = setting(5, low=1, high=100)
-    pin_lockout_minutes: int = setting(15, low=1, high=24 * 60)
+    idle_lock_minutes: Annotated[int, Rule(low=0, high=240)] = 5  # 0 = never lock (README)
+    max_failed_pins: Annotated[int, Rule(low=1, high=100)] = 5
+    pin_lockout_minutes: Annotated[int, Rule(low=1, high=24 * 60)] = 15
 
 
-@dataclass(frozen=True)
-class PolicySection:
+class PolicySection(NamedTuple):
     """Defaults come from templates/policy/default.toml (data, not code; each value names its article)."""
 
-    registration_deadline_days: int = setting(kind=int, low=0)
-    change_deadline_days: int = setting(kind=int, low=0)
-    permit_validity_years: list = setting(kind=list)
-    extension_window_days: int = setting(kind=int, low=0)
-    collection_working_days: int = setting(kind=int, low=0)
-    min_residence_months: int = setting(kind=int, low=0)
-    accepted_proofs: list = setting(kind=list)
-    permit_optional_under_age: int = setting(kind=int, low=0)
-    fee: str = setting(kind=str)
-    holidays: list = setting(kind=list)
-    occupations: list = setting(kind=list)
-    required_items: list = setting(kind=list)
-    stats_min_cell: int = setting(kind=int, low=0)
-    stats_age_bands: list = setting(kind=list)
-    expiry_notice_days: int = setting(kind=int, low=0)
-    permit_eligibility: str = setting(kind=str)
-    other_county_min_residence_months: int = setting(kind=int, low=0)
-    foreigner_registration_hours: int = setting(kind=int, low=1)
-    hmt_permit: bool = setting(kind=bool)
-    hmt_min_residence_months: int = setting(kind=int, low=0)
+    registration_deadline_days: Annotated[int, Rule(low=0)]
+    change_deadline_days: Annotated[int, Rule(low=0)]
+    permit_validity_years: list
+    extension_window_days: Annotated[int, Rule(low=0)]
+    collection_working_days: Annotated[int, Rule(low=0)]
+    min_residence_months: Annotated[int, Rule(low=0)]
+    accepted_proofs: list
+    permit_optional_under_age: Annotated[int, Rule(low=0)]
+    fee: str
+    holidays: list
+    occupations: list
+    required_items: list
+    stats_min_cell: Annotated[int, Rule(low=0)]
+    stats_age_bands: list
+    expiry_notice_days: Annotated[int, Rule(low=0)]
+    permit_eligibility: str
+    other_county_min_residence_months: Annotated[int, Rule(low=0)]
+    foreigner_registration_hours: Annotated[int, Rule(low=1)]
+    hmt_permit: bool
+    hmt_min_residence_months: Annotated[int, Rule(low=0)]
 
 
-@dataclass(frozen=True)
-class ReaderSection:
+class ReaderSection(NamedTuple):
     # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
-    kind: str = setting("pcsc", choices=("pcsc", "simulated", "none"))
-    reader_name: str = setting("")
-    csca_dir: str = setting("")
+    kind: Annotated[str, Rule(choices=("pcsc", "simulated", "none"))] = "pcsc"
+    reader_name: str = ""
+    csca_dir: str = ""
     # the resident ID card's certified SAM reader: /dev/ttyACM0, /dev/ttyUSB0 (empty: none;
     # "simulated": our simulated reader on a pty, for the demo)
-    sam_port: str = setting("")
-    sam_baud: int = setting(115200, low=1200, high=921_600)  # 8N1
-    sam_poll_seconds: float = setting(0.5, low=0.05, high=10)  # how often "find card" is polled
+    sam_port: str = ""
+    sam_baud: Annotated[int, Rule(low=1200, high=921_600)] = 115200  # 8N1
+    sam_poll_seconds: Annotated[float, Rule(low=0.05, high=10)] = 0.5  # how often "find card" is polled
 
 
-@dataclass(frozen=True)
-class PrinterSection:
-    kind: str = setting("simulated", choices=_printer_kinds)  # file | usb | serial | network | cups | simulated | none
-    model: str = setting("generic-80", choices=_printer_models)  # a profile in templates/printers/
+class PrinterSection(NamedTuple):
+    # file | usb | serial | network | cups | simulated | none
+    kind: Annotated[str, Rule(choices=_printer_kinds)] = "simulated"
+    model: Annotated[str, Rule(choices=_printer_models)] = "generic-80"  # a profile in templates/printers/
     # usb: VID:PID hex; serial: /dev/ttyUSB0; network: host[:port]; file: path; cups: queue name
-    target: str = setting("")
-    timeout_seconds: float = setting(3.0, low=0.1, high=300)
-    baudrate: int = setting(9600, low=300, high=4_000_000)
-    usb_in_ep: int = setting(0x82, low=0x81, high=0x8F)  # an IN endpoint address has bit 7 set
-    usb_out_ep: int = setting(0x01, low=0x01, high=0x0F)
+    target: str = ""
+    timeout_seconds: Annotated[float, Rule(low=0.1, high=300)] = 3.0
+    baudrate: Annotated[int, Rule(low=300, high=4_000_000)] = 9600
+    usb_in_ep: Annotated[int, Rule(low=0x81, high=0x8F)] = 0x82  # an IN endpoint address has bit 7 set
+    usb_out_ep: Annotated[int, Rule(low=0x01, high=0x0F)] = 0x01
     # false for one-way printers that never answer DLE EOT: a job is then done once sent
-    status_query: bool = setting(True)
-    certificate_dir: str = setting("")  # where certificate PDFs go; empty = DATA_DIR/certificates
+    status_query: bool = True
+    certificate_dir: str = ""  # where certificate PDFs go; empty = DATA_DIR/certificates
 
 
-@dataclass(frozen=True)
-class SyncSection:
-    hq_url: str = setting("")
-    hq_public_key: str = setting("")
-    interval_seconds: int = setting(30, low=1, high=24 * 3600)
-    batch_size: int = setting(500, low=1, high=10_000)
+class SyncSection(NamedTuple):
+    hq_url: str = ""
+    hq_public_key: str = ""
+    interval_seconds: Annotated[int, Rule(low=1, high=24 * 3600)] = 30
+    batch_size: Annotated[int, Rule(low=1, high=10_000)] = 500
     # HQ's TLS certificate or CA (PEM), the only one trusted for https://; empty = the system CAs
-    hq_ca: str = setting("")
+    hq_ca: str = ""
     # allow plain http:// to a host that is not loopback (personal data unencrypted on the wire)
-    insecure_http: bool = setting(False)
+    insecure_http: bool = False
 
 
-@dataclass(frozen=True)
-class ExportSection:
+class ExportSection(NamedTuple):
     # the district's age X25519 recipient (age1...): when set, day bundles are encrypted to it
-    age_recipient: str = setting("")
+    age_recipient: str = ""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The whole station.toml, typed: `config.settings.security.max_failed_pins`."""
 
     station: StationSection
@@ -144,17 +156,26 @@ class Settings:
     export: ExportSection
 
 
-SECTIONS: dict[str, type] = {f.name: f.type if isinstance(f.type, type) else globals()[f.type]
-                             for f in fields(Settings)}
+SECTIONS: dict[str, type] = dict(Settings.__annotations__)
+
+
+def section_keys(section: type) -> dict[str, Key]:
+    """Each key of a section with its type, its default (None where it has none) and its rule."""
+    out = {}
+    for name, hint in section.__annotations__.items():
+        kind, rule = (hint.__origin__, hint.__metadata__[0]) if get_origin(hint) is Annotated else (hint, Rule())
+        out[name] = Key(kind, section._field_defaults.get(name), rule)
+    return out
+
+
+KEYS: dict[str, dict[str, Key]] = {name: section_keys(section) for name, section in SECTIONS.items()}
 
 
 def _policy_defaults() -> dict[str, Any]:
     """The [policy] defaults from the shipped template, so the defaults are data."""
-    from importlib import resources
-
-    text = (resources.files("templates") / "policy" / "default.toml").read_text(encoding="utf-8")
+    text = (_template_dir("policy") / "default.toml").read_text(encoding="utf-8")
     defaults = tomllib.loads(text)["policy"]
-    missing = [f.name for f in fields(PolicySection) if f.name not in defaults]
+    missing = [name for name in KEYS["policy"] if name not in defaults]
     if missing:
         raise ConfigError("templates/policy/default.toml has no value for {key}", key=missing[0])
     return defaults
@@ -165,11 +186,10 @@ _POLICY_DEFAULTS = _policy_defaults()
 # section -> key -> (type, default), derived from the sections above. Unknown sections or keys are
 # refused, so a typo never silently falls back to a default.
 SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
-    name: {f.name: (f.metadata["kind"], _POLICY_DEFAULTS[f.name] if name == "policy" else f.default)
-           for f in fields(section)}
-    for name, section in SECTIONS.items()
+    name: {key: (k.kind, _POLICY_DEFAULTS[key] if name == "policy" else k.default) for key, k in keys.items()}
+    for name, keys in KEYS.items()
 }
-READER_KINDS: tuple[str, ...] = ReaderSection.__dataclass_fields__["kind"].metadata["choices"]
+READER_KINDS: tuple[str, ...] = KEYS["reader"]["kind"].rule.choices
 
 
 def default_data_dir() -> Path:
@@ -186,10 +206,12 @@ def resolve_data_dir(option: str | Path | None) -> Path:
     return Path(env).expanduser() if env else default_data_dir()
 
 
-@dataclass
 class StationConfig:
-    path: Path
-    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """station.toml as loaded and checked: `data` holds every key of every section."""
+
+    def __init__(self, path: Path, data: dict[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self.data = data if data is not None else {}
 
     @property
     def station_id(self) -> str:
@@ -217,7 +239,7 @@ class StationConfig:
 
     @property
     def settings(self) -> Settings:
-        """The configuration typed and frozen, one dataclass per section (built from the checked data)."""
+        """The configuration typed and frozen, one NamedTuple per section (built from the checked data)."""
         return Settings(**{name: cls(**self.data[name]) for name, cls in SECTIONS.items()})
 
     @property
@@ -275,13 +297,17 @@ def validate(raw: dict, path: Path) -> dict[str, dict[str, Any]]:
         if not data["station"].get(key):
             raise ConfigError("{path}: [station] {key} is required", path=path, key=key)
     _check_ranges(data, path)
-    try:
+    timezone = data["station"]["timezone"]
+    # The shipped default always loads (tzdata is a dependency); zoneinfo's import costs `counter journal
+    # verify` a sixth of its start-up, so only a zone station.toml names is looked up here.
+    if timezone != KEYS["station"]["timezone"].default:
         from zoneinfo import ZoneInfo
 
-        ZoneInfo(data["station"]["timezone"])
-    except Exception:
-        raise ConfigError("{path}: [station] timezone {tz} is not a known time zone", path=path,
-                          tz=data["station"]["timezone"]) from None
+        try:
+            ZoneInfo(timezone)
+        except Exception:
+            raise ConfigError("{path}: [station] timezone {tz} is not a known time zone", path=path,
+                              tz=timezone) from None
     return data
 
 
@@ -294,20 +320,19 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     def refuse(section: str, key: str, why: str, **params: object) -> None:
         raise ConfigError("{path}: [{section}] {key} " + why, path=path, section=section, key=key, **params)
 
-    for section, cls in SECTIONS.items():
-        for f in fields(cls):
-            value, low, high = data[section][f.name], f.metadata["low"], f.metadata["high"]
+    for section, keys in KEYS.items():
+        for name, key in keys.items():
+            value, (low, high, choices) = data[section][name], key.rule
             if isinstance(value, int | float) and not isinstance(value, bool):
                 if low is not None and high is not None and not low <= value <= high:
-                    refuse(section, f.name, "is {value}; it must be from {low} to {high}", value=value, low=low,
+                    refuse(section, name, "is {value}; it must be from {low} to {high}", value=value, low=low,
                            high=high)
                 if low is not None and high is None and value < low:
-                    refuse(section, f.name, "is {value}; it must not be below {low}", value=value, low=low)
-            choices = f.metadata["choices"]
+                    refuse(section, name, "is {value}; it must not be below {low}", value=value, low=low)
             if choices is not None:
                 allowed = choices() if callable(choices) else choices
                 if value not in allowed:
-                    refuse(section, f.name, "is {value!r}; it must be one of {allowed}", value=value,
+                    refuse(section, name, "is {value!r}; it must be one of {allowed}", value=value,
                            allowed=", ".join(map(str, allowed)))
     station = data["station"]
     if not is_station_id(station["id"]):
@@ -324,7 +349,7 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     recipient = data["export"]["age_recipient"]
     if recipient and not recipient.startswith("age1"):
         refuse("export", "age_recipient", "must be an age X25519 recipient (age1...), or empty")
-    from counter.domain.eligibility import PERMIT_RULES
+    from counter.domain.vocabulary import INDUSTRY_SECTIONS, PERMIT_RULES
 
     if data["policy"]["permit_eligibility"] not in PERMIT_RULES:
         refuse("policy", "permit_eligibility", "is {value!r}; it must be one of {allowed}",
@@ -349,8 +374,6 @@ def _check_ranges(data: dict[str, dict[str, Any]], path: Path) -> None:
     bands = policy["stats_age_bands"]
     if not bands or len(set(bands)) != len(bands) or any(not 0 < b <= 150 for b in bands):
         refuse("policy", "stats_age_bands", "must list distinct ages from 1 to 150, e.g. [20, 30, 50, 60]")
-    from counter.domain.stats import INDUSTRY_SECTIONS
-
     unknown = [c for c in policy["occupations"] if c not in INDUSTRY_SECTIONS]
     if unknown:
         refuse("policy", "occupations", "holds {codes}; use GB/T 4754 section letters A to T",

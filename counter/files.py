@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,6 +107,8 @@ def crash_file(prefix: str = "counter-crash-", suffix: str = ".txt") -> tuple[in
     """An open 0600 file for a crash report, in a 0700 directory of this user's under the temp dir.
 
     Falls back to the temp dir itself (mkstemp, 0600) when that directory is not safely ours."""
+    import tempfile
+
     base = Path(tempfile.gettempdir()) / f"counter-{os.getuid()}"
     try:
         private_dir(base)

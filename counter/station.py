@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from counter import files, keys
+from counter import files, journal_check, keys
 from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
 from counter.domain.citizen_id import validate_area_code
 from counter.domain.station_id import check_station_id
@@ -63,12 +63,8 @@ class Station:
         from counter.sync import key_rotation
 
         key_rotation.finish_pending(data_dir, db)
-        key_path = data_dir / "keys" / "station.key"
-        key = keys.load_private(key_path)
-        notices = []
-        if key_path.exists() and files.exposed(key_path):
-            notices.append(f"{key_path} can be read by other users; run: chmod 600 {key_path}")
-        return cls(data_dir, config, db, key, notices)
+        key = keys.load_private(data_dir / journal_check.KEY_FILE)
+        return cls(data_dir, config, db, key, journal_check.key_notices(data_dir))
 
     @classmethod
     def init(cls, data_dir: Path, station_id: str, district: str, office: str, *, demo: bool = False,
@@ -134,11 +130,7 @@ class Station:
 
     def verify_signature(self, message: bytes, signature: str) -> bool:
         """With the current key, or a retired one (`counter keys rotate` keeps them in keys/retired/)."""
-        if keys.verify(self.key.public, message, signature):
-            return True
-        from counter.sync.key_rotation import retired_keys
-
-        return any(keys.verify(k.public, message, signature) for k in retired_keys(self.data_dir).values())
+        return journal_check.signed_by_station(self.data_dir, self.key, message, signature)
 
     # --- time --------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from datetime import date
 from counter.domain import stats as D
 from counter.domain.language import is_chinese
 from counter.domain.policy import add_years
+from counter.domain.vocabulary import INDUSTRY_SECTIONS
 from counter.errors import CounterError
 from db import kinds
 
@@ -328,7 +329,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                   "senior_secondary": ("高中（中专）", "Senior secondary"),
                   "college_or_above": ("大专以上", "College or above")},
     "education_level": dict(D.EDUCATION_LEVELS),
-    "occupation": dict(D.INDUSTRY_SECTIONS),
+    "occupation": dict(INDUSTRY_SECTIONS),
     "housing": {"rented": ("租赁房屋", "Rented"), "dormitory": ("单位内部", "Employer dormitory"),
                 "work_site": ("工地现场", "Work site"), "own": ("自购房屋", "Own home"),
                 "relatives": ("借住亲友家", "With relatives")},

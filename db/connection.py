@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import _thread
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 # PRAGMA application_id marks a file as ours, so a foreign database is never touched.
@@ -46,21 +45,34 @@ class DatabaseError(Exception):
     """A database that cannot be used; the message is one line for the operator."""
 
 
-def _check_existing_file(path: Path) -> None:
-    """Refuse a corrupt or foreign file, opening it read-only so it is never modified."""
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    """False for an empty file (a station being made); refuses a file that is not SQLite."""
     with path.open("rb") as fh:
         header = fh.read(16)
     if header and header != SQLITE_HEADER:
         raise DatabaseError(f"{path} is not a SQLite database; refusing to open it")
-    if not header:
+    return bool(header)
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != APPLICATION_ID and has_tables:
+        raise DatabaseError(f"{path} belongs to another application; refusing to open it")
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse a corrupt or foreign file, opening it read-only so it is never modified."""
+    if not _is_sqlite_file(path):
         return
     try:
-        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ro = _read_only(path)
         try:
-            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
-            has_tables = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if app_id != APPLICATION_ID and has_tables:
-                raise DatabaseError(f"{path} belongs to another application; refusing to open it")
+            _check_ours(ro, path)
             rows = [r[0] for r in ro.execute("PRAGMA quick_check(3)")]
             if rows != ["ok"]:
                 detail = " ".join(" ".join(rows).split())[:160]
@@ -101,11 +113,44 @@ def open_database(path: str | Path, *, create: bool = False) -> Database:
     return db
 
 
-_locks: dict[int, threading.RLock] = {}
-_locks_guard = threading.Lock()
+def open_read_only(path: str | Path) -> Database | None:
+    """The station database opened read-only, for checks that read every row they need (`counter journal
+    verify`): the same refusals of a foreign or missing file, but no integrity scan, no pragmas set and
+    no migrations. None when its schema is older than this software, so the caller opens it for
+    writing, which migrates it."""
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"no station database at {path}; run 'counter init' first")
+    if not _is_sqlite_file(path):
+        return None
+    try:
+        conn = _read_only(path)
+        try:
+            _check_ours(conn, path)
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is corrupt ({exc}); restore it from a backup") from None
+    latest = latest_schema_version()
+    if current > latest:
+        conn.close()
+        raise DatabaseError(f"database schema {current} is newer than this software ({latest}); upgrade counter")
+    if current < latest:
+        conn.close()
+        return None
+    return Database(conn)
 
 
-def _lock_for(db: Database) -> threading.RLock:
+_locks: dict = {}
+# threading is imported by the first write, not by a read-only open (`counter journal verify`)
+_locks_guard = _thread.allocate_lock()
+
+
+def _lock_for(db: Database):
+    import threading
+
     with _locks_guard:
         return _locks.setdefault(id(db.conn), threading.RLock())
 
@@ -127,12 +172,28 @@ def write_transaction(db: Database) -> Iterator[Database]:
         db.conn.execute("COMMIT")
 
 
+def _is_migration(name: str) -> bool:
+    return name.endswith(".sql") and name[:4].isdigit()
+
+
+def latest_schema_version() -> int:
+    """The number of the last migration shipped, from the names alone (read-only opens never run one)."""
+    import os
+
+    import db.migrations
+
+    folder = db.migrations.__path__[0]  # the wheel ships the .sql files as files
+    return max((int(name[:4]) for name in os.listdir(folder) if _is_migration(name)), default=0)
+
+
 def migration_scripts() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every db/migrations/NNNN_name.sql, in order."""
+    from importlib import resources
+
     scripts = []
     for item in resources.files("db.migrations").iterdir():
         name = item.name
-        if name.endswith(".sql") and name[:4].isdigit():
+        if _is_migration(name):
             scripts.append((int(name[:4]), name, item.read_text(encoding="utf-8")))
     return sorted(scripts)
 

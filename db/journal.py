@@ -1,71 +1,43 @@
 """The hash-chained, append-only journal: append, read, verify.
 
-hash(seq) = SHA-256 over a length-prefixed, domain-separated encoding of
-station id, seq, prev_hash, SHA-256(header) and SHA-256(payload), where the
-header is the canonical JSON of every other column. Editing any column, the
-clerk or the kind included, breaks the chain.
+How an entry is hashed, reading entries in order and verifying the chain live in db.chain (no projectors,
+for the read-only `counter journal verify`); they are re-exported here, the journal's one door.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import db.projectors  # noqa: F401  (registers every projector before the first append)
+from db.chain import (
+    COLUMNS,
+    GENESIS_HASH,
+    HASH_DOMAIN,
+    HEAD_DOMAIN,
+    HeadVerifier,
+    VerifyResult,
+    canonical_json,
+    compute_hash,
+    entries,
+    entry_hash,
+    get,
+    head_message,
+    verify,
+)
 from db.connection import Database, write_transaction
-from db.entry import ENTRY_FIELDS, HEADER_FIELDS, Entry
+from db.entry import Entry
 from db.projections import apply as project
 
-GENESIS_HASH = "0" * 64
-HASH_DOMAIN = b"counter/journal/v1"
-HEAD_DOMAIN = b"counter/journal-head/v1"
+__all__ = ["GENESIS_HASH", "HASH_DOMAIN", "HEAD_DOMAIN", "SCHEMA_VER", "Entry", "HeadVerifier", "VerifyResult",
+           "append", "canonical_json", "compute_hash", "count_of_kind", "day_entries", "entries", "entry_hash",
+           "get", "head", "head_message", "new_id", "of_kind", "random_token", "verify"]
+
 SCHEMA_VER = 1
-
-
-_COLUMNS = ", ".join(ENTRY_FIELDS)
-
-
-def canonical_json(obj: object) -> str:
-    """One text for one value: sorted keys, no spaces, UTF-8 kept (𠮷 stays 𠮷)."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def _sha256(data: bytes) -> bytes:
-    return hashlib.sha256(data).digest()
-
-
-def _framed(*parts: bytes) -> bytes:
-    return b"".join(len(p).to_bytes(4, "big") + p for p in parts)
-
-
-def compute_hash(station_id: str, seq: int, prev_hash: str, header: dict, payload: str) -> str:
-    return hashlib.sha256(
-        _framed(
-            HASH_DOMAIN,
-            station_id.encode(),
-            str(seq).encode(),
-            prev_hash.encode(),
-            _sha256(canonical_json(header).encode()),
-            _sha256(payload.encode()),
-        )
-    ).hexdigest()
-
-
-def entry_hash(station_id: str, entry: Entry | dict) -> str:
-    e = entry if isinstance(entry, dict) else entry.as_dict()
-    header = {f: e[f] for f in HEADER_FIELDS}
-    return compute_hash(station_id, e["seq"], e["prev_hash"], header, e["payload"])
-
-
-def head_message(station_id: str, seq: int, head_hash: str) -> bytes:
-    """What the station key signs for the journal head (and for sync checkpoints)."""
-    return _framed(HEAD_DOMAIN, station_id.encode(), str(seq).encode(), head_hash.encode())
+_COLUMNS = COLUMNS  # counter/services/dayclose.py still reads it (moves with the day-close reads)
 
 
 def _boot_id() -> str:
@@ -140,23 +112,6 @@ def append(
 
 
 
-def entries(db: Database, since: int = 0, until: int | None = None, batch: int = 500) -> Iterator[Entry]:
-    """Entries with seq > since (and <= until), in seq order, read in bounded batches."""
-    cursor = since
-    while True:
-        sql = f"SELECT {_COLUMNS} FROM journal WHERE seq > ?"
-        args: list = [cursor]
-        if until is not None:
-            sql += " AND seq <= ?"
-            args.append(until)
-        rows = db.conn.execute(sql + " ORDER BY seq LIMIT ?", (*args, batch)).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            yield Entry(*row)
-        cursor = rows[-1][0]
-
-
 def day_entries(db: Database, business_day: str, until: int | None = None) -> list[Entry]:
     """The entries of one business day (and seq <= until), in seq order, through the day index."""
     sql = f"SELECT {_COLUMNS} FROM journal WHERE business_day = ?"
@@ -177,76 +132,6 @@ def count_of_kind(db: Database, kind: str, *, payload_field: str, equals: object
     """How many entries of `kind` have payload[payload_field] == equals."""
     return db.conn.execute("SELECT count(*) FROM journal WHERE kind = ? AND json_extract(payload, ?) = ?",
                            (kind, f"$.{payload_field}", equals)).fetchone()[0]
-
-
-def get(db: Database, seq: int) -> Entry | None:
-    row = db.conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE seq = ?", (seq,)).fetchone()
-    return Entry(*row) if row else None
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    count: int
-    head_seq: int
-    head_hash: str
-    bad_seq: int | None = None
-    reason: str | None = None
-
-
-HeadVerifier = Callable[[bytes, str], bool]
-
-
-def verify(
-    db: Database,
-    station_id: str,
-    verify_signature: HeadVerifier | None = None,
-    acked: tuple[int, str] | None = None,
-) -> VerifyResult:
-    """Walk the chain from seq 1; report the first bad seq and why.
-
-    Catches edited rows (hash), deleted rows (gap), reordered or inserted rows
-    (seq/prev_hash), and with the signed head or HQ's ack, truncation and rows
-    appended without the station key.
-    """
-    expected_seq, prev, count = 1, GENESIS_HASH, 0
-    last = (0, GENESIS_HASH)
-
-    def bad(seq: int, reason: str) -> VerifyResult:
-        return VerifyResult(False, count, last[0], last[1], seq, reason)
-
-    for e in entries(db):
-        if e.seq != expected_seq:
-            return bad(expected_seq, f"seq {expected_seq} is missing (row deleted); next row is seq {e.seq}")
-        if e.prev_hash != prev:
-            return bad(e.seq, "prev_hash does not link to the previous entry (row reordered, inserted or replaced)")
-        if entry_hash(station_id, e) != e.hash:
-            return bad(e.seq, "hash does not match the entry's content (row edited)")
-        prev, expected_seq, count = e.hash, e.seq + 1, count + 1
-        last = (e.seq, e.hash)
-
-    row = db.conn.execute("SELECT seq, hash, signature FROM journal_head WHERE id = 1").fetchone()
-    if row is None:
-        if count:
-            return bad(1, "the signed journal head is missing")
-    else:
-        h_seq, h_hash, signature = row
-        if h_seq > last[0]:
-            return bad(last[0] + 1, f"journal truncated: the signed head is seq {h_seq}, the last row is seq {last[0]}")
-        if h_seq < last[0]:
-            return bad(h_seq + 1, f"rows after the signed head (seq {h_seq}) were added without the station key")
-        if h_hash != last[1]:
-            return bad(h_seq, "the last row does not match the signed head")
-        if verify_signature is not None and not verify_signature(head_message(station_id, h_seq, h_hash), signature):
-            return bad(h_seq, "the journal head's signature is not valid for this station's key")
-    if acked is not None and acked[0] > 0:
-        a_seq, a_hash = acked
-        if a_seq > last[0]:
-            return bad(last[0] + 1, f"journal truncated: headquarters acknowledged seq {a_seq}")
-        local = get(db, a_seq)
-        if local is None or local.hash != a_hash:
-            return bad(a_seq, "entry differs from what headquarters acknowledged")
-    return VerifyResult(True, count, last[0], last[1])
 
 
 def new_id() -> str:

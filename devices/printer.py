@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from devices.printer_kinds import KINDS
 from devices.printer_status import (
     DLE_EOT,
     NO_ANSWER,
@@ -25,8 +26,6 @@ from devices.printer_status import (
     parse_status,
     status_bytes,
 )
-
-KINDS = ("usb", "serial", "network", "file", "cups", "simulated", "none")
 
 
 class PrinterError(Exception):

@@ -146,18 +146,24 @@ def id_check(number: str, json_out: bool = False) -> int:
 def journal_verify(data_dir: str | None, json_out: bool = False) -> int:
     """Check the whole chain; 1 naming the first bad seq and why."""
     from counter.config import resolve_data_dir
-    from counter.station import Station
-    from counter.sync.state import last_ack
+    from counter.journal_check import verify_station_journal
 
-    station = Station.open(resolve_data_dir(data_dir))
-    try:
-        for notice in station.notices:
-            print(f"warning: {notice}", file=sys.stderr)
-        result = station.verify_journal(acked=last_ack(station))
-    finally:
-        station.close()
+    directory = resolve_data_dir(data_dir)
+    checked = verify_station_journal(directory)
+    if checked is None:  # the station needs the writer's open first (migrations, a key rotation)
+        from counter.station import Station
+        from counter.sync.state import last_ack
+
+        station = Station.open(directory)
+        try:
+            checked = station.verify_journal(acked=last_ack(station)), station.notices
+        finally:
+            station.close()
+    result, notices = checked
+    for notice in notices:
+        print(f"warning: {notice}", file=sys.stderr)
     if json_out:
-        print_json(result.__dict__)
+        print_json(result._asdict())
     elif result.ok:
         print(f"journal intact: {result.count} entries, head seq {result.head_seq} {result.head_hash[:16]}")
     else:

@@ -9,9 +9,9 @@ stdnum itself is not imported: its package import and the whole table cost more 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from counter.errors import ValidationError
 
@@ -26,8 +26,7 @@ def check_character(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(NamedTuple):
     code: str
     province: str
     county: str
@@ -99,8 +98,10 @@ def lookup_area(code: str) -> Area | None:
 
 
 @cache
-def _loc_table() -> str:
-    """python-stdnum's cn/loc.dat, found without importing stdnum (its __init__ loads all of stdnum.util)."""
+def _loc_table() -> bytes:
+    """python-stdnum's cn/loc.dat, found without importing stdnum (its __init__ loads all of stdnum.util).
+
+    Bytes: only the lines of one province are decoded, not the whole 240 kB table."""
     import os
     from importlib.util import find_spec
 
@@ -108,7 +109,7 @@ def _loc_table() -> str:
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("python-stdnum is not installed", name="stdnum")
     path = os.path.join(next(iter(spec.submodule_search_locations)), "cn", "loc.dat")
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:
         return fh.read()
 
 
@@ -119,16 +120,16 @@ def _province_block(prefix: str) -> tuple[dict[str, str], dict[str, dict[str, st
     The table is stdnum's numdb format: a 2-digit province line, then its 4-digit county lines indented;
     a code listed twice merges its properties, as numdb does.
     """
-    text = _loc_table()
-    start = text.find(f"\n{prefix} ")
+    table = _loc_table()
+    start = table.find(f"\n{prefix} ".encode("ascii"))
     if start < 0:
         return None
     end = start + 1
     while True:
-        end = text.find("\n", end + 1)
-        if end < 0 or not text[end + 1:end + 2].isspace():
+        end = table.find(b"\n", end + 1)
+        if end < 0 or not table[end + 1:end + 2].isspace():
             break
-    lines = text[start + 1:end if end >= 0 else None].splitlines()
+    lines = table[start + 1:end if end >= 0 else None].decode("utf-8").splitlines()
     province = dict(_PROPERTY.findall(lines[0]))
     counties: dict[str, dict[str, str]] = {}
     for line in lines[1:]:
@@ -145,8 +146,7 @@ def validate_area_code(code: str) -> Area:
     return area
 
 
-@dataclass(frozen=True)
-class CitizenId:
+class CitizenId(NamedTuple):
     number: str
     area: Area
     birth_date: date
@@ -156,9 +156,9 @@ class CitizenId:
     converted_from: str | None = None
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = self._asdict()
         d["birth_date"] = self.birth_date.isoformat()
-        d["area"] = {**asdict(self.area), "name": self.area.name}
+        d["area"] = {**self.area._asdict(), "name": self.area.name}
         d["masked"] = mask(self.number)
         return d
 

@@ -8,8 +8,10 @@ Regulations art. 2) and whether HMT residents may apply are policy values, not c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from counter.domain.language import N_
 from counter.domain.policy import Policy, ServiceRefused, months_between
@@ -28,7 +30,6 @@ HMT_NATIONALITIES = ("HKG", "MAC", "TWN")
 
 REGISTRATIONS = ("residence_registration", "lodging_registration", "accommodation_registration")
 PERMIT_SERVICES = ("permit_apply",)
-PERMIT_RULES = ("other_province", "other_county")
 
 
 @dataclass(frozen=True)
@@ -90,27 +91,78 @@ def _refuse(template: str, offers: tuple[str, ...], **params) -> None:
     raise ServiceRefused(template, offers=offers, **params)
 
 
-def _registration_reason(origin: Origin, policy: Policy) -> str:
-    return {LOCAL: LOCAL_REASON, IN_PROVINCE: IN_PROVINCE_REASON, OTHER_PROVINCE: OTHER_PROVINCE_REASON,
-            FOREIGNER: FOREIGNER_REASON, HMT: HMT_REASON}.get(origin.kind, OTHER_PROVINCE_REASON)
+# --- the refusals as a table ----------------------------------------------------------------------
+# When does a row refuse: each condition sees the service asked for, the person's origin and the policy.
+
+def _always(service: str, origin: Origin, policy: Policy) -> bool:
+    return True
 
 
-def check_registration(service: str, origin: Origin, policy: Policy) -> None:
-    """Refuse a registration that is not this person's, offering the right one."""
-    right = registration_for(origin, policy)
-    if service == right:
+def _not_their_registration(service: str, origin: Origin, policy: Policy) -> bool:
+    return service != registration_for(origin, policy)
+
+
+def _not_accommodation(service: str, origin: Origin, policy: Policy) -> bool:
+    return service != "accommodation_registration"
+
+
+def _no_hmt_permit(service: str, origin: Origin, policy: Policy) -> bool:
+    return not policy.hmt_permit
+
+
+def _permit_for_other_provinces_only(service: str, origin: Origin, policy: Policy) -> bool:
+    return policy.permit_eligibility == "other_province"
+
+
+class Refusal(NamedTuple):
+    """One row: `services` asked for by a person of `origin` are refused when `when` holds, with
+    `reason`, offering their own registration when `offer_theirs`; `article` is the rule's source."""
+
+    services: tuple[str, ...]
+    origin: str
+    when: Callable[[str, Origin, Policy], bool]
+    reason: str
+    offer_theirs: bool
+    article: str
+
+
+REFUSALS: tuple[Refusal, ...] = (
+    # registrations: each person makes the one registration that is theirs
+    Refusal(REGISTRATIONS, LOCAL, _always, LOCAL_REASON, False, "art. 8"),
+    Refusal(REGISTRATIONS, FOREIGNER, _not_accommodation, FOREIGNER_REASON, True,
+            "Exit and Entry Administration Law art. 39; art. 25"),
+    Refusal(REGISTRATIONS, HMT, _not_accommodation, HMT_REGISTRATION_REASON, True, "art. 25"),
+    Refusal(REGISTRATIONS, IN_PROVINCE, _not_their_registration, IN_PROVINCE_REASON, True, "art. 9, 10"),
+    Refusal(REGISTRATIONS, OTHER_PROVINCE, _not_their_registration, OTHER_PROVINCE_REASON, True, "art. 10"),
+    # origin unknown: the clerk picks residence or lodging registration; the permit asks for the ID card
+    Refusal(("accommodation_registration",), UNKNOWN, _always, OTHER_PROVINCE_REASON, True, "art. 10"),
+    # the residence permit
+    Refusal(PERMIT_SERVICES, LOCAL, _always, LOCAL_REASON, False, "art. 8"),
+    Refusal(PERMIT_SERVICES, FOREIGNER, _always, FOREIGNER_REASON, True,
+            "Exit and Entry Administration Law art. 39; art. 25"),
+    Refusal(PERMIT_SERVICES, HMT, _no_hmt_permit, HMT_REASON, True, "policy hmt_permit"),
+    Refusal(PERMIT_SERVICES, UNKNOWN, _always, UNKNOWN_REASON, False, "art. 12"),
+    Refusal(PERMIT_SERVICES, IN_PROVINCE, _permit_for_other_provinces_only, IN_PROVINCE_REASON, True,
+            "art. 9, 10 (policy permit_eligibility)"),
+)
+
+
+def refusal_for(service: str, origin: Origin, policy: Policy) -> Refusal | None:
+    """The first row of REFUSALS that refuses this service to this person, or None."""
+    for row in REFUSALS:
+        if service in row.services and origin.kind == row.origin and row.when(service, origin, policy):
+            return row
+    return None
+
+
+def check_service(service: str, origin: Origin, policy: Policy) -> None:
+    """Refuse a registration or permit this person cannot have, offering the right service."""
+    row = refusal_for(service, origin, policy)
+    if row is None:
         return
-    if origin.kind == UNKNOWN and service in ("residence_registration", "lodging_registration"):
-        return  # origin unknown: the clerk picks; the permit asks for the ID card
-    if origin.kind == HMT and service == "accommodation_registration":
-        return
-    if right is None:
-        _refuse(LOCAL_REASON, (), area=origin.area_code or "")
-    if origin.kind in (FOREIGNER, HMT):
-        _refuse(FOREIGNER_REASON if origin.kind == FOREIGNER else
-                HMT_REGISTRATION_REASON, (right,),
-                hours=policy.foreigner_registration_hours)
-    _refuse(_registration_reason(origin, policy), (right,), area=origin.area_code or "")
+    theirs = registration_for(origin, policy)
+    offers = (theirs,) if row.offer_theirs and theirs else ()
+    _refuse(row.reason, offers, area=origin.area_code or "", hours=policy.foreigner_registration_hours)
 
 
 def permit_min_residence_months(origin: Origin, policy: Policy) -> int:
@@ -120,25 +172,6 @@ def permit_min_residence_months(origin: Origin, policy: Policy) -> int:
     if policy.permit_eligibility == "other_county":
         return max(policy.min_residence_months, policy.other_county_min_residence_months)
     return policy.min_residence_months
-
-
-def check_permit(origin: Origin, policy: Policy) -> None:
-    """Refuse a residence permit application this person cannot make, offering the right service."""
-    kind = origin.kind
-    right = registration_for(origin, policy)
-    offers = (right,) if right else ()
-    if kind == LOCAL:
-        _refuse(LOCAL_REASON, (), area=origin.area_code or "")
-    if kind == FOREIGNER:
-        _refuse(FOREIGNER_REASON, offers, hours=policy.foreigner_registration_hours)
-    if kind == HMT:
-        if not policy.hmt_permit:
-            _refuse(HMT_REASON, offers)
-        return
-    if kind == UNKNOWN:
-        _refuse(UNKNOWN_REASON, ())
-    if kind == IN_PROVINCE and policy.permit_eligibility == "other_province":
-        _refuse(IN_PROVINCE_REASON, offers, area=origin.area_code or "")
 
 
 def check_permit_residence(origin: Origin, resident_since: date | None, today: date, policy: Policy) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from counter.domain import ethnicity as ethnicity_data
 from counter.domain import stats as stats_domain
 from counter.domain.policy import Policy
+from counter.domain.vocabulary import INDUSTRY_SECTIONS
 from counter.forms.spec import FieldSpec, Option
 
 PROOF_LABELS = {
@@ -39,8 +40,8 @@ def options_for(spec: FieldSpec, policy: Policy) -> tuple[Option, ...]:
     if src == "education":  # GB/T 4658-2006 top-level codes
         return tuple(Option(code, zh, en) for code, (zh, en) in stats_domain.EDUCATION_LEVELS.items())
     if src == "occupations":  # the district's short list of GB/T 4754 sections (policy)
-        return tuple(Option(code, *stats_domain.INDUSTRY_SECTIONS[code]) for code in policy.occupations
-                     if code in stats_domain.INDUSTRY_SECTIONS)
+        return tuple(Option(code, *INDUSTRY_SECTIONS[code]) for code in policy.occupations
+                     if code in INDUSTRY_SECTIONS)
     return ()
 
 

@@ -167,7 +167,7 @@ def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
     n_entries = transactions = voided = certificates = late = corrections = 0
     first_seq = last_seq = None
     for item in entries:
-        e = item if isinstance(item, dict) else vars(item)  # not as_dict(): it deep-copies
+        e = item if isinstance(item, dict) else item.as_dict()
         if e["business_day"] != day:
             continue
         kind = e["kind"]

@@ -142,11 +142,7 @@ def check_eligibility(station, service: str, identity, pol: rules.Policy | None 
     origin = origin_of(station, identity)
     if origin is None:
         return
-    pol = pol or policy_of(station)
-    if service in eligibility.REGISTRATIONS:
-        eligibility.check_registration(service, origin, pol)
-    elif service in eligibility.PERMIT_SERVICES:
-        eligibility.check_permit(origin, pol)
+    eligibility.check_service(service, origin, pol or policy_of(station))
 
 
 def eligible_services(station, identity, services) -> tuple[list[str], rules.ServiceRefused | None]:
@@ -179,20 +175,27 @@ def precheck(station, service: str, person: people.Person | None, now: datetime 
     from counter.services import register
 
     register.guard_permit_service(station, service, person, network=False)
-    if service == "permit_apply":
-        _check_permit_residence(station, person, today, pol)
-        rules.check_no_open_permit(
-            [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
-    elif service == "permit_extend":
-        _permit_to_extend(station, person, today, pol)
-    elif service in ("permit_change", "permit_cancel"):
-        _open_permit(station, person, today)
-    elif service == "permit_replace":
-        _permit_to_replace(station, person, today)
-    elif service == "permit_collect":
-        _permit_to_collect(station, person, today)
-    elif service == "residence_certificate":
-        _require_registration(person)
+    for check in FILE_PRECHECKS.get(service, ()):
+        check(station, person, today, pol)
+
+
+def _no_open_permit(station, person, today: date, pol) -> None:
+    rules.check_no_open_permit(
+        [(p.permit_id, p.status, p.valid_until_date) for p in people.permits(station, person.person_id)], today)
+
+
+# What the person's file must show before a service, beyond eligibility (counter.domain.eligibility's
+# REFUSALS): service -> checks, each (station, person, business date, policy), each raising its refusal.
+FILE_PRECHECKS: dict[str, tuple] = {
+    "permit_apply": (lambda st, person, today, pol: _check_permit_residence(st, person, today, pol),
+                     _no_open_permit),
+    "permit_extend": (lambda st, person, today, pol: _permit_to_extend(st, person, today, pol),),
+    "permit_change": (lambda st, person, today, pol: _open_permit(st, person, today),),
+    "permit_cancel": (lambda st, person, today, pol: _open_permit(st, person, today),),
+    "permit_replace": (lambda st, person, today, pol: _permit_to_replace(st, person, today),),
+    "permit_collect": (lambda st, person, today, pol: _permit_to_collect(st, person, today),),
+    "residence_certificate": (lambda st, person, today, pol: _require_registration(person),),
+}
 
 
 def _check_permit_residence(station, person, today: date, pol) -> None:

@@ -102,7 +102,7 @@ def _person(rng: random.Random, used: set[str], today: date) -> dict:
 
 def _may_apply(origin, pol) -> bool:
     try:
-        eligibility.check_permit(origin, pol)
+        eligibility.check_service("permit_apply", origin, pol)
     except ValidationError:
         return False
     return True

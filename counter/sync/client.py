@@ -38,7 +38,6 @@ from counter import files, keys, request_signing
 from counter.errors import ConfigError, CounterError
 from counter.sync import key_rotation
 from counter.sync.protocol import (
-    ENTRY_FIELDS,
     PROTOCOL_VERSION,
     Ack,
     Batch,
@@ -537,7 +536,7 @@ def _build_batch(station, cursor_seq: int, cursor_hash: str, size: int, clock, k
         if journal.entry_hash(station.station_id, e) != e.hash:
             raise SyncError("local journal broken at seq {seq}: entry was changed; not pushing (run 'counter"
                             " journal verify')", seq=e.seq)
-        rows.append({f: getattr(e, f) for f in ENTRY_FIELDS})  # == e.as_dict(), without asdict's deep copy
+        rows.append(e.as_dict())
         prev = e.hash
     if not rows:
         raise SyncError("local journal has no entries after seq {seq}; not pushing", seq=cursor_seq)

@@ -8,8 +8,13 @@ import sqlite3
 
 def last_ack(station) -> tuple[int, str] | None:
     """(acked_seq, acked_hash) from HQ's last verified ack, or None before the first sync."""
+    return last_ack_in(station.db)
+
+
+def last_ack_in(db) -> tuple[int, str] | None:
+    """last_ack, from the station database itself (opened read-only by `counter journal verify`)."""
     try:
-        row = station.db.conn.execute("SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1").fetchone()
+        row = db.conn.execute("SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1").fetchone()
     except sqlite3.OperationalError:  # the table arrives with the sync migration
         return None
     return (row[0], row[1]) if row else None

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from counter.config import SECTIONS, load_config
+from counter.config import KEYS, load_config
 from counter.domain.language import LANGS, pick, text_key
 from counter.errors import ConfigError
 
@@ -25,12 +23,27 @@ def test_settings_are_typed_and_frozen(tmp_path):
     assert settings.printer.timeout_seconds == 2.0 and isinstance(settings.printer.timeout_seconds, float)
     assert settings.station.office == "和平区政务服务中心"
     assert settings.policy.registration_deadline_days >= 0  # from templates/policy/default.toml
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         settings.security.max_failed_pins = 100
+    with pytest.raises(AttributeError):
+        settings.security = None
 
 
-RANGED = [(section, f.name, f.metadata["low"], f.metadata["high"]) for section, cls in SECTIONS.items()
-          for f in dataclasses.fields(cls) if f.metadata["low"] is not None and section != "policy"]
+def test_the_default_time_zone_is_not_looked_up_but_loads_and_another_is_checked(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    assert str(ZoneInfo(KEYS["station"]["timezone"].default)) == "Asia/Shanghai"  # tzdata is a dependency
+    path = _write(tmp_path)
+    path.write_text(BASE.replace('[station]\n', '[station]\ntimezone = "Asia/Shanghia"\n'), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert str(err.value) == f"{path}: [station] timezone Asia/Shanghia is not a known time zone"
+    path.write_text(BASE.replace('[station]\n', '[station]\ntimezone = "Asia/Urumqi"\n'), encoding="utf-8")
+    assert load_config(tmp_path).settings.station.timezone == "Asia/Urumqi"
+
+
+RANGED = [(section, name, key.rule.low, key.rule.high) for section, keys in KEYS.items()
+          for name, key in keys.items() if key.rule.low is not None and section != "policy"]
 
 
 def test_ranges_are_declared():
@@ -39,7 +52,7 @@ def test_ranges_are_declared():
 
 @pytest.mark.parametrize(("section", "key", "low", "high"), RANGED, ids=[f"{s}.{k}" for s, k, _, _ in RANGED])
 def test_a_value_out_of_range_names_file_and_key(tmp_path, section, key, low, high):
-    kind = SECTIONS[section].__dataclass_fields__[key].metadata["kind"]
+    kind = KEYS[section][key].kind
     for bad in ((low - 1, high + 1) if kind is int else (round(low - 0.01, 6), float(high) + 1)):
         path = _write(tmp_path, f"[{section}]\n{key} = {bad}\n")
         with pytest.raises(ConfigError) as err:

@@ -199,7 +199,7 @@ def test_the_entry_schema_is_defined_once():
     from counter.sync.protocol import _ENTRY_TYPES, check_entry
     from db.entry import ENTRY_FIELDS, ENTRY_SCHEMA, HEADER_FIELDS, Entry
 
-    assert tuple(Entry.__dataclass_fields__) == ENTRY_FIELDS == tuple(_ENTRY_TYPES)
+    assert Entry._fields == ENTRY_FIELDS == tuple(_ENTRY_TYPES)
     assert tuple(EntryModel.model_fields) == ENTRY_FIELDS
     assert HEADER_FIELDS == ("uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id",
                              "kind", "schema_ver")
