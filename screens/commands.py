@@ -23,7 +23,7 @@ class CounterCommands(Provider):
             return out
         lang = language()
         if isinstance(screen, (PersonScreen, HomeScreen)):
-            for spec in sorted(form_specs.catalogue().specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
+            for spec in sorted(form_specs.catalogue().specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
                 # as on the home menu; no "[key]": the palette reads titles as markup, "[a]" would vanish
                 out.append((f"{spec.menu_key}  {spec.text(lang)}", partial(screen.action_service, spec.id),
                             _("Start this service")))

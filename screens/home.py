@@ -136,7 +136,7 @@ class HomeScreen(LocalizedBindings, Screen):
         menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
-        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
             menu.append(f"{spec.menu_key}  {spec.text(lang)}")
         self.query_one("#home-menu", Static).update("\n".join(menu))
         self.query_one("#home-spec-errors", Static).update(

@@ -221,7 +221,7 @@ class PersonScreen(LocalizedBindings, Screen):
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
         cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
-        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
             usable = self.file is not None or spec.person == "any"
             text = f"{spec.menu_key}  {spec.text(self.lang)}"
             menu.append(text if usable else f"[dim]{text}[/dim]")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from counter.domain import reporting as rules
 from counter.domain.names import refuse_hidden_characters
 from counter.errors import CounterError, ValidationError
-from counter.services import clerks, people
+from counter.services import people
 from db import kinds
 from db.projectors import houses as reads
 
@@ -114,6 +114,12 @@ def entity(station, code: str) -> reads.Entity:
     return found
 
 
+def house_at(station, address: str) -> str | None:
+    """The code of the one house at exactly this address (None: no house, or several there)."""
+    found = reads.houses_at(station.db, " ".join((address or "").split()))
+    return found[0] if len(found) == 1 else None
+
+
 def pick(station, text: str, limit: int = 10) -> list[reads.House]:
     """The address picker: houses by code or by the first characters of the address."""
     return reads.pick_houses(station.db, text, limit)
@@ -136,7 +142,12 @@ class Roster:
         return [x for x in self.lines if not x.period.current]
 
 
-def roster(station, session, *, house_code: str | None = None, entity_code: str | None = None,
+def _opened(station, clerk_id: str | None, record_type: str, record_id: str, purpose: str) -> None:
+    station.record(kinds.RECORD_OPENED, {"record_type": record_type, "record_id": record_id, "purpose": purpose},
+                   clerk_id=clerk_id)
+
+
+def roster(station, clerk_id: str | None, *, house_code: str | None = None, entity_code: str | None = None,
            purpose: str = "roster") -> Roster:
     """一户一册 of a house or an entity; the opening is journaled (it shows people)."""
     if house_code is not None:
@@ -145,11 +156,11 @@ def roster(station, session, *, house_code: str | None = None, entity_code: str 
         details = {"house_type": h.house_type, "capacity": str(h.capacity),
                    "manager": manager_person.name if manager_person else "",
                    "manager_id": manager_person.masked_id if manager_person else ""}
-        clerks.open_record(station, session, "house", h.house_code, purpose)
+        _opened(station, clerk_id, "house", h.house_code, purpose)
         return Roster("house", h.house_code, h.address, details, reads.roster(station.db, house_code=h.house_code))
     e = entity(station, entity_code or "")
     details = {"entity_type": e.entity_type, "contact": f"{e.contact_name} {e.contact_phone}", "address": e.address}
-    clerks.open_record(station, session, "entity", e.entity_code, purpose)
+    _opened(station, clerk_id, "entity", e.entity_code, purpose)
     return Roster("entity", e.entity_code, e.name, details, reads.roster(station.db, entity_code=e.entity_code))
 
 
@@ -160,3 +171,68 @@ def overdue(station, since: str | None = None) -> list[reads.Overdue]:
 
 def periods(station, person_id: str) -> list[reads.Period]:
     return reads.person_periods(station.db, person_id)
+
+
+HOUSE_TYPE_LABELS = {"rental": "出租房屋", "dormitory": "单位宿舍", "work_site": "工地", "own": "自有住房", "other": "其他"}
+ENTITY_TYPE_LABELS = {"employer": "用人单位", "job_agency": "职业中介", "housing_agency": "房屋中介", "hotel": "旅馆",
+                      "hospital": "医院", "school": "学校、培训机构", "shelter": "救助管理机构"}
+REGISTRATION_LABELS = {"residence": "居住登记", "lodging": "寄住登记", "accommodation": "住宿登记",
+                       "institution": "只登记不发证"}
+END_LABELS = {"moved_away": "迁离", "left_district": "离开本辖区", "report_move_out": "申报搬离",
+              "report_left": "申报离开", "superseded": "另行登记"}
+
+
+def through(station, period: reads.Period, known: dict | None = None) -> str:
+    """Through whom a period was recorded: the window, or the reporter (house or entity) and its code."""
+    if period.started_via == "window":
+        return "窗口登记"
+    if period.started_via == "import":
+        return "旧系统导入"
+    found = (known or reads.reporters(station.db, [period.start_report_id])).get(period.start_report_id)
+    return f"申报：{found[2]}（{found[1]}）" if found else "申报"
+
+
+def roster_rows(station, lines: list[reads.RosterLine]) -> list[list[str]]:
+    known = reads.reporters(station.db, [x.period.start_report_id for x in lines])
+    rows = []
+    for x in lines:
+        p = x.period
+        until = p.ended_on or "—"
+        if p.end_reason:
+            until += f"（{END_LABELS.get(p.end_reason, p.end_reason)}）"
+        rows.append([x.name, people.mask(x.id_number), p.started_on, until, through(station, p, known),
+                     "是" if p.late else ""])
+    return rows
+
+
+def roster_document(station, r: Roster):
+    """The roster as printing.roster's plain document (masked ID numbers only)."""
+    from printing.roster import RosterDocument
+
+    if r.kind == "house":
+        title = f"一户一册　房屋 {r.code}"
+        details = [("类型", HOUSE_TYPE_LABELS.get(r.details["house_type"], r.details["house_type"])),
+                   ("可住人数", r.details["capacity"]),
+                   ("房主/管理人", f"{r.details['manager']} {r.details['manager_id']}".strip())]
+    else:
+        title = f"单位人员名册　{r.code}"
+        details = [("类型", ENTITY_TYPE_LABELS.get(r.details["entity_type"], r.details["entity_type"])),
+                   ("联系人", r.details["contact"]), ("地址", r.details["address"])]
+    office = station.config.data["station"]["office"]
+    return RosterDocument(
+        title=title, heading=r.title, details=details, current=roster_rows(station, r.current),
+        past=roster_rows(station, r.past),
+        issued=f"{station.business_day()}　{station.station_id} {office}",
+        footnote=(f"现住 {len(r.current)} 人，曾住 {len(r.past)} 人。证件号码已遮蔽。内含个人信息，工作人员须保密"
+                  "（《辽宁省实有人口服务管理办法》第七条、第二十三条）。"))
+
+
+def write_roster(station, clerk_id: str | None, path, *, house_code: str | None = None,
+                 entity_code: str | None = None) -> Roster:
+    """The roster PDF written atomically, 0600; the opening and the file are journaled."""
+    from counter import files
+    from printing.roster import render_roster
+
+    r = roster(station, clerk_id, house_code=house_code, entity_code=entity_code, purpose="roster_pdf")
+    files.write_atomic(path, render_roster(roster_document(station, r)))
+    return r

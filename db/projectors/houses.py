@@ -110,19 +110,22 @@ def _open_home(db, person_id: str):
         " AND registration != 'institution' ORDER BY started_on DESC, period_id DESC", (person_id,)).fetchone()
 
 
+def _house_of(d: dict) -> str | None:
+    return (d.get("derived") or {}).get("house_code")
+
+
 def _window_service(db, e: Entry, d: dict) -> None:
     service, pid, v = d["service"], d["person_id"], d.get("values", {})
     if service in WINDOW_REGISTRATIONS:
         _start(db, period_id=d["number"], person_id=pid, address=v["current_address"],
-               house_code=v.get("house_code") or None, entity_code=None,
-               registration=WINDOW_REGISTRATIONS[service], started_on=v["arrival_date"], via="window",
+               house_code=_house_of(d), entity_code=None, registration=WINDOW_REGISTRATIONS[service], started_on=v["arrival_date"], via="window",
                report_id=None, late=int(d.get("late_days", 0)) > 0)
     elif service in MOVES:
         address_key, date_key = MOVES[service]
         home = _open_home(db, pid)
         if home is not None and home[1] == v[address_key]:
             return
-        _start(db, period_id=d["number"], person_id=pid, address=v[address_key], house_code=None,
+        _start(db, period_id=d["number"], person_id=pid, address=v[address_key], house_code=_house_of(d),
                entity_code=None, registration=home[2] if home else "residence", started_on=v[date_key],
                via="window", report_id=None, late=int(d.get("late_days", 0)) > 0)
     elif service == REGISTRATION_END:
@@ -244,6 +247,10 @@ def pick_houses(db, text: str, limit: int = 10) -> list[House]:
     return [House(*r) for r in rows]
 
 
+def houses_at(db, address: str) -> list[str]:
+    return [r[0] for r in db.conn.execute("SELECT house_code FROM houses WHERE address = ? LIMIT 2", (address,))]
+
+
 def occupants_now(db, code: str) -> int:
     return db.conn.execute("SELECT count(*) FROM residence_periods WHERE house_code = ? AND ended_on IS NULL",
                            (code,)).fetchone()[0]
@@ -304,3 +311,17 @@ def report_by_sha256(db, sha256: str) -> str | None:
     """The id of a report already filed from a file with this sha256 (the same file twice)."""
     row = db.conn.execute("SELECT report_id FROM reports WHERE file_sha256 = ?", (sha256,)).fetchone()
     return row[0] if row else None
+
+
+def reporters(db, report_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """report_id -> (reporter_kind, reporter_code, name): who reported a period (through whom)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for rid in dict.fromkeys(r for r in report_ids if r):
+        row = db.conn.execute(
+            "SELECT r.reporter_kind, r.reporter_code, coalesce(e.name, h.address, r.reporter_code) FROM reports r"
+            " LEFT JOIN entities e ON r.reporter_kind = 'entity' AND e.entity_code = r.reporter_code"
+            " LEFT JOIN houses h ON r.reporter_kind = 'house' AND h.house_code = r.reporter_code"
+            " WHERE r.report_id = ?", (rid,)).fetchone()
+        if row:
+            out[rid] = (row[0], row[1], row[2])
+    return out

@@ -22,6 +22,7 @@ SERVICES = (
     "permit_apply", "permit_extend", "permit_change", "permit_replace", "permit_cancel", "permit_collect",
     "residence_certificate", "proof_of_life", "criminal_record_request",
     "change_address", "change_employer", "change_phone", "name_correction", "accommodation_registration",
+    "registration_end",
 )
 
 # Order matters for rebuild: children after parents (rebuild empties in reverse).
@@ -141,6 +142,9 @@ def _service_effects(db, e: Entry, d: dict) -> None:
                        **({"resident_since": v["change_date"]} if _moved(db, pid, v["new_address"]) else {}))
     elif service == "change_employer":
         _update_person(db, e, pid, employer=v["new_employer"])
+    elif service == "registration_end":
+        # the residence periods keep the history (db/projectors/houses.py); the file has no registration now
+        _update_person(db, e, pid, registration_kind=None, registration_number=None, resident_since=None)
     elif service == "change_phone":
         _update_person(db, e, pid, phone=v["new_phone"])
     elif service == "name_correction":
