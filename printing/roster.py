@@ -17,8 +17,8 @@ from reportlab.platypus import Spacer, Table
 
 from printing import pdf
 
-COLUMNS = ("姓名 Name", "证件号码 ID", "起 From", "止 Until", "登记方式 Through", "逾期 Late")
-WIDTHS = (38, 40, 24, 24, 40, 14)
+COLUMNS = ("姓名 Name", "证件号码 ID", "起 From", "止 Until", "登记方式 Through", "逾期")
+WIDTHS = (36, 40, 22, 26, 44, 12)
 
 
 @dataclass(frozen=True)

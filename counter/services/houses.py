@@ -189,7 +189,9 @@ def through(station, period: reads.Period, known: dict | None = None) -> str:
     if period.started_via == "import":
         return "旧系统导入"
     found = (known or reads.reporters(station.db, [period.start_report_id])).get(period.start_report_id)
-    return f"申报：{found[2]}（{found[1]}）" if found else "申报"
+    if not found:
+        return "申报"
+    return f"房东申报（{found[1]}）" if found[0] == "house" else f"单位申报：{found[2]}（{found[1]}）"
 
 
 def roster_rows(station, lines: list[reads.RosterLine]) -> list[list[str]]:
