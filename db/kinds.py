@@ -60,6 +60,11 @@ REPORT_FILED = "report.filed"
 RESIDENCE_STARTED = "residence.started"
 RESIDENCE_ENDED = "residence.ended"
 
+# --- bulk intake of the previous system's permits (art. 13: exchanged free, the period continues) ------
+LEGACY_FILE_IMPORTED = "legacy.file_imported"
+LEGACY_PERSON_IMPORTED = "legacy.person_imported"
+LEGACY_PERMIT_IMPORTED = "legacy.permit_imported"
+
 # Amendments are service.* entries by name but not transactions of a service.
 AMENDMENTS = (SERVICE_VOIDED, SERVICE_CORRECTED)
 
@@ -301,6 +306,36 @@ class ReportFiled(TypedDict):
     file_name: NotRequired[str]  # the name only, never a path
 
 
+class LegacyFileImported(TypedDict):
+    import_id: str
+    file_sha256: str  # a file imported once: the same bytes again are refused
+    file_name: str  # the name only, never a path
+    mapping_sha256: str
+    rows: int
+    approved_by: str  # the supervisor's clerk id (a supervisor.approved entry precedes)
+
+
+class LegacyPersonImported(TypedDict):
+    import_id: str
+    source_row: int  # the row number in the legacy file
+    person_id: str
+    current_address: str
+    registration_number: str
+    resident_since: str  # the residence continues from here (art. 13)
+
+
+class LegacyPermitImported(TypedDict):
+    import_id: str
+    source_row: int
+    person_id: str
+    permit_id: str  # the legacy permit number
+    card_number: str
+    validity_years: int
+    valid_from: str
+    valid_until: str
+    address: str
+
+
 class ResidenceStarted(TypedDict):
     person_id: str
     period_id: str
@@ -358,6 +393,9 @@ PAYLOADS: dict[str, type] = {
     REPORT_FILED: ReportFiled,
     RESIDENCE_STARTED: ResidenceStarted,
     RESIDENCE_ENDED: ResidenceEnded,
+    LEGACY_FILE_IMPORTED: LegacyFileImported,
+    LEGACY_PERSON_IMPORTED: LegacyPersonImported,
+    LEGACY_PERMIT_IMPORTED: LegacyPermitImported,
 }
 SERVICE_PAYLOAD = ServiceDone
 

@@ -99,3 +99,69 @@ def report_import(
         return
     print(_("report {id} recorded: {n} rows, {late} late, {new} new people").format(
         id=result.report_id, n=result.rows, late=result.late_rows, new=result.new_people))
+
+
+@import_app.command("legacy")
+def import_legacy(
+    file: FileArg,
+    mapping: Annotated[Path, typer.Option("--mapping", help="the TOML that maps the file's columns (see"
+                                                           " templates/intake/legacy-mapping.toml)")],
+    dry_run: DryRun = False,
+    supervisor: Annotated[str | None, typer.Option("--supervisor", help="the approving supervisor's name")] = None,
+    pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help="read the supervisor's PIN from stdin")] = False,
+    lang: Lang = None,
+    json_out: JsonFlag = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Bring in the previous system's permits: the residence period continues (art. 13); all rows or none."""
+    from counter.cli.common import fail, read_pin
+    from counter.cli.progress import Progress
+    from counter.i18n import _
+    from counter.intake import legacy
+
+    station = open_station(data_dir)
+    _language(station, lang)
+    the_mapping = legacy.load_mapping(mapping)
+    if not dry_run and not supervisor:
+        fail("importing the previous system's permits needs a supervisor's approval: pass --supervisor NAME", 2)
+    checking = Progress(0, _("checking"))
+
+    def checked(done: int, total: int) -> None:
+        checking.total, checking.live = total, checking.live or (total > 0 and sys.stderr.isatty())
+        checking.advance(done - checking.done)
+
+    review = legacy.review(station, file, the_mapping, progress=checked)
+    checking.close()
+    summary = {"file": review.path.name, "encoding": review.encoding, "sha256": review.sha256,
+               "rows": review.total, "rejected": len(review.rejects)}
+    if not json_out:
+        print(_("encoding: {encoding}").format(encoding=review.encoding))
+        print(_("{file}: {rows} rows, sha256 {sha}").format(file=review.path.name, rows=review.total,
+                                                           sha=review.sha256))
+    if review.rejects:
+        if json_out:
+            print_json({**summary, "recorded": False,
+                        "rejects": [{"row": n, "reason": r} for n, r in review.rejects]})
+        else:
+            print(_("{n} rows rejected; nothing was recorded:").format(n=len(review.rejects)))
+            print_rejects(review.rejects)
+        raise typer.Exit(1)
+    if dry_run:
+        if json_out:
+            print_json({**summary, "recorded": False, "rejects": []})
+        else:
+            print(_("all {n} rows pass; dry run: nothing was recorded").format(n=review.total))
+        return
+    from counter.services import clerks
+
+    pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
+    approver = clerks.authorize_supervisor(station, supervisor, pin, "legacy.import")
+    recording = Progress(len(review.rows), _("recording"))
+    result = legacy.record(station, review, approver, progress=lambda done, total: recording.advance(1))
+    recording.close()
+    if json_out:
+        print_json({**summary, "recorded": True, "import_id": result.import_id, "seq": result.seq,
+                    "people": result.people, "permits": result.permits, "expired": result.expired})
+        return
+    print(_("imported {people} people and {permits} permits ({expired} already expired), approved by {name}").format(
+        people=result.people, permits=result.permits, expired=result.expired, name=approver.name))
