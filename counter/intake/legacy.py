@@ -176,7 +176,7 @@ def _check(n: int, cells: tuple, cols: dict[str, int], today: date) -> LegacyRow
     name = check_name(_text(cells, cols, "name")).name
     since = _date(cells, cols, "resident_since")
     until = _date(cells, cols, "valid_until")
-    valid_from = _date(cells, cols, "valid_from") if "valid_from" in cols else None
+    valid_from = _date(cells, cols, "valid_from") if _text(cells, cols, "valid_from", required=False) else None
     if since > today:
         raise ValidationError("resident since {date} is in the future", date=since.isoformat())
     if since < cid.birth_date:
