@@ -207,8 +207,10 @@ def file_report(station, clerk_id: str | None, *, reporter_kind: str, reporter_c
     planned, problems = _plan(station, who, report_type, rows, today)
     if problems:
         row, reason = problems[0]
-        more = f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else ""
-        raise ValidationError("row {row}: {reason}{more}; nothing was recorded", row=row, reason=reason, more=more)
+        if len(problems) == 1:
+            raise ValidationError("row {row}: {reason}; nothing was recorded", row=row, reason=reason)
+        raise ValidationError("row {row}: {reason} (and {more} more rows refused); nothing was recorded", row=row,
+                              reason=reason, more=len(problems) - 1)
     report_id = uuid.uuid4().hex
     late_rows = sum(1 for p in planned if p.late)
     payload = {"report_id": report_id, "reporter_kind": who.kind, "reporter_code": who.code,

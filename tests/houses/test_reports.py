@@ -143,7 +143,7 @@ def test_one_bad_row_records_nothing_and_every_bad_row_is_named(registers, clerk
     assert "row 1" in problems[1][1]
     assert "after the day of the report" in problems[2][1]
     assert "digits" in problems[3][1]
-    with pytest.raises(ValidationError, match=r"^row 2: .*\(and 3 more rows\); nothing was recorded"):
+    with pytest.raises(ValidationError, match=r"^row 2: .*\(and 3 more rows refused\); nothing was recorded"):
         file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
                     rows=rows, today=today)
     assert _journal_len(st) == before
