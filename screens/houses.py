@@ -18,13 +18,19 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from counter.errors import CounterError
 from counter.i18n import N_, _
-from counter.services import houses
+from counter.services import houses, reports
 from screens.base import LocalizedBindings
+from screens.dialogs import Dialog
 
 TYPES = {"rental": N_("rental"), "dormitory": N_("employer dormitory"), "work_site": N_("work site"),
          "own": N_("own home"), "other": N_("other"), "employer": N_("employer"), "job_agency": N_("job agency"),
          "housing_agency": N_("housing agency"), "hotel": N_("hotel"), "hospital": N_("hospital"),
          "school": N_("school or training centre"), "shelter": N_("shelter")}
+
+
+REPORT_TITLES = {"move_in": N_("Tenant moved in"), "move_out": N_("Tenant moved out"), "hired": N_("Person hired"),
+                 "left": N_("Person left the job"), "guest_in": N_("Guest, patient or boarder admitted"),
+                 "guest_out": N_("Guest, patient or boarder left")}
 
 
 def _clerk_id(app) -> str | None:
@@ -98,9 +104,63 @@ class HousesScreen(LocalizedBindings, Screen):
             self.notify(exc.localized(_), severity="warning")
 
 
+class ReportDialog(Dialog[str | None]):
+    """One person of a report typed at the window: ID number, name (arrivals) and the event's date. Filed
+    on Enter in the last field; a refusal stays in the dialog, one line."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="cancel_report", tooltip=N_("Cancel"))]
+
+    def __init__(self, title: str, file, *, person: tuple[str, str] | None = None):
+        super().__init__()
+        self.title_text = title
+        self.file = file  # (id_number, name, date text) -> None, raising CounterError
+        self.person = person  # a current occupant leaving: (id_number, name)
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Label
+
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="title")
+            if self.person is None:
+                yield Label(_("ID number"))
+                yield Input(id="report-id")
+                yield Label(_("Name"))
+                yield Input(id="report-name")
+            yield Label(_("Date (0 = today, -3 = three days ago)"))
+            yield Input(placeholder="0", id="report-date")
+            yield Static("", id="report-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "report-date":
+            self.focus_next()
+            return
+        if self.person is None:
+            id_number = self.query_one("#report-id", Input).value
+            name = self.query_one("#report-name", Input).value
+        else:
+            id_number, name = self.person
+        try:
+            result = self.file(id_number, name, event.value.strip() or "0")
+        except CounterError as exc:
+            self.query_one("#report-error", Static).update(exc.localized(_))
+            return
+        self.dismiss(_("Report filed: late (art. 14), accepted and flagged") if result.late_rows
+                     else _("Report filed"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class RosterScreen(LocalizedBindings, Screen):
     BINDINGS = [
         Binding("p", "write_pdf", N_("Roster PDF"), id="roster_pdf", tooltip=N_("Write the roster as a PDF")),
+        Binding("i", "report_in", N_("Report arrival"), id="report_in",
+                tooltip=N_("Report a person moving in, hired or admitted (art. 11, 14)")),
+        Binding("o", "report_out", N_("Report departure"), id="report_out",
+                tooltip=N_("Report that the highlighted current occupant left")),
         Binding("escape", "app.pop_screen", N_("Back"), id="roster_back", tooltip=N_("Back")),
     ]
     DEFAULT_CSS = """
@@ -126,16 +186,49 @@ class RosterScreen(LocalizedBindings, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Name"), _("ID number"), _("From"), _("Until"), _("Through"), _("Late"))
+        self.load(purpose="screen")
+        table.focus()
+
+    def load(self, purpose: str) -> None:
         station = self.app.station
-        roster = houses.roster(station, _clerk_id(self.app), purpose="screen", **self._which())
+        self.roster = houses.roster(station, _clerk_id(self.app), purpose=purpose, **self._which())
+        roster = self.roster
         self.query_one("#roster-title", Static).update(
             _("Roster of {code} {title}: {current} now, {past} before").format(
                 code=roster.code, title=roster.title, current=len(roster.current), past=len(roster.past)))
         table = self.query_one(DataTable)
-        table.add_columns(_("Name"), _("ID number"), _("From"), _("Until"), _("Through"), _("Late"))
+        table.clear()
         for cells in houses.roster_rows(station, roster.lines):
             table.add_row(*cells)
-        table.focus()
+
+    def _file(self, report_type: str):
+        def file(id_number: str, name: str, when: str):
+            return reports.file_one(self.app.station, _clerk_id(self.app), reporter_kind=self.kind,
+                                    reporter_code=self.code, report_type=report_type, id_number=id_number,
+                                    name=name, event_text=when)
+        return file
+
+    def _filed(self, message: str | None) -> None:
+        if message:
+            self.load(purpose="report")
+            self.query_one("#roster-status", Static).update(message)
+
+    def action_report_in(self) -> None:
+        start, _end = reports.report_types(self.app.station, self.kind, self.code)
+        self.app.push_screen(ReportDialog(_(REPORT_TITLES[start]), self._file(start)), self._filed)
+
+    def action_report_out(self) -> None:
+        table = self.query_one(DataTable)
+        lines = self.roster.lines
+        if not lines or table.cursor_row >= len(lines) or not lines[table.cursor_row].period.current:
+            self.query_one("#roster-status", Static).update(_("Highlight a current occupant first"))
+            return
+        line = lines[table.cursor_row]
+        _start, end = reports.report_types(self.app.station, self.kind, self.code)
+        self.app.push_screen(ReportDialog(f"{_(REPORT_TITLES[end])}: {line.name}", self._file(end),
+                                          person=(line.id_number, line.name)), self._filed)
 
     def action_write_pdf(self) -> None:
         from counter import files

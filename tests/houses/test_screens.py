@@ -159,3 +159,46 @@ async def test_the_houses_screen_picks_opens_a_roster_writes_its_pdf_and_the_sup
         await pilot.pause()
         box = app.screen.query_one("#home-overdue")
         assert box.display and "HP-0013" in str(box.content) and "限期改正" in str(box.content)
+
+
+async def test_a_report_at_the_window_from_the_roster_arrival_late_then_departure(station):
+    from screens.houses import ReportDialog, RosterScreen
+
+    app = CounterApp(station, lang="zh_CN", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f6")
+        await pilot.pause()
+        for ch in "0013":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RosterScreen)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportDialog)
+        app.screen.query_one("#report-id").value = JI[:-1] + ("0" if JI[-1] != "0" else "1")
+        app.screen.query_one("#report-name").value = "𠮷永康"
+        app.screen.query_one("#report-date").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportDialog)  # refused, one line, nothing recorded
+        assert "校验" in str(app.screen.query_one("#report-error").content)
+        app.screen.query_one("#report-id").value = JI
+        app.screen.query_one("#report-date").value = "-8"
+        app.screen.query_one("#report-date").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RosterScreen)
+        assert "逾期" in str(app.screen.query_one("#roster-status").content)
+        assert "现住 1 人" in str(app.screen.query_one("#roster-title").content)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportDialog)
+        await pilot.press("enter")  # today
+        await pilot.pause()
+        assert isinstance(app.screen, RosterScreen)
+        assert "现住 0 人，曾住 1 人" in str(app.screen.query_one("#roster-title").content)
+    person = people.by_document(station, "citizen_id", JI)
+    (period,) = houses.periods(station, person.person_id)
+    assert period.late and period.end_reason == "report_move_out" and period.house_code == "HP-0013"
