@@ -80,9 +80,12 @@ def report_types_for(reporter_kind: str, entity_type: str | None) -> tuple[str, 
 def check_report_type(reporter_kind: str, entity_type: str | None, report_type: str) -> str:
     allowed = report_types_for(reporter_kind, entity_type)
     if report_type not in allowed:
-        who = "a house" if reporter_kind == "house" else f"an entity of type {entity_type}"
-        raise ValidationError("{who} files {allowed} reports, not {type}", field="report_type", who=who,
-                              allowed=" / ".join(allowed), type=report_type)
+        if reporter_kind == "house":
+            raise ValidationError("a house files {allowed} reports, not {type}", field="report_type",
+                                  allowed=" / ".join(allowed), type=report_type)
+        raise ValidationError("an entity of type {entity_type} files {allowed} reports, not {type}",
+                              field="report_type", entity_type=entity_type, allowed=" / ".join(allowed),
+                              type=report_type)
     return report_type
 
 

@@ -120,6 +120,11 @@ def house_at(station, address: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def known_houses(station, limit: int = 5000) -> list[tuple[str, str]]:
+    """(house code, address) of the register, for the address picker."""
+    return [(h.house_code, h.address) for h in reads.houses(station.db, limit)]
+
+
 def pick(station, text: str, limit: int = 10) -> list[reads.House]:
     """The address picker: houses by code or by the first characters of the address."""
     return reads.pick_houses(station.db, text, limit)
@@ -194,6 +199,11 @@ def through(station, period: reads.Period, known: dict | None = None) -> str:
     return f"房东申报（{found[1]}）" if found[0] == "house" else f"单位申报：{found[2]}（{found[1]}）"
 
 
+def reporter_of(station, report_id: str | None) -> tuple[str, str, str] | None:
+    """(reporter_kind, code, name) of the report that recorded a period."""
+    return reads.reporters(station.db, [report_id]).get(report_id) if report_id else None
+
+
 def roster_rows(station, lines: list[reads.RosterLine]) -> list[list[str]]:
     known = reads.reporters(station.db, [x.period.start_report_id for x in lines])
     rows = []
@@ -238,3 +248,26 @@ def write_roster(station, clerk_id: str | None, path, *, house_code: str | None 
     r = roster(station, clerk_id, house_code=house_code, entity_code=entity_code, purpose="roster_pdf")
     files.write_atomic(path, render_roster(roster_document(station, r)))
     return r
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    kind: str  # house, entity
+    code: str
+    type: str
+    occupants: int
+    capacity: int | None
+    title: str  # the address, or the entity's name
+
+
+def register_rows(station, text: str = "", limit: int = 200) -> list[RegisterRow]:
+    """Houses (picked by code or address start when `text` is given) then entities, for the houses screen."""
+    found = pick(station, text, limit) if text.strip() else reads.houses(station.db, limit)
+    rows = [RegisterRow("house", h.house_code, h.house_type, reads.occupants_now(station.db, h.house_code),
+                        h.capacity, h.address) for h in found]
+    q = text.strip().upper()
+    for e in reads.entities(station.db, limit):
+        if not q or e.entity_code.startswith(q) or e.name.startswith(text.strip()):
+            rows.append(RegisterRow("entity", e.entity_code, e.entity_type,
+                                    reads.occupants_now_at_entity(station.db, e.entity_code), None, e.name))
+    return rows

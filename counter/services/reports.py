@@ -108,8 +108,24 @@ class _Planned:
     late: bool
 
 
+class RowsRefused(ValidationError):
+    """Rows a report cannot take: the first one's reason (localized with the rest), the count of the others."""
+
+    def __init__(self, problems: list[tuple[int, ValidationError]]):
+        row, first = problems[0]
+        self.problems = problems
+        if len(problems) == 1:
+            super().__init__("row {row}: {reason}; nothing was recorded", row=row, reason=str(first))
+        else:
+            super().__init__("row {row}: {reason} (and {more} more rows refused); nothing was recorded", row=row,
+                             reason=str(first), more=len(problems) - 1)
+
+    def localized(self, gettext) -> str:
+        return gettext(self.template).format(**{**self.params, "reason": self.problems[0][1].localized(gettext)})
+
+
 def _plan(station, who: Reporter, report_type: str, rows: list[ReportRow], today: date
-          ) -> tuple[list[_Planned], list[tuple[int, str]]]:
+          ) -> tuple[list[_Planned], list[tuple[int, ValidationError]]]:
     pol = engine.policy_of(station)
     planned: list[_Planned] = []
     problems: list[tuple[int, str]] = []
@@ -154,7 +170,7 @@ def _plan(station, who: Reporter, report_type: str, rows: list[ReportRow], today
             late = rules.report_lateness(row.event_date, today, pol.report_deadline_days).late
             planned.append(_Planned(row, id_number, name, sex, birth, person, house_code, address, period_id, late))
         except ValidationError as exc:
-            problems.append((row.row, str(exc)))
+            problems.append((row.row, exc))
     return planned, problems
 
 
@@ -188,7 +204,8 @@ def check_rows(station, reporter_kind: str, reporter_code: str, report_type: str
     """(row, reason) of every row the database refuses (unknown house, nobody resident to move out, a
     person on file under another name...); an unknown reporter raises. Writes nothing."""
     who = _check_reporter(station, reporter_kind, reporter_code, report_type, rows)
-    return _plan(station, who, report_type, rows, today or engine.business_date(station))[1]
+    problems = _plan(station, who, report_type, rows, today or engine.business_date(station))[1]
+    return [(row, str(exc)) for row, exc in problems]
 
 
 Progress = Callable[[int, int], None]
@@ -206,9 +223,7 @@ def file_report(station, clerk_id: str | None, *, reporter_kind: str, reporter_c
     who = _check_reporter(station, reporter_kind, reporter_code, report_type, rows)
     planned, problems = _plan(station, who, report_type, rows, today)
     if problems:
-        row, reason = problems[0]
-        more = f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else ""
-        raise ValidationError("row {row}: {reason}{more}; nothing was recorded", row=row, reason=reason, more=more)
+        raise RowsRefused(problems)
     report_id = uuid.uuid4().hex
     late_rows = sum(1 for p in planned if p.late)
     payload = {"report_id": report_id, "reporter_kind": who.kind, "reporter_code": who.code,
@@ -251,3 +266,23 @@ def file_report(station, clerk_id: str | None, *, reporter_kind: str, reporter_c
     n = len(planned)
     return ReportResult(report_id, entry.seq, today.isoformat(), n, late_rows, new_people,
                         n if starts else 0, 0 if starts else n)
+
+
+def report_types(station, reporter_kind: str, reporter_code: str) -> tuple[str, str]:
+    """(the arrival report type, the departure one) this reporter files: move_in/move_out, hired/left..."""
+    who = reporter(station, reporter_kind, reporter_code)
+    start, end = rules.report_types_for(who.kind, who.entity_type)
+    return start, end
+
+
+def file_one(station, clerk_id: str | None, *, reporter_kind: str, reporter_code: str, report_type: str,
+             id_number: str, name: str, event_text: str, house_code: str | None = None,
+             doc_type: str = "citizen_id") -> ReportResult:
+    """A report of one person typed at the window (the date as the forms take it: YYYY-MM-DD, 0, -3)."""
+    from counter.domain.fields import parse_date
+
+    today = engine.business_date(station)
+    event = parse_date(event_text, today, field="event_date")
+    row = ReportRow(1, doc_type, id_number, name, event, house_code, None)
+    return file_report(station, clerk_id, reporter_kind=reporter_kind, reporter_code=reporter_code,
+                       report_type=report_type, rows=[row], today=today)

@@ -235,15 +235,17 @@ def houses(db, limit: int = 200) -> list[House]:
 
 
 def pick_houses(db, text: str, limit: int = 10) -> list[House]:
-    """Houses whose code or address starts with `text` (the address picker): exact code first."""
+    """Houses by code (whole, start or last digits) or address (its start, or the street part after the city
+    and district, which clerks type first): exact code first, then address starts."""
     q = (text or "").strip()
     if not q:
         return []
-    start = q.replace("%", "").replace("_", "")
+    part = q.replace("%", "").replace("_", "")
     rows = db.conn.execute(
-        f"SELECT {_HOUSE_COLS} FROM houses WHERE house_code = ? OR house_code LIKE ? OR address LIKE ?"
-        " ORDER BY (house_code = ?) DESC, house_code LIMIT ?",
-        (q.upper(), start.upper() + "%", start + "%", q.upper(), limit)).fetchall()
+        f"SELECT {_HOUSE_COLS} FROM houses WHERE house_code = ? OR house_code LIKE ? OR house_code LIKE ?"
+        " OR address LIKE ? ORDER BY (house_code = ?) DESC, (address LIKE ?) DESC, house_code LIMIT ?",
+        (q.upper(), part.upper() + "%", "%" + part.upper(), "%" + part + "%", q.upper(), part + "%",
+         limit)).fetchall()
     return [House(*r) for r in rows]
 
 
@@ -253,6 +255,11 @@ def houses_at(db, address: str) -> list[str]:
 
 def occupants_now(db, code: str) -> int:
     return db.conn.execute("SELECT count(*) FROM residence_periods WHERE house_code = ? AND ended_on IS NULL",
+                           (code,)).fetchone()[0]
+
+
+def occupants_now_at_entity(db, code: str) -> int:
+    return db.conn.execute("SELECT count(*) FROM residence_periods WHERE entity_code = ? AND ended_on IS NULL",
                            (code,)).fetchone()[0]
 
 

@@ -143,7 +143,7 @@ def test_one_bad_row_records_nothing_and_every_bad_row_is_named(registers, clerk
     assert "row 1" in problems[1][1]
     assert "after the day of the report" in problems[2][1]
     assert "digits" in problems[3][1]
-    with pytest.raises(ValidationError, match=r"^row 2: .*\(and 3 more rows\); nothing was recorded"):
+    with pytest.raises(ValidationError, match=r"^row 2: .*\(and 3 more rows refused\); nothing was recorded"):
         file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
                     rows=rows, today=today)
     assert _journal_len(st) == before
@@ -213,3 +213,17 @@ def test_overdue_lists_the_late_reporters_and_rebuild_gives_the_same_tables(regi
     before = checksum(st.db)
     rebuild(st.db)
     assert checksum(st.db) == before
+
+
+def test_a_name_read_as_utf16_surrogate_pairs_is_stored_whole(registers):
+    st = registers
+    today = engine.business_date(st)
+    halves = "𠮷".encode("utf-16-le").decode("utf-16-le", "surrogatepass")
+    split = "\ud842\udfb7永康"  # what a UTF-16 source (an xlsx cell, a Windows export) can hand over
+    assert halves == "𠮷" and split != "𠮷永康"
+    file_report(st, None, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
+                rows=[row(1, split, JI, today)], today=today)
+    person = people.by_document(st, "citizen_id", JI)
+    assert person.name == "𠮷永康" and len(person.name) == 3
+    stored = st.db.conn.execute("SELECT payload FROM journal WHERE kind = ?", (kinds.PERSON_REGISTERED,)).fetchall()
+    assert any("𠮷永康" in p[0] for p in stored)
