@@ -82,6 +82,8 @@ class HomeScreen(LocalizedBindings, Screen):
                 tooltip=N_("Enter the queue ticket number")),
         Binding("f6", "houses", N_("Houses"), id="houses",
                 tooltip=N_("Houses and reporting entities: registers, rosters, late reports")),
+        Binding("f8", "report_import", N_("Import report"), id="report_import",
+                tooltip=N_("A reporter's list as a CSV or xlsx file: check every row, then record it")),
         Binding("f7", "expiring", N_("Expiring permits"), id="expiring",
                 tooltip=N_("Permits expiring soon: call list, SMS file, printed list")),
         Binding("f9", "end_of_day", N_("End of day"), id="end_of_day",
@@ -136,7 +138,8 @@ class HomeScreen(LocalizedBindings, Screen):
             lines.append(" · ".join(f"{service_title(s, lang)}: {n}" for s, n in sorted(amended.items())))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         cat = form_specs.catalogue()
-        menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}", f"F6  {_('Houses and reporting entities')}"]
+        menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}", f"F6  {_('Houses and reporting entities')}",
+                f"F8  {_('Import report')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
         for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
@@ -201,6 +204,11 @@ class HomeScreen(LocalizedBindings, Screen):
         from screens.houses import HousesScreen
 
         self.app.push_screen(HousesScreen())
+
+    def action_report_import(self) -> None:
+        from screens.report_import import ReportImportScreen
+
+        self.app.push_screen(ReportImportScreen())
 
     def action_expiring(self) -> None:
         from screens.expiring import ExpiringScreen
