@@ -16,6 +16,7 @@ import json
 from db import kinds
 from db.entry import Entry
 from db.projections import projection_tables, projector, scope, station_columns
+from db.projectors import legacy
 
 SERVICES = (
     "residence_registration", "lodging_registration",
@@ -182,6 +183,10 @@ def _replay_person(db, e: Entry, person_id: str) -> None:
                            **dict.fromkeys(_STATE_COLUMNS))
         elif kind == kinds.SERVICE_CORRECTED:
             _update_person(db, entry, person_id, **_corrected_changes(d))
+        elif kind == kinds.LEGACY_PERSON_IMPORTED:  # an imported file keeps its registration (art. 13)
+            legacy.person_effects(db, entry, d)
+        elif kind == kinds.LEGACY_PERMIT_IMPORTED:
+            legacy.permit_effects(db, entry, d)
         elif kind.startswith(kinds.SERVICE_PREFIX) and d.get("service") in SERVICES:
             _service_effects(db, entry, d)
     db.conn.execute("UPDATE persons SET updated_seq = ? WHERE person_id = ?", (e.seq, person_id))
@@ -197,7 +202,8 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
         rows = db.conn.execute(
             "SELECT seq, kind, payload, business_day FROM journal WHERE seq < ?"
             " AND json_extract(payload, '$.person_id') = ?"
-            " AND (kind LIKE 'service.%' OR kind = 'person.registered') ORDER BY seq", (e.seq, person_id)).fetchall()
+            " AND (kind LIKE 'service.%' OR kind = 'person.registered' OR kind IN (?, ?)) ORDER BY seq",
+            (e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED)).fetchall()
         return [(None, *r) for r in rows]
     home = db.conn.execute("SELECT station_id, registered_seq FROM persons WHERE person_id = ?",
                            (person_id,)).fetchone()

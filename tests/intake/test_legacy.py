@@ -173,3 +173,23 @@ def test_the_shipped_sample_passes_its_dry_run(station, today):
     review = legacy.review(station, ROOT / "templates" / "intake" / "legacy-sample.csv", legacy.load_mapping(MAPPING))
     assert review.encoding == "GB18030" and not review.rejects
     assert [r.name for r in review.rows][:2] == ["𠮷永康", "阿依古丽·买买提"]
+
+
+def test_a_void_at_the_window_keeps_the_imported_file_and_permit(station, clerk, supervisor, today, tmp_path):
+    """A void re-derives the person's file from the entries before it: the legacy entries are among them."""
+    from counter.services import amendments
+
+    legacy.record(station, legacy.review(station, _legacy_file(tmp_path, today), legacy.load_mapping(MAPPING)),
+                  supervisor)
+    ji = people.by_document(station, "citizen_id", JI)
+    before = people.current_permit(station, ji.person_id)
+    out = engine.perform(station, "permit_extend", {"validity_years": "1"}, person_id=ji.person_id, clerk=clerk)
+    amendments.void(station, out.entry.seq, "录入错误", clerk=clerk, supervisor=supervisor)
+    after = people.current_permit(station, ji.person_id)
+    assert after is not None and (after.permit_id, after.status, after.valid_until, after.card_number) == (
+        before.permit_id, "issued", before.valid_until, "K2016000123")
+    ji = people.get(station, ji.person_id)
+    assert ji.resident_since == "2016-05-20" and ji.current_address == "沈阳市和平区南京北街10号3单元201"
+    checksum = rebuild.checksum(station.db)
+    rebuild.rebuild(station.db)
+    assert rebuild.checksum(station.db) == checksum
