@@ -52,6 +52,19 @@ DAY_CLOSED = "day.closed"
 DAY_CORRECTION = "day.correction"
 DAY_EXPORTED = "day.exported"
 
+# --- houses, reporting entities, their reports and residence periods (issue 13) ---------------------
+HOUSE_REGISTERED = "house.registered"
+HOUSE_UPDATED = "house.updated"
+ENTITY_REGISTERED = "entity.registered"
+REPORT_FILED = "report.filed"
+RESIDENCE_STARTED = "residence.started"
+RESIDENCE_ENDED = "residence.ended"
+
+# --- bulk intake of the previous system's permits (art. 13: exchanged free, the period continues) ------
+LEGACY_FILE_IMPORTED = "legacy.file_imported"
+LEGACY_PERSON_IMPORTED = "legacy.person_imported"
+LEGACY_PERMIT_IMPORTED = "legacy.permit_imported"
+
 # Amendments are service.* entries by name but not transactions of a service.
 AMENDMENTS = (SERVICE_VOIDED, SERVICE_CORRECTED)
 
@@ -255,6 +268,96 @@ class DayExported(TypedDict):
     encrypted: bool
 
 
+class HouseRegistered(TypedDict):
+    house_code: str
+    address: str
+    house_type: str  # rental, dormitory, work_site, own, other
+    capacity: int
+    manager_person_id: str  # the landlord or manager, a person on file
+
+
+class HouseUpdated(TypedDict):
+    house_code: str
+    address: NotRequired[str]
+    house_type: NotRequired[str]
+    capacity: NotRequired[int]
+    manager_person_id: NotRequired[str]
+
+
+class EntityRegistered(TypedDict):
+    entity_code: str  # unified social credit code (GB 32100), check character verified
+    entity_type: str  # employer, job_agency, housing_agency, hotel, hospital, school, shelter
+    name: str
+    contact_name: str
+    contact_phone: str
+    address: str
+
+
+class ReportFiled(TypedDict):
+    report_id: str
+    reporter_kind: str  # house, entity
+    reporter_code: str
+    report_type: str  # move_in, move_out, hired, left, guest_in, guest_out
+    filed_on: str
+    source: str  # window, file
+    rows: int
+    late_rows: int
+    file_sha256: NotRequired[str]
+    file_name: NotRequired[str]  # the name only, never a path
+
+
+class LegacyFileImported(TypedDict):
+    import_id: str
+    file_sha256: str  # a file imported once: the same bytes again are refused
+    file_name: str  # the name only, never a path
+    mapping_sha256: str
+    rows: int
+    approved_by: str  # the supervisor's clerk id (a supervisor.approved entry precedes)
+
+
+class LegacyPersonImported(TypedDict):
+    import_id: str
+    source_row: int  # the row number in the legacy file
+    person_id: str
+    current_address: str
+    registration_number: str
+    resident_since: str  # the residence continues from here (art. 13)
+
+
+class LegacyPermitImported(TypedDict):
+    import_id: str
+    source_row: int
+    person_id: str
+    permit_id: str  # the legacy permit number
+    card_number: str
+    validity_years: int
+    valid_from: str
+    valid_until: str
+    address: str
+
+
+class ResidenceStarted(TypedDict):
+    person_id: str
+    period_id: str
+    started_on: str
+    address: str
+    house_code: str | None
+    entity_code: str | None
+    via: str  # window, report, import
+    report_id: str | None
+    late: bool
+    registration: str  # residence, lodging, institution
+
+
+class ResidenceEnded(TypedDict):
+    person_id: str
+    period_id: str
+    ended_on: str
+    reason: str  # moved_away, left_district, report_move_out, report_left
+    via: str
+    report_id: str | None
+
+
 # kind -> its payload's shape (service.<id> kinds: SERVICE_PAYLOAD)
 PAYLOADS: dict[str, type] = {
     STATION_INITIALIZED: StationInitialized,
@@ -284,6 +387,15 @@ PAYLOADS: dict[str, type] = {
     DAY_CLOSED: DayClosed,
     DAY_CORRECTION: DayCorrection,
     DAY_EXPORTED: DayExported,
+    HOUSE_REGISTERED: HouseRegistered,
+    HOUSE_UPDATED: HouseUpdated,
+    ENTITY_REGISTERED: EntityRegistered,
+    REPORT_FILED: ReportFiled,
+    RESIDENCE_STARTED: ResidenceStarted,
+    RESIDENCE_ENDED: ResidenceEnded,
+    LEGACY_FILE_IMPORTED: LegacyFileImported,
+    LEGACY_PERSON_IMPORTED: LegacyPersonImported,
+    LEGACY_PERMIT_IMPORTED: LegacyPermitImported,
 }
 SERVICE_PAYLOAD = ServiceDone
 

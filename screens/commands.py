@@ -23,7 +23,7 @@ class CounterCommands(Provider):
             return out
         lang = language()
         if isinstance(screen, (PersonScreen, HomeScreen)):
-            for spec in sorted(form_specs.catalogue().specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
+            for spec in sorted(form_specs.catalogue().specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
                 # as on the home menu; no "[key]": the palette reads titles as markup, "[a]" would vanish
                 out.append((f"{spec.menu_key}  {spec.text(lang)}", partial(screen.action_service, spec.id),
                             _("Start this service")))
@@ -34,6 +34,8 @@ class CounterCommands(Provider):
         if isinstance(screen, WizardScreen):
             out.append((_("Review / confirm"), screen.action_review_or_confirm, _("F10")))
             out.append((_("Help"), screen.action_field_help, _("Help for the focused field")))
+        if isinstance(screen, HomeScreen):
+            out.append((_("Import report"), screen.action_report_import, "F8"))
         out.append((_("Find person"), app.action_find_person, "F3"))
         out.append((_("Home"), app.action_home, _("Back to the home screen")))
         if app.state.demo_cards:

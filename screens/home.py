@@ -80,6 +80,10 @@ class HomeScreen(LocalizedBindings, Screen):
         Binding("f3", "app.find_person", N_("Find person"), id="find_person", tooltip=N_("Find a person")),
         Binding("ctrl+t", "focus_ticket", N_("Queue ticket"), id="queue_ticket",
                 tooltip=N_("Enter the queue ticket number")),
+        Binding("f6", "houses", N_("Houses"), id="houses",
+                tooltip=N_("Houses and reporting entities: registers, rosters, late reports")),
+        Binding("f8", "report_import", N_("Import report"), id="report_import",
+                tooltip=N_("A reporter's list as a CSV or xlsx file: check every row, then record it")),
         Binding("f7", "expiring", N_("Expiring permits"), id="expiring",
                 tooltip=N_("Permits expiring soon: call list, SMS file, printed list")),
         Binding("f9", "end_of_day", N_("End of day"), id="end_of_day",
@@ -104,6 +108,7 @@ class HomeScreen(LocalizedBindings, Screen):
                 yield Static("", id="home-counts")
                 yield Static("", id="home-spec-errors", classes="error")
                 yield Static("", id="home-conflicts", classes="error")
+                yield Static("", id="home-overdue", classes="error")
             yield Static("", id="home-menu")
         yield StatusBar(id="status-bar")
         yield Footer()
@@ -133,15 +138,26 @@ class HomeScreen(LocalizedBindings, Screen):
             lines.append(" · ".join(f"{service_title(s, lang)}: {n}" for s, n in sorted(amended.items())))
         self.query_one("#home-counts", Static).update("\n".join(lines))
         cat = form_specs.catalogue()
-        menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}"]
+        menu = [f"[b]{_('Services')}[/b]", f"F3  {_('Find person')}", f"F6  {_('Houses and reporting entities')}",
+                f"F8  {_('Import report')}"]
         if app.state.demo_cards:
             menu.append(f"F2  {_('Insert a sample card (demo)')}")
-        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
             menu.append(f"{spec.menu_key}  {spec.text(lang)}")
         self.query_one("#home-menu", Static).update("\n".join(menu))
         self.query_one("#home-spec-errors", Static).update(
             "\n".join(_("Unavailable: {error}").format(error=str(e)) for e in cat.errors.values()))
         self._show_conflicts(clerk)
+        self._show_overdue(clerk)
+
+    def _show_overdue(self, clerk) -> None:
+        """Reporters with late reports (art. 14), for the supervisor to order corrected (art. 22)."""
+        from screens.houses import overdue_lines
+
+        box = self.query_one("#home-overdue", Static)
+        lines = overdue_lines(self.app.station, limit=3) if clerk.is_supervisor else []
+        box.update("\n".join(lines))
+        box.display = bool(lines)
 
     def _show_conflicts(self, clerk) -> None:
         """HQ's register conflicts (two windows on one permit), for the supervisor: from the signed acks."""
@@ -187,6 +203,16 @@ class HomeScreen(LocalizedBindings, Screen):
         from screens.dayclose import DayCloseScreen
 
         self.app.push_screen(DayCloseScreen())
+
+    def action_houses(self) -> None:
+        from screens.houses import HousesScreen
+
+        self.app.push_screen(HousesScreen())
+
+    def action_report_import(self) -> None:
+        from screens.report_import import ReportImportScreen
+
+        self.app.push_screen(ReportImportScreen())
 
     def action_expiring(self) -> None:
         from screens.expiring import ExpiringScreen

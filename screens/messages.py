@@ -105,3 +105,29 @@ class RegisterStatusChanged(Message):
     """F3's latest word on the district register at HQ, for the status line (online / offline)."""
 
     text: str
+
+
+@dataclass
+class ImportChecked(Message):
+    """The report screen's check of a file: the review (counter.intake.report.Review), or the one line that
+    says why the file cannot be read (its encoding, a missing column, an unknown reporter)."""
+
+    review: object | None
+    error: str = ""
+
+
+@dataclass
+class ImportProgress(Message):
+    """Rows checked or recorded so far, for the report screen's progress bar."""
+
+    stage: str  # checking | recording
+    done: int
+    total: int
+
+
+@dataclass
+class ImportRecorded(Message):
+    """The report was recorded (result: counter.services.reports.ReportResult), or nothing was (error)."""
+
+    result: object | None
+    error: str = ""

@@ -28,6 +28,9 @@ from screens.messages import PermitRechecked, ServiceCompleted
 
 STATUS_TEXT = {"done": N_("done"), "requested": N_("requested"), "voided": N_("voided"),
                "corrected": N_("corrected")}
+PERIOD_END = {"moved_away": N_("moved away"), "left_district": N_("left the district"),
+              "report_move_out": N_("moved out (report)"), "report_left": N_("left (report)"),
+              "superseded": N_("registered elsewhere")}
 PERMIT_STATUS = people.PERMIT_STATUS_TEXT
 
 
@@ -84,6 +87,7 @@ class PersonScreen(LocalizedBindings, Screen):
                 yield FaceView(picture, id="person-face")
             yield Static("", id="person-identity")
             yield Static("", id="person-services")
+        yield Static("", id="person-periods")
         yield Static(_("History"), classes="title")
         yield DataTable(id="person-history", cursor_type="row", zebra_stripes=True)
         yield StatusBar(id="status-bar")
@@ -234,8 +238,48 @@ class PersonScreen(LocalizedBindings, Screen):
             lines.append(f"[b yellow]{self.recheck_note}[/b yellow]")
         return lines
 
+    def _period_lines(self) -> list[str]:
+        """Residence periods: where, from, until, and through whom (window or reporter), newest first."""
+        from counter.services import houses
+
+        if self.file is None:
+            return []
+        periods = houses.periods(self.app.station, self.file.person.person_id)
+        if not periods:
+            return []
+        lines = [f"[b]{_('Residence periods')}[/b]"]
+        for p in periods[:6]:
+            until = p.ended_on or _("now")
+            reason = _(PERIOD_END.get(p.end_reason, p.end_reason)) if p.end_reason else ""
+            where = p.address + (f" ({p.house_code})" if p.house_code else "")
+            late = f" · {_('late')}" if p.late else ""
+            lines.append(f"{p.started_on} → {until}{f' {reason}' if reason else ''} · {where}"
+                         f" · {self._through(p)}{late}")
+        if len(periods) > 6:
+            lines.append(_("and {n} earlier").format(n=len(periods) - 6))
+        return lines
+
+    def _through(self, period) -> str:
+        from counter.services import houses
+
+        if period.started_via == "window":
+            return _("at the window")
+        if period.started_via == "import":
+            return _("imported from the previous system")
+        found = houses.reporter_of(self.app.station, period.start_report_id)
+        if found is None:
+            return _("reported")
+        kind, code, name = found
+        if kind == "house":
+            return _("reported by the landlord of {code}").format(code=code)
+        return _("reported by {name} ({code})").format(name=name, code=code)
+
     def render_file(self) -> None:
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))
+        periods = self.query_one("#person-periods", Static)
+        lines = self._period_lines()
+        periods.update("\n".join(lines))
+        periods.display = bool(lines)
         cat = form_specs.catalogue()
         menu = [f"[b]{_('Services')}[/b]"]
         # the registrations and the permit this person's origin rules out are dimmed, as the others are
@@ -243,7 +287,7 @@ class PersonScreen(LocalizedBindings, Screen):
         ruled = tuple(s for s in (*eligibility.REGISTRATIONS, *eligibility.PERMIT_SERVICES) if s in cat.specs)
         identity = self.file.person if self.file is not None else (self.card_values or None)
         allowed, _refusal = engine.eligible_services(self.app.station, identity, ruled)
-        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethn".find(s.menu_key), s.id)):
+        for spec in sorted(cat.specs.values(), key=lambda s: ("1234567890caethnd".find(s.menu_key), s.id)):
             usable = (self.file is not None or spec.person == "any") and (spec.id not in ruled or spec.id in allowed)
             text = f"{spec.menu_key}  {spec.text(self.lang)}"
             menu.append(text if usable else f"[dim]{text}[/dim]")

@@ -30,7 +30,7 @@ from counter.forms.clean import (
 from counter.forms.options import match_option, options_for
 from counter.forms.spec import FormSpec
 from counter.i18n import N_, _, language
-from counter.services import documents, engine, people
+from counter.services import documents, engine, houses, people
 from screens.base import LocalizedBindings
 from screens.dialogs import HelpDialog, SupervisorDialog
 from screens.messages import ServiceCompleted
@@ -42,13 +42,29 @@ class AddressSuggester(Suggester):
     """Completes an address (or an employer) from those already on file: by prefix, else by any part of it (type the street
     and number, "太原街8", and → takes "沈阳市和平区太原街8号"). Most used addresses first."""
 
-    def __init__(self, addresses: list[str]):
+    def __init__(self, addresses: list[str], houses: list[tuple[str, str]] | None = None):
         super().__init__(use_cache=True, case_sensitive=True)
-        self.addresses = addresses
+        self.houses = houses or []  # (house code, address) of the house register: the address picker
+        self.house_at = {address: code for code, address in self.houses}
+        self.addresses = list(dict.fromkeys([a for _c, a in self.houses] + addresses))
+
+    def pick_house(self, value: str) -> str | None:
+        """A known house by its code: the whole code, its last digits (the plate's number) or its start."""
+        code = "".join(value.split()).upper()
+        if len(code) < 2:
+            return None
+        for test in (str.__eq__, str.endswith, str.startswith):
+            for house_code, address in self.houses:
+                if test(house_code, code):
+                    return address
+        return None
 
     async def get_suggestion(self, value: str) -> str | None:
         if not value:
             return None
+        picked = self.pick_house(value)
+        if picked is not None:
+            return picked
         for address in self.addresses:
             if address.startswith(value):
                 return address
@@ -206,7 +222,9 @@ class WizardScreen(LocalizedBindings, Screen):
                                 completions[f.complete] = (people.known_addresses(self.station)
                                                            if f.complete == "addresses"
                                                            else people.known_employers(self.station))
-                            suggester = AddressSuggester(completions[f.complete])
+                            suggester = AddressSuggester(completions[f.complete],
+                                                         houses.known_houses(self.station)
+                                                         if f.complete == "addresses" else None)
                         elif f.type in ("choice", "years"):
                             opts = options_for(f, policy)
                             suggester = SuggestFromList([o.label(self.lang) for o in opts], case_sensitive=False)
@@ -358,6 +376,11 @@ class WizardScreen(LocalizedBindings, Screen):
 
     def _hint(self, fid: str, text: str) -> str:
         f = self.spec.fields[fid]
+        if f.type == "address" and text:
+            suggester = self._row(fid).input.suggester if self.is_mounted else None
+            code = suggester.house_at.get(text.strip()) if isinstance(suggester, AddressSuggester) else None
+            if code:
+                return _("✓ house {code}").format(code=code)
         if f.type in ("choice", "years"):
             opts = options_for(f, engine.policy_of(self.station))
             found = match_option(text, opts)
@@ -399,14 +422,22 @@ class WizardScreen(LocalizedBindings, Screen):
         """A completion found inside an address (not at its start) is shown whole in the hint; → takes it."""
         inside = bool(suggestion) and not suggestion.startswith(row.value)
         row.input.set_class(inside, "-inside-match")
-        row.set_hint(f"→ {suggestion}" if inside else "")
+        house = row.input.suggester.house_at.get(suggestion) if suggestion else None
+        if house:
+            row.set_hint(_("→ {address} (house {code})").format(address=suggestion, code=house))
+        else:
+            row.set_hint(f"→ {suggestion}" if inside else "")
 
     def _show_error(self, fid: str, exc: ValidationError | None) -> None:
         self._row(fid).show_error(exc.localized(_) if exc else None)
 
     def on_field_row_changed(self, event: FieldRow.Changed) -> None:
         self.discard_armed = False
-        event.row.set_hint(self._hint(event.field_id, event.value))
+        hint = self._hint(event.field_id, event.value)
+        event.row.set_hint(hint)
+        suggestion = getattr(event.row.input, "_suggestion", "")
+        if not hint and suggestion and isinstance(event.row.input.suggester, AddressSuggester):
+            self._show_completion(event.row, suggestion)  # the completion arrived before this change's message
         event.row.clear_error_line()
         if event.field_id in ("doc_type", "id_number"):
             self._fill_from_id_number()

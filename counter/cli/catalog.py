@@ -46,6 +46,11 @@ ROOT: tuple[TopCommand, ...] = (
     TopCommand("service", "counter.cli.service:app", "Perform a counter service from the command line, or list the services and their fields."),
     TopCommand("person", "counter.cli.person:app", "Find people on file here and in the district register at HQ."),
     TopCommand("permits", "counter.cli.permits:app", "Residence permits: the expiring list."),
+    TopCommand("house", "counter.cli.houses:house_app", "Houses: the house register, landlords' reports and each house's roster."),
+    TopCommand("entity", "counter.cli.houses:entity_app", "Reporting entities: employers, agencies, hotels, hospitals, schools, shelters; their reports."),
+    TopCommand("registration", "counter.cli.houses:registration_app", "Residence registrations: end one at the window (moved away, left the district)."),
+    TopCommand("report", "counter.cli.intake:report_app", "Reports brought as files: a landlord's, agency's, employer's or institution's list."),
+    TopCommand("import", "counter.cli.intake:import_app", "Bring in the previous system's residence permits (needs a supervisor's approval)."),
 )
 
 # Optional dependencies: the module a missing one leaves unimportable -> (distribution, extra).

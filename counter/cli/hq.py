@@ -1,4 +1,4 @@
-"""counter hq init|migrate|serve|enroll|rekey|revoke|release|status|alarms|conflicts|verify|rebuild|duplicates|backup|import"""
+"""counter hq init|migrate|serve|enroll|rekey|revoke|release|status|alarms|conflicts|verify|rebuild|duplicates|overdue|backup|import"""
 
 from __future__ import annotations
 
@@ -392,6 +392,29 @@ def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
         files = "; ".join(f"{f['id_masked']} at {f['station_id']}" for f in group["files"])
         print(f"same person? {group['name']} born {group['birth_date']}, household area {group['household_area']},"
               f" different numbers: {files}")
+
+
+@app.command("overdue")
+def overdue(db: DbUrl, since: Annotated[str | None, typer.Option(
+        "--since", help="only reports filed from this day (YYYY-MM-DD)")] = None, json_out: JsonFlag = False) -> None:
+    """Houses and entities of the whole district with late reports (art. 14), for 限期改正 (art. 22)."""
+    from datetime import date
+
+    from counter.hq import register
+
+    if since is not None:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            fail(f"--since {since!r} is not a date (YYYY-MM-DD)", 2)
+    found = register.overdue(_store(db), since)
+    if json_out:
+        print_json(found)
+        return
+    for o in found:
+        print(f"{o['reporter_kind']:<6}  {o['reporter_code']}  {o['late_rows']} late rows in {o['late_reports']}"
+              f" reports  last {o['last_late_on']}  {o['name']}")
+    print(f"{len(found)} reporters with late reports in the district", file=sys.stderr)
 
 
 conflicts_app = new_app("Permits two windows acted on without seeing each other's entry, and their resolution.",

@@ -195,7 +195,18 @@ FILE_PRECHECKS: dict[str, tuple] = {
     "permit_replace": (lambda st, person, today, pol: _permit_to_replace(st, person, today),),
     "permit_collect": (lambda st, person, today, pol: _permit_to_collect(st, person, today),),
     "residence_certificate": (lambda st, person, today, pol: _require_registration(person),),
+    "registration_end": (lambda st, person, today, pol: _registration_to_end(st, person),),
 }
+
+
+def _registration_to_end(station, person) -> list:
+    """The periods a departure ends: every current one (a window registration, a reported tenancy)."""
+    from counter.services import houses
+
+    current = [p for p in houses.periods(station, person.person_id) if p.current]
+    if not current and not person.registration_number:
+        raise ValidationError("no current registration to end", field="end_reason")
+    return current
 
 
 def _check_permit_residence(station, person, today: date, pol) -> None:
@@ -283,12 +294,34 @@ def _check_service(station, spec, person, values, today, pol, derived, notes,
         t = rules.timeliness(date.fromisoformat(values["change_date"]), today, pol.change_deadline_days)
         late = t.days_late
         derived["previous"] = person.current_address if sid == "change_address" else person.employer
+    elif sid == "registration_end":
+        current = _registration_to_end(station, person)
+        end = values["end_date"]
+        started = max([p.started_on for p in current] + [person.resident_since or ""])
+        if end < started:
+            raise ValidationError("the departure date is before the registration began ({date})", field="end_date",
+                                  date=started)
+        derived["ended"] = [{"address": p.address, "since": p.started_on} for p in current]
     elif sid == "change_phone":
         derived["previous"] = person.phone
     elif sid == "name_correction":
         if values["new_name"] == person.name:
             raise ValidationError("the corrected name is the same as the name on file", field="new_name")
+    address_field = AT_ADDRESS.get(sid)
+    if address_field and values.get(address_field):
+        from counter.services import houses
+
+        # the address picker gives a known house's address exactly: the period is linked to that house
+        code = houses.house_at(station, values[address_field])
+        if code:
+            derived["house_code"] = code
     return late, permit_id
+
+
+# services that state where the person lives, and the field that says it (linked to a known house)
+AT_ADDRESS = {"residence_registration": "current_address", "lodging_registration": "current_address",
+              "accommodation_registration": "current_address", "change_address": "new_address",
+              "permit_change": "new_address"}
 
 
 def _same_address(a: str | None, b: str | None) -> bool:

@@ -16,12 +16,14 @@ import json
 from db import kinds
 from db.entry import Entry
 from db.projections import district_columns, projection_tables, projector, scope, station_columns
+from db.projectors import legacy
 
 SERVICES = (
     "residence_registration", "lodging_registration",
     "permit_apply", "permit_extend", "permit_change", "permit_replace", "permit_cancel", "permit_collect",
     "residence_certificate", "proof_of_life", "criminal_record_request",
     "change_address", "change_employer", "change_phone", "name_correction", "accommodation_registration",
+    "registration_end",
 )
 
 # Order matters for rebuild: children after parents (rebuild empties in reverse).
@@ -141,6 +143,9 @@ def _service_effects(db, e: Entry, d: dict) -> None:
         _update_person(db, e, pid, moved=(v["new_address"], v["change_date"]), current_address=v["new_address"])
     elif service == "change_employer":
         _update_person(db, e, pid, employer=v["new_employer"])
+    elif service == "registration_end":
+        # the residence periods keep the history (db/projectors/houses.py); the file has no registration now
+        _update_person(db, e, pid, registration_kind=None, registration_number=None, resident_since=None)
     elif service == "change_phone":
         _update_person(db, e, pid, phone=v["new_phone"])
     elif service == "name_correction":
@@ -178,6 +183,10 @@ def _replay_person(db, e: Entry, person_id: str) -> None:
                            **dict.fromkeys(_STATE_COLUMNS))
         elif kind == kinds.SERVICE_CORRECTED:
             _update_person(db, entry, person_id, **_corrected_changes(d))
+        elif kind == kinds.LEGACY_PERSON_IMPORTED:  # an imported file keeps its registration (art. 13)
+            legacy.person_effects(db, entry, d)
+        elif kind == kinds.LEGACY_PERMIT_IMPORTED:
+            legacy.permit_effects(db, entry, d)
         elif kind.startswith(kinds.SERVICE_PREFIX) and d.get("service") in SERVICES:
             _service_effects(db, entry, d)
     db.conn.execute("UPDATE persons SET updated_seq = ? WHERE person_id = ?", (e.seq, person_id))
@@ -193,7 +202,8 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
         rows = db.conn.execute(
             "SELECT seq, kind, payload, business_day FROM journal WHERE seq < ?"
             " AND json_extract(payload, '$.person_id') = ?"
-            " AND (kind LIKE 'service.%' OR kind = 'person.registered') ORDER BY seq", (e.seq, person_id)).fetchall()
+            " AND (kind LIKE 'service.%' OR kind = 'person.registered' OR kind IN (?, ?)) ORDER BY seq",
+            (e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED)).fetchall()
         return [(None, *r) for r in rows]
     home = db.conn.execute("SELECT station_id, registered_seq FROM persons WHERE person_id = ?",
                            (person_id,)).fetchone()

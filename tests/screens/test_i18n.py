@@ -9,7 +9,8 @@ from counter.i18n import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 ERROR_CLASSES = {"CounterError", "ValidationError", "PermissionDenied", "SignInError", "FormInvalid"}
-SERVICE_AREA = ("counter/domain", "counter/forms", "counter/numbers.py", "counter/services", "screens")
+SERVICE_AREA = ("counter/domain", "counter/forms", "counter/intake", "counter/numbers.py", "counter/services",
+                "screens")
 
 
 def _literals(include_errors: bool):

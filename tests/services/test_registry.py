@@ -12,7 +12,7 @@ from tests.conftest import REPO
 
 def test_the_registry_is_the_form_specs():
     specs = forms.catalogue().specs
-    assert set(registry.services()) == set(specs) and len(specs) == 16
+    assert set(registry.services()) == set(specs) and len(specs) == 17
     for sid, service in registry.services().items():
         assert service.label("zh_CN") == specs[sid].title["zh"]
         assert service.label("en") == specs[sid].title["en"]
