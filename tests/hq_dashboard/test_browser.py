@@ -13,7 +13,7 @@ import httpx
 
 from counter.request_signing import sign_request
 from tests.hq_dashboard.conftest import ADMIN, PASSWORD, VIEWER, shot, sign_in
-from tests.sync.fixtures import REPO, cli_env
+from tests.sync.fixtures import REPO, HQServer, cli_env
 
 
 def test_sign_in_then_every_page(district, page):
@@ -216,7 +216,9 @@ def _conflict_rows(n: int) -> list[tuple]:
 
 def test_register_lists_duplicates_and_conflicts_masked_and_paged(district, page):
     # the district register's lists as staff read them: who is involved (stations), masked, 50 a page
-    store, server, stations = district
+    store, shared, stations = district
+    # its own server process: the duplicates scan of an earlier page view is kept for a minute
+    server = HQServer(shared.db_url, shared.key_dir).start()
     with store.transaction() as tx:
         for pid, name, sid in (("dup-a", "𠮷永康", "HP-01"), ("dup-b", "阿依古丽·买买提", "SH-01")):
             tx.execute("INSERT INTO persons (person_id, doc_type, id_number, name, birth_date, registered_seq,"
@@ -233,6 +235,7 @@ def test_register_lists_duplicates_and_conflicts_masked_and_paged(district, page
         assert page.locator("#total-open_conflicts").inner_text() == "48"
         group = page.locator("#duplicates tbody tr[data-kind='same_number']")
         assert group.count() == 1
+        assert "全区人口库" in page.locator("#scanned").inner_text()
         text = group.inner_text()
         assert "110101********1234" in text and "HP-01" in text and "SH-01" in text
         assert "𠮷**" in text and "阿***·***" in text  # first character only; the middle dot stays
@@ -262,6 +265,7 @@ def test_register_lists_duplicates_and_conflicts_masked_and_paged(district, page
         assert row.nth(7).inner_text() == "48"
         page.evaluate("document.cookie")  # nothing scripted: the page works without script
     finally:
+        server.stop()
         with store.transaction() as tx:
             tx.execute("DELETE FROM hq_register_conflicts")
             tx.execute("DELETE FROM persons WHERE person_id IN ('dup-a', 'dup-b')")
@@ -298,7 +302,6 @@ def test_sign_in_is_rate_limited_per_address_with_a_429_page(browser, tmp_path):
     # its own HQ (3 failed sign-ins a minute per address), so the other tests' failures do not count here
     from counter.hq import admin, staff
     from counter.hq.store import open_store
-    from tests.sync.fixtures import HQServer
 
     key, _ = admin.init_keys(tmp_path / "keys")
     url = f"sqlite:///{tmp_path / 'hq.db'}"
