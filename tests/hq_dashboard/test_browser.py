@@ -394,3 +394,20 @@ def test_stats_page_shows_inflow_and_outflow_per_month(district, page):
     with store.transaction() as tx:
         assert tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE name = ? AND action = 'view'"
                       " AND target = 'stats by=flow:month from=2026-01-01 to=2026-12-31'", (VIEWER,))[0] == 1
+
+
+def test_malformed_page_parameters_never_give_a_5xx(district, page):
+    store, server, stations = district
+    sign_in(page, server)
+    page.wait_for_url("**/dash/health")
+    for path in ("/dash/health?page=-1", "/dash/health?page=99999999999", "/dash/health?page=%00",
+                 "/dash/register?cpage=abc&dpage=1e9", "/dash/register?cpage=0", "/dash/stats?by=flow:day",
+                 "/dash/stats?by=flow:week&from=2026-13-01&to=x", "/dash/stats/export?by=flow:month&fmt=pdf",
+                 "/dash/stats?by=" + "a" * 5000):
+        r = page.request.get(f"{server.url}{path}")
+        assert r.status == 200, (path, r.status)
+    # the sign-in form: oversized and odd bodies read as an empty form (403: no token), never a 5xx
+    for body, ctype in ((b"x" * 100_000, "application/x-www-form-urlencoded"), (b"\xff\xfe", "application/x-www-form-urlencoded"),
+                        (b"{}", "application/json")):
+        r = httpx.post(f"{server.url}/dash/login", content=body, headers={"content-type": ctype})
+        assert r.status_code == 403, r.status_code
