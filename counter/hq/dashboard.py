@@ -260,7 +260,7 @@ class Dashboard:
         # per client address, before any password is hashed: a guesser is slowed whatever names it tries
         wait = await run_in_threadpool(staff.signin_retry_after, self.store, client, self.signin_windows)
         if wait:
-            self.record(request, None, "sign_in.rate_limited", "sign-in form")
+            await run_in_threadpool(staff.note_rate_limited, self.store, client)
             return self.login_page(request, "rate_limited", 429, retry_after=wait)
         try:
             token, _session = await run_in_threadpool(staff.sign_in, self.store, form.get("name", ""),

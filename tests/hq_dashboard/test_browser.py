@@ -335,7 +335,7 @@ def test_sign_in_is_rate_limited_per_address_with_a_429_page(browser, tmp_path):
         with store.transaction() as tx:
             limited = tx.one("SELECT COUNT(*) FROM hq_staff_audit WHERE action = 'sign_in.rate_limited'"
                              " AND client = '127.0.0.1'")[0]
-        assert limited == 2
+        assert limited == 1  # refusals are audited once a minute per address, however many arrive
     finally:
         context.close()
         server.stop()
