@@ -88,6 +88,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "health_note": ("需要关注的工作站（隔离、24 小时内告警、未解决冲突、超过 1 小时未联系）排在前面并标色，每页 {n} 个。",
                     "Stations needing a look (quarantined, alarms in 24 h, open conflicts, silent for over an hour)"
                     " come first, shaded; {n} a page."),
+    "scanned": ("疑似重复档案按 {at} 的全区人口库列出（每分钟更新）。",
+                "Possible duplicates as the district register stood at {at} (refreshed every minute)."),
     "reg_note": ("证件号码只显示前 6 位和后 4 位，姓名只显示首字；完整档案在所列工作站查看，查看即留痕。",
                  "ID numbers show their first 6 and last 4 characters, names their first character; the full"
                  " file is opened at the station named, and every opening is logged."),
@@ -163,6 +165,8 @@ HEADERS = {
 }
 PAGE_SIZE = 50  # rows of a register list per page
 HEALTH_PAGE = 100  # stations per page of the health table, those needing a look first
+# The duplicates report scans the whole register: one scan serves every page view for this long.
+DUPLICATES_TTL = timedelta(seconds=60)
 
 
 def mount(app: FastAPI, store: Store, signin_rate: str = SIGNIN_RATE) -> None:
@@ -179,6 +183,7 @@ class Dashboard:
         self.store = store
         self.env = _env()
         self.signin_windows = staff.parse_signin_rate(signin_rate)
+        self._duplicates: tuple[datetime, dict] | None = None  # (when scanned, register.duplicates)
 
     def routes(self) -> list[tuple[str, str, Callable]]:
         return [("GET", "/dash", self.home), ("GET", "/dash/", self.home),
@@ -255,7 +260,7 @@ class Dashboard:
         # per client address, before any password is hashed: a guesser is slowed whatever names it tries
         wait = await run_in_threadpool(staff.signin_retry_after, self.store, client, self.signin_windows)
         if wait:
-            self.record(request, None, "sign_in.rate_limited", "sign-in form")
+            await run_in_threadpool(staff.note_rate_limited, self.store, client)
             return self.login_page(request, "rate_limited", 429, retry_after=wait)
         try:
             token, _session = await run_in_threadpool(staff.sign_in, self.store, form.get("name", ""),
@@ -368,8 +373,16 @@ class Dashboard:
         session = self.viewer(request, f"register dpage={dpage} cpage={cpage}")
         if session is None:
             return self.to_login(request)
+        scanned, found = self.duplicates()
         return self.render(request, "register.html", session, totals=register_totals(self.store),
-                           duplicates=duplicate_page(self.store, dpage), conflicts=conflict_page(self.store, cpage))
+                           duplicates=duplicate_page(found, dpage), conflicts=conflict_page(self.store, cpage),
+                           scanned=scanned.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"))
+
+    def duplicates(self) -> tuple[datetime, dict]:
+        now = datetime.now(UTC)
+        if self._duplicates is None or now - self._duplicates[0] > DUPLICATES_TTL:
+            self._duplicates = (now, register.duplicates(self.store))
+        return self._duplicates
 
     def audit(self, request: Request):
         session = self.viewer(request, "audit")
@@ -585,11 +598,10 @@ def register_totals(store: Store) -> dict[str, int]:
     return totals
 
 
-def duplicate_page(store: Store, page: int) -> ListPage:
-    """The register's possible duplicates (counter hq duplicates), one group a row, masked: ID numbers
-    to their first 6 and last 4, names to their first character, birth dates to the year. Each file
-    names its station, which holds the full record."""
-    found = register.duplicates(store)
+def duplicate_page(found: dict, page: int) -> ListPage:
+    """The register's possible duplicates (register.duplicates, as `counter hq duplicates` lists them), one
+    group a row, masked: ID numbers to their first 6 and last 4, names to their first character, birth dates
+    to the year. Each file names its station, which holds the full record."""
     groups = [{"kind": "same_number", "shared": g["id_masked"],
                "files": [(f["station_id"], mask_name(f["name"]), g["id_masked"]) for f in g["files"]]}
               for g in found["same_number"]]

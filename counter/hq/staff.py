@@ -205,6 +205,16 @@ def signin_retry_after(store: Store, client: str, windows: list[tuple[int, int]]
     return math.ceil(wait) if wait > 0 else 0
 
 
+def note_rate_limited(store: Store, client: str, now: datetime | None = None) -> None:
+    """Audit a refusal by the per-address limit, once a minute per address: a flood of refused posts must
+    not grow the audit as fast as it arrives."""
+    now = _now(now)
+    with store.transaction() as tx:
+        if not tx.one("SELECT 1 FROM hq_staff_audit WHERE client = ? AND at > ? AND action = 'sign_in.rate_limited'"
+                      " LIMIT 1", (client[:64], _text(now - timedelta(minutes=1)))):
+            audit(tx, None, "sign_in.rate_limited", "sign-in form", client, now)
+
+
 def session_of(store: Store, token: str | None, now: datetime | None = None) -> Session | None:
     """The live session for a cookie's token, its idle clock reset; None when absent, idle or expired."""
     if not token or len(token) > 100:
