@@ -139,8 +139,6 @@ class BackgroundWork:
             return
         # the demo shows the key printed on the sample's data page, as a clerk would read it
         suggestion = _devices().sample_mrz_text(self.simulated_reader) if self.state.demo else ""
-        # another document is on the reader: the previous person's file must not be behind its prompt
-        self.close_person_file()
         self.push_screen(MrzKeyDialog(error, suggestion), self._mrz_key_given)
 
     def _mrz_key_given(self, key: devices.MrzKey | None) -> None:
@@ -168,7 +166,8 @@ class BackgroundWork:
                 self.close_person_file()
                 self.notify(_("The card failed its authenticity check and was not used"), severity="error")
 
-        self.close_person_file()  # the dialog is about this card, not the person whose file was open
+        # the alarm is about this card: over the previous person's file it would read as theirs
+        self.close_person_file()
         self.push_screen(SupervisorDialog("card_authenticity_failed",
                                           _("This card FAILED its authenticity check: a supervisor must approve")),
                          approved)

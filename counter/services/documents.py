@@ -218,6 +218,10 @@ def reprint(station, seq: int, clerk_id: str | None = None):
     return document
 
 
+# Chinese line breaking (禁则): these never start a line
+NO_LINE_START = set("，。、；：？！）》」』】〕…—·,.;:?!)]}%")
+
+
 def _cells(text: str) -> int:
     import unicodedata
 
@@ -229,13 +233,21 @@ def wrap_cjk(text: str, width: int) -> list[str]:
     import re
 
     tokens = re.findall(r"[\x21-\x7e]+|\s|.", text)
-    lines, line = [], ""
+    lines: list[str] = []
+    line: list[str] = []
     for token in tokens:
-        if _cells(line + token) > width and line:
-            lines.append(line.rstrip())
-            line = token.lstrip()
+        if _cells("".join(line) + token) > width and line:
+            carried: list[str] = []
+            # 禁则: closing punctuation never starts a line; the word before it (and any punctuation
+            # between) goes down with it
+            while (carried[0] if carried else token) in NO_LINE_START and len(line) > 1 \
+                    and not line[-1].isspace():
+                carried.insert(0, line.pop())
+            lines.append("".join(line).rstrip())
+            line = carried + ([token.lstrip()] if token.strip() else [])
         else:
-            line += token
+            line.append(token)
+    line = "".join(line)
     if line:
         lines.append(line)
     return lines

@@ -169,3 +169,22 @@ def test_the_call_list_of_expiring_permits_is_refused_for_a_holder_named_in_exte
         assert st.db.conn.execute("SELECT max(seq) FROM journal").fetchone()[0] == before
     finally:
         st.close()
+
+
+def test_the_statistics_pdf_is_refused_for_an_office_named_in_extension_i(tmp_path):
+    from counter.station import Station
+
+    st = Station.init(tmp_path / "station", "T-01", "210102", f"和平区{EXT_I}服务中心")
+    try:
+        clerk = clerks.add_clerk(st, "柜员甲", "clerk", "1234")
+        engine.perform(st, "residence_registration", person("130203", "1990-03-01", 11, "王芳"), clerk=clerk,
+                       build_document=False)
+    finally:
+        st.close()
+    out = tmp_path / "stats.pdf"
+    r = run_cli("stats", "--by", "origin", "--pdf", "--out", str(out), "--data-dir", str(tmp_path / "station"))
+    assert r.returncode == 1 and r.stdout == ""
+    _assert_one_line_refusal(r.stderr)
+    assert not out.exists() and not list(tmp_path.glob("stats.pdf*"))
+    ok = run_cli("stats", "--by", "origin", "--csv", "--data-dir", str(tmp_path / "station"))
+    assert ok.returncode == 0  # the figures themselves are fine: only the PDF would draw a blank box
