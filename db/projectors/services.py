@@ -247,3 +247,12 @@ def _corrected(db, e: Entry, d: dict) -> None:
 
 def _corrected_changes(d: dict) -> dict:
     return {k: v for k, v in d.get("changes", {}).items() if k in CORRECTABLE}
+
+
+# --- reads of these tables -------------------------------------------------------------------------
+
+def last_day_seq(db, kind: str, business_day: str) -> int:
+    """The highest sequence of the numbers of one kind allocated on one business day (0 for none)."""
+    row = db.conn.execute("SELECT max(day_seq) FROM numbers WHERE kind = ? AND business_day = ?",
+                          (kind, business_day)).fetchone()
+    return row[0] or 0
