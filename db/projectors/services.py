@@ -256,3 +256,8 @@ def last_day_seq(db, kind: str, business_day: str) -> int:
     row = db.conn.execute("SELECT max(day_seq) FROM numbers WHERE kind = ? AND business_day = ?",
                           (kind, business_day)).fetchone()
     return row[0] or 0
+
+
+def document_numbers(db) -> set[str]:
+    """The document number of every person on file."""
+    return {row[0] for row in db.conn.execute("SELECT id_number FROM persons")}
