@@ -261,3 +261,18 @@ def last_day_seq(db, kind: str, business_day: str) -> int:
 def document_numbers(db) -> set[str]:
     """The document number of every person on file."""
     return {row[0] for row in db.conn.execute("SELECT id_number FROM persons")}
+
+
+def permits_expiring(db, after: str, through: str) -> int | None:
+    """Open (accepted or issued) permits whose validity ends after `after` and by `through`; None on a
+    database without the permit projection."""
+    conn = db.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='permits'").fetchone():
+        return None
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(permits)")}
+    if "valid_until" not in cols:
+        return None
+    where = "valid_until > ? AND valid_until <= ?"
+    if "status" in cols:
+        where += " AND status IN ('accepted', 'issued')"
+    return conn.execute(f"SELECT count(*) FROM permits WHERE {where}", (after, through)).fetchone()[0]
