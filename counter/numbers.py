@@ -22,6 +22,7 @@ from datetime import date
 from stdnum.iso7064 import mod_37_36
 
 from counter.errors import ValidationError
+from db.projectors.services import last_day_seq
 
 KINDS = {"A": "application", "C": "certificate", "P": "permit card", "R": "request"}
 _PATTERN = re.compile(r"^([ACPR])(\d{6})-([A-Z0-9][A-Z0-9-]{0,31})-(\d{8})-(\d{5})([0-9A-Z])$")
@@ -78,9 +79,7 @@ def next_sequence(db, kind: str, business_day: str) -> int:
     """The next gapless sequence for (kind, day). Must run inside the recording transaction."""
     if not db.conn.in_transaction:
         raise RuntimeError("numbers are allocated only inside the transaction that records them")
-    row = db.conn.execute("SELECT max(day_seq) FROM numbers WHERE kind = ? AND business_day = ?",
-                          (kind, business_day)).fetchone()
-    return (row[0] or 0) + 1
+    return last_day_seq(db, kind, business_day) + 1
 
 
 def allocate(station, kind: str, business_day: str) -> str:

@@ -172,6 +172,21 @@ def write_transaction(db: Database) -> Iterator[Database]:
         db.conn.execute("COMMIT")
 
 
+@contextmanager
+def savepoint(db: Database, name: str) -> Iterator[Database]:
+    """A nested part of the open write transaction that an exception undoes alone (then re-raised)."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("a savepoint belongs inside write_transaction")
+    db.conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute(f"ROLLBACK TO {name}")
+        db.conn.execute(f"RELEASE {name}")
+        raise
+    db.conn.execute(f"RELEASE {name}")
+
+
 def _is_migration(name: str) -> bool:
     return name.endswith(".sql") and name[:4].isdigit()
 

@@ -33,11 +33,10 @@ from db.entry import Entry
 from db.projections import apply as project
 
 __all__ = ["GENESIS_HASH", "HASH_DOMAIN", "HEAD_DOMAIN", "SCHEMA_VER", "Entry", "HeadVerifier", "VerifyResult",
-           "append", "canonical_json", "compute_hash", "count_of_kind", "day_entries", "entries", "entry_hash",
-           "get", "head", "head_message", "new_id", "of_kind", "random_token", "verify"]
+           "append", "canonical_json", "compute_hash", "count_of_kind", "day_count_before", "day_entries", "entries", "entry_hash",
+           "get", "head", "head_message", "new_id", "of_kind", "payloads_by_field", "random_token", "verify"]
 
 SCHEMA_VER = 1
-_COLUMNS = COLUMNS  # counter/services/dayclose.py still reads it (moves with the day-close reads)
 
 
 def _boot_id() -> str:
@@ -114,7 +113,7 @@ def append(
 
 def day_entries(db: Database, business_day: str, until: int | None = None) -> list[Entry]:
     """The entries of one business day (and seq <= until), in seq order, through the day index."""
-    sql = f"SELECT {_COLUMNS} FROM journal WHERE business_day = ?"
+    sql = f"SELECT {COLUMNS} FROM journal WHERE business_day = ?"
     args: list = [business_day]
     if until is not None:
         sql += " AND seq <= ?"
@@ -124,7 +123,7 @@ def day_entries(db: Database, business_day: str, until: int | None = None) -> li
 
 def of_kind(db: Database, kind: str) -> list[Entry]:
     """Every entry of one kind, in seq order."""
-    return [Entry(*row) for row in db.conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE kind = ? ORDER BY seq",
+    return [Entry(*row) for row in db.conn.execute(f"SELECT {COLUMNS} FROM journal WHERE kind = ? ORDER BY seq",
                                                    (kind,))]
 
 
@@ -140,3 +139,23 @@ def new_id() -> str:
 
 def random_token(nbytes: int = 16) -> str:
     return os.urandom(nbytes).hex()
+
+
+def payloads_by_field(db: Database, kind: str, field: str, values: list[str], chunk: int = 500) -> dict[str, str]:
+    """value -> payload text of the entries of `kind` whose payload[field] is one of `values`."""
+    found: dict[str, str] = {}
+    for i in range(0, len(values), chunk):
+        part = values[i:i + chunk]
+        rows = db.conn.execute(
+            f"SELECT json_extract(payload, ?), payload FROM journal WHERE kind = ?"
+            f" AND json_extract(payload, ?) IN ({','.join('?' * len(part))})",
+            (f"$.{field}", kind, f"$.{field}", *part)).fetchall()
+        found.update(dict(rows))
+    return found
+
+
+def day_count_before(db: Database, business_day: str, seq: int) -> tuple[int, int | None]:
+    """(how many entries, the highest seq) of a business day before `seq`."""
+    row = db.conn.execute("SELECT count(*), max(seq) FROM journal WHERE business_day = ? AND seq < ?",
+                          (business_day, seq)).fetchone()
+    return row[0], row[1]

@@ -93,6 +93,12 @@ class FormSpec:
         return _pick(self.title, lang)
 
     @property
+    def identity_fields(self) -> tuple[str, ...]:
+        """The fields marked `identity = true`: the person's identity, locked once the person is on file
+        and recorded in the person's own entry, not in the service's."""
+        return tuple(fid for fid, f in self.fields.items() if f.identity)
+
+    @property
     def ref(self) -> dict[str, str]:
         """What a journal entry records about the spec that produced it."""
         return {"id": self.id, "version": self.version, "sha256": self.sha256}

@@ -25,6 +25,7 @@ from counter.errors import CounterError, ValidationError
 from db import journal, kinds
 from db.entry import Entry
 from db.projectors import core as core_reads
+from db.projectors.services import permits_expiring
 
 CLOSE_KIND = kinds.DAY_CLOSED
 CORRECTION_KIND = kinds.DAY_CORRECTION
@@ -108,16 +109,7 @@ def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS)
     Reads the services area's permit projection (table `permits`, column `valid_until`).
     """
     end = (date.fromisoformat(day) + timedelta(days=horizon_days)).isoformat()
-    conn = station.db.conn
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='permits'").fetchone():
-        return None
-    cols = {r[1] for r in conn.execute("PRAGMA table_info(permits)")}
-    if "valid_until" not in cols:
-        return None
-    where = "valid_until > ? AND valid_until <= ?"
-    if "status" in cols:
-        where += " AND status IN ('accepted', 'issued')"
-    return conn.execute(f"SELECT count(*) FROM permits WHERE {where}", (day, end)).fetchone()[0]
+    return permits_expiring(station.db, day, end)
 
 
 # --- the day's figures: a pure function of its entries --------------------------------------------
@@ -236,15 +228,8 @@ def earlier_job_types(station, entries: list[Entry]) -> dict[str, str]:
             if event is not None:
                 (queued if event[1] == "queued" else wanted).add(event[0])
     missing = sorted(wanted - queued)
-    found: dict[str, str] = {}
-    for i in range(0, len(missing), 500):
-        chunk = missing[i:i + 500]
-        rows = station.db.conn.execute(
-            "SELECT json_extract(payload, '$.job_id'), payload FROM journal"
-            f" WHERE kind = ? AND json_extract(payload, '$.job_id') IN ({','.join('?' * len(chunk))})",
-            (PRINT_QUEUED, *chunk)).fetchall()
-        found.update({job: _job_type(json.loads(payload)) for job, payload in rows})
-    return found
+    return {job: _job_type(json.loads(payload))
+            for job, payload in journal.payloads_by_field(station.db, PRINT_QUEUED, "job_id", missing).items()}
 
 
 # --- the reconciliation shown before the close -------------------------------------------------------
@@ -317,7 +302,7 @@ def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliati
 
     day = parse_day(day)
     closure = _closure(station, day)
-    names = dict(station.db.conn.execute("SELECT clerk_id, name FROM clerks").fetchall())
+    names = core_reads.clerk_names(station.db)
     head_seq = journal.head(station.db)[0]
     ack = last_ack(station)
     rec = Reconciliation(
@@ -354,12 +339,10 @@ def check_can_close(station, day: str, today: str | None = None) -> None:
     if last_closed and day < last_closed:
         raise CounterError("cannot close {day}: the later day {last} is already closed, so {day} takes no more"
                            " entries", exit_code=2, day=day, last=last_closed)
-    row = station.db.conn.execute(
-        "SELECT min(j.business_day) FROM journal j WHERE j.business_day < ?"
-        " AND NOT EXISTS (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day)", (day,)).fetchone()
-    if row and row[0]:
+    earlier = core_reads.open_days(station.db, before=day)
+    if earlier:
         raise CounterError("cannot close {day}: the earlier day {open} is still open; close {open} first",
-                           exit_code=2, day=day, open=row[0])
+                           exit_code=2, day=day, open=earlier[0])
 
 
 class _DayMoved(Exception):
@@ -401,9 +384,7 @@ def close_day(station, day: str, supervisor_name: str, pin: str, *, by=None,
         }
 
         def still_same(db, entry: Entry, seen=seen) -> None:
-            row = db.conn.execute("SELECT count(*), max(seq) FROM journal WHERE business_day = ? AND seq < ?",
-                                  (day, entry.seq)).fetchone()
-            if (row[0], row[1]) != seen:
+            if journal.day_count_before(db, day, entry.seq) != seen:
                 raise _DayMoved()
 
         try:
@@ -429,10 +410,7 @@ def record_correction(station, corrects_seq: int, reason: str, clerk_id: str | N
 
 def open_days(station) -> list[str]:
     """Business days with entries that are not closed yet, oldest first."""
-    rows = station.db.conn.execute(
-        "SELECT DISTINCT business_day FROM journal j WHERE NOT EXISTS"
-        " (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day) ORDER BY business_day").fetchall()
-    return [r[0] for r in rows]
+    return core_reads.open_days(station.db)
 
 
 def days_to_close(station, through: str, today: str | None = None) -> list[str]:

@@ -24,8 +24,6 @@ from db import kinds
 from db.connection import write_transaction
 from db.entry import Entry
 
-IDENTITY_FIELDS = ("doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
-                   "household_address")
 NUMBER_KIND = {"receipt": "A", "certificate": "C", "request": "R"}
 
 
@@ -344,8 +342,8 @@ def _clean_values(spec, raw: dict[str, str], person, pol, today: date) -> dict[s
     raw = {**prefill(spec, person=person, policy=pol), **raw}
     if person is not None:
         # identity on file is locked: only a name correction (its own service) changes it
-        for fid in IDENTITY_FIELDS:
-            if fid in spec.fields and getattr(person, fid) is not None:
+        for fid in spec.identity_fields:  # the form spec marks them (`identity = true`)
+            if getattr(person, fid) is not None:
                 raw[fid] = getattr(person, fid)
     return clean(spec, raw, Context(today, pol))
 
@@ -413,7 +411,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
         if person is None:
             pid = uuid.uuid4().hex
             station.record(kinds.PERSON_REGISTERED, {
-                "person_id": pid, **{f: values.get(f) for f in IDENTITY_FIELDS},
+                "person_id": pid, **{f: values.get(f) for f in spec.identity_fields},
                 "phone": values.get("phone"), "source": source, "form": spec.ref,
             }, clerk_id=clerk_id, now=moment)
             person = people.get(station, pid)
@@ -427,7 +425,7 @@ def perform(station, service: str, raw: dict[str, str], *, person_id: str | None
             card = numbers.allocate(station, "P", day)
             derived["card_number"] = card
             allocated.append({"number": card, "kind": "P", "day_seq": numbers.parse_number(card).seq})
-        service_values = {k: v for k, v in values.items() if k not in IDENTITY_FIELDS}
+        service_values = {k: v for k, v in values.items() if k not in spec.identity_fields}
         payload = {
             "service": service, "person_id": person.person_id, "name": person.name,
             "masked_id": mask(person.id_number), "number": number, "numbers": allocated,

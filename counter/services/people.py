@@ -1,4 +1,5 @@
-"""Read side of the person file: lookups and history. All SQL the screens need lives here."""
+"""Read side of the person file: lookups and history, as Person, Permit and HistoryItem. The queries
+live beside the projector of their tables (db.projectors.services)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,7 @@ from counter.domain.citizen_id import mask, parse_citizen_id
 from counter.domain.language import N_
 from counter.errors import ValidationError
 from counter.numbers import looks_like_number, parse_number
-
-_PERSON_COLS = ("person_id", "doc_type", "id_number", "name", "sex", "birth_date", "ethnicity", "nationality",
-                "household_address", "current_address", "phone", "employer", "registration_kind",
-                "registration_number", "resident_since", "registered_on")
+from db.projectors import services as reads
 
 
 @dataclass(frozen=True)
@@ -89,14 +87,11 @@ def _person(row) -> Person | None:
 
 
 def get(station, person_id: str) -> Person | None:
-    return _person(station.db.conn.execute(
-        f"SELECT {', '.join(_PERSON_COLS)} FROM persons WHERE person_id = ?", (person_id,)).fetchone())
+    return _person(reads.person_row(station.db, person_id))
 
 
 def by_document(station, doc_type: str, id_number: str) -> Person | None:
-    return _person(station.db.conn.execute(
-        f"SELECT {', '.join(_PERSON_COLS)} FROM persons WHERE doc_type = ? AND id_number = ?",
-        (doc_type, id_number)).fetchone())
+    return _person(reads.person_row_by_document(station.db, doc_type, id_number))
 
 
 def search(station, query: str, limit: int = 50) -> list[Person]:
@@ -104,16 +99,9 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
     q = (query or "").strip()
     if not q:
         return []
-    cols = ", ".join(f"p.{c}" for c in _PERSON_COLS)
-    conn = station.db.conn
+    db = station.db
     if looks_like_number(q):
-        rows = conn.execute(
-            f"SELECT DISTINCT {cols} FROM persons p WHERE p.person_id IN ("
-            " SELECT person_id FROM transactions WHERE number = ?"
-            " UNION SELECT person_id FROM permits WHERE permit_id = ? OR application_number = ? OR card_number = ?"
-            " UNION SELECT pe.person_id FROM permit_cards c JOIN permits pe USING (permit_id) WHERE c.card_number = ?)"
-            " LIMIT ?", (q.upper(),) * 5 + (limit,)).fetchall()
-        return [Person(*r) for r in rows]
+        return [Person(*r) for r in reads.person_rows_by_number(db, q.upper(), limit)]
     from counter import search_query as pinyin
 
     try:
@@ -121,31 +109,18 @@ def search(station, query: str, limit: int = 50) -> list[Person]:
     except ValueError:
         asked = None  # a phone, a passport number...: the plain lookups below
     if asked is not None and asked.kind == "pinyin":  # zhangwei, zw; a Latin name keys the same way
-        key = asked.text
-        rows = conn.execute(
-            f"SELECT {cols} FROM persons p WHERE p.person_id IN (SELECT person_id FROM person_search"
-            " WHERE key >= ? AND key < ?) ORDER BY (p.person_id IN (SELECT person_id FROM person_search WHERE"
-            " key = ?)) DESC, p.name LIMIT ?", (key, key + "{", key, limit)).fetchall()
-        return [Person(*r) for r in rows]
+        return [Person(*r) for r in reads.person_rows_by_key(db, asked.text, limit)]
     if asked is not None and asked.kind == "id_number":  # valid, 18 characters (a 15-digit one converted)
-        rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.id_number IN (?, ?) LIMIT ?",
-                            (asked.text, q.upper(), limit)).fetchall()
+        rows = reads.person_rows_by_id_number(db, (asked.text, q.upper()), limit)
         if rows:
             return [Person(*r) for r in rows]
     if asked is not None and asked.kind == "name":
         q = asked.text  # surrogate pairs joined, NFC
         if asked.birth_date is not None:  # "张伟 1990-01-02": that name born that day
-            rows = conn.execute(f"SELECT {cols} FROM persons p WHERE p.name = ? AND p.birth_date = ? LIMIT ?",
-                                (q, asked.birth_date, limit)).fetchall()
-            return [Person(*r) for r in rows]
+            return [Person(*r) for r in reads.person_rows_by_name_and_birth(db, q, asked.birth_date, limit)]
     upper = q.upper()
     as_citizen_id = _citizen_id_form(q) or upper  # an old 15-digit ID number finds its 18-digit file
-    rows = conn.execute(
-        f"SELECT {cols} FROM persons p WHERE p.id_number IN (?, ?) OR p.phone = ? OR p.name = ? OR p.name LIKE ?"
-        " ORDER BY (p.id_number IN (?, ?)) DESC, (p.name = ?) DESC, p.name LIMIT ?",
-        (upper, as_citizen_id, q, q, q.replace("%", "").replace("_", "") + "%", upper, as_citizen_id, q,
-         limit)).fetchall()
-    return [Person(*r) for r in rows]
+    return [Person(*r) for r in reads.person_rows_matching(db, q, (upper, as_citizen_id), limit)]
 
 
 _ID_LIKE = re.compile(r"^(\d{15}|\d{17}[\dXx])$")
@@ -174,11 +149,7 @@ def query_problem(query: str) -> ValidationError | None:
 
 
 def permits(station, person_id: str) -> list[Permit]:
-    rows = station.db.conn.execute(
-        "SELECT permit_id, status, application_number, validity_years, accepted_on, collection_date, valid_from,"
-        " valid_until, card_number, collected_on, address FROM permits WHERE person_id = ?"
-        " ORDER BY updated_seq DESC", (person_id,)).fetchall()
-    return [Permit(*r) for r in rows]
+    return [Permit(*r) for r in reads.permit_rows(station.db, person_id)]
 
 
 def current_permit(station, person_id: str) -> Permit | None:
@@ -190,10 +161,11 @@ def current_permit(station, person_id: str) -> Permit | None:
 
 
 def history(station, person_id: str) -> list[HistoryItem]:
-    rows = station.db.conn.execute(
-        "SELECT seq, service, number, business_day, status, late_days, summary, ref_seq, form_version"
-        " FROM transactions WHERE person_id = ? ORDER BY seq DESC", (person_id,)).fetchall()
-    return [HistoryItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8]) for r in rows]
+    return [_history_item(r) for r in reads.transaction_rows(station.db, person_id)]
+
+
+def _history_item(r: tuple) -> HistoryItem:
+    return HistoryItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8])
 
 
 _MOVES = {"residence_registration": ("current_address", "arrival_date"),
@@ -222,25 +194,17 @@ def residences(station, person_id: str) -> list[tuple[str, str]]:
 
 
 def transaction(station, seq: int) -> HistoryItem | None:
-    r = station.db.conn.execute(
-        "SELECT seq, service, number, business_day, status, late_days, summary, ref_seq, form_version, person_id"
-        " FROM transactions WHERE seq = ?", (seq,)).fetchone()
-    return HistoryItem(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7], r[8]) if r else None
+    r = reads.transaction_row(station.db, seq)
+    return _history_item(r) if r else None
 
 
 def known_addresses(station, limit: int = 500) -> list[str]:
     """Addresses already on file, most used first: the address field completes from these."""
-    rows = station.db.conn.execute(
-        "SELECT current_address, count(*) n FROM persons WHERE current_address IS NOT NULL"
-        " GROUP BY current_address ORDER BY n DESC, current_address LIMIT ?", (limit,)).fetchall()
-    return [r[0] for r in rows]
+    return reads.known_addresses(station.db, limit)
 
 
 def known_employers(station, limit: int = 500) -> list[str]:
-    rows = station.db.conn.execute(
-        "SELECT employer, count(*) n FROM persons WHERE employer IS NOT NULL AND employer != ''"
-        " GROUP BY employer ORDER BY n DESC, employer LIMIT ?", (limit,)).fetchall()
-    return [r[0] for r in rows]
+    return reads.known_employers(station.db, limit)
 
 
 AMENDMENTS = ("void", "correction")
@@ -250,10 +214,7 @@ def today_counts(station, business_day: str) -> dict[str, int]:
     """Services done on the day, by service, as the day's figures count them (F9: a voided service was
     performed, and its void is counted apart); voids and corrections are under "void" / "correction",
     which are not services."""
-    rows = station.db.conn.execute(
-        "SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",
-        (business_day,)).fetchall()
-    return dict(rows)
+    return reads.service_counts(station.db, business_day)
 
 
 def day_summary(station, business_day: str) -> tuple[int, dict[str, int], dict[str, int]]:

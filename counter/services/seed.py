@@ -16,7 +16,8 @@ from counter.domain import eligibility
 from counter.domain.citizen_id import check_character, lookup_area
 from counter.errors import ValidationError
 from counter.services import engine
-from db.connection import write_transaction
+from db.connection import savepoint, write_transaction
+from db.projectors.services import document_numbers
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强海燕玉兰欣怡子涵浩然梓萱一诺雨桐宇轩晨曦思远博文佳琪"
@@ -116,7 +117,7 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
     days = max(1, min(90, count // 150))
     start = end - timedelta(days=days)
     step = (end - start) / max(1, count)
-    used: set[str] = {r[0] for r in station.db.conn.execute("SELECT id_number FROM persons")}
+    used: set[str] = document_numbers(station.db)
     moment = start
     pol = engine.policy_of(station)
     done = people_made = late = 0
@@ -128,55 +129,52 @@ def seed(station, count: int, *, clerk=None, rng_seed: int = 2026, batch: int = 
                 moment += step
                 today = engine.business_date(station, moment)
                 retry = None
-                station.db.conn.execute("SAVEPOINT seed_one")
                 try:
-                    if pending and rng.random() < 0.45:
-                        service, values, pid = pending.pop(rng.randrange(len(pending)))
-                        retry = (service, values, pid)
-                        out = engine.perform(station, service, values, person_id=pid, clerk=clerk, now=moment,
-                                             build_document=False)
-                        if service == "permit_apply":
-                            pending.append(("permit_collect", {}, pid))
-                    else:
-                        person = _person(rng, used, today)
-                        arrival = rng.randrange(0, 7) if rng.random() > 0.15 else rng.randrange(8, 40)
-                        # the registration this person makes here (eligibility); a local resident has none
-                        origin = engine.origin_of(station, person)
-                        service = eligibility.registration_for(origin, pol)
-                        if service is None:
-                            raise ValidationError("a local resident has nothing to register")
-                        values = {**person, "arrival_date": f"-{arrival}", "stay_reason": str(rng.randrange(1, 6)),
-                                  **_situation(rng)}
-                        if service == "accommodation_registration":
-                            hours = rng.randrange(1, 23) if arrival < 8 else rng.randrange(25, 72)
-                            arrived = moment.astimezone(station.tz) - timedelta(hours=hours)
-                            values["arrival_date"], values["arrival_time"] = f"{arrived:%Y-%m-%d}", f"{arrived:%H:%M}"
-                        if rng.random() < 0.5:
-                            values["employer"] = rng.choice(EMPLOYERS)
-                        out = engine.perform(station, service, values, clerk=clerk, now=moment,
-                                             build_document=False, source="seed")
-                        people_made += 1
-                        pid = out.person_id
-                        if rng.random() < 0.6 and _may_apply(origin, pol):
-                            pending.append(("permit_apply", {"proof": str(rng.randrange(1, 5)),
-                                                             "validity_years": str(rng.choice([1, 2, 3]))}, pid))
-                        for service_id, p, values in (
-                            ("proof_of_life", 0.06, {}),
-                            ("residence_certificate", 0.08, {"purpose": rng.choice(["子女入学", "办理社保", ""])}),
-                            ("change_phone", 0.05, {"new_phone": f"139{rng.randrange(10**7, 10**8)}"}),
-                            ("criminal_record_request", 0.03, {"request_purpose": "出国", "phone": "13800000000"}),
-                        ):
-                            if rng.random() < p:
-                                pending.append((service_id, values, pid))
-                    late += 1 if out.late_days else 0
-                    done += 1
-                    station.db.conn.execute("RELEASE seed_one")
+                    with savepoint(station.db, "seed_one"):  # a refused attempt leaves nothing
+                        if pending and rng.random() < 0.45:
+                            service, values, pid = pending.pop(rng.randrange(len(pending)))
+                            retry = (service, values, pid)
+                            out = engine.perform(station, service, values, person_id=pid, clerk=clerk, now=moment,
+                                                 build_document=False)
+                            if service == "permit_apply":
+                                pending.append(("permit_collect", {}, pid))
+                        else:
+                            person = _person(rng, used, today)
+                            arrival = rng.randrange(0, 7) if rng.random() > 0.15 else rng.randrange(8, 40)
+                            # the registration this person makes here (eligibility); a local resident has none
+                            origin = engine.origin_of(station, person)
+                            service = eligibility.registration_for(origin, pol)
+                            if service is None:
+                                raise ValidationError("a local resident has nothing to register")
+                            values = {**person, "arrival_date": f"-{arrival}", "stay_reason": str(rng.randrange(1, 6)),
+                                      **_situation(rng)}
+                            if service == "accommodation_registration":
+                                hours = rng.randrange(1, 23) if arrival < 8 else rng.randrange(25, 72)
+                                arrived = moment.astimezone(station.tz) - timedelta(hours=hours)
+                                values["arrival_date"], values["arrival_time"] = f"{arrived:%Y-%m-%d}", f"{arrived:%H:%M}"
+                            if rng.random() < 0.5:
+                                values["employer"] = rng.choice(EMPLOYERS)
+                            out = engine.perform(station, service, values, clerk=clerk, now=moment,
+                                                 build_document=False, source="seed")
+                            people_made += 1
+                            pid = out.person_id
+                            if rng.random() < 0.6 and _may_apply(origin, pol):
+                                pending.append(("permit_apply", {"proof": str(rng.randrange(1, 5)),
+                                                                 "validity_years": str(rng.choice([1, 2, 3]))}, pid))
+                            for service_id, p, values in (
+                                ("proof_of_life", 0.06, {}),
+                                ("residence_certificate", 0.08, {"purpose": rng.choice(["子女入学", "办理社保", ""])}),
+                                ("change_phone", 0.05, {"new_phone": f"139{rng.randrange(10**7, 10**8)}"}),
+                                ("criminal_record_request", 0.03, {"request_purpose": "出国", "phone": "13800000000"}),
+                            ):
+                                if rng.random() < p:
+                                    pending.append((service_id, values, pid))
+                        late += 1 if out.late_days else 0
+                        done += 1
                 except ValidationError:
                     # e.g. a card not ready to collect yet: nothing of this attempt stays; try again later.
                     # The clock goes back too, or retries would push transactions past `end` (the future).
                     moment -= step
-                    station.db.conn.execute("ROLLBACK TO seed_one")
-                    station.db.conn.execute("RELEASE seed_one")
                     if retry and retry[0] == "permit_collect":
                         pending.append(retry)
     return SeedResult(done, people_made, late, time.perf_counter() - started)

@@ -109,3 +109,19 @@ def checked_in_on(db, business_day: str) -> bool:
     """Whether the business day has a device check-in."""
     return db.conn.execute("SELECT 1 FROM device_checkins WHERE business_day = ? LIMIT 1",
                            (business_day,)).fetchone() is not None
+
+
+def clerk_names(db) -> dict[str, str]:
+    """clerk id -> name, of every clerk ever added."""
+    return dict(db.conn.execute("SELECT clerk_id, name FROM clerks").fetchall())
+
+
+def open_days(db, before: str | None = None) -> list[str]:
+    """Business days with journal entries and no close, oldest first (only those before `before`)."""
+    sql = ("SELECT DISTINCT business_day FROM journal j WHERE NOT EXISTS"
+           " (SELECT 1 FROM day_closures c WHERE c.business_day = j.business_day)")
+    args: tuple = ()
+    if before is not None:
+        sql += " AND j.business_day < ?"
+        args = (before,)
+    return [r[0] for r in db.conn.execute(sql + " ORDER BY business_day", args)]

@@ -257,3 +257,126 @@ def _corrected(db, e: Entry, d: dict) -> None:
 
 def _corrected_changes(d: dict) -> dict:
     return {k: v for k, v in d.get("changes", {}).items() if k in CORRECTABLE}
+
+
+# --- reads of these tables -------------------------------------------------------------------------
+
+def last_day_seq(db, kind: str, business_day: str) -> int:
+    """The highest sequence of the numbers of one kind allocated on one business day (0 for none)."""
+    row = db.conn.execute("SELECT max(day_seq) FROM numbers WHERE kind = ? AND business_day = ?",
+                          (kind, business_day)).fetchone()
+    return row[0] or 0
+
+
+def document_numbers(db) -> set[str]:
+    """The document number of every person on file."""
+    return {row[0] for row in db.conn.execute("SELECT id_number FROM persons")}
+
+
+def permits_expiring(db, after: str, through: str) -> int | None:
+    """Open (accepted or issued) permits whose validity ends after `after` and by `through`; None on a
+    database without the permit projection."""
+    conn = db.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='permits'").fetchone():
+        return None
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(permits)")}
+    if "valid_until" not in cols:
+        return None
+    where = "valid_until > ? AND valid_until <= ?"
+    if "status" in cols:
+        where += " AND status IN ('accepted', 'issued')"
+    return conn.execute(f"SELECT count(*) FROM permits WHERE {where}", (after, through)).fetchone()[0]
+
+
+# --- the person file's reads (counter.services.people makes them Person, Permit, HistoryItem) -------
+
+PERSON_FILE_COLUMNS = ("person_id", "doc_type", "id_number", "name", "sex", "birth_date", "ethnicity",
+                       "nationality", "household_address", "current_address", "phone", "employer",
+                       "registration_kind", "registration_number", "resident_since", "registered_on")
+_P = ", ".join(f"p.{c}" for c in PERSON_FILE_COLUMNS)
+PERMIT_COLUMNS = ("permit_id", "status", "application_number", "validity_years", "accepted_on",
+                  "collection_date", "valid_from", "valid_until", "card_number", "collected_on", "address")
+TRANSACTION_COLUMNS = ("seq", "service", "number", "business_day", "status", "late_days", "summary", "ref_seq",
+                       "form_version")
+
+
+def person_row(db, person_id: str) -> tuple | None:
+    return db.conn.execute(f"SELECT {_P} FROM persons p WHERE person_id = ?", (person_id,)).fetchone()
+
+
+def person_row_by_document(db, doc_type: str, id_number: str) -> tuple | None:
+    return db.conn.execute(f"SELECT {_P} FROM persons p WHERE doc_type = ? AND id_number = ?",
+                           (doc_type, id_number)).fetchone()
+
+
+def person_rows_by_number(db, number: str, limit: int) -> list[tuple]:
+    """The people an application, permit or card number belongs to."""
+    return db.conn.execute(
+        f"SELECT DISTINCT {_P} FROM persons p WHERE p.person_id IN ("
+        " SELECT person_id FROM transactions WHERE number = ?"
+        " UNION SELECT person_id FROM permits WHERE permit_id = ? OR application_number = ? OR card_number = ?"
+        " UNION SELECT pe.person_id FROM permit_cards c JOIN permits pe USING (permit_id) WHERE c.card_number = ?)"
+        " LIMIT ?", (number,) * 5 + (limit,)).fetchall()
+
+
+def person_rows_by_key(db, key: str, limit: int) -> list[tuple]:
+    """People whose name's search key (db.projectors.register) starts with `key`; exact keys first."""
+    return db.conn.execute(
+        f"SELECT {_P} FROM persons p WHERE p.person_id IN (SELECT person_id FROM person_search"
+        " WHERE key >= ? AND key < ?) ORDER BY (p.person_id IN (SELECT person_id FROM person_search WHERE"
+        " key = ?)) DESC, p.name LIMIT ?", (key, key + "{", key, limit)).fetchall()
+
+
+def person_rows_by_id_number(db, numbers: tuple[str, str], limit: int) -> list[tuple]:
+    return db.conn.execute(f"SELECT {_P} FROM persons p WHERE p.id_number IN (?, ?) LIMIT ?",
+                           (*numbers, limit)).fetchall()
+
+
+def person_rows_by_name_and_birth(db, name: str, birth_date: str, limit: int) -> list[tuple]:
+    return db.conn.execute(f"SELECT {_P} FROM persons p WHERE p.name = ? AND p.birth_date = ? LIMIT ?",
+                           (name, birth_date, limit)).fetchall()
+
+
+def person_rows_matching(db, text: str, numbers: tuple[str, str], limit: int) -> list[tuple]:
+    """By document number, phone, name or the start of a name; exact number and name first."""
+    return db.conn.execute(
+        f"SELECT {_P} FROM persons p WHERE p.id_number IN (?, ?) OR p.phone = ? OR p.name = ? OR p.name LIKE ?"
+        " ORDER BY (p.id_number IN (?, ?)) DESC, (p.name = ?) DESC, p.name LIMIT ?",
+        (*numbers, text, text, text.replace("%", "").replace("_", "") + "%", *numbers, text, limit)).fetchall()
+
+
+def permit_rows(db, person_id: str) -> list[tuple]:
+    """The person's permits (PERMIT_COLUMNS), the latest change first."""
+    return db.conn.execute(f"SELECT {', '.join(PERMIT_COLUMNS)} FROM permits WHERE person_id = ?"
+                           " ORDER BY updated_seq DESC", (person_id,)).fetchall()
+
+
+def transaction_rows(db, person_id: str) -> list[tuple]:
+    """The person's transactions (TRANSACTION_COLUMNS), the latest first."""
+    return db.conn.execute(f"SELECT {', '.join(TRANSACTION_COLUMNS)} FROM transactions WHERE person_id = ?"
+                           " ORDER BY seq DESC", (person_id,)).fetchall()
+
+
+def transaction_row(db, seq: int) -> tuple | None:
+    return db.conn.execute(f"SELECT {', '.join(TRANSACTION_COLUMNS)} FROM transactions WHERE seq = ?",
+                           (seq,)).fetchone()
+
+
+def known_addresses(db, limit: int) -> list[str]:
+    """Current addresses on file, most used first."""
+    return [r[0] for r in db.conn.execute(
+        "SELECT current_address, count(*) n FROM persons WHERE current_address IS NOT NULL"
+        " GROUP BY current_address ORDER BY n DESC, current_address LIMIT ?", (limit,))]
+
+
+def known_employers(db, limit: int) -> list[str]:
+    """Employers on file, most used first."""
+    return [r[0] for r in db.conn.execute(
+        "SELECT employer, count(*) n FROM persons WHERE employer IS NOT NULL AND employer != ''"
+        " GROUP BY employer ORDER BY n DESC, employer LIMIT ?", (limit,))]
+
+
+def service_counts(db, business_day: str) -> dict[str, int]:
+    """Transactions of one business day by service (voids and corrections under their own names)."""
+    return dict(db.conn.execute("SELECT service, count(*) FROM transactions WHERE business_day = ? GROUP BY service",
+                                (business_day,)).fetchall())

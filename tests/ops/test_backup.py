@@ -11,18 +11,12 @@ import pyrage
 from counter.hq import admin
 from counter.station import Station
 from counter.sync import client as sync
-from tests.sync.fixtures import cli_env, fill, fresh_hq, local_rows, make_station, run_cli
+from tests.sync.fixtures import cli_env, fill, local_rows, run_cli, served_station
 
 
 def test_a_backup_older_than_hq_is_restored_and_caught_up_from_hq_without_a_fork(tmp_path, hq_key_dir,
                                                                                      server_factory):
-    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
-    store = fresh_hq(db_url, hq_key_dir)
-    server = server_factory(db_url)
-    st = make_station(tmp_path, "HP-01", server.url, hq_key_dir)
-    admin.enroll(store, "HP-01", st.key.public_pem())
-    fill(st, 20)
-    assert sync.sync_once(st).ok
+    db_url, store, server, st = served_station(tmp_path, hq_key_dir, server_factory, 20)
     district = pyrage.x25519.Identity.generate()
     (tmp_path / "district.key").write_text(str(district) + "\n")
     env = cli_env(COUNTER_DATA_DIR=str(st.data_dir))
@@ -80,13 +74,7 @@ def test_a_backup_older_than_hq_is_restored_and_caught_up_from_hq_without_a_fork
 
 
 def test_hq_sqlite_backup_restores_and_stations_sync_to_it(tmp_path, hq_key_dir, server_factory):
-    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
-    store = fresh_hq(db_url, hq_key_dir)
-    server = server_factory(db_url)
-    st = make_station(tmp_path, "HP-01", server.url, hq_key_dir)
-    admin.enroll(store, "HP-01", st.key.public_pem())
-    fill(st, 12)
-    assert sync.sync_once(st).ok
+    db_url, store, server, st = served_station(tmp_path, hq_key_dir, server_factory, 12)
     out = tmp_path / "hq-backups" / "hq-1.db"
     made = run_cli("hq", "backup", "--db", db_url, "--out", str(out), env=cli_env())
     assert made.returncode == 0, made.stderr

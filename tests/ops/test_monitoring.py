@@ -7,9 +7,8 @@ import time
 
 import httpx
 
-from counter.hq import admin
 from counter.sync import client as sync
-from tests.sync.fixtures import NAMES, cli_env, fill, fresh_hq, make_station, run_cli
+from tests.sync.fixtures import NAMES, cli_env, fill, fresh_hq, run_cli, served_station
 
 
 def test_ready_checks_the_database_live_does_not(pg_cluster, hq_key_dir, server_factory, tmp_path):
@@ -34,14 +33,10 @@ def test_ready_checks_the_database_live_does_not(pg_cluster, hq_key_dir, server_
 
 
 def test_metrics_show_ingest_lag_alarms_and_refusals_without_personal_data(tmp_path, hq_key_dir, server_factory):
-    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
-    store = fresh_hq(db_url, hq_key_dir)
-    server = server_factory(db_url, extra_args=("--rate-limit", "3/minute", "--log-format", "json",
-                                                 "--log-level", "info"))
-    st = make_station(tmp_path, "HP-01", server.url, hq_key_dir, batch_size=10)
-    admin.enroll(store, "HP-01", st.key.public_pem())
-    fill(st, 25)
-    assert sync.sync_once(st).ok  # 3 batches: the rate limit's last request
+    # 25 entries in batches of 10: 3 requests, the rate limit's last
+    db_url, store, server, st = served_station(
+        tmp_path, hq_key_dir, server_factory, 25, batch_size=10,
+        server_args=("--rate-limit", "3/minute", "--log-format", "json", "--log-level", "info"))
     fill(st, 1)  # a 4th request, over the limit
     refused = sync.sync_once(st)
     assert not refused.ok and "429" in refused.error
@@ -88,12 +83,8 @@ def test_metrics_are_for_loopback_or_the_bearer_token(tmp_path, hq_key_dir, monk
 
 
 def test_a_station_below_the_minimum_protocol_is_told_in_one_line(tmp_path, hq_key_dir, server_factory):
-    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
-    store = fresh_hq(db_url, hq_key_dir)
-    server = server_factory(db_url, extra_args=("--min-protocol", "2"))
-    st = make_station(tmp_path, "HP-01", server.url, hq_key_dir)
-    admin.enroll(store, "HP-01", st.key.public_pem())
-    fill(st, 3)
+    db_url, store, server, st = served_station(tmp_path, hq_key_dir, server_factory, 3, sync_now=False,
+                                               server_args=("--min-protocol", "2"))
     st.close()
     out = run_cli("sync", "--once", env=cli_env(COUNTER_DATA_DIR=str(st.data_dir)))
     assert out.returncode == 1
@@ -104,13 +95,8 @@ def test_a_station_below_the_minimum_protocol_is_told_in_one_line(tmp_path, hq_k
 
 
 def test_hq_status_text_shows_every_column(tmp_path, hq_key_dir, server_factory):
-    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
-    store = fresh_hq(db_url, hq_key_dir)
-    server = server_factory(db_url)
-    st = make_station(tmp_path, "HP-01", server.url, hq_key_dir)
-    key_id = admin.enroll(store, "HP-01", st.key.public_pem())
-    fill(st, 2)
-    assert sync.sync_once(st).ok
+    db_url, store, server, st = served_station(tmp_path, hq_key_dir, server_factory, 2)
+    key_id = st.key.key_id  # the key enrolled at HQ
     out = run_cli("hq", "status", "--db", db_url, env=cli_env())
     assert out.returncode == 0, out.stderr
     header, row = out.stdout.splitlines()

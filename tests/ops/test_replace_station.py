@@ -10,7 +10,7 @@ import sqlite3
 from counter.hq import admin
 from counter.station import Station
 from counter.sync import client as sync
-from tests.sync.fixtures import cli_env, fill, fresh_hq, make_station, run_cli
+from tests.sync.fixtures import cli_env, fill, fresh_hq, make_station, run_cli, served_station
 
 
 def seeded_station(root, station_id, hq_url, hq_key_dir, count):
@@ -134,13 +134,7 @@ def test_a_replaced_pc_restores_from_hq_and_continues_without_a_fork(tmp_path, h
 
 
 def test_a_tampered_hq_copy_is_refused_and_nothing_is_left(tmp_path, hq_key_dir, server_factory):
-    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
-    store = fresh_hq(db_url, hq_key_dir)
-    server = server_factory(db_url)
-    old = make_station(tmp_path, "HP-01", server.url, hq_key_dir)
-    fill(old, 30)
-    admin.enroll(store, "HP-01", old.key.public_pem())
-    assert sync.sync_once(old).ok
+    db_url, store, server, old = served_station(tmp_path, hq_key_dir, server_factory, 30)
     new_dir = tmp_path / "new-pc"
     hq_pub = str(hq_key_dir / "hq.pub")
     args = ("init", "--restore-from-hq", server.url, "--station-id", "HP-01", "--hq-public-key", hq_pub,

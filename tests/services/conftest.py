@@ -1,27 +1,10 @@
-import pytest
+from tests.stations import DISTRICT, clerk_fixture, station_fixture, supervisor_fixture
 
-from counter.services import clerks
-from counter.station import Station
+__all__ = ["DISTRICT"]
 
-DISTRICT = "210102"
-
-
-@pytest.fixture
-def station(tmp_path):
-    st = Station.init(tmp_path / "station", "T-01", DISTRICT, "测试服务中心")
-    yield st
-    st.close()
-
-
-@pytest.fixture
-def clerk(station):
-    return clerks.add_clerk(station, "柜员甲", "clerk", "1234")
-
-
-@pytest.fixture
-def supervisor(station):
-    clerks.add_clerk(station, "主管乙", "supervisor", "4321")
-    return clerks.authorize_supervisor(station, "主管乙", "4321", "test")
+station = station_fixture("T-01", "测试服务中心")
+clerk = clerk_fixture("柜员甲")
+supervisor = supervisor_fixture("主管乙")
 
 
 # 𠮷 (U+20BB7) outside the BMP, born 1949-12-31, female

@@ -125,3 +125,18 @@ def test_a_german_mrz_nationality_d_becomes_deu_on_the_form():
     for bad in ("DE", "CHN1", "中国"):
         with pytest.raises(ValidationError, match="3-letter"):
             check_nationality(bad)
+
+
+def test_the_locked_identity_fields_come_from_the_specs():
+    """`identity = true` in a form spec is the one definition: the engine locks those fields of a person on
+    file, records them in person.registered and keeps them out of the service entry."""
+    from counter.forms.spec import catalogue
+    from db.projectors.services import PERSON_COLUMNS
+
+    specs = catalogue().specs
+    filing = [spec for spec in specs.values() if spec.person == "any"]
+    assert filing, "no form files a new person"
+    for spec in filing:  # a form that files a new person marks who the person is
+        assert {"doc_type", "id_number", "name"} <= set(spec.identity_fields), spec.id
+    for spec in specs.values():
+        assert set(spec.identity_fields) <= set(PERSON_COLUMNS), spec.id

@@ -254,6 +254,23 @@ def fill(station: Station, count: int, kind: str = "test.entry", now: datetime |
             station.db.conn.execute("PRAGMA synchronous=FULL")
 
 
+def served_station(tmp_path: Path, hq_key_dir: Path, server_factory, entries: int, *, station_id: str = "HP-01",
+                   server_args: tuple[str, ...] = (), batch_size: int | None = None, sync_now: bool = True):
+    """A new SQLite HQ at tmp_path/hq.db served, and one enrolled station holding `entries` entries,
+    synced unless `sync_now` is False: (db_url, store, server, station)."""
+    from counter.sync import client as sync_client
+
+    db_url = f"sqlite:///{tmp_path / 'hq.db'}"
+    store = fresh_hq(db_url, hq_key_dir)
+    server = server_factory(db_url, extra_args=server_args)
+    station = make_station(tmp_path, station_id, server.url, hq_key_dir, batch_size=batch_size)
+    enroll_station(store, station)
+    fill(station, entries)
+    if sync_now:
+        assert sync_client.sync_once(station).ok
+    return db_url, store, server, station
+
+
 def enroll_station(store, station: Station) -> str:
     return admin.enroll(store, station.station_id, station.key.public_pem())
 

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from counter.services import clerks
-from counter.station import Station
-
-DISTRICT = "210102"
+from tests.stations import clerk_fixture, station_fixture, supervisor_fixture
 
 # a German passport holder (issue 16: "A foreigner got through")
 MUELLER = {"doc_type": "passport", "id_number": "C01X00T47", "name": "MUELLER ANNA MARIA", "sex": "F",
@@ -43,22 +38,9 @@ def at(day: str, hh_mm: str = "10:00") -> datetime:
     return local.astimezone(UTC)
 
 
-@pytest.fixture
-def station(tmp_path):
-    st = Station.init(tmp_path / "station", "HP-01", DISTRICT, "和平区政务服务中心", printer={"kind": "simulated"})
-    yield st
-    st.close()
-
-
-@pytest.fixture
-def clerk(station):
-    return clerks.add_clerk(station, "李娜", "clerk", "1234")
-
-
-@pytest.fixture
-def supervisor(station):
-    clerks.add_clerk(station, "王芳", "supervisor", "4321")
-    return clerks.authorize_supervisor(station, "王芳", "4321", "test")
+station = station_fixture("HP-01", "和平区政务服务中心", printer={"kind": "simulated"})
+clerk = clerk_fixture("李娜")
+supervisor = supervisor_fixture("王芳")
 
 
 def set_policy(station, **values) -> None:
