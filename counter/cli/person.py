@@ -102,7 +102,9 @@ def conflicts(all_: Annotated[bool, typer.Option("--all", help="Include conflict
         entry = register.mark_seen(station, seen, approver)
         print(f"conflict {seen} marked seen by {approver.name} (seq {entry.seq})")
         return
-    found = register.conflicts(station, open_only=not all_)
+    # by default: the open ones, and the resolutions a supervisor should still see (as the home screen)
+    found = register.conflicts(station, open_only=False) if all_ else (
+        register.conflicts(station) + register.recently_resolved(station))
     if json_out:
         print_json([c.as_dict() for c in found])
         return

@@ -1,10 +1,11 @@
 """DDL of HQ's district register: the station's projection tables, district-wide, plus HQ's own.
 
-The projection tables have the station's names and columns (db/migrations/0002_services.sql), so the
-shared projectors of db/projectors write them unchanged. Where a station keys a row by its own seq,
-HQ keys it by (station_id, seq); where a station has a UNIQUE that only holds within one station
-(one person per document, a number series per day), HQ has a plain index: across stations those
-are exactly the duplicates `counter hq duplicates` reports.
+The projection tables are derived from the station's own definition (db/migrations/0002_services.sql,
+read at run time: one definition, not a copy), so the shared projectors of db/projectors write them
+unchanged. Where a station keys a row by its own seq, HQ keys it by (station_id, seq); a UNIQUE that
+only holds within one station is dropped (one person per document: across stations, exactly the
+duplicates `counter hq duplicates` reports) or scoped to the station (a number series per day).
+Indexes are HQ's own choice: only what its lookups need.
 
 Sized for a province (about 10 million persons, thousands of stations) on PostgreSQL: persons and
 their name keys are hash-partitioned by person_id (the Citus distribution column, see
@@ -16,6 +17,68 @@ from __future__ import annotations
 PARTITIONS = 8
 
 
+# The station migration that defines the shared projection tables. A shipped migration never changes,
+# so the tables HQ derives from it (and HQ migration 0006, which creates them) never change either.
+STATION_MIGRATION = "0002_services.sql"
+SHARED_TABLES = ("persons", "permits", "permit_cards", "transactions", "numbers")
+# Columns holding a station's journal seq: BIGINT at HQ, where a province's journals meet.
+JOURNAL_SEQ_COLUMNS = {"seq", "registered_seq", "updated_seq", "issued_seq", "cancelled_seq", "ref_seq"}
+# What only HQ adds to a shared table, after the station's columns.
+HQ_COLUMNS = {"persons": ("station_id TEXT", "last_station_id TEXT", "last_seq BIGINT", "household_area TEXT")}
+
+
+def _station_tables() -> dict[str, list[str]]:
+    """{table: [column or constraint definition]} of the station's projection tables, comments dropped."""
+    import re
+    from importlib import resources
+
+    sql = (resources.files("db") / "migrations" / STATION_MIGRATION).read_text(encoding="utf-8")
+    sql = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    tables = {}
+    for match in re.finditer(r"CREATE TABLE (\w+) \((.*?)\);", sql, re.S):
+        items, depth, part = [], 0, ""
+        for ch in match.group(2):
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth == 0:
+                items.append(" ".join(part.split()))
+                part = ""
+            else:
+                part += ch
+        items.append(" ".join(part.split()))
+        tables[match.group(1)] = [i for i in items if i]
+    return tables
+
+
+def _district_table(table: str, items: list[str], by_person: str) -> str:
+    """A station table as HQ holds it: rows of every station. Where the station keys a row by its own seq,
+    HQ keys it by (station_id, seq); a UNIQUE that holds only within one station (one person per document)
+    is dropped, or scoped to the station (a number series per day)."""
+    out: list[str] = []
+    keyed_by_seq = any(i.split()[:3] == ["seq", "INTEGER", "PRIMARY"] for i in items)
+    scoped = table == "numbers"  # its rows name their station, its day series are per station
+    for item in items:
+        words = item.split()
+        if words[0] == "UNIQUE":
+            if scoped:
+                out.append("UNIQUE (station_id, " + item.split("(", 1)[1])
+            continue  # across stations, exactly the duplicates `counter hq duplicates` reports
+        name = words[0]
+        if name in JOURNAL_SEQ_COLUMNS and words[1] == "INTEGER":
+            words[1] = "BIGINT"
+        if table == "persons" and name == "person_id":
+            words[1:2] = ["TEXT", "NOT", "NULL"]  # the partition key, spelled as HQ migration 0006 shipped it
+        if keyed_by_seq and name == "seq":
+            out.append("station_id TEXT NOT NULL")
+            words = ["seq", "BIGINT", "NOT", "NULL"]
+        out.append(" ".join(words))
+        if scoped and name == "number":
+            out.append("station_id TEXT NOT NULL")
+    out += HQ_COLUMNS.get(table, ())
+    if keyed_by_seq:
+        out.append("PRIMARY KEY (station_id, seq)")
+    return f"CREATE TABLE {table} (\n    " + ",\n    ".join(out) + f"\n){by_person if table == 'persons' else ''}"
+
+
 def register_statements(dialect: str) -> list[str]:
     pg = dialect == "postgresql"
     identity = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if pg else "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -23,91 +86,24 @@ def register_statements(dialect: str) -> list[str]:
     statements = []
     if pg:
         statements.append("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    station = _station_tables()
+    shared = {t: _district_table(t, station[t], by_person) for t in SHARED_TABLES}
     statements += [
-        # --- the station's projection tables (db/projectors/services.py writes them) ---
-        f"""CREATE TABLE persons (
-            person_id TEXT NOT NULL PRIMARY KEY,
-            doc_type TEXT NOT NULL,
-            id_number TEXT NOT NULL,
-            name TEXT NOT NULL,
-            sex TEXT,
-            birth_date TEXT,
-            ethnicity TEXT,
-            nationality TEXT,
-            household_address TEXT,
-            current_address TEXT,
-            phone TEXT,
-            employer TEXT,
-            registration_kind TEXT,
-            registration_number TEXT,
-            resident_since TEXT,
-            registered_on TEXT,
-            registered_seq BIGINT NOT NULL,
-            updated_seq BIGINT NOT NULL,
-            station_id TEXT,
-            last_station_id TEXT,
-            last_seq BIGINT,
-            household_area TEXT
-        ){by_person}""",
+        # --- the station's projection tables (db/projectors/services.py writes them), derived ---
+        shared["persons"],
         # Every index costs each ingested registration: only what a lookup needs. The duplicates report
         # (name, birth date, area) is a batch job that scans; name + birth date uses the name index.
         "CREATE INDEX persons_id_number ON persons(id_number)",
-        """CREATE TABLE permits (
-            permit_id TEXT PRIMARY KEY,
-            person_id TEXT NOT NULL REFERENCES persons(person_id),
-            status TEXT NOT NULL CHECK (status IN ('accepted', 'issued', 'cancelled', 'voided')),
-            application_number TEXT NOT NULL,
-            validity_years INTEGER NOT NULL,
-            accepted_on TEXT NOT NULL,
-            collection_date TEXT,
-            valid_from TEXT NOT NULL,
-            valid_until TEXT NOT NULL,
-            card_number TEXT,
-            collected_on TEXT,
-            address TEXT,
-            proof TEXT,
-            updated_seq BIGINT NOT NULL
-        )""",
+        shared["permits"],
         "CREATE INDEX permits_person ON permits(person_id)",
         "CREATE INDEX permits_application ON permits(application_number)",
         "CREATE INDEX permits_card ON permits(card_number)",
-        """CREATE TABLE permit_cards (
-            card_number TEXT PRIMARY KEY,
-            permit_id TEXT NOT NULL REFERENCES permits(permit_id),
-            status TEXT NOT NULL CHECK (status IN ('issued', 'cancelled')),
-            issued_seq BIGINT NOT NULL,
-            cancelled_seq BIGINT
-        )""",
+        shared["permit_cards"],
         "CREATE INDEX permit_cards_permit ON permit_cards(permit_id)",
-        """CREATE TABLE transactions (
-            station_id TEXT NOT NULL,
-            seq BIGINT NOT NULL,
-            person_id TEXT NOT NULL REFERENCES persons(person_id),
-            service TEXT NOT NULL,
-            number TEXT,
-            business_day TEXT NOT NULL,
-            clerk_id TEXT,
-            status TEXT NOT NULL CHECK (status IN ('done', 'requested', 'voided', 'corrected')),
-            late_days INTEGER NOT NULL DEFAULT 0,
-            summary TEXT NOT NULL,
-            ref_seq BIGINT,
-            ref_hash TEXT,
-            form_id TEXT,
-            form_version TEXT,
-            form_sha256 TEXT,
-            PRIMARY KEY (station_id, seq)
-        )""",
+        shared["transactions"],
         "CREATE INDEX transactions_person ON transactions(person_id)",
         "CREATE INDEX transactions_number ON transactions(number)",
-        """CREATE TABLE numbers (
-            number TEXT PRIMARY KEY,
-            station_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            business_day TEXT NOT NULL,
-            day_seq INTEGER NOT NULL,
-            seq BIGINT NOT NULL,
-            UNIQUE (station_id, kind, business_day, day_seq)
-        )""",
+        shared["numbers"],
         # --- HQ's own register tables ---
         # Pinyin keys of every name (db.name_keys.name_keys); written after the person row (FK).
         # (no primary key: name_keys() gives each (key, kind) once per person; two indexes, not three)

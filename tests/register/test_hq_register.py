@@ -327,3 +327,23 @@ def test_ingest_without_projection_leaves_the_register_empty(store, tmp_path):
     with store.transaction() as tx:
         assert register.counts(tx)["persons"] == 1
     a.close()
+
+
+def test_hq_tables_are_the_station_tables_district_wide(store, station):
+    """HQ's shared projection tables are derived from the station's migration: every station column, in the
+    station's order, with HQ's station key and bookkeeping added, on both backends."""
+    from counter.hq.register_schema import HQ_COLUMNS, SHARED_TABLES
+
+    with store.transaction() as tx:
+        for table in SHARED_TABLES:
+            at_station = [r[1] for r in station.db.conn.execute(f"PRAGMA table_info({table})")]
+            if tx.dialect == "sqlite":
+                cols = [r[1] for r in tx.all(f"PRAGMA table_info({table})")]
+            else:
+                cols = [r[0] for r in tx.all("SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+                                             " AND table_schema = current_schema() ORDER BY ordinal_position",
+                                             (table,))]
+            hq_only = [c.split()[0] for c in HQ_COLUMNS.get(table, ())]
+            assert [c for c in cols if c != "station_id" and c not in hq_only] == at_station, table
+            # rows a station keys by its seq or numbers by its own series name their station at HQ
+            assert ("station_id" in cols) == (table in ("persons", "transactions", "numbers")), table

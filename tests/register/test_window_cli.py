@@ -85,3 +85,28 @@ def test_find_then_adopt_from_the_command_line(two_windows):
     assert bad.returncode == 1 and bad.stderr.startswith("error: HQ unreachable")
     none = counter(b_dir, "person", "conflicts")
     assert none.returncode == 0 and none.stdout.strip() == "no register conflicts"
+
+
+def test_person_conflicts_shows_a_resolution_until_it_is_old_and_acted_on(station):
+    """HQ's resolution of a conflict, as an ack brought it: `counter person conflicts` lists it by default
+    (it asks this window to void its entry), with who decided, when and why; JSON carries the same."""
+    from counter.sync.state import store_conflicts, store_resolutions
+    from db.connection import write_transaction
+
+    item = {"conflict_id": 8, "permit": "A210102-HP-01-20260302-00003X", "kind": "double_extend",
+            "entries": [{"station_id": "HP-01", "seq": 41, "kind": "service.permit_extend"},
+                        {"station_id": station.station_id, "seq": 3, "kind": "service.permit_extend"}],
+            "detected_at": "2026-03-02T02:00:00.000000Z", "status": "resolved",
+            "resolution": {"keep": "first", "reason": "HP-01 先办理", "resolved_by": "区管理员",
+                           "resolved_at": "2026-03-03T02:00:00.000000Z"}}
+    with write_transaction(station.db):
+        store_conflicts(station.db, [item])
+        store_resolutions(station, [item])
+    data_dir = station.data_dir
+    station.close()
+    shown = counter(data_dir, "person", "conflicts")
+    assert shown.returncode == 0 and shown.stdout.startswith("8  resolved  permit A210102-HP-01-20260302-00003X")
+    assert "resolved at HQ by 区管理员 on 2026-03-03: the entry that reached HQ first stands (HP-01 先办理)" in shown.stdout
+    assert "void seq 3 at this window" in shown.stdout
+    [as_json] = json.loads(counter(data_dir, "person", "conflicts", "--json").stdout)
+    assert as_json["resolution"]["to_void"] == [item["entries"][1]] and as_json["resolved_at"] == "2026-03-03T02:00:00.000000Z"

@@ -211,7 +211,9 @@ async def test_the_file_warns_and_refuses_a_permit_another_window_cancelled(stat
         await until(pilot, lambda: isinstance(app.screen, PersonScreen))
         # the background re-check finds HQ's newer word
         await until(pilot, lambda: "在窗口 HP-01 变更" in text(app, "#person-identity"))
-        assert permit.permit_id in text(app, "#person-identity") and "cancelled" in text(app, "#person-identity")
+        shown = text(app, "#person-identity")
+        assert permit.permit_id in shown and "（注销）：区级平台显示为 已注销" in shown  # HQ's words, translated
+        assert "cancel" not in shown
         head = journal.head(station.db)
         await clerk.press("5")  # permit change: refused before the form, nothing recorded
         await pilot.pause()
