@@ -16,6 +16,7 @@ from pathlib import Path
 
 from counter.domain import reporting
 from counter.errors import CounterError
+from counter.i18n import gettext
 from counter.intake import reading, rows
 from counter.services import engine, reports
 
@@ -35,6 +36,7 @@ class Review:
     rows: list[reports.ReportRow]
     rejects: list[tuple[int, str]]  # (row number, reason), by row number
     total: int
+    parsed: list[reports.ReportRow]  # every row that passed its own checks (a database reject included)
 
     @property
     def ok(self) -> bool:
@@ -55,11 +57,12 @@ def review(station, path: str | Path, *, reporter_kind: str, reporter_code: str,
     reporting.check_report_type(who.kind, who.entity_type, checked.report_type)
     problems = list(checked.rejects)
     if checked.rows:
-        problems += reports.check_rows(station, who.kind, who.code, checked.report_type, checked.rows, today=today)
+        problems += reports.check_rows(station, who.kind, who.code, checked.report_type, checked.rows, today=today,
+                                       gettext=gettext)
     problems.sort()
     bad = {n for n, _ in problems}
     return Review(Path(path), checked.encoding, checked.sha256, who.kind, who.code, checked.report_type,
-                  [r for r in checked.rows if r.row not in bad], problems, checked.total)
+                  [r for r in checked.rows if r.row not in bad], problems, checked.total, checked.rows)
 
 
 def record(station, clerk_id: str | None, checked: Review, *, today: date | None = None,

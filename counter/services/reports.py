@@ -200,12 +200,14 @@ def _check_reporter(station, reporter_kind, reporter_code, report_type, rows) ->
 
 
 def check_rows(station, reporter_kind: str, reporter_code: str, report_type: str, rows: list[ReportRow],
-               *, today: date | None = None) -> list[tuple[int, str]]:
+               *, today: date | None = None, gettext: Callable[[str], str] | None = None
+               ) -> list[tuple[int, str]]:
     """(row, reason) of every row the database refuses (unknown house, nobody resident to move out, a
-    person on file under another name...); an unknown reporter raises. Writes nothing."""
+    person on file under another name...); an unknown reporter raises. Writes nothing. `gettext`: the
+    reasons in the UI's language (intake's rejects table), else in English."""
     who = _check_reporter(station, reporter_kind, reporter_code, report_type, rows)
     problems = _plan(station, who, report_type, rows, today or engine.business_date(station))[1]
-    return [(row, str(exc)) for row, exc in problems]
+    return [(row, exc.localized(gettext) if gettext else str(exc)) for row, exc in problems]
 
 
 Progress = Callable[[int, int], None]
