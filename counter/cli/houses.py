@@ -65,14 +65,14 @@ def house_update(
 
 
 @house_app.command("show")
-def house_show(code: Annotated[str, typer.Argument(help="the house code")], json_out: JsonFlag = False,
-               data_dir: DataDir = None) -> None:
-    """A house's register entry and how many people live there now (no names: see roster)."""
+def house_show(code: Annotated[str, typer.Argument(help="the house code")], clerk: Clerk = None,
+               json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
+    """A house's register entry, its landlord (masked ID) and how many live there now (the opening is journaled)."""
     from counter.services import houses, people
     from db.projectors import houses as reads
 
     station = open_station(data_dir)
-    h = houses.house(station, code)
+    h = houses.house_file(station, known_clerk(station, clerk), code)
     who = people.get(station, h.manager_person_id)
     n = reads.occupants_now(station.db, h.house_code)
     item = {"house_code": h.house_code, "address": h.address, "house_type": h.house_type, "capacity": h.capacity,
