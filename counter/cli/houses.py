@@ -166,6 +166,8 @@ def _file(station, clerk_id, kind, code, report_type, persons, json_out) -> None
         return
     late = f", {result.late_rows} late (art. 14: accepted, flagged)" if result.late_rows else ""
     print(f"report {result.report_id} filed: {result.rows} rows{late}")
+    for code, now, capacity in result.over_capacity:
+        print(f"warning: house {code} now has {now} occupants for a capacity of {capacity}", file=sys.stderr)
 
 
 @house_app.command("report")
