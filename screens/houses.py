@@ -147,8 +147,11 @@ class ReportDialog(Dialog[str | None]):
         except CounterError as exc:
             self.query_one("#report-error", Static).update(exc.localized(_))
             return
-        self.dismiss(_("Report filed: late (art. 14), accepted and flagged") if result.late_rows
-                     else _("Report filed"))
+        message = _("Report filed: late (art. 14), accepted and flagged") if result.late_rows else _("Report filed")
+        for code, now, capacity in result.over_capacity:
+            message += " · " + _("house {code} now has {now} occupants for a capacity of {capacity}").format(
+                code=code, now=now, capacity=capacity)
+        self.dismiss(message)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

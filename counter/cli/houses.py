@@ -65,14 +65,14 @@ def house_update(
 
 
 @house_app.command("show")
-def house_show(code: Annotated[str, typer.Argument(help="the house code")], json_out: JsonFlag = False,
-               data_dir: DataDir = None) -> None:
-    """A house's register entry and how many people live there now (no names: see roster)."""
+def house_show(code: Annotated[str, typer.Argument(help="the house code")], clerk: Clerk = None,
+               json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
+    """A house's register entry, its landlord (masked ID) and how many live there now (the opening is journaled)."""
     from counter.services import houses, people
     from db.projectors import houses as reads
 
     station = open_station(data_dir)
-    h = houses.house(station, code)
+    h = houses.house_file(station, known_clerk(station, clerk), code)
     who = people.get(station, h.manager_person_id)
     n = reads.occupants_now(station.db, h.house_code)
     item = {"house_code": h.house_code, "address": h.address, "house_type": h.house_type, "capacity": h.capacity,
@@ -166,6 +166,8 @@ def _file(station, clerk_id, kind, code, report_type, persons, json_out) -> None
         return
     late = f", {result.late_rows} late (art. 14: accepted, flagged)" if result.late_rows else ""
     print(f"report {result.report_id} filed: {result.rows} rows{late}")
+    for code, now, capacity in result.over_capacity:
+        print(f"warning: house {code} now has {now} occupants for a capacity of {capacity}", file=sys.stderr)
 
 
 @house_app.command("report")

@@ -107,6 +107,13 @@ def house(station, code: str) -> reads.House:
     return found
 
 
+def house_file(station, clerk_id: str | None, code: str) -> reads.House:
+    """A house with its landlord's name: a person's data, so the opening is journaled."""
+    found = house(station, code)
+    _opened(station, clerk_id, "house", found.house_code, "show")
+    return found
+
+
 def entity(station, code: str) -> reads.Entity:
     found = reads.entity(station.db, rules.check_uscc(code))
     if found is None:

@@ -53,6 +53,7 @@ class ReportResult:
     new_people: int
     started: int
     ended: int
+    over_capacity: tuple[tuple[str, int, int], ...] = ()  # (house code, people now, capacity): flagged, not refused
 
 
 @dataclass(frozen=True)
@@ -266,8 +267,14 @@ def file_report(station, clerk_id: str | None, *, reporter_kind: str, reporter_c
             if progress is not None:
                 progress(done, len(planned))
     n = len(planned)
+    crowded = []
+    for code in sorted({p.house_code for p in planned if p.house_code}) if starts else ():
+        h = reads.house(station.db, code)
+        now = reads.occupants_now(station.db, code)
+        if h is not None and now > h.capacity:
+            crowded.append((code, now, h.capacity))
     return ReportResult(report_id, entry.seq, today.isoformat(), n, late_rows, new_people,
-                        n if starts else 0, 0 if starts else n)
+                        n if starts else 0, 0 if starts else n, tuple(crowded))
 
 
 def report_types(station, reporter_kind: str, reporter_code: str) -> tuple[str, str]:

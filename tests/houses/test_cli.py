@@ -69,8 +69,15 @@ def test_registers_reports_overdue_and_the_house_roster_pdf(data_dir, tmp_path):
     assert late_day in body and "申报搬离" in body
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     assert "Helvetica" not in fonts and all(" yes " in line for line in fonts.splitlines()[2:])
-    journal = cli(d, "journal", "show", "--json")
-    assert '"record.opened"' in journal.stdout or "record.opened" in journal.stdout
+    shown = cli(d, "house", "show", HOUSE, "--json")
+    assert json.loads(shown.stdout)["occupants_now"] == 1 and json.loads(shown.stdout)["manager"] == "房东李"
+    from counter.station import Station
+
+    st = Station.open(d)
+    opened = st.db.conn.execute("SELECT json_extract(payload, '$.purpose') FROM journal WHERE kind = 'record.opened'"
+                                " AND json_extract(payload, '$.record_id') = ? ORDER BY seq", (HOUSE,)).fetchall()
+    st.close()
+    assert [r[0] for r in opened] == ["roster", "roster_pdf", "show"]
 
 
 def test_entity_commands_and_a_departure_with_its_receipt(data_dir):

@@ -227,3 +227,13 @@ def test_a_name_read_as_utf16_surrogate_pairs_is_stored_whole(registers):
     assert person.name == "𠮷永康" and len(person.name) == 3
     stored = st.db.conn.execute("SELECT payload FROM journal WHERE kind = ?", (kinds.PERSON_REGISTERED,)).fetchall()
     assert any("𠮷永康" in p[0] for p in stored)
+
+
+def test_more_tenants_than_the_capacity_are_recorded_and_flagged(registers):
+    st = registers
+    today = engine.business_date(st)
+    rows = [row(i, name, citizen_id("110105", "19900101", 100 + i), today)
+            for i, name in enumerate(("王一", "王二", "王三", "王四", "王五"), 1)]
+    result = file_report(st, None, reporter_kind="house", reporter_code=HOUSE, report_type="move_in", rows=rows,
+                         today=today)
+    assert result.started == 5 and result.over_capacity == ((HOUSE, 5, 4),)
