@@ -19,6 +19,7 @@ from counter.errors import CounterError
 from counter.i18n import gettext
 from counter.intake import reading, rows
 from counter.services import engine, reports
+from db.projectors import houses as houses_reads
 
 Progress = Callable[[int, int], None]
 
@@ -49,6 +50,10 @@ def review(station, path: str | Path, *, reporter_kind: str, reporter_code: str,
     today = today or engine.business_date(station)
     who = reports.reporter(station, reporter_kind, reporter_code)  # unknown reporter: one line, before reading
     table = reading.open_table(path)
+    filed = houses_reads.report_by_sha256(station.db, table.sha256)
+    if filed is not None:  # the same bytes again, whatever the file's name
+        raise CounterError("{file} was already filed as report {id}; nothing to do", file=table.path.name,
+                           id=filed[:12])
     total = table.size_hint
     checked = rows.check_report_table(table, report_type=report_type, today=today,
                                       progress=(lambda n: progress(n, max(total, n))) if progress else None)
