@@ -22,9 +22,9 @@ def _text(value: str | None, field: str, *, required: bool = True) -> str:
     text = " ".join((value or "").split())
     text = refuse_hidden_characters(text, field)
     if required and not text:
-        raise ValidationError("{field} is required", field=field)
+        raise ValidationError("{name} is required", field=field, name=field)
     if len(text) > MAX_TEXT:
-        raise ValidationError("{field} has at most {n} characters", field=field, n=MAX_TEXT)
+        raise ValidationError("{name} has at most {n} characters", field=field, name=field, n=MAX_TEXT)
     return text
 
 
