@@ -110,7 +110,12 @@ def _roster(station, clerk_id, out: Path | None, json_out: bool, **which) -> Non
     if out is not None:
         if not out.parent.exists():
             fail(f"the directory of {out} does not exist", 2)
-        r = houses.write_roster(station, clerk_id, out, **which)
+        if out.is_dir():
+            fail(f"{out} is a directory; give the PDF's file name", 2)
+        try:
+            r = houses.write_roster(station, clerk_id, out, **which)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror or type(exc).__name__}", 1)
         print(f"wrote {out}: {len(r.current)} current, {len(r.past)} past occupants", file=sys.stderr)
         return
     r = houses.roster(station, clerk_id, **which)

@@ -54,6 +54,8 @@ def test_registers_reports_overdue_and_the_house_roster_pdf(data_dir, tmp_path):
     assert [(o["reporter_code"], o["late_rows"]) for o in json.loads(overdue.stdout)] == [(HOUSE, 1)]
     text = cli(d, "house", "roster", HOUSE)
     assert text.returncode == 0 and "𠮷永康" in text.stdout and JI not in text.stdout and JI[:6] in text.stdout
+    as_dir = cli(d, "house", "roster", HOUSE, "--out", str(tmp_path))
+    assert as_dir.returncode == 2 and "is a directory" in as_dir.stderr
     out = tmp_path / "rosters" / "house.pdf"
     out.parent.mkdir(mode=0o700)
     r = cli(d, "house", "roster", HOUSE, "--out", str(out))
