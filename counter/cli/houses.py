@@ -286,11 +286,11 @@ def entity_overdue(
     station = open_station(data_dir)
     found = houses.overdue(station, since)
     if json_out:
-        print_json([dict(o.__dict__) for o in found])
+        print_json([{**o.__dict__, "correct_by": houses.correct_by(station, o)} for o in found])
         return
     for o in found:
         print(f"{o.reporter_kind:<6}  {o.reporter_code}  {o.late_rows} late rows in {o.late_reports} reports"
-              f"  last {o.last_late_on}  {o.name}")
+              f"  last {o.last_late_on}  correct by {houses.correct_by(station, o)}  {o.name}")
     print(f"{len(found)} reporters with late reports", file=sys.stderr)
 
 

@@ -181,6 +181,16 @@ def overdue(station, since: str | None = None) -> list[reads.Overdue]:
     return reads.overdue_reporters(station.db, since)
 
 
+def correct_by(station, item: reads.Overdue) -> str:
+    """The day a late reporter is to have corrected by (art. 22): the policy's limit after its latest late report."""
+    from datetime import date, timedelta
+
+    from counter.services import engine
+
+    days = engine.policy_of(station).report_correction_days
+    return (date.fromisoformat(item.last_late_on) + timedelta(days=days)).isoformat()
+
+
 def periods(station, person_id: str) -> list[reads.Period]:
     return reads.person_periods(station.db, person_id)
 

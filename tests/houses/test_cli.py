@@ -52,6 +52,8 @@ def test_registers_reports_overdue_and_the_house_roster_pdf(data_dir, tmp_path):
     assert AYI not in again.stderr
     overdue = cli(d, "entity", "overdue", "--json")
     assert [(o["reporter_code"], o["late_rows"]) for o in json.loads(overdue.stdout)] == [(HOUSE, 1)]
+    # art. 22's time limit is policy (15 days by default): counted from the latest late report
+    assert json.loads(overdue.stdout)[0]["correct_by"] == (today + timedelta(days=15)).isoformat()
     text = cli(d, "house", "roster", HOUSE)
     assert text.returncode == 0 and "𠮷永康" in text.stdout and JI not in text.stdout and JI[:6] in text.stdout
     as_dir = cli(d, "house", "roster", HOUSE, "--out", str(tmp_path))
