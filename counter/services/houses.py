@@ -185,9 +185,9 @@ def correct_by(station, item: reads.Overdue) -> str:
     """The day a late reporter is to have corrected by (art. 22): the policy's limit after its latest late report."""
     from datetime import date, timedelta
 
-    from counter.services import engine
+    from counter.domain.policy import Policy
 
-    days = engine.policy_of(station).report_correction_days
+    days = Policy.from_config(station.config.policy).report_correction_days  # not engine: it imports this module
     return (date.fromisoformat(item.last_late_on) + timedelta(days=days)).isoformat()
 
 
