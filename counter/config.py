@@ -66,6 +66,7 @@ class PolicySection:
     registration_deadline_days: int = setting(kind=int, low=0)
     change_deadline_days: int = setting(kind=int, low=0)
     report_deadline_days: int = setting(kind=int, low=0)
+    report_correction_days: int = setting(kind=int, low=1)
     permit_validity_years: list = setting(kind=list)
     extension_window_days: int = setting(kind=int, low=0)
     collection_working_days: int = setting(kind=int, low=0)

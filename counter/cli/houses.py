@@ -110,7 +110,12 @@ def _roster(station, clerk_id, out: Path | None, json_out: bool, **which) -> Non
     if out is not None:
         if not out.parent.exists():
             fail(f"the directory of {out} does not exist", 2)
-        r = houses.write_roster(station, clerk_id, out, **which)
+        if out.is_dir():
+            fail(f"{out} is a directory; give the PDF's file name", 2)
+        try:
+            r = houses.write_roster(station, clerk_id, out, **which)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror or type(exc).__name__}", 1)
         print(f"wrote {out}: {len(r.current)} current, {len(r.past)} past occupants", file=sys.stderr)
         return
     r = houses.roster(station, clerk_id, **which)
@@ -281,11 +286,11 @@ def entity_overdue(
     station = open_station(data_dir)
     found = houses.overdue(station, since)
     if json_out:
-        print_json([dict(o.__dict__) for o in found])
+        print_json([{**o.__dict__, "correct_by": houses.correct_by(station, o)} for o in found])
         return
     for o in found:
         print(f"{o.reporter_kind:<6}  {o.reporter_code}  {o.late_rows} late rows in {o.late_reports} reports"
-              f"  last {o.last_late_on}  {o.name}")
+              f"  last {o.last_late_on}  correct by {houses.correct_by(station, o)}  {o.name}")
     print(f"{len(found)} reporters with late reports", file=sys.stderr)
 
 
