@@ -82,6 +82,7 @@ class PolicySection(NamedTuple):
     registration_deadline_days: Annotated[int, Rule(low=0)]
     change_deadline_days: Annotated[int, Rule(low=0)]
     report_deadline_days: Annotated[int, Rule(low=0)]
+    report_correction_days: Annotated[int, Rule(low=1)]
     permit_validity_years: list
     extension_window_days: Annotated[int, Rule(low=0)]
     collection_working_days: Annotated[int, Rule(low=0)]

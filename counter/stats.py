@@ -103,7 +103,7 @@ def stat_schema(dialect: str) -> list[str]:
 # The journal kinds that change a fact; everything else is skipped without being parsed.
 STAT_KINDS = (kinds.STATION_INITIALIZED, kinds.PERSON_REGISTERED, "service.residence_registration",
               "service.lodging_registration", "service.permit_apply", "service.permit_extend",
-              "service.permit_cancel", kinds.SERVICE_VOIDED)
+              "service.permit_cancel", "service.registration_end", kinds.SERVICE_VOIDED)
 
 REGISTRATIONS = {"service.residence_registration": "residence", "service.lodging_registration": "lodging"}
 
@@ -154,14 +154,9 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                 tx.execute("UPDATE stat_permits SET cancelled = 1 WHERE station_id = ? AND permit_id = ?",
                            (station_id, d["permit_id"]))
             # the person leaves the district (来有登记、走有注销): their registration ends here
-            tx.execute("UPDATE stat_facts SET ended = ?, ended_num = ?, ended_band = NULL WHERE station_id = ?"
-                       " AND person_id = ? AND ended IS NULL", (day, day_number(day), station_id, d["person_id"]))
-            row = tx.one("SELECT started FROM stat_facts WHERE station_id = ? AND person_id = ?",
-                         (station_id, d["person_id"]))
-            if row:
-                band = D.stay_band(date.fromisoformat(row[0]), date.fromisoformat(day))
-                tx.execute("UPDATE stat_facts SET ended_band = ? WHERE station_id = ? AND person_id = ?",
-                           (band, station_id, d["person_id"]))
+            _ended(tx, station_id, d["person_id"], day)
+        elif kind == "service.registration_end":  # a departure at the window, on its stated day
+            _ended(tx, station_id, d["person_id"], (d.get("values") or {}).get("end_date") or day)
         elif kind == kinds.SERVICE_VOIDED:
             tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, d.get("ref_seq")))
             tx.execute("DELETE FROM stat_permits WHERE station_id = ? AND apply_seq = ?", (station_id, d.get("ref_seq")))
@@ -171,6 +166,16 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
         tx.execute("INSERT INTO stat_cursor (station_id, last_seq, district) VALUES (?, ?, ?)",
                    (station_id, last, district))
     return last
+
+
+def _ended(tx, station_id: str, person_id: str, day: str) -> None:
+    tx.execute("UPDATE stat_facts SET ended = ?, ended_num = ?, ended_band = NULL WHERE station_id = ?"
+               " AND person_id = ? AND ended IS NULL", (day, day_number(day), station_id, person_id))
+    row = tx.one("SELECT started FROM stat_facts WHERE station_id = ? AND person_id = ?", (station_id, person_id))
+    if row:
+        band = D.stay_band(date.fromisoformat(row[0]), date.fromisoformat(day))
+        tx.execute("UPDATE stat_facts SET ended_band = ? WHERE station_id = ? AND person_id = ?",
+                   (band, station_id, person_id))
 
 
 def birth_number(birth: str | None) -> int | None:

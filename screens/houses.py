@@ -45,8 +45,9 @@ def overdue_lines(station, limit: int = 5) -> list[str]:
         return []
     lines = [_("Late reports (art. 14): {n} reporter(s) to be ordered to correct (限期改正, art. 22)").format(
         n=len(found))]
-    lines += ["  " + _("{code} {name}: {rows} late rows, last on {day}").format(
-        code=o.reporter_code, name=o.name, rows=o.late_rows, day=o.last_late_on) for o in found[:limit]]
+    lines += ["  " + _("{code} {name}: {rows} late rows, last on {day}, correct by {until}").format(
+        code=o.reporter_code, name=o.name, rows=o.late_rows, day=o.last_late_on,
+        until=houses.correct_by(station, o)) for o in found[:limit]]
     return lines
 
 
@@ -147,8 +148,11 @@ class ReportDialog(Dialog[str | None]):
         except CounterError as exc:
             self.query_one("#report-error", Static).update(exc.localized(_))
             return
-        self.dismiss(_("Report filed: late (art. 14), accepted and flagged") if result.late_rows
-                     else _("Report filed"))
+        message = _("Report filed: late (art. 14), accepted and flagged") if result.late_rows else _("Report filed")
+        for code, now, capacity in result.over_capacity:
+            message += " · " + _("house {code} now has {now} occupants for a capacity of {capacity}").format(
+                code=code, now=now, capacity=capacity)
+        self.dismiss(message)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

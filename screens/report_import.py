@@ -178,14 +178,17 @@ class ReportImportScreen(LocalizedBindings, Screen):
                                                            sha=review.sha256[:16]))
         table = self.query_one(DataTable)
         table.clear()
+        parsed = {r.row: r for r in review.parsed}
         for n, reason in review.rejects:
-            table.add_row(str(n), "", "", "", reason, key=f"reject-{n}")
+            r = parsed.get(n)  # a database reject: the row itself was readable
+            table.add_row(str(n), r.name if r else "", mask_id(r.id_number) if r else "",
+                          r.event_date.isoformat() if r else "", reason, key=f"reject-{n}")
         for r in review.rows[:SHOWN_PASSING]:
             table.add_row(str(r.row), r.name, mask_id(r.id_number), r.event_date.isoformat(), _("passes"),
                           key=f"row-{r.row}")
         if review.rejects:
-            self._status(_("{n} rows rejected; nothing was recorded:").format(n=len(review.rejects))
-                         + " " + _("correct them in the file and check it again (F5)"), error=True)
+            self._status(_("{n} rows rejected: correct them in the file and check it again (F5); nothing is"
+                           " recorded until every row passes").format(n=len(review.rejects)), error=True)
         else:
             shown = min(len(review.rows), SHOWN_PASSING)
             self._status(_("all {n} rows pass: F10 records the report ({shown} shown)").format(

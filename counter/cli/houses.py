@@ -65,14 +65,14 @@ def house_update(
 
 
 @house_app.command("show")
-def house_show(code: Annotated[str, typer.Argument(help="the house code")], json_out: JsonFlag = False,
-               data_dir: DataDir = None) -> None:
-    """A house's register entry and how many people live there now (no names: see roster)."""
+def house_show(code: Annotated[str, typer.Argument(help="the house code")], clerk: Clerk = None,
+               json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
+    """A house's register entry, its landlord (masked ID) and how many live there now (the opening is journaled)."""
     from counter.services import houses, people
     from db.projectors import houses as reads
 
     station = open_station(data_dir)
-    h = houses.house(station, code)
+    h = houses.house_file(station, known_clerk(station, clerk), code)
     who = people.get(station, h.manager_person_id)
     n = reads.occupants_now(station.db, h.house_code)
     item = {"house_code": h.house_code, "address": h.address, "house_type": h.house_type, "capacity": h.capacity,
@@ -110,7 +110,12 @@ def _roster(station, clerk_id, out: Path | None, json_out: bool, **which) -> Non
     if out is not None:
         if not out.parent.exists():
             fail(f"the directory of {out} does not exist", 2)
-        r = houses.write_roster(station, clerk_id, out, **which)
+        if out.is_dir():
+            fail(f"{out} is a directory; give the PDF's file name", 2)
+        try:
+            r = houses.write_roster(station, clerk_id, out, **which)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror or type(exc).__name__}", 1)
         print(f"wrote {out}: {len(r.current)} current, {len(r.past)} past occupants", file=sys.stderr)
         return
     r = houses.roster(station, clerk_id, **which)
@@ -166,6 +171,8 @@ def _file(station, clerk_id, kind, code, report_type, persons, json_out) -> None
         return
     late = f", {result.late_rows} late (art. 14: accepted, flagged)" if result.late_rows else ""
     print(f"report {result.report_id} filed: {result.rows} rows{late}")
+    for code, now, capacity in result.over_capacity:
+        print(f"warning: house {code} now has {now} occupants for a capacity of {capacity}", file=sys.stderr)
 
 
 @house_app.command("report")
@@ -279,11 +286,11 @@ def entity_overdue(
     station = open_station(data_dir)
     found = houses.overdue(station, since)
     if json_out:
-        print_json([dict(o.__dict__) for o in found])
+        print_json([{**o.__dict__, "correct_by": houses.correct_by(station, o)} for o in found])
         return
     for o in found:
         print(f"{o.reporter_kind:<6}  {o.reporter_code}  {o.late_rows} late rows in {o.late_reports} reports"
-              f"  last {o.last_late_on}  {o.name}")
+              f"  last {o.last_late_on}  correct by {houses.correct_by(station, o)}  {o.name}")
     print(f"{len(found)} reporters with late reports", file=sys.stderr)
 
 

@@ -19,6 +19,7 @@ class Policy:
     registration_deadline_days: int = 7
     change_deadline_days: int = 7
     report_deadline_days: int = 7  # art. 14
+    report_correction_days: int = 15  # art. 22 leaves the limit open: the district's choice
     permit_validity_years: tuple[int, ...] = (1, 2, 3)
     extension_window_days: int = 30
     collection_working_days: int = 15
@@ -46,6 +47,7 @@ class Policy:
             registration_deadline_days=section["registration_deadline_days"],
             change_deadline_days=section["change_deadline_days"],
             report_deadline_days=section.get("report_deadline_days", cls.report_deadline_days),
+            report_correction_days=section.get("report_correction_days", cls.report_correction_days),
             permit_validity_years=tuple(section["permit_validity_years"]),
             extension_window_days=section["extension_window_days"],
             collection_working_days=section["collection_working_days"],

@@ -67,7 +67,7 @@ def check_uscc(text: str) -> str:
 
 def check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     if value not in allowed:
-        raise ValidationError("{field} is {value!r}; it must be one of {allowed}", field=field,
+        raise ValidationError("{name} is {value!r}; it must be one of {allowed}", field=field, name=field,
                               value=value, allowed=", ".join(allowed))
     return value
 

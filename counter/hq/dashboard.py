@@ -104,6 +104,7 @@ SERVICE_NAMES = {
     "criminal_record_request": ("无犯罪记录证明申请", "Criminal record request"),
     "change_address": ("地址变更", "Address change"), "change_employer": ("单位变更", "Employer change"),
     "change_phone": ("电话变更", "Phone change"), "name_correction": ("姓名更正", "Name correction"),
+    "registration_end": ("注销居住登记", "End of registration"),
     "voided": ("作废", "Void"), "corrected": ("更正", "Correction"),
 }
 

@@ -35,6 +35,7 @@ FIELDS = ("name", "id_number", "address", "resident_since", "permit_number", "va
           "card_number", "registration_number", "phone", "household_address")
 REQUIRED = frozenset(("name", "id_number", "address", "resident_since", "permit_number", "valid_until"))
 MAX_TEXT = 200
+MAX_ROWS = 200_000
 
 Progress = Callable[[int, int], None]
 
@@ -126,6 +127,8 @@ def review(station, path: str | Path, mapping: Mapping, *, today: date | None = 
     total = 0
     for n, cells in table.rows:
         total += 1
+        if total > MAX_ROWS:
+            raise CounterError("a legacy file has at most {n} rows; split it", exit_code=2, n=MAX_ROWS)
         try:
             row = _check(n, cells, cols, today)
             for key in (row.id_number, "permit:" + row.permit_number, "card:" + row.card_number):

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from counter.domain import reporting
 from counter.errors import CounterError
+from counter.i18n import gettext
 from counter.intake import reading, rows
 from counter.services import engine, reports
+from db.projectors import houses as houses_reads
 
 Progress = Callable[[int, int], None]
 
@@ -35,6 +37,7 @@ class Review:
     rows: list[reports.ReportRow]
     rejects: list[tuple[int, str]]  # (row number, reason), by row number
     total: int
+    parsed: list[reports.ReportRow]  # every row that passed its own checks (a database reject included)
 
     @property
     def ok(self) -> bool:
@@ -47,6 +50,10 @@ def review(station, path: str | Path, *, reporter_kind: str, reporter_code: str,
     today = today or engine.business_date(station)
     who = reports.reporter(station, reporter_kind, reporter_code)  # unknown reporter: one line, before reading
     table = reading.open_table(path)
+    filed = houses_reads.report_by_sha256(station.db, table.sha256)
+    if filed is not None:  # the same bytes again, whatever the file's name
+        raise CounterError("{file} was already filed as report {id}; nothing to do", file=table.path.name,
+                           id=filed[:12])
     total = table.size_hint
     checked = rows.check_report_table(table, report_type=report_type, today=today,
                                       progress=(lambda n: progress(n, max(total, n))) if progress else None)
@@ -55,11 +62,12 @@ def review(station, path: str | Path, *, reporter_kind: str, reporter_code: str,
     reporting.check_report_type(who.kind, who.entity_type, checked.report_type)
     problems = list(checked.rejects)
     if checked.rows:
-        problems += reports.check_rows(station, who.kind, who.code, checked.report_type, checked.rows, today=today)
+        problems += reports.check_rows(station, who.kind, who.code, checked.report_type, checked.rows, today=today,
+                                       gettext=gettext)
     problems.sort()
     bad = {n for n, _ in problems}
     return Review(Path(path), checked.encoding, checked.sha256, who.kind, who.code, checked.report_type,
-                  [r for r in checked.rows if r.row not in bad], problems, checked.total)
+                  [r for r in checked.rows if r.row not in bad], problems, checked.total, checked.rows)
 
 
 def record(station, clerk_id: str | None, checked: Review, *, today: date | None = None,

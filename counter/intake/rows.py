@@ -19,7 +19,7 @@ from counter.domain.names import check_name, refuse_hidden_characters
 from counter.errors import CounterError, ValidationError
 from counter.i18n import gettext
 from counter.intake.reading import MAX_CELL, Table
-from counter.services.reports import ReportRow
+from counter.services.reports import MAX_ROWS, ReportRow
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,8 @@ def check_report_table(table: Table, *, report_type: str | None = None, today: d
     total = 0
     for n, cells in table.rows:
         total += 1
+        if total > MAX_ROWS:
+            raise CounterError("a report has at most {n} rows; split the file", exit_code=2, n=MAX_ROWS)
         try:
             row, row_type = _check_row(n, cells, cols, cmap, today)
             if row_type is not None:

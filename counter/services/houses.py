@@ -22,9 +22,9 @@ def _text(value: str | None, field: str, *, required: bool = True) -> str:
     text = " ".join((value or "").split())
     text = refuse_hidden_characters(text, field)
     if required and not text:
-        raise ValidationError("{field} is required", field=field)
+        raise ValidationError("{name} is required", field=field, name=field)
     if len(text) > MAX_TEXT:
-        raise ValidationError("{field} has at most {n} characters", field=field, n=MAX_TEXT)
+        raise ValidationError("{name} has at most {n} characters", field=field, name=field, n=MAX_TEXT)
     return text
 
 
@@ -107,6 +107,13 @@ def house(station, code: str) -> reads.House:
     return found
 
 
+def house_file(station, clerk_id: str | None, code: str) -> reads.House:
+    """A house with its landlord's name: a person's data, so the opening is journaled."""
+    found = house(station, code)
+    _opened(station, clerk_id, "house", found.house_code, "show")
+    return found
+
+
 def entity(station, code: str) -> reads.Entity:
     found = reads.entity(station.db, rules.check_uscc(code))
     if found is None:
@@ -172,6 +179,16 @@ def roster(station, clerk_id: str | None, *, house_code: str | None = None, enti
 def overdue(station, since: str | None = None) -> list[reads.Overdue]:
     """Reporters with late reports (art. 14), for 限期改正 (art. 22)."""
     return reads.overdue_reporters(station.db, since)
+
+
+def correct_by(station, item: reads.Overdue) -> str:
+    """The day a late reporter is to have corrected by (art. 22): the policy's limit after its latest late report."""
+    from datetime import date, timedelta
+
+    from counter.domain.policy import Policy
+
+    days = Policy.from_config(station.config.policy).report_correction_days  # not engine: it imports this module
+    return (date.fromisoformat(item.last_late_on) + timedelta(days=days)).isoformat()
 
 
 def periods(station, person_id: str) -> list[reads.Period]:

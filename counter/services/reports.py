@@ -53,6 +53,7 @@ class ReportResult:
     new_people: int
     started: int
     ended: int
+    over_capacity: tuple[tuple[str, int, int], ...] = ()  # (house code, people now, capacity): flagged, not refused
 
 
 @dataclass(frozen=True)
@@ -200,12 +201,14 @@ def _check_reporter(station, reporter_kind, reporter_code, report_type, rows) ->
 
 
 def check_rows(station, reporter_kind: str, reporter_code: str, report_type: str, rows: list[ReportRow],
-               *, today: date | None = None) -> list[tuple[int, str]]:
+               *, today: date | None = None, gettext: Callable[[str], str] | None = None
+               ) -> list[tuple[int, str]]:
     """(row, reason) of every row the database refuses (unknown house, nobody resident to move out, a
-    person on file under another name...); an unknown reporter raises. Writes nothing."""
+    person on file under another name...); an unknown reporter raises. Writes nothing. `gettext`: the
+    reasons in the UI's language (intake's rejects table), else in English."""
     who = _check_reporter(station, reporter_kind, reporter_code, report_type, rows)
     problems = _plan(station, who, report_type, rows, today or engine.business_date(station))[1]
-    return [(row, str(exc)) for row, exc in problems]
+    return [(row, exc.localized(gettext) if gettext else str(exc)) for row, exc in problems]
 
 
 Progress = Callable[[int, int], None]
@@ -264,8 +267,14 @@ def file_report(station, clerk_id: str | None, *, reporter_kind: str, reporter_c
             if progress is not None:
                 progress(done, len(planned))
     n = len(planned)
+    crowded = []
+    for code in sorted({p.house_code for p in planned if p.house_code}) if starts else ():
+        h = reads.house(station.db, code)
+        now = reads.occupants_now(station.db, code)
+        if h is not None and now > h.capacity:
+            crowded.append((code, now, h.capacity))
     return ReportResult(report_id, entry.seq, today.isoformat(), n, late_rows, new_people,
-                        n if starts else 0, 0 if starts else n)
+                        n if starts else 0, 0 if starts else n, tuple(crowded))
 
 
 def report_types(station, reporter_kind: str, reporter_code: str) -> tuple[str, str]:

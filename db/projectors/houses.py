@@ -149,6 +149,20 @@ def _voided(db, e: Entry, d: dict) -> None:
                     " superseded_by = NULL WHERE superseded_by = ?", (number,))
 
 
+_PERIOD_FIELDS = ("period_id", "address", "house_code", "entity_code", "registration", "started_on", "started_via",
+                  "start_report_id", "late", "ended_on", "end_reason", "ended_via", "end_report_id", "superseded_by")
+
+
+@projector("register.adopted")
+def _adopted(db, e: Entry, d: dict) -> None:
+    """A file adopted from HQ brings the residence periods its entries give (station side only)."""
+    pid = d["person"]["person_id"]
+    for p in d.get("periods", []):
+        db.conn.execute(
+            f"INSERT OR REPLACE INTO residence_periods (person_id, {', '.join(_PERIOD_FIELDS)})"
+            f" VALUES (?, {', '.join('?' * len(_PERIOD_FIELDS))})", (pid, *(p.get(c) for c in _PERIOD_FIELDS)))
+
+
 # --- reads -----------------------------------------------------------------------------------------------
 
 

@@ -52,8 +52,12 @@ def test_registers_reports_overdue_and_the_house_roster_pdf(data_dir, tmp_path):
     assert AYI not in again.stderr
     overdue = cli(d, "entity", "overdue", "--json")
     assert [(o["reporter_code"], o["late_rows"]) for o in json.loads(overdue.stdout)] == [(HOUSE, 1)]
+    # art. 22's time limit is policy (15 days by default): counted from the latest late report
+    assert json.loads(overdue.stdout)[0]["correct_by"] == (today + timedelta(days=15)).isoformat()
     text = cli(d, "house", "roster", HOUSE)
     assert text.returncode == 0 and "𠮷永康" in text.stdout and JI not in text.stdout and JI[:6] in text.stdout
+    as_dir = cli(d, "house", "roster", HOUSE, "--out", str(tmp_path))
+    assert as_dir.returncode == 2 and "is a directory" in as_dir.stderr
     out = tmp_path / "rosters" / "house.pdf"
     out.parent.mkdir(mode=0o700)
     r = cli(d, "house", "roster", HOUSE, "--out", str(out))
@@ -69,8 +73,15 @@ def test_registers_reports_overdue_and_the_house_roster_pdf(data_dir, tmp_path):
     assert late_day in body and "申报搬离" in body
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     assert "Helvetica" not in fonts and all(" yes " in line for line in fonts.splitlines()[2:])
-    journal = cli(d, "journal", "show", "--json")
-    assert '"record.opened"' in journal.stdout or "record.opened" in journal.stdout
+    shown = cli(d, "house", "show", HOUSE, "--json")
+    assert json.loads(shown.stdout)["occupants_now"] == 1 and json.loads(shown.stdout)["manager"] == "房东李"
+    from counter.station import Station
+
+    st = Station.open(d)
+    opened = st.db.conn.execute("SELECT json_extract(payload, '$.purpose') FROM journal WHERE kind = 'record.opened'"
+                                " AND json_extract(payload, '$.record_id') = ? ORDER BY seq", (HOUSE,)).fetchall()
+    st.close()
+    assert [r[0] for r in opened] == ["roster", "roster_pdf", "show"]
 
 
 def test_entity_commands_and_a_departure_with_its_receipt(data_dir):
@@ -91,3 +102,29 @@ def test_entity_commands_and_a_departure_with_its_receipt(data_dir):
     assert roster["current"] == [] and "离开本辖区" in roster["past"][0][3]
     bad = cli(d, "registration", "end", JI, "--clerk", "柜员甲", "--reason", "vanished", "--pin-stdin", input="1234\n")
     assert bad.returncode == 2 and "moved_away or left_district" in bad.stderr
+
+
+def test_house_add_by_the_landlords_id_number_update_and_list(data_dir):
+    d, _today = data_dir
+    landlord_id = citizen_id("210202", "19700101", 11)
+    r = cli(d, "house", "add", "hp-𠮷01", "--address", "x", "--manager", landlord_id)
+    assert r.returncode == 1 and "house code" in r.stderr and r.stderr.count("\n") == 1
+    r = cli(d, "house", "add", "hp-0200", "--address", "沈阳市和平区𠮷祥里2号", "--manager", landlord_id, "--type",
+            "dormitory", "--capacity", "12")
+    assert r.returncode == 0, r.stderr
+    assert "HP-0200 registered" in r.stdout and landlord_id not in r.stdout + r.stderr
+    again = cli(d, "house", "add", "HP-0200", "--address", "y", "--manager", landlord_id)
+    assert again.returncode == 1 and "already registered" in again.stderr
+    bad_type = cli(d, "house", "add", "HP-0201", "--address", "y", "--manager", landlord_id, "--type", "castle")
+    assert bad_type.returncode == 1 and "rental, dormitory" in bad_type.stderr
+    upd = cli(d, "house", "update", "HP-0200", "--capacity", "20")
+    assert upd.returncode == 0, upd.stderr
+    shown = json.loads(cli(d, "house", "show", "HP-0200", "--json").stdout)
+    assert (shown["capacity"], shown["address"], shown["house_type"]) == (20, "沈阳市和平区𠮷祥里2号", "dormitory")
+    assert shown["manager_id"] == f"{landlord_id[:6]}********{landlord_id[-4:]}"
+    nothing = cli(d, "house", "update", "HP-0200")
+    assert nothing.returncode == 1 and "nothing to change" in nothing.stderr
+    listed = cli(d, "house", "list", "--find", "𠮷祥")
+    assert "HP-0200" in listed.stdout and "0/20" in listed.stdout
+    entities = cli(d, "entity", "list")
+    assert EMPLOYER in entities.stdout and "4 entities" in entities.stderr

@@ -82,3 +82,17 @@ def test_a_landlords_move_out_ends_a_window_registration_at_the_house(registers,
                 rows=[row(1, AYI["name"], AYI["id_number"], today)], today=today)
     (p,) = houses.periods(st, reg.person_id)
     assert p.ended_on == today.isoformat() and p.end_reason == "report_move_out"
+
+
+def test_a_departure_counts_as_outflow_in_the_statistics_on_its_day(station, clerk):
+    from counter import stats
+
+    reg = engine.perform(station, "residence_registration", AYI, clerk=clerk)
+    engine.perform(station, "registration_end", {"end_reason": "1", "end_date": "-1"}, person_id=reg.person_id,
+                   clerk=clerk)
+    tx = stats.station_facts(station)
+    today = engine.business_date(station)
+    (ended,) = tx.one("SELECT ended FROM stat_facts WHERE person_id = ?", (reg.person_id,))
+    assert ended == (today - timedelta(days=1)).isoformat()
+    flows = stats.flow_counts(tx, "month", today - timedelta(days=40), today)
+    assert sum(f.outflow for f in flows) == 1

@@ -227,3 +227,30 @@ def test_a_name_read_as_utf16_surrogate_pairs_is_stored_whole(registers):
     assert person.name == "𠮷永康" and len(person.name) == 3
     stored = st.db.conn.execute("SELECT payload FROM journal WHERE kind = ?", (kinds.PERSON_REGISTERED,)).fetchall()
     assert any("𠮷永康" in p[0] for p in stored)
+
+
+def test_more_tenants_than_the_capacity_are_recorded_and_flagged(registers):
+    st = registers
+    today = engine.business_date(st)
+    rows = [row(i, name, citizen_id("110105", "19900101", 100 + i), today)
+            for i, name in enumerate(("王一", "王二", "王三", "王四", "王五"), 1)]
+    result = file_report(st, None, reporter_kind="house", reporter_code=HOUSE, report_type="move_in", rows=rows,
+                         today=today)
+    assert result.started == 5 and result.over_capacity == ((HOUSE, 5, 4),)
+
+
+@pytest.mark.parametrize("call", [
+    lambda st: check_rows(st, "flat", HOUSE, "move_in", [row(1, "王丽", WANG, engine.business_date(st))]),
+    lambda st: houses.add_entity(st, None, entity_code=EMPLOYER, entity_type="bank", name="x", contact_name="y",
+                                 contact_phone="1", address="z"),
+    lambda st: houses.add_house(st, None, house_code="HP-0999", address="  ", house_type="rental", capacity=1,
+                                manager_ref="x"),
+    lambda st: houses.add_house(st, None, house_code="HP-0999", address="a", house_type="rental", capacity=0,
+                                manager_ref="x"),
+])
+def test_a_wrong_choice_or_value_is_one_clear_line(registers, call):
+    from counter.i18n import gettext
+
+    with pytest.raises(ValidationError) as caught:
+        call(registers)
+    assert "\n" not in str(caught.value) and caught.value.localized(gettext)

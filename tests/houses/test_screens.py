@@ -202,3 +202,36 @@ async def test_a_report_at_the_window_from_the_roster_arrival_late_then_departur
     person = people.by_document(station, "citizen_id", JI)
     (period,) = houses.periods(station, person.person_id)
     assert period.late and period.end_reason == "report_move_out" and period.house_code == "HP-0013"
+
+
+async def test_an_employer_on_the_houses_screen_reports_a_hire_at_the_window(station):
+    from screens.houses import ReportDialog, RosterScreen
+    from tests.houses.conftest import EMPLOYER
+
+    houses.add_entity(station, None, entity_code=EMPLOYER, entity_type="employer", name="𠮷祥餐饮有限公司",
+                      contact_name="阿依古丽·买买提", contact_phone="13800000000", address="沈阳市和平区中华路5号")
+    app = CounterApp(station, lang="zh_CN", idle_lock_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f6")
+        await pilot.pause()
+        app.screen.query_one("#houses-find").value = "𠮷祥"
+        await pilot.pause()
+        assert [(r.kind, r.code) for r in app.screen.rows] == [("entity", EMPLOYER)]
+        assert "用人单位" in str(app.screen.query_one("#houses-table").get_row_at(0))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RosterScreen)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportDialog) and "人员入职" in app.screen.title_text
+        app.screen.query_one("#report-id").value = JI
+        app.screen.query_one("#report-name").value = "𠮷永康"
+        app.screen.query_one("#report-date").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RosterScreen)
+        assert "现住 1 人" in str(app.screen.query_one("#roster-title").content)
+    person = people.by_document(station, "citizen_id", JI)
+    (period,) = houses.periods(station, person.person_id)
+    assert period.entity_code == EMPLOYER and period.address == "沈阳市和平区中华路5号" and not period.late

@@ -193,3 +193,21 @@ def test_a_void_at_the_window_keeps_the_imported_file_and_permit(station, clerk,
     checksum = rebuild.checksum(station.db)
     rebuild.rebuild(station.db)
     assert rebuild.checksum(station.db) == checksum
+
+
+def test_an_xlsx_export_with_real_date_cells(station, supervisor, today, tmp_path):
+    from datetime import datetime
+
+    from tests.intake.conftest import write_xlsx
+
+    until = today + timedelta(days=400)
+    path = write_xlsx(tmp_path / "legacy.xlsx", HEADER, [
+        ["𠮷永康", JI, "沈阳市和平区南京北街10号", datetime(2015, 4, 1), "LN2015000001", None, None,
+         datetime(until.year, until.month, until.day), None, None]])
+    review = legacy.review(station, path, legacy.load_mapping(MAPPING))
+    assert review.encoding == "xlsx" and not review.rejects
+    legacy.record(station, review, supervisor)
+    ji = people.by_document(station, "citizen_id", JI)
+    permit = people.current_permit(station, ji.person_id)
+    assert ji.resident_since == "2015-04-01" and permit.valid_until == until.isoformat()
+    assert permit.card_number == "LN2015000001"  # no card number column value: the permit number

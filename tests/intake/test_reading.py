@@ -91,3 +91,19 @@ def test_dates_in_the_forms_clerks_type():
 
 def test_a_utf16_surrogate_pair_in_a_cell_becomes_the_one_character():
     assert rows.cell_text("\ud842\udfb7永康", "name") == "𠮷永康"
+
+
+def test_terminal_escapes_in_a_cell_are_refused_not_printed(tmp_path, today):
+    data = _rows(today)
+    data[1][4] = "沈阳市\x1b[2J和平区"
+    checked = rows.check_report_table(reading.open_table(write_csv(tmp_path / "r.csv", HEADER_ZH, data)),
+                                      today=today)
+    assert [n for n, _ in checked.rejects] == [3] and "\x1b" not in checked.rejects[0][1]
+    assert "U+001B" in checked.rejects[0][1]
+
+
+def test_too_many_rows_are_refused_before_anything_else(tmp_path, today, monkeypatch):
+    monkeypatch.setattr(rows, "MAX_ROWS", 2)
+    with pytest.raises(CounterError, match="at most 2 rows"):
+        rows.check_report_table(reading.open_table(write_csv(tmp_path / "r.csv", HEADER_ZH, _rows(today))),
+                                today=today)

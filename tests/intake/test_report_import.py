@@ -116,6 +116,13 @@ def test_a_gb18030_csv_with_rare_and_minority_names_is_recorded_exactly(register
     assert filed["file_name"] == "hired.csv" and filed["source"] == "file"
     names = {r[0] for r in registers.db.conn.execute("SELECT name FROM persons")}
     assert {"𠮷永康", "阿依古丽·买买提"} <= names
+    # the same file again (under another name too) is refused before any row is read
+    again = tmp_path / "again.csv"
+    again.write_bytes(path.read_bytes())
+    from counter.errors import CounterError
+
+    with pytest.raises(CounterError, match="was already filed as report"):
+        report.review(registers, again, reporter_kind="entity", reporter_code=EMPLOYER)
 
 
 def test_dry_run_writes_nothing(registers, today, tmp_path):

@@ -70,6 +70,7 @@ async def test_pick_check_review_rejects_then_record(station, tmp_path):  # noqa
         assert table.row_count == 2 + 28 and table.get_row_at(2)[1] == "𠮷永康"
         assert "*" in table.get_row_at(2)[2]  # masked ID numbers on screen
         assert "2 行被拒绝" in str(screen.query_one("#import-status", Static).render())
+        assert table.get_row_at(0)[1] == ""  # a row that does not parse shows only its reason
         await pilot.press("f10")  # refused: nothing recorded
         await pilot.pause(0.2)
         assert _journal(station) == before

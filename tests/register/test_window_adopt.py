@@ -63,6 +63,11 @@ def test_adopted_file_works_at_the_second_window(station, applied_at_a, window_b
     assert opened.kind == "record.opened" and opened.data["record_id"] == pid
     assert register.adopted_from(b, pid) == "T-01"
     assert [h["service"] for h in register.remote_history(b, pid)] == ["permit_apply", "residence_registration"]
+    from counter.services import houses
+
+    (period,) = houses.periods(b, pid)  # the residence period comes along (issue 13)
+    assert period.address == YOSHIDA["current_address"] and period.current and period.started_via == "window"
+    assert period.period_id == person.registration_number
     found = register.find(b, "jitian")
     assert [(f.source, f.station_id) for f in found.results] == [("local", "T-01")]
     # collect at B, then extend at B a year later: numbers are B's own series

@@ -8,7 +8,8 @@ from counter.forms.spec import load_catalogue, parse_spec
 
 SERVICES = {"residence_registration", "lodging_registration", "accommodation_registration", "permit_apply", "permit_extend", "permit_change",
             "permit_replace", "permit_cancel", "permit_collect", "residence_certificate", "proof_of_life",
-            "criminal_record_request", "change_address", "change_employer", "change_phone", "name_correction"}
+            "criminal_record_request", "change_address", "change_employer", "change_phone", "name_correction",
+            "registration_end"}
 
 
 def _copy_forms(tmp_path):

@@ -140,6 +140,9 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
     for r in conn.execute("SELECT station_id, seq, service, number, business_day, status FROM remote_history"
                           " WHERE person_id = ?", (person_id,)):
         history.append(dict(r))
+    # the residence periods the window's registrations, moves and departures give (db/projectors/houses.py)
+    periods = [dict(r) for r in conn.execute("SELECT * FROM residence_periods WHERE person_id = ?"
+                                             " ORDER BY started_on, period_id", (person_id,))]
     person = dict(person)
     for k in ("registered_seq", "updated_seq"):
         person.pop(k, None)
@@ -148,7 +151,7 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
         p.pop("updated_seq", None)
     db.conn.close()
     history.sort(key=lambda h: (h["business_day"], h["station_id"], h["seq"]))
-    return {"person": person, "permits": permits, "cards": cards, "history": history}
+    return {"person": person, "permits": permits, "cards": cards, "history": history, "periods": periods}
 
 
 def _check_claims(remote: RemoteFile, state: dict) -> None:
@@ -205,6 +208,7 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
             basis[touched] = {"station_id": sid, "seq": e.seq}
     payload = {
         "person": person, "permits": state["permits"], "cards": state["cards"], "history": state["history"],
+        "periods": state["periods"],
         "sources": [{"station_id": sid, "seq": e.seq, "hash": e.hash, "kind": e.kind} for sid, e in sourced],
         "source_station": last_sid, "masked_id": mask(person["id_number"]), "name": person["name"],
         "permit_basis": basis,
