@@ -29,7 +29,7 @@ ROOT: tuple[TopCommand, ...] = (
     TopCommand("doctor", "counter.cli.doctor:doctor", "Check this machine for the station: permissions, virtual readers, pcscd, fonts, printer, HQ, clock, disk."),
     TopCommand("backup", "counter.cli.ops:register", "Back up the live station (SQLite online backup), encrypted to the district's age key."),
     TopCommand("restore", "counter.cli.ops:register", "Restore a station backup into an empty data dir and catch up from HQ (no fork)."),
-    TopCommand("stats", "counter.cli.stats:register", "Persons registered here during --from..--to, counted by the --by dimensions."),
+    TopCommand("stats", "counter.cli.stats:register", "Persons registered here during --from..--to, by the --by dimensions (or --flow: in and out per period)."),
     TopCommand("clerk", "counter.cli.clerk:app", "Manage the clerks who may sign in at this station."),
     TopCommand("journal", "counter.cli.journal:app", "Inspect and check the station's hash-chained journal."),
     TopCommand("id", "counter.cli.misc:id_app", "Citizen ID numbers (GB 11643-1999)."),

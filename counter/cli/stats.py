@@ -80,8 +80,7 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[str | None, typer.Option("--lang", help="zh_CN or en")] = None,
         data_dir: DataDir = None,
     ) -> None:
-        """Persons registered here during --from..--to, counted by the --by dimensions (or --flow: inflow and
-        outflow per week or month).
+        """Persons registered here during --from..--to, by the --by dimensions (or --flow: in and out per period).
 
         Cells under the policy's stats_min_cell (default 5) are suppressed, with complementary cells,
         and the output says so in a footnote. Nothing in the output names or numbers a person."""

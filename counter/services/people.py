@@ -12,6 +12,7 @@ from counter.domain.citizen_id import mask, parse_citizen_id
 from counter.domain.language import N_
 from counter.errors import ValidationError
 from counter.numbers import looks_like_number, parse_number
+from db import kinds
 from db.projectors import services as reads
 
 
@@ -44,10 +45,13 @@ class Person:
 # A permit's status and what an entry did to it, as the clerk reads them (catalog msgids).
 PERMIT_STATUS_TEXT = {"accepted": N_("accepted, being made"), "issued": N_("issued"),
                       "cancelled": N_("cancelled"), "voided": N_("voided")}
-PERMIT_ACTION_TEXT = {"service.permit_apply": N_("application"), "service.permit_extend": N_("extension"),
-                      "service.permit_change": N_("change"), "service.permit_replace": N_("replacement"),
-                      "service.permit_cancel": N_("cancellation"), "service.permit_collect": N_("collection"),
-                      "service.voided": N_("void")}
+PERMIT_ACTION_TEXT = {kinds.service_kind("permit_apply"): N_("application"),
+                      kinds.service_kind("permit_extend"): N_("extension"),
+                      kinds.service_kind("permit_change"): N_("change"),
+                      kinds.service_kind("permit_replace"): N_("replacement"),
+                      kinds.service_kind("permit_cancel"): N_("cancellation"),
+                      kinds.service_kind("permit_collect"): N_("collection"),
+                      kinds.SERVICE_VOIDED: N_("void")}
 
 
 @dataclass(frozen=True)
