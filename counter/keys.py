@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 from pathlib import Path
 
@@ -37,6 +36,8 @@ def raw_public(key: Ed25519PublicKey) -> bytes:
 
 
 def key_id_of(public: Ed25519PublicKey | bytes) -> str:
+    import hashlib  # not at the top: `counter journal verify` needs no key id, and hashlib loads OpenSSL
+
     raw = public if isinstance(public, bytes) else raw_public(public)
     return hashlib.sha256(raw).hexdigest()[:16]
 

@@ -94,3 +94,42 @@ def test_a_key_others_can_read_is_a_notice(station_dir):
     os.chmod(key, 0o644)
     _, notices = verify_station_journal(station_dir)
     assert notices == [f"{key} can be read by other users; run: chmod 600 {key}"]
+
+
+def test_the_chain_hash_is_hashlibs_sha256_of_the_framed_fields():
+    """db.chain hashes with CPython's own SHA-256 (no OpenSSL load): the digests are hashlib's."""
+    import hashlib
+
+    from db.chain import HASH_DOMAIN, canonical_json, compute_hash
+
+    header = {"kind": "clerk.added", "clerk_id": "𠮷田", "uuid": "u-1"}
+    payload = '{"name":"阿依古丽·买买提"}'
+    parts = (HASH_DOMAIN, b"JC-1", b"7", b"ab" * 32, hashlib.sha256(canonical_json(header).encode()).digest(),
+             hashlib.sha256(payload.encode()).digest())
+    framed = b"".join(len(p).to_bytes(4, "big") + p for p in parts)
+    assert compute_hash("JC-1", 7, "ab" * 32, header, payload) == hashlib.sha256(framed).hexdigest()
+    assert compute_hash("JC-1", 7, "ab" * 32, header, payload + " ") != hashlib.sha256(framed).hexdigest()
+
+
+VERIFY_PROBE = """
+import atexit, gc, sys
+from counter.cli import main
+atexit.register(lambda: print("FROZEN:", gc.get_freeze_count() > 0))  # runs after the command's handlers
+try:
+    main(["journal", "verify", "--data-dir", sys.argv[1]])
+except SystemExit as exc:
+    print("EXIT:", exc.code, "HASHLIB:", "hashlib" in sys.modules, "COLLECTOR:", gc.isenabled())
+"""
+
+
+def test_verify_runs_without_openssls_hashlib_and_gives_the_collector_back(station_dir):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, cli_env
+
+    out = subprocess.run([sys.executable, "-c", VERIFY_PROBE, str(station_dir)], capture_output=True, text=True,
+                         env=cli_env(), cwd=REPO, timeout=60)
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("journal intact: 3 entries"), out.stderr
+    assert lines[1:] == ["EXIT: 0 HASHLIB: False COLLECTOR: True", "FROZEN: True"]
