@@ -56,11 +56,37 @@ def _printer_models() -> tuple[str, ...]:
                         if name.endswith(".toml")))
 
 
-# The sections are NamedTuples, typed and frozen, with their rules as Annotated metadata: the
-# dataclasses module (and the inspect module it imports) would double the start-up of
-# `counter journal verify`, which loads and checks this file.
+class _Section:
+    """A section of station.toml, typed and frozen: its keys are the class's annotations (their rules as
+    Annotated metadata), its defaults the class's attributes.
 
-class StationSection(NamedTuple):
+    Plain classes: `counter journal verify` loads and checks this file at every start, and the dataclasses
+    module (with the inspect module it imports) would double that start-up, while a NamedTuple compiles
+    its constructor at import (these eight about 2-3 ms).
+    """
+
+    def __init__(self, **values: Any) -> None:
+        keys = type(self).__annotations__
+        unknown = [name for name in values if name not in keys]
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no key {unknown[0]}")
+        for name in keys:
+            object.__setattr__(self, name, values[name] if name in values else getattr(type(self), name))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only ({name})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only ({name})")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and vars(other) == vars(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+class StationSection(_Section):
     id: str
     district: str
     office: str
@@ -68,7 +94,7 @@ class StationSection(NamedTuple):
     lang: Annotated[str, Rule(choices=LANGS)] = "zh_CN"
 
 
-class SecuritySection(NamedTuple):
+class SecuritySection(_Section):
     # The station's own choice (no regulation sets them); the bounds only keep them meaningful: a lockout
     # of -1 minutes or max_failed_pins = 0 would switch the lockout off.
     idle_lock_minutes: Annotated[int, Rule(low=0, high=240)] = 5  # 0 = never lock (README)
@@ -76,7 +102,7 @@ class SecuritySection(NamedTuple):
     pin_lockout_minutes: Annotated[int, Rule(low=1, high=24 * 60)] = 15
 
 
-class PolicySection(NamedTuple):
+class PolicySection(_Section):
     """Defaults come from templates/policy/default.toml (data, not code; each value names its article)."""
 
     registration_deadline_days: Annotated[int, Rule(low=0)]
@@ -103,7 +129,7 @@ class PolicySection(NamedTuple):
     hmt_min_residence_months: Annotated[int, Rule(low=0)]
 
 
-class ReaderSection(NamedTuple):
+class ReaderSection(_Section):
     # pcsc: a real PC/SC reader through pcscd; simulated: in-process sample cards; none
     kind: Annotated[str, Rule(choices=("pcsc", "simulated", "none"))] = "pcsc"
     reader_name: str = ""
@@ -115,7 +141,7 @@ class ReaderSection(NamedTuple):
     sam_poll_seconds: Annotated[float, Rule(low=0.05, high=10)] = 0.5  # how often "find card" is polled
 
 
-class PrinterSection(NamedTuple):
+class PrinterSection(_Section):
     # file | usb | serial | network | cups | simulated | none
     kind: Annotated[str, Rule(choices=_printer_kinds)] = "simulated"
     model: Annotated[str, Rule(choices=_printer_models)] = "generic-80"  # a profile in templates/printers/
@@ -130,7 +156,7 @@ class PrinterSection(NamedTuple):
     certificate_dir: str = ""  # where certificate PDFs go; empty = DATA_DIR/certificates
 
 
-class SyncSection(NamedTuple):
+class SyncSection(_Section):
     hq_url: str = ""
     hq_public_key: str = ""
     interval_seconds: Annotated[int, Rule(low=1, high=24 * 3600)] = 30
@@ -141,12 +167,12 @@ class SyncSection(NamedTuple):
     insecure_http: bool = False
 
 
-class ExportSection(NamedTuple):
+class ExportSection(_Section):
     # the district's age X25519 recipient (age1...): when set, day bundles are encrypted to it
     age_recipient: str = ""
 
 
-class Settings(NamedTuple):
+class Settings(_Section):
     """The whole station.toml, typed: `config.settings.security.max_failed_pins`."""
 
     station: StationSection
@@ -166,7 +192,7 @@ def section_keys(section: type) -> dict[str, Key]:
     out = {}
     for name, hint in section.__annotations__.items():
         kind, rule = (hint.__origin__, hint.__metadata__[0]) if get_origin(hint) is Annotated else (hint, Rule())
-        out[name] = Key(kind, section._field_defaults.get(name), rule)
+        out[name] = Key(kind, vars(section).get(name), rule)
     return out
 
 
@@ -241,7 +267,7 @@ class StationConfig:
 
     @property
     def settings(self) -> Settings:
-        """The configuration typed and frozen, one NamedTuple per section (built from the checked data)."""
+        """The configuration typed and frozen, one object per section (built from the checked data)."""
         return Settings(**{name: cls(**self.data[name]) for name, cls in SECTIONS.items()})
 
     @property
