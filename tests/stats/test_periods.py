@@ -148,3 +148,23 @@ def test_a_database_at_0010_is_upgraded_and_its_facts_folded_again(station, cler
                    " started_month, origin, sex) VALUES (?, 'other', ?, 'residence', '2026-01-01', '', '', 'x', 'M')",
                    (station.station_id, reg.entry.seq))
     s.close()
+
+
+def test_a_registration_over_an_open_one_ends_it_and_its_void_reopens_it():
+    tx = S.memory_facts()
+    reg = {"person_id": "p1", "values": {"arrival_date": "2026-03-05"}}
+    rows = [(1, "2026-03-01", "person.registered", json.dumps({"person_id": "p1", "doc_type": "passport", "sex": "M"})),
+            (2, "2026-03-05", "service.residence_registration", json.dumps(reg)),
+            (3, "2026-05-20", "service.lodging_registration",
+             json.dumps({**reg, "values": {"arrival_date": "2026-05-20"}}))]
+    S.apply_entries(tx, "T", rows)
+    facts = "SELECT reg_seq, kind, ended, ended_seq, next_started_num FROM stat_facts ORDER BY reg_seq"
+    assert tx.all(facts) == [(2, "residence", "2026-05-20", 3, 20260520), (3, "lodging", None, None, None)]
+    edges = (20, 30, 50, 60)
+    assert S.count(tx, ["kind"], date(2026, 3, 1), date(2026, 6, 30), edges) == {("lodging",): 1}
+    assert S.count(tx, ["kind"], date(2026, 3, 1), date(2026, 5, 19), edges) == {("residence",): 1}
+    flows = S.flow_table_counts(tx, "month", date(2026, 3, 1), date(2026, 5, 31))
+    assert [flows[(m, f)] for m in ("2026-03", "2026-05") for f in ("inflow", "outflow")] == [1, 0, 1, 1]
+    S.apply_entries(tx, "T", [(4, "2026-05-21", "service.voided", json.dumps({"ref_seq": 3}))])
+    assert tx.all(facts) == [(2, "residence", None, None, None)]
+    assert S.count(tx, ["kind"], date(2026, 3, 1), date(2026, 6, 30), edges) == {("residence",): 1}
