@@ -1,7 +1,9 @@
 """Statistics of the registered population, one code path for the station and for HQ.
 
-Journal entries are folded into a table of anonymous facts (`stat_facts`: one row per person and
-station, their latest registration), and every figure is a GROUP BY over it. The facts keep no name,
+Journal entries are folded into a table of anonymous facts (`stat_facts`: one row per registration, that is
+per residence period, keyed by the station and the seq of the entry that started it), and every figure is a
+GROUP BY over it. Inflow and outflow count every period; the population tables count each person once per
+station, in their latest period begun by the end of the range (`next_started_num`). The facts keep no name,
 no ID number, no address and no phone: only the dimensions (origin kind and province from the area
 code, birth date for the age band, sex, the form's statistical items, start and end dates).
 The station builds the facts from its journal in an in-memory SQLite database; HQ keeps them in its
@@ -82,6 +84,50 @@ DERIVED_COLUMNS = (("started_num", "INTEGER"), ("ended_num", "INTEGER"), ("origi
                    ("education_code", "SMALLINT"))
 
 
+# The facts as the HQ migration `0011_stat_periods` leaves them: one row per registration (residence period).
+# `ended_seq` is the entry that ended it (a departure, a cancelled permit, a report's move-out, the next
+# registration), so a void of that entry reopens it; `next_started_num` is the start of the person's next
+# period at the station, so the population tables take one period per person.
+PERIOD_FACTS = """CREATE TABLE stat_facts (
+        station_id TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        reg_seq BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        started TEXT NOT NULL,
+        started_week TEXT NOT NULL,
+        started_month TEXT NOT NULL,
+        ended TEXT,
+        ended_band TEXT,
+        origin TEXT NOT NULL,
+        province TEXT,
+        birth_date TEXT,
+        birth_num INTEGER,
+        sex TEXT NOT NULL,
+        education TEXT,
+        education_group TEXT,
+        occupation TEXT,
+        housing TEXT,
+        reason TEXT,
+        intended_stay TEXT,
+        started_num INTEGER,
+        ended_num INTEGER,
+        origin_code SMALLINT,
+        education_code SMALLINT,
+        ended_seq BIGINT,
+        next_started_num INTEGER,
+        PRIMARY KEY (station_id, reg_seq)
+    )"""
+
+
+def period_statements(dialect: str) -> list[str]:
+    """stat_facts re-made with one row per registration (the HQ migration `0011_stat_periods` writes the
+    same out). The old rows are dropped: they held only each person's latest registration, so the facts are
+    folded again from the journal."""
+    table = PERIOD_FACTS.replace(" TEXT", ' TEXT COLLATE "C"') if dialect == "postgresql" else PERIOD_FACTS
+    return ["DROP TABLE stat_facts", table, "CREATE INDEX stat_facts_started ON stat_facts(started)",
+            "CREATE INDEX stat_facts_person ON stat_facts(station_id, person_id)"]
+
+
 def derived_statements() -> list[str]:
     """The derived columns added to an older stat_facts (the HQ migration `NNNN_dashboard_speed` writes the same out)."""
     return [f"ALTER TABLE stat_facts ADD COLUMN {name} {kind}" for name, kind in DERIVED_COLUMNS]
@@ -103,7 +149,7 @@ def stat_schema(dialect: str) -> list[str]:
 # The journal kinds that change a fact; everything else is skipped without being parsed.
 STAT_KINDS = (kinds.STATION_INITIALIZED, kinds.PERSON_REGISTERED, "service.residence_registration",
               "service.lodging_registration", "service.permit_apply", "service.permit_extend",
-              "service.permit_cancel", "service.registration_end", kinds.SERVICE_VOIDED)
+              "service.permit_cancel", "service.registration_end", kinds.RESIDENCE_ENDED, kinds.SERVICE_VOIDED)
 
 REGISTRATIONS = {"service.residence_registration": "residence", "service.lodging_registration": "lodging"}
 
@@ -154,12 +200,13 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                 tx.execute("UPDATE stat_permits SET cancelled = 1 WHERE station_id = ? AND permit_id = ?",
                            (station_id, d["permit_id"]))
             # the person leaves the district (来有登记、走有注销): their registration ends here
-            _ended(tx, station_id, d["person_id"], day)
+            _ended(tx, station_id, d["person_id"], day, seq)
         elif kind == "service.registration_end":  # a departure at the window, on its stated day
-            _ended(tx, station_id, d["person_id"], (d.get("values") or {}).get("end_date") or day)
+            _ended(tx, station_id, d["person_id"], (d.get("values") or {}).get("end_date") or day, seq)
+        elif kind == kinds.RESIDENCE_ENDED:  # a move-out or leaving, reported by the house or the entity
+            _ended(tx, station_id, d["person_id"], d.get("ended_on") or day, seq)
         elif kind == kinds.SERVICE_VOIDED:
-            tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, d.get("ref_seq")))
-            tx.execute("DELETE FROM stat_permits WHERE station_id = ? AND apply_seq = ?", (station_id, d.get("ref_seq")))
+            _voided(tx, station_id, d.get("ref_seq"))
     if cursor:
         tx.execute("UPDATE stat_cursor SET last_seq = ?, district = ? WHERE station_id = ?", (last, district, station_id))
     else:
@@ -168,14 +215,38 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
     return last
 
 
-def _ended(tx, station_id: str, person_id: str, day: str) -> None:
-    tx.execute("UPDATE stat_facts SET ended = ?, ended_num = ?, ended_band = NULL WHERE station_id = ?"
-               " AND person_id = ? AND ended IS NULL", (day, day_number(day), station_id, person_id))
-    row = tx.one("SELECT started FROM stat_facts WHERE station_id = ? AND person_id = ?", (station_id, person_id))
+def _ended(tx, station_id: str, person_id: str, day: str, seq: int) -> None:
+    """End the person's open period at the station on `day`; `seq` is the entry that ended it."""
+    for reg_seq, started in tx.all("SELECT reg_seq, started FROM stat_facts WHERE station_id = ? AND person_id = ?"
+                                   " AND ended IS NULL", (station_id, person_id)):
+        end = max(day, started)  # ISO dates: an end before the start is a zero-length period
+        band = D.stay_band(date.fromisoformat(started), date.fromisoformat(end))
+        tx.execute("UPDATE stat_facts SET ended = ?, ended_num = ?, ended_band = ?, ended_seq = ? WHERE station_id = ?"
+                   " AND reg_seq = ?", (end, day_number(end), band, seq, station_id, reg_seq))
+
+
+def _voided(tx, station_id: str, ref_seq) -> None:
+    """A voided registration takes its period back; a voided end (departure, cancel, the next registration)
+    reopens the period it had ended."""
+    row = tx.one("SELECT person_id FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, ref_seq))
+    tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, ref_seq))
+    tx.execute("UPDATE stat_facts SET ended = NULL, ended_num = NULL, ended_band = NULL, ended_seq = NULL"
+               " WHERE station_id = ? AND ended_seq = ?", (station_id, ref_seq))
+    tx.execute("DELETE FROM stat_permits WHERE station_id = ? AND apply_seq = ?", (station_id, ref_seq))
     if row:
-        band = D.stay_band(date.fromisoformat(row[0]), date.fromisoformat(day))
-        tx.execute("UPDATE stat_facts SET ended_band = ? WHERE station_id = ? AND person_id = ?",
-                   (band, station_id, person_id))
+        _relink(tx, station_id, row[0])
+
+
+def _relink(tx, station_id: str, person_id: str) -> None:
+    """Each period's next_started_num: the earliest start of the person's later periods at the station."""
+    later = None
+    for reg_seq, started_num, current in tx.all(
+            "SELECT reg_seq, started_num, next_started_num FROM stat_facts WHERE station_id = ? AND person_id = ?"
+            " ORDER BY reg_seq DESC", (station_id, person_id)):
+        if current != later:
+            tx.execute("UPDATE stat_facts SET next_started_num = ? WHERE station_id = ? AND reg_seq = ?",
+                       (later, station_id, reg_seq))
+        later = started_num if later is None else min(later, started_num)
 
 
 def birth_number(birth: str | None) -> int | None:
@@ -199,7 +270,8 @@ def _registration(tx, station_id: str, seq: int, day: str, kind: str, d: dict, d
         started = day
     where = D.origin(area, district, foreign=bool(foreign))
     group = D.education_group(v.get("education"))
-    tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND person_id = ?", (station_id, d["person_id"]))
+    _ended(tx, station_id, d["person_id"], started, seq)  # a new registration here ends the open one
+    tx.execute("DELETE FROM stat_facts WHERE station_id = ? AND reg_seq = ?", (station_id, seq))  # folded again
     tx.execute(
         "INSERT INTO stat_facts (station_id, person_id, reg_seq, kind, started, started_week, started_month,"
         " origin, province, birth_date, birth_num, sex, education, education_group, occupation, housing, reason,"
@@ -209,6 +281,10 @@ def _registration(tx, station_id: str, seq: int, day: str, kind: str, d: dict, d
          where.kind, where.province, birth, birth_number(birth), sex, v.get("education"), group,
          v.get("occupation"), v.get("housing_type"), v.get("stay_reason"), v.get("intended_stay"),
          day_number(started), ORIGIN_CODES.index(where.kind), EDUCATION_CODES.index(group)))
+    # the person's earlier periods here now have a later one
+    tx.execute("UPDATE stat_facts SET next_started_num = ? WHERE station_id = ? AND person_id = ? AND reg_seq < ?"
+               " AND (next_started_num IS NULL OR next_started_num > ?)",
+               (day_number(started), station_id, d["person_id"], seq, day_number(started)))
 
 
 # --- querying ------------------------------------------------------------------------------
@@ -273,15 +349,18 @@ def parse_dimensions(text: str) -> list[str]:
 
 def count(tx, dims: Sequence[str], date_from: date, date_to: date, edges: Sequence[int],
           stations: Sequence[str] | None = None) -> dict[tuple, int]:
-    """Persons whose registration overlaps [date_from, date_to], by the given dimensions."""
+    """Persons whose registration overlaps [date_from, date_to], by the given dimensions: each person once per
+    station, in their latest period begun by date_to (a later one begun by then supersedes it)."""
     exprs, params, decoders = [], [], []
     for dim in dims:
         sql, p, decode = _dimension_sql(dim, date_to, edges)
         exprs.append(sql)
         params += p
         decoders.append(decode)
-    where = "started_num <= ? AND (ended_num IS NULL OR ended_num >= ?)"
-    wparams = [int(date_to.strftime("%Y%m%d")), int(date_from.strftime("%Y%m%d"))]
+    to_num = int(date_to.strftime("%Y%m%d"))
+    where = ("started_num <= ? AND (ended_num IS NULL OR ended_num >= ?)"
+             " AND (next_started_num IS NULL OR next_started_num > ?)")
+    wparams = [to_num, int(date_from.strftime("%Y%m%d")), to_num]
     if stations:
         where += f" AND station_id IN ({', '.join('?' * len(stations))})"
         wparams += list(stations)
@@ -531,7 +610,7 @@ def memory_facts():
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
     tx = SqliteTx(conn)
-    for statement in [*STAT_SCHEMA, *derived_statements()]:
+    for statement in [*STAT_SCHEMA, *derived_statements(), *period_statements("sqlite")]:
         tx.execute(statement)
     return tx
 

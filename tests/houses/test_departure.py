@@ -96,3 +96,28 @@ def test_a_departure_counts_as_outflow_in_the_statistics_on_its_day(station, cle
     assert ended == (today - timedelta(days=1)).isoformat()
     flows = stats.flow_counts(tx, "month", today - timedelta(days=40), today)
     assert sum(f.outflow for f in flows) == 1
+
+
+def test_a_landlords_move_out_ends_the_registration_in_the_statistics_and_a_return_is_a_new_inflow(registers,
+                                                                                                      clerk):
+    from counter import stats
+
+    st = registers
+    at_house = {**AYI, "current_address": "沈阳市和平区南京北街10号3单元201", "arrival_date": "-20"}
+    reg = engine.perform(st, "residence_registration", at_house, clerk=clerk)
+    today = engine.business_date(st)
+    file_report(st, None, reporter_kind="house", reporter_code=HOUSE, report_type="move_out",
+                rows=[row(1, AYI["name"], AYI["id_number"], today - timedelta(days=10))], today=today)
+    tx = stats.station_facts(st)
+    mine = "SELECT reg_seq, ended FROM stat_facts WHERE person_id = ?"
+    assert tx.all(mine, (reg.person_id,)) == [
+        (reg.entry.seq, (today - timedelta(days=10)).isoformat())]
+    back = engine.perform(st, "residence_registration", {**at_house, "arrival_date": "-2"}, person_id=reg.person_id,
+                          clerk=clerk)
+    tx = stats.station_facts(st)
+    assert sorted(tx.all(mine, (reg.person_id,))) == [
+        (reg.entry.seq, (today - timedelta(days=10)).isoformat()), (back.entry.seq, None)]
+    others = tx.all("SELECT COUNT(*) FROM stat_facts WHERE person_id != ? AND started >= ?",
+                    (reg.person_id, (today - timedelta(days=30)).isoformat()))[0][0]
+    flows = stats.flow_counts(tx, "week", today - timedelta(days=30), today)
+    assert (sum(f.inflow for f in flows), sum(f.outflow for f in flows)) == (2 + others, 1)
