@@ -213,11 +213,17 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
                               " WHERE station_id = ? AND seq = ?", (home[0] or station_id, home[1])).fetchone()
         if reg is not None:
             out.append(tuple(reg))
-    out += [tuple(r) for r in db.conn.execute(
-        "SELECT j.station_id, j.seq, j.kind, j.payload, j.business_day FROM transactions t"
+    # the transactions already projected, and the imported registration and permit (no transaction row:
+    # HQ's hq_register_file_entries, counter/hq/register.py), in the order they were made
+    out += [tuple(r[1:]) for r in db.conn.execute(
+        "SELECT j.device_time_utc, j.station_id, j.seq, j.kind, j.payload, j.business_day FROM transactions t"
         " JOIN hq_journal j ON j.station_id = t.station_id AND j.seq = t.seq"
         " WHERE t.person_id = ? AND NOT (t.station_id = ? AND t.seq >= ?)"
-        " ORDER BY j.device_time_utc, j.station_id, j.seq", (person_id, station_id, e.seq)).fetchall()]
+        " UNION ALL SELECT j.device_time_utc, j.station_id, j.seq, j.kind, j.payload, j.business_day"
+        " FROM hq_register_file_entries f JOIN hq_journal j ON j.station_id = f.station_id AND j.seq = f.seq"
+        " WHERE f.person_id = ? AND f.kind IN (?, ?) AND NOT (f.station_id = ? AND f.seq >= ?)"
+        " ORDER BY 1, 2, 3", (person_id, station_id, e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED,
+                              kinds.LEGACY_PERMIT_IMPORTED, station_id, e.seq)).fetchall()]
     return out
 
 

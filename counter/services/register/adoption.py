@@ -23,7 +23,12 @@ from db.entry import Entry
 ADOPTED_KIND = "register.adopted"
 # Journal kinds whose replay a file's state depends on; anything else HQ sends is cited, not replayed.
 # An adoption at another window is cited, not replayed: the entries it copied are in HQ's file too.
-_REPLAYED = (kinds.PERSON_REGISTERED, kinds.SERVICE_PREFIX)
+# A legacy import (the person's registration and permit, art. 13) and the residence periods reports or an
+# import started or ended at any station are replayed too: HQ cites them like the services.
+_REPLAYED = (kinds.PERSON_REGISTERED, kinds.SERVICE_PREFIX, kinds.LEGACY_PERSON_IMPORTED,
+             kinds.LEGACY_PERMIT_IMPORTED, kinds.RESIDENCE_STARTED, kinds.RESIDENCE_ENDED)
+# The entries that act on a permit: the last one is the basis of this window's next service on it.
+_PERMIT_ENTRY = ("service.permit_", kinds.LEGACY_PERMIT_IMPORTED)
 
 
 @dataclass
@@ -204,7 +209,7 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
     for sid, e in sourced:  # in HQ's order: the last entry touching each permit
         d = json.loads(e.payload)
         touched = d.get("number") if e.kind == "service.permit_apply" else d.get("permit_id")
-        if isinstance(touched, str) and e.kind.startswith("service.permit_"):
+        if isinstance(touched, str) and e.kind.startswith(_PERMIT_ENTRY):
             basis[touched] = {"station_id": sid, "seq": e.seq}
     payload = {
         "person": person, "permits": state["permits"], "cards": state["cards"], "history": state["history"],
