@@ -16,7 +16,7 @@ import json
 from db import kinds
 from db.entry import Entry
 from db.projections import district_columns, projection_tables, projector, scope, station_columns
-from db.projectors import legacy
+from db.projectors import legacy, register
 
 SERVICES = (
     "residence_registration", "lodging_registration",
@@ -187,6 +187,8 @@ def _replay_person(db, e: Entry, person_id: str) -> None:
             legacy.person_effects(db, entry, d)
         elif kind == kinds.LEGACY_PERMIT_IMPORTED:
             legacy.permit_effects(db, entry, d)
+        elif kind == kinds.REGISTER_ADOPTED:  # a file adopted from HQ: what its cited entries gave
+            register.adopted_effects(db, entry, d)
         elif kind.startswith(kinds.SERVICE_PREFIX) and d.get("service") in SERVICES:
             _service_effects(db, entry, d)
     db.conn.execute("UPDATE persons SET updated_seq = ? WHERE person_id = ?", (e.seq, person_id))
@@ -201,9 +203,11 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
     if not station_id:
         rows = db.conn.execute(
             "SELECT seq, kind, payload, business_day FROM journal WHERE seq < ?"
-            " AND json_extract(payload, '$.person_id') = ?"
-            " AND (kind LIKE 'service.%' OR kind = 'person.registered' OR kind IN (?, ?)) ORDER BY seq",
-            (e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED)).fetchall()
+            " AND (json_extract(payload, '$.person_id') = ?"
+            " AND (kind LIKE 'service.%' OR kind = 'person.registered' OR kind IN (?, ?))"
+            " OR kind = ? AND json_extract(payload, '$.person.person_id') = ?) ORDER BY seq",
+            (e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED, kinds.REGISTER_ADOPTED,
+             person_id)).fetchall()
         return [(None, *r) for r in rows]
     home = db.conn.execute("SELECT station_id, registered_seq FROM persons WHERE person_id = ?",
                            (person_id,)).fetchone()

@@ -128,6 +128,18 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
         assert ("HP-01", kinds.LEGACY_PERMIT_IMPORTED) in [(h["station_id"], h.get("kind")) for h in file["history"]]
         assert ("HP-02", "permit_extend") in [(h["station_id"], h.get("service")) for h in file["history"]]
 
+        # a supervisor at B voids the extension: HQ re-derives the file from the legacy entries too
+        from counter.services import amendments
+
+        boss_b = clerks.add_clerk(b, "主管丙", "supervisor", "4321")
+        amendments.void(b, extended.entry.seq, "录入错误", clerk=sb.clerk, supervisor=boss_b)
+        assert people.current_permit(b, pid).valid_until == old_permit.valid_until
+        _synced(b)
+        with store.transaction() as tx:
+            assert tx.one("SELECT status, valid_until FROM permits WHERE permit_id = ?",
+                          (old_permit.permit_id,)) == ("issued", old_permit.valid_until)
+            assert tx.one("SELECT resident_since FROM persons WHERE person_id = ?", (pid,))[0] == "2016-05-20"
+
         # the register rebuilds to the same checksum (both backends)
         before = hq_register.checksum(store)
         out = run_cli("hq", "rebuild", "--db", hq_url, "--json", check=True)

@@ -20,7 +20,7 @@ from counter.services.register.permit_check import forget_recheck
 from db import journal, kinds
 from db.entry import Entry
 
-ADOPTED_KIND = "register.adopted"
+ADOPTED_KIND = kinds.REGISTER_ADOPTED
 # Journal kinds whose replay a file's state depends on; anything else HQ sends is cited, not replayed.
 # An adoption at another window is cited, not replayed: the entries it copied are in HQ's file too.
 # A legacy import (the person's registration and permit, art. 13) and the residence periods reports or an
