@@ -38,7 +38,8 @@ def service_title(service: str, lang: str) -> str:
     cat = form_specs.catalogue()
     if service in cat.specs:
         return cat.specs[service].text(lang)
-    return {"void": _("Void"), "correction": _("Correction")}.get(service, service)
+    return {"void": _("Void"), "correction": _("Correction"),
+            "legacy_import": _("Imported from the previous system")}.get(service, service)
 
 
 def service_bindings() -> list[Binding]:

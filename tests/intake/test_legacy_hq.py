@@ -110,6 +110,10 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
                                                  kinds.LEGACY_PERMIT_IMPORTED, kinds.RESIDENCE_STARTED}
         assert all(s["station_id"] == "HP-01" for s in sources)
         assert [(p.started_on, p.started_via) for p in houses.periods(b, pid)] == [("2016-05-20", "import")]
+        # B's file names A's import in its history (no transaction row: the adoption says it)
+        assert [(h["station_id"], h["service"], h["number"]) for h in register.remote_history(b, pid)
+                if h["service"] == "legacy_import"] == [("HP-01", "legacy_import", old_permit.permit_id),
+                                                        ("HP-01", "legacy_import", imported.registration_number)]
 
         # extended at B (re-checked with HQ first): the imported permit's period continues
         extended = perform(b, "permit_extend", {"validity_years": "1"}, person_id=pid, clerk=sb.clerk)
