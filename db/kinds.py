@@ -65,6 +65,9 @@ LEGACY_FILE_IMPORTED = "legacy.file_imported"
 LEGACY_PERSON_IMPORTED = "legacy.person_imported"
 LEGACY_PERMIT_IMPORTED = "legacy.permit_imported"
 
+# --- the district register at the window (a file opened from HQ and adopted here) -------------------
+REGISTER_ADOPTED = "register.adopted"
+
 # Amendments are service.* entries by name but not transactions of a service.
 AMENDMENTS = (SERVICE_VOIDED, SERVICE_CORRECTED)
 

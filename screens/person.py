@@ -38,7 +38,8 @@ def service_title(service: str, lang: str) -> str:
     cat = form_specs.catalogue()
     if service in cat.specs:
         return cat.specs[service].text(lang)
-    return {"void": _("Void"), "correction": _("Correction")}.get(service, service)
+    return {"void": _("Void"), "correction": _("Correction"),
+            "legacy_import": _("Imported from the previous system")}.get(service, service)
 
 
 def service_bindings() -> list[Binding]:
@@ -262,17 +263,7 @@ class PersonScreen(LocalizedBindings, Screen):
     def _through(self, period) -> str:
         from counter.services import houses
 
-        if period.started_via == "window":
-            return _("at the window")
-        if period.started_via == "import":
-            return _("imported from the previous system")
-        found = houses.reporter_of(self.app.station, period.start_report_id)
-        if found is None:
-            return _("reported")
-        kind, code, name = found
-        if kind == "house":
-            return _("reported by the landlord of {code}").format(code=code)
-        return _("reported by {name} ({code})").format(name=name, code=code)
+        return houses.through(self.app.station, period)
 
     def render_file(self) -> None:
         self.query_one("#person-identity", Static).update("\n".join(self._identity_lines() + self._card_lines()))

@@ -43,6 +43,10 @@ PERMIT_SERVICES = {"service.permit_apply", "service.permit_extend", "service.per
                    "service.permit_replace", "service.permit_cancel", "service.permit_collect"}
 # Kinds two windows must not both do on one permit without seeing each other (apply creates it).
 MUTATING = PERMIT_SERVICES - {"service.permit_apply"}
+# Entries of a person's file that make no transaction row (hq_register_file_entries): HQ cites them when
+# the file is opened, so another window adopts an imported person with their permit and residence periods.
+FILE_ENTRY_KINDS = frozenset({kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED,
+                              kinds.RESIDENCE_STARTED, kinds.RESIDENCE_ENDED})
 MAX_CONFLICTS_IN_ACK = 50
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 20
@@ -186,6 +190,16 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
             db.flush()
             tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
             db.new_keys += _name_key_rows(person_id, new_name)
+    if e.kind in FILE_ENTRY_KINDS and person_id:
+        # no transaction row: HQ keeps where the file's entry is, to cite it (open) and replay it (a void)
+        db.conn.execute("INSERT INTO hq_register_file_entries (station_id, seq, person_id, kind) VALUES (?, ?, ?, ?)",
+                        (sid, e.seq, person_id, e.kind))
+        if e.kind == kinds.LEGACY_PERMIT_IMPORTED and isinstance(d.get("permit_id"), str):
+            # the imported permit's first entry: the re-check's "last" and a later service's basis
+            db.conn.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at,"
+                            " received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            (sid, e.seq, d["permit_id"], e.kind, _made_at(e, offset_s), received_at))
+        return []
     if e.kind not in PERMIT_SERVICES and e.kind != kinds.SERVICE_VOIDED:
         return []
     db.flush()  # what follows reads the district tables
@@ -530,17 +544,25 @@ def _file(tx: Tx, ref: str, row) -> dict:
                      " WHERE person_id = ? ORDER BY business_day, station_id, seq", (ref,))
     registrations = [{"station_id": h[0], "seq": h[1], "service": h[2], "number": h[3], "business_day": h[4],
                       "status": h[5]} for h in history if h[2] in ("residence_registration", "lodging_registration")]
+    # the entries without a transaction row: a legacy import, residence periods from reports (any station)
+    others = tx.all("SELECT f.station_id, f.seq, f.kind, j.business_day FROM hq_register_file_entries f"
+                    " JOIN hq_journal j ON j.station_id = f.station_id AND j.seq = f.seq"
+                    " WHERE f.person_id = ? ORDER BY j.business_day, f.station_id, f.seq", (ref,))
     entries = []
     cols = ", ".join(ENTRY_COLUMNS)
-    for sid, seq in [(person["station_id"], registered_seq)] + [(h[0], h[1]) for h in history]:
+    cited = [(person["station_id"], registered_seq)] + [(h[0], h[1]) for h in history] + [(o[0], o[1]) for o in others]
+    for sid, seq in cited:
         if sid is None:
             continue
         e = tx.one(f"SELECT {cols} FROM hq_journal WHERE station_id = ? AND seq = ?", (sid, seq))
         if e is not None:
             entries.append({"station_id": sid, **dict(zip(ENTRY_COLUMNS, e, strict=True))})
-    return {"person": person, "registrations": registrations, "permits": permits,
-            "history": [{"station_id": h[0], "seq": h[1], "service": h[2], "number": h[3], "business_day": h[4],
-                         "status": h[5], "ref_seq": h[6]} for h in history],
+    items = [{"station_id": h[0], "seq": h[1], "service": h[2], "number": h[3], "business_day": h[4],
+              "status": h[5], "ref_seq": h[6]} for h in history]
+    items += [{"station_id": o[0], "seq": o[1], "kind": o[2], "business_day": o[3]} for o in others
+              if o[2] in (kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED)]
+    items.sort(key=lambda h: (h["business_day"], h["station_id"], h["seq"]))
+    return {"person": person, "registrations": registrations, "permits": permits, "history": items,
             "entries": entries}
 
 

@@ -188,6 +188,7 @@ def register_statements(dialect: str) -> list[str]:
 
 # Tables the projection writes, children first: `counter hq rebuild` empties them in this order.
 REBUILT_TABLES = ("hq_register_conflicts", "hq_register_permit_events", "hq_register_failures", "person_name_keys",
+                  "hq_register_file_entries",
                   "residence_periods", "reports", "entities", "houses",
                   "numbers", "transactions", "permit_cards", "permits", "persons")
 # Tables the projection checksum covers, with their order (a total order, so the sum is stable).
@@ -199,6 +200,7 @@ CHECKSUM_TABLES = {
     "numbers": "number",
     "person_name_keys": "key, kind, person_id",
     "hq_register_permit_events": "station_id, seq",
+    "hq_register_file_entries": "station_id, seq",
     "houses": "house_code",
     "entities": "entity_code",
     "reports": "report_id",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from counter.domain import reporting as rules
 from counter.domain.names import refuse_hidden_characters
 from counter.errors import CounterError, ValidationError
+from counter.i18n import N_, _
 from counter.services import people
 from db import kinds
 from db.projectors import houses as reads
@@ -200,20 +201,28 @@ ENTITY_TYPE_LABELS = {"employer": "用人单位", "job_agency": "职业中介", 
                       "hospital": "医院", "school": "学校、培训机构", "shelter": "救助管理机构"}
 REGISTRATION_LABELS = {"residence": "居住登记", "lodging": "寄住登记", "accommodation": "住宿登记",
                        "institution": "只登记不发证"}
-END_LABELS = {"moved_away": "迁离", "left_district": "离开本辖区", "report_move_out": "申报搬离",
-              "report_left": "申报离开", "superseded": "另行登记"}
+
+
+# How a period ended, in the UI's language (msgids of the catalog)
+PERIOD_END = {"moved_away": N_("moved away"), "left_district": N_("left the district"),
+              "report_move_out": N_("moved out (report)"), "report_left": N_("left (report)"),
+              "superseded": N_("registered elsewhere")}
 
 
 def through(station, period: reads.Period, known: dict | None = None) -> str:
-    """Through whom a period was recorded: the window, or the reporter (house or entity) and its code."""
+    """Through whom a period was recorded, in the UI's language: the window, the import, or the reporter
+    (house or entity) and its code. The person file and the roster (screen, CLI, PDF) say the same."""
     if period.started_via == "window":
-        return "窗口登记"
+        return _("at the window")
     if period.started_via == "import":
-        return "旧系统导入"
+        return _("imported from the previous system")
     found = (known or reads.reporters(station.db, [period.start_report_id])).get(period.start_report_id)
     if not found:
-        return "申报"
-    return f"房东申报（{found[1]}）" if found[0] == "house" else f"单位申报：{found[2]}（{found[1]}）"
+        return _("reported")
+    kind, code, name = found
+    if kind == "house":
+        return _("reported by the landlord of {code}").format(code=code)
+    return _("reported by {name} ({code})").format(name=name, code=code)
 
 
 def reporter_of(station, report_id: str | None) -> tuple[str, str, str] | None:
@@ -228,7 +237,7 @@ def roster_rows(station, lines: list[reads.RosterLine]) -> list[list[str]]:
         p = x.period
         until = p.ended_on or "—"
         if p.end_reason:
-            until += f"（{END_LABELS.get(p.end_reason, p.end_reason)}）"
+            until += f"（{_(PERIOD_END[p.end_reason]) if p.end_reason in PERIOD_END else p.end_reason}）"
         rows.append([x.name, people.mask(x.id_number), p.started_on, until, through(station, p, known),
                      "是" if p.late else ""])
     return rows

@@ -153,7 +153,7 @@ _PERIOD_FIELDS = ("period_id", "address", "house_code", "entity_code", "registra
                   "start_report_id", "late", "ended_on", "end_reason", "ended_via", "end_report_id", "superseded_by")
 
 
-@projector("register.adopted")
+@projector(kinds.REGISTER_ADOPTED)
 def _adopted(db, e: Entry, d: dict) -> None:
     """A file adopted from HQ brings the residence periods its entries give (station side only)."""
     pid = d["person"]["person_id"]

@@ -5,6 +5,7 @@ An imported person arrives as a `person.registered` (source "legacy") followed b
 (art. 13: the residence period continues); `legacy.permit_imported` puts the permit on file as a
 collected permit, so it is extended, changed, replaced or cancelled at the window like any other.
 The residence period itself is a `residence.started` (via "import", db/projectors/houses.py).
+The person and permit projectors are district projectors: HQ runs them into its district tables.
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ def permit_effects(db, e: Entry, d: dict) -> None:
                     " ON CONFLICT (card_number) DO NOTHING", (d["card_number"], d["permit_id"], e.seq))
 
 
-projector(kinds.LEGACY_PERSON_IMPORTED)(person_effects)
-projector(kinds.LEGACY_PERMIT_IMPORTED)(permit_effects)
+# HQ projects them too (district tables, counter/hq/register.py): a lookup there shows the imported permit
+# and the person's resident_since, and another window adopts the file from these entries.
+projector(kinds.LEGACY_PERSON_IMPORTED, district=True)(person_effects)
+projector(kinds.LEGACY_PERMIT_IMPORTED, district=True)(permit_effects)
 
 
 # --- reads -----------------------------------------------------------------------------------------------

@@ -54,8 +54,24 @@ def _name_corrected(db, e: Entry, d: dict) -> None:
     index_name(db, d["person_id"], (d.get("values") or {}).get("new_name"))
 
 
-@projector("register.adopted")
+@projector(kinds.REGISTER_ADOPTED)
 def _adopted(db, e: Entry, d: dict) -> None:
+    adopted_effects(db, e, d)
+    pid = d["person"]["person_id"]
+    for h in d.get("history", []):
+        db.conn.execute(
+            "INSERT OR REPLACE INTO remote_history (station_id, seq, person_id, service, number, business_day,"
+            " status, adopted_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (h["station_id"], h["seq"], pid, h["service"], h.get("number"), h["business_day"], h["status"], e.seq))
+    db.conn.execute(
+        "INSERT INTO adoptions (seq, person_id, source_station, sources, clerk_id, adopted_at) VALUES (?,?,?,?,?,?)",
+        (e.seq, pid, d["source_station"], json.dumps(d["sources"], sort_keys=True), e.clerk_id, e.device_time_utc))
+    index_name(db, pid, d["person"].get("name"))
+
+
+def adopted_effects(db, e: Entry, d: dict) -> None:
+    """The person, permits and cards an adopted file brings (also replayed when a void at this station
+    re-derives the file, db/projectors/services.py)."""
     p = d["person"]
     pid = p["person_id"]
     cols = ", ".join(_PERSON)
@@ -76,12 +92,3 @@ def _adopted(db, e: Entry, d: dict) -> None:
             "INSERT INTO permit_cards (card_number, permit_id, status, issued_seq) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(card_number) DO UPDATE SET status = excluded.status",
             (card["card_number"], card["permit_id"], card["status"], e.seq))
-    for h in d.get("history", []):
-        db.conn.execute(
-            "INSERT OR REPLACE INTO remote_history (station_id, seq, person_id, service, number, business_day,"
-            " status, adopted_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (h["station_id"], h["seq"], pid, h["service"], h.get("number"), h["business_day"], h["status"], e.seq))
-    db.conn.execute(
-        "INSERT INTO adoptions (seq, person_id, source_station, sources, clerk_id, adopted_at) VALUES (?,?,?,?,?,?)",
-        (e.seq, pid, d["source_station"], json.dumps(d["sources"], sort_keys=True), e.clerk_id, e.device_time_utc))
-    index_name(db, pid, p.get("name"))

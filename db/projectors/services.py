@@ -16,7 +16,7 @@ import json
 from db import kinds
 from db.entry import Entry
 from db.projections import district_columns, projection_tables, projector, scope, station_columns
-from db.projectors import legacy
+from db.projectors import legacy, register
 
 SERVICES = (
     "residence_registration", "lodging_registration",
@@ -187,6 +187,8 @@ def _replay_person(db, e: Entry, person_id: str) -> None:
             legacy.person_effects(db, entry, d)
         elif kind == kinds.LEGACY_PERMIT_IMPORTED:
             legacy.permit_effects(db, entry, d)
+        elif kind == kinds.REGISTER_ADOPTED:  # a file adopted from HQ: what its cited entries gave
+            register.adopted_effects(db, entry, d)
         elif kind.startswith(kinds.SERVICE_PREFIX) and d.get("service") in SERVICES:
             _service_effects(db, entry, d)
     db.conn.execute("UPDATE persons SET updated_seq = ? WHERE person_id = ?", (e.seq, person_id))
@@ -201,9 +203,11 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
     if not station_id:
         rows = db.conn.execute(
             "SELECT seq, kind, payload, business_day FROM journal WHERE seq < ?"
-            " AND json_extract(payload, '$.person_id') = ?"
-            " AND (kind LIKE 'service.%' OR kind = 'person.registered' OR kind IN (?, ?)) ORDER BY seq",
-            (e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED)).fetchall()
+            " AND (json_extract(payload, '$.person_id') = ?"
+            " AND (kind LIKE 'service.%' OR kind = 'person.registered' OR kind IN (?, ?))"
+            " OR kind = ? AND json_extract(payload, '$.person.person_id') = ?) ORDER BY seq",
+            (e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED, kinds.REGISTER_ADOPTED,
+             person_id)).fetchall()
         return [(None, *r) for r in rows]
     home = db.conn.execute("SELECT station_id, registered_seq FROM persons WHERE person_id = ?",
                            (person_id,)).fetchone()
@@ -213,11 +217,17 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
                               " WHERE station_id = ? AND seq = ?", (home[0] or station_id, home[1])).fetchone()
         if reg is not None:
             out.append(tuple(reg))
-    out += [tuple(r) for r in db.conn.execute(
-        "SELECT j.station_id, j.seq, j.kind, j.payload, j.business_day FROM transactions t"
+    # the transactions already projected, and the imported registration and permit (no transaction row:
+    # HQ's hq_register_file_entries, counter/hq/register.py), in the order they were made
+    out += [tuple(r[1:]) for r in db.conn.execute(
+        "SELECT j.device_time_utc, j.station_id, j.seq, j.kind, j.payload, j.business_day FROM transactions t"
         " JOIN hq_journal j ON j.station_id = t.station_id AND j.seq = t.seq"
         " WHERE t.person_id = ? AND NOT (t.station_id = ? AND t.seq >= ?)"
-        " ORDER BY j.device_time_utc, j.station_id, j.seq", (person_id, station_id, e.seq)).fetchall()]
+        " UNION ALL SELECT j.device_time_utc, j.station_id, j.seq, j.kind, j.payload, j.business_day"
+        " FROM hq_register_file_entries f JOIN hq_journal j ON j.station_id = f.station_id AND j.seq = f.seq"
+        " WHERE f.person_id = ? AND f.kind IN (?, ?) AND NOT (f.station_id = ? AND f.seq >= ?)"
+        " ORDER BY 1, 2, 3", (person_id, station_id, e.seq, person_id, kinds.LEGACY_PERSON_IMPORTED,
+                              kinds.LEGACY_PERMIT_IMPORTED, station_id, e.seq)).fetchall()]
     return out
 
 

@@ -254,3 +254,32 @@ def test_a_wrong_choice_or_value_is_one_clear_line(registers, call):
     with pytest.raises(ValidationError) as caught:
         call(registers)
     assert "\n" not in str(caught.value) and caught.value.localized(gettext)
+
+
+def test_the_roster_says_through_whom_in_the_clerks_language(registers, clerk, tmp_path):
+    import shutil
+    import subprocess
+
+    from counter import i18n
+
+    st = registers
+    today = engine.business_date(st)
+    file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
+                rows=[row(1, "𠮷永康", JI, today - timedelta(days=30))], today=today)
+    file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_out",
+                rows=[row(1, "𠮷永康", JI, today - timedelta(days=1))], today=today)
+    lines = houses.roster(st, clerk.clerk_id, house_code=HOUSE).lines
+    [zh] = houses.roster_rows(st, lines)
+    assert zh[3].endswith("（申报搬离）") and zh[4] == f"房屋 {HOUSE} 房东申报"
+    before = i18n.language()
+    i18n.set_language("en")
+    try:
+        [en] = houses.roster_rows(st, lines)
+        out = tmp_path / "roster-en.pdf"
+        houses.write_roster(st, clerk.clerk_id, out, house_code=HOUSE)
+    finally:
+        i18n.set_language(before)
+    assert en[3].endswith("（moved out (report)）") and en[4] == f"reported by the landlord of {HOUSE}"
+    body = subprocess.run([shutil.which("pdftotext"), "-layout", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "reported by the" in body and "房东申报" not in body and "𠮷永康" in body

@@ -20,10 +20,18 @@ from counter.services.register.permit_check import forget_recheck
 from db import journal, kinds
 from db.entry import Entry
 
-ADOPTED_KIND = "register.adopted"
+ADOPTED_KIND = kinds.REGISTER_ADOPTED
 # Journal kinds whose replay a file's state depends on; anything else HQ sends is cited, not replayed.
 # An adoption at another window is cited, not replayed: the entries it copied are in HQ's file too.
-_REPLAYED = (kinds.PERSON_REGISTERED, kinds.SERVICE_PREFIX)
+# A legacy import (the person's registration and permit, art. 13) and the residence periods reports or an
+# import started or ended at any station are replayed too: HQ cites them like the services.
+_REPLAYED = (kinds.PERSON_REGISTERED, kinds.SERVICE_PREFIX, kinds.LEGACY_PERSON_IMPORTED,
+             kinds.LEGACY_PERMIT_IMPORTED, kinds.RESIDENCE_STARTED, kinds.RESIDENCE_ENDED)
+# A legacy import in the adopted file's history (screens/person.py names it): the number each entry gives.
+LEGACY_IMPORT = "legacy_import"
+_IMPORTED = {kinds.LEGACY_PERSON_IMPORTED: "registration_number", kinds.LEGACY_PERMIT_IMPORTED: "permit_id"}
+# The entries that act on a permit: the last one is the basis of this window's next service on it.
+_PERMIT_ENTRY = ("service.permit_", kinds.LEGACY_PERMIT_IMPORTED)
 
 
 @dataclass
@@ -100,6 +108,7 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
 
     db = _scratch_db()
     history_of: dict[int, tuple[str, int]] = {}
+    imported: list[dict] = []
     local_seq: dict[tuple[str, int], int] = {}
     with write_transaction(db):
         for n, (sid, e) in enumerate(sourced, start=1):
@@ -121,6 +130,10 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
                                     " adopted", sid=sid, seq=e.seq) from None
             local_seq[(sid, e.seq)] = n
             history_of[n] = (sid, e.seq)
+            if e.kind in _IMPORTED:  # no transaction row: the file's history names the import all the same
+                imported.append({"station_id": sid, "seq": e.seq, "service": LEGACY_IMPORT,
+                                 "number": payload.get(_IMPORTED[e.kind]), "business_day": e.business_day,
+                                 "status": "done"})
     conn = db.conn
     conn.row_factory = sqlite3.Row
     person = conn.execute("SELECT * FROM persons WHERE person_id = ?", (person_id,)).fetchone()
@@ -140,6 +153,7 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
     for r in conn.execute("SELECT station_id, seq, service, number, business_day, status FROM remote_history"
                           " WHERE person_id = ?", (person_id,)):
         history.append(dict(r))
+    history += imported
     # the residence periods the window's registrations, moves and departures give (db/projectors/houses.py)
     periods = [dict(r) for r in conn.execute("SELECT * FROM residence_periods WHERE person_id = ?"
                                              " ORDER BY started_on, period_id", (person_id,))]
@@ -204,7 +218,7 @@ def adopt(station, session, remote: RemoteFile, *, journal_open: bool = True) ->
     for sid, e in sourced:  # in HQ's order: the last entry touching each permit
         d = json.loads(e.payload)
         touched = d.get("number") if e.kind == "service.permit_apply" else d.get("permit_id")
-        if isinstance(touched, str) and e.kind.startswith("service.permit_"):
+        if isinstance(touched, str) and e.kind.startswith(_PERMIT_ENTRY):
             basis[touched] = {"station_id": sid, "seq": e.seq}
     payload = {
         "person": person, "permits": state["permits"], "cards": state["cards"], "history": state["history"],
