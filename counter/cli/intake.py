@@ -61,34 +61,13 @@ def report_import(
     station = open_station(data_dir)
     _language(station, lang)
     clerk_id = known_clerk(station, clerk)
-    checking = Progress(0, _("checking"))
-
-    def checked(done: int, total: int) -> None:
-        checking.total, checking.live = total, checking.live or (total > 0 and sys.stderr.isatty())
-        checking.advance(done - checking.done)
-
+    checking, checked = _checking_progress()
     review = report.review(station, file, reporter_kind="entity" if entity else "house",
                            reporter_code=entity or house, report_type=report_type, progress=checked)
     checking.close()
     summary = {"file": review.path.name, "encoding": review.encoding, "sha256": review.sha256,
                "report_type": review.report_type, "rows": review.total, "rejected": len(review.rejects)}
-    if not json_out:
-        print(_("encoding: {encoding}").format(encoding=review.encoding))
-        print(_("{file}: {rows} rows, sha256 {sha}").format(file=review.path.name, rows=review.total,
-                                                           sha=review.sha256))
-    if review.rejects:
-        if json_out:
-            print_json({**summary, "recorded": False,
-                        "rejects": [{"row": n, "reason": r} for n, r in review.rejects]})
-        else:
-            print(_("{n} rows rejected; nothing was recorded:").format(n=len(review.rejects)))
-            print_rejects(review.rejects)
-        raise typer.Exit(1)
-    if dry_run:
-        if json_out:
-            print_json({**summary, "recorded": False, "rejects": []})
-        else:
-            print(_("all {n} rows pass; dry run: nothing was recorded").format(n=review.total))
+    if _show_review(review, summary, json_out=json_out, dry_run=dry_run):
         return
     recording = Progress(len(review.rows), _("recording"))
     result = report.record(station, clerk_id, review, progress=lambda done, total: recording.advance(1))
@@ -124,16 +103,46 @@ def import_legacy(
     the_mapping = legacy.load_mapping(mapping)
     if not dry_run and not supervisor:
         fail("importing the previous system's permits needs a supervisor's approval: pass --supervisor NAME", 2)
+    checking, checked = _checking_progress()
+    review = legacy.review(station, file, the_mapping, progress=checked)
+    checking.close()
+    summary = {"file": review.path.name, "encoding": review.encoding, "sha256": review.sha256,
+               "rows": review.total, "rejected": len(review.rejects)}
+    if _show_review(review, summary, json_out=json_out, dry_run=dry_run):
+        return
+    from counter.services import clerks
+
+    pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
+    approver = clerks.authorize_supervisor(station, supervisor, pin, "legacy.import")
+    recording = Progress(len(review.rows), _("recording"))
+    result = legacy.record(station, review, approver, progress=lambda done, total: recording.advance(1))
+    recording.close()
+    if json_out:
+        print_json({**summary, "recorded": True, "import_id": result.import_id, "seq": result.seq,
+                    "people": result.people, "permits": result.permits, "expired": result.expired})
+        return
+    print(_("imported {people} people and {permits} permits ({expired} already expired), approved by {name}").format(
+        people=result.people, permits=result.permits, expired=result.expired, name=approver.name))
+
+
+def _checking_progress():
+    """The 'checking' bar and the callback a review reports to (its total is known only once the file is read)."""
+    from counter.cli.progress import Progress
+    from counter.i18n import _
+
     checking = Progress(0, _("checking"))
 
     def checked(done: int, total: int) -> None:
         checking.total, checking.live = total, checking.live or (total > 0 and sys.stderr.isatty())
         checking.advance(done - checking.done)
 
-    review = legacy.review(station, file, the_mapping, progress=checked)
-    checking.close()
-    summary = {"file": review.path.name, "encoding": review.encoding, "sha256": review.sha256,
-               "rows": review.total, "rejected": len(review.rejects)}
+    return checking, checked
+
+
+def _show_review(review, summary: dict, *, json_out: bool, dry_run: bool) -> bool:
+    """Say what the file holds; exit 1 if any row is rejected. True when there is nothing more to do (a dry run)."""
+    from counter.i18n import _
+
     if not json_out:
         print(_("encoding: {encoding}").format(encoding=review.encoding))
         print(_("{file}: {rows} rows, sha256 {sha}").format(file=review.path.name, rows=review.total,
@@ -151,17 +160,5 @@ def import_legacy(
             print_json({**summary, "recorded": False, "rejects": []})
         else:
             print(_("all {n} rows pass; dry run: nothing was recorded").format(n=review.total))
-        return
-    from counter.services import clerks
-
-    pin = read_pin(f"PIN of supervisor {supervisor}", pin_stdin)
-    approver = clerks.authorize_supervisor(station, supervisor, pin, "legacy.import")
-    recording = Progress(len(review.rows), _("recording"))
-    result = legacy.record(station, review, approver, progress=lambda done, total: recording.advance(1))
-    recording.close()
-    if json_out:
-        print_json({**summary, "recorded": True, "import_id": result.import_id, "seq": result.seq,
-                    "people": result.people, "permits": result.permits, "expired": result.expired})
-        return
-    print(_("imported {people} people and {permits} permits ({expired} already expired), approved by {name}").format(
-        people=result.people, permits=result.permits, expired=result.expired, name=approver.name))
+        return True
+    return False
