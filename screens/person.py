@@ -28,9 +28,6 @@ from screens.messages import PermitRechecked, ServiceCompleted
 
 STATUS_TEXT = {"done": N_("done"), "requested": N_("requested"), "voided": N_("voided"),
                "corrected": N_("corrected")}
-PERIOD_END = {"moved_away": N_("moved away"), "left_district": N_("left the district"),
-              "report_move_out": N_("moved out (report)"), "report_left": N_("left (report)"),
-              "superseded": N_("registered elsewhere")}
 PERMIT_STATUS = people.PERMIT_STATUS_TEXT
 
 
@@ -251,7 +248,7 @@ class PersonScreen(LocalizedBindings, Screen):
         lines = [f"[b]{_('Residence periods')}[/b]"]
         for p in periods[:6]:
             until = p.ended_on or _("now")
-            reason = _(PERIOD_END.get(p.end_reason, p.end_reason)) if p.end_reason else ""
+            reason = _(houses.PERIOD_END.get(p.end_reason, p.end_reason)) if p.end_reason else ""
             where = p.address + (f" ({p.house_code})" if p.house_code else "")
             late = f" · {_('late')}" if p.late else ""
             lines.append(f"{p.started_on} → {until}{f' {reason}' if reason else ''} · {where}"
