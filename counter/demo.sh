@@ -21,7 +21,13 @@ if [ "${COUNTER_DEMO_REINSTALL:-}" = 1 ] || [ ! -x .venv/bin/counter ] || [ "$(c
     bash counter/install-system-packages.sh counter/system-packages.txt
     [ -x .venv/bin/python ] || python3 -m venv .venv
     echo "installing the counter into .venv (once; again only when pyproject.toml changes)"
-    .venv/bin/python -m pip install -q -e .
+    # pip's log goes to a file: a machine's index settings can print a hundred warnings around the screen;
+    # it is shown when the install fails
+    if ! .venv/bin/python -m pip install -q -e . > .venv/pip-install.log 2>&1; then
+        cat .venv/pip-install.log >&2
+        echo "counter/demo.sh: installing the counter failed (pip's log is above and in .venv/pip-install.log)" >&2
+        exit 1
+    fi
     installed > "$stamp"
 fi
 exec .venv/bin/counter demo "$@"
