@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 STILL_RUNNING_SQL = {
     "counter/backup.py", "counter/cli/journal.py", "counter/expiring.py", "counter/restore.py",
-    "counter/services/clerks.py", "counter/services/export.py", "counter/stats.py", "counter/sync/client.py",
+    "counter/services/clerks.py", "counter/services/export.py", "counter/stats.py",
 }
 
 
