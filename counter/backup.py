@@ -66,7 +66,7 @@ def backup_station(station, out: Path, *, recipient: str | None, include_keys: b
                    progress: Callable[[int, int], None] | None = None) -> BackupMade:
     from counter.services.export import encrypt, write_atomic
     from db import journal
-    from db.connection import write_transaction
+    from db.connection import Database, write_transaction
 
     out = Path(out)
     if out.is_dir():
@@ -77,8 +77,7 @@ def backup_station(station, out: Path, *, recipient: str | None, include_keys: b
             head_seq, head_hash = journal.head(station.db)
         sqlite_online_backup(station.db.conn, copy, progress)
         check = sqlite3.connect(str(copy))
-        copied_seq = check.execute("SELECT coalesce(max(seq), 0) FROM journal").fetchone()[0]
-        copied_hash = check.execute("SELECT hash FROM journal WHERE seq = ?", (copied_seq,)).fetchone()
+        copied_seq, copied_hash = journal.head(Database(check))  # what the copy holds, read from the copy
         check.close()
         members: list[tuple[str, bytes]] = []
         names = ["station.toml", *PUBLIC_KEYS]
@@ -93,7 +92,7 @@ def backup_station(station, out: Path, *, recipient: str | None, include_keys: b
                 members.append((name, path.read_bytes()))
         manifest = {
             "format": FORMAT, "format_version": 1, "station_id": station.station_id,
-            "head_seq": copied_seq, "head_hash": copied_hash[0] if copied_hash else journal.GENESIS_HASH,
+            "head_seq": copied_seq, "head_hash": copied_hash,
             "includes_keys": include_keys, "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "software": __version__, "members": [n for n, _ in members] + ["station.db"],
         }

@@ -49,10 +49,8 @@ class Fetched:
 def known_keys(db) -> dict[str, bytes]:
     """key id -> raw public key, as the journal itself introduces them."""
     found: dict[str, bytes] = {}
-    rows = db.conn.execute("SELECT kind, payload FROM journal WHERE kind IN (?, ?, ?) ORDER BY seq",
-                           (kinds.STATION_INITIALIZED, ROTATION_KIND, RESTORED_KIND)).fetchall()
-    for kind, payload in rows:
-        _learn_key(found, kind, json.loads(payload))
+    for e in journal.of_kinds(db, kinds.STATION_INITIALIZED, ROTATION_KIND, RESTORED_KIND):
+        _learn_key(found, e.kind, e.data)
     return found
 
 
@@ -154,11 +152,7 @@ def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public
                                        seq=seq + 1)
                 if e["seq"] > target.acked_seq:
                     break
-                db.conn.execute(
-                    "INSERT INTO journal (seq, uuid, business_day, device_time_utc, monotonic_ns, boot_id, clerk_id,"
-                    " kind, schema_ver, payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    tuple(e[f] for f in ("seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id",
-                                         "clerk_id", "kind", "schema_ver", "payload", "prev_hash", "hash")))
+                journal.insert_chained(db, e)  # verified above: its seq, its link and its hash
                 try:
                     _learn_key(station_keys, e["kind"], json.loads(e["payload"]))
                 except ValueError:
@@ -203,19 +197,16 @@ def fetch_into(db, station_id: str, hq_url: str, key: keys.SigningKey, hq_public
 
 def store_ack(db, ack: Ack) -> None:
     from counter.sync.protocol import utc_now_text
+    from db import sync_state
 
-    db.conn.execute("INSERT OR IGNORE INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, ?)",
-                    (journal.GENESIS_HASH,))
-    db.conn.execute("UPDATE sync_state SET acked_seq = ?, acked_hash = ?, acked_server_time = ?, ack_signature = ?,"
-                    " hq_key_id = ?, last_success_at = ?, last_error = NULL WHERE id = 1",
-                    (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text()))
+    sync_state.store_ack(db, acked_seq=ack.acked_seq, acked_hash=ack.acked_hash, server_time=ack.server_time,
+                         signature=ack.signature, hq_key_id=ack.hq_key_id, success_at=utc_now_text(),
+                         keep_clock_offset=True)  # no clock reading here: the offset stays as it was
 
 
 def sign_head(db, station_id: str, key: keys.SigningKey) -> None:
     seq, digest = journal.head(db)
-    db.conn.execute("INSERT INTO journal_head (id, seq, hash, signature) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO"
-                    " UPDATE SET seq=excluded.seq, hash=excluded.hash, signature=excluded.signature",
-                    (seq, digest, key.sign(journal.head_message(station_id, seq, digest))))
+    journal.store_head(db, seq, digest, key.sign(journal.head_message(station_id, seq, digest)))
 
 
 # --- a replaced PC ---------------------------------------------------------------------
@@ -325,9 +316,9 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
         synced = sync.sync_once(station)
         result.synced, result.sync_error = synced.ok, synced.error
         result.notices = list(station.notices)
-        no_pin = station.db.conn.execute("SELECT count(*) FROM clerks c WHERE c.active = 1 AND NOT EXISTS"
-                                         " (SELECT 1 FROM clerk_credentials k WHERE k.clerk_id = c.clerk_id)"
-                                         ).fetchone()[0]
+        from db.projectors.core import active_clerks_without_pin
+
+        no_pin = active_clerks_without_pin(station.db)
         if no_pin:
             result.notices.append(f"{no_pin} clerk(s) came back without a PIN (PINs never leave a station): each"
                                   " sets one with 'counter clerk pin NAME'")

@@ -29,7 +29,7 @@ from db.chain import (
     verify,
 )
 from db.connection import Database, write_transaction
-from db.entry import Entry
+from db.entry import ENTRY_FIELDS, Entry
 from db.projections import apply as project
 
 __all__ = ["GENESIS_HASH", "HASH_DOMAIN", "HEAD_DOMAIN", "SCHEMA_VER", "Entry", "HeadVerifier", "VerifyResult",
@@ -100,13 +100,27 @@ def append(
         project(db, entry)
         if extra is not None:
             extra(db, entry)
-        signature = signer(head_message(station_id, seq, digest))
-        db.conn.execute(
-            "INSERT INTO journal_head (id, seq, hash, signature) VALUES (1, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, signature=excluded.signature",
-            (seq, digest, signature),
-        )
+        store_head(db, seq, digest, signer(head_message(station_id, seq, digest)))
     return entry
+
+
+def store_head(db: Database, seq: int, digest: str, signature: str) -> None:
+    """The signed journal head (inside the caller's transaction): after each append, and when a restore
+    re-signs the head of entries it copied."""
+    db.conn.execute(
+        "INSERT INTO journal_head (id, seq, hash, signature) VALUES (1, ?, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, signature=excluded.signature",
+        (seq, digest, signature),
+    )
+
+
+def insert_chained(db: Database, entry: Entry | dict) -> None:
+    """Store an entry chained and hashed elsewhere, as it is and without projecting it: this station's own
+    entries handed back by HQ (a restore, after the caller verified their chain), or HQ's entries in an
+    adoption's scratch database. New entries go through `append`."""
+    row = entry._asdict() if isinstance(entry, Entry) else entry
+    db.conn.execute(f"INSERT INTO journal ({COLUMNS}) VALUES ({', '.join('?' * len(ENTRY_FIELDS))})",
+                    tuple(row[f] for f in ENTRY_FIELDS))
 
 
 
@@ -125,6 +139,37 @@ def of_kind(db: Database, kind: str) -> list[Entry]:
     """Every entry of one kind, in seq order."""
     return [Entry(*row) for row in db.conn.execute(f"SELECT {COLUMNS} FROM journal WHERE kind = ? ORDER BY seq",
                                                    (kind,))]
+
+
+def of_kinds(db: Database, *kinds: str) -> list[Entry]:
+    """Every entry of any of these kinds, in seq order."""
+    marks = ", ".join("?" * len(kinds))
+    return [Entry(*row) for row in db.conn.execute(
+        f"SELECT {COLUMNS} FROM journal WHERE kind IN ({marks}) ORDER BY seq", kinds)]
+
+
+def payload_values(db: Database, kind: str, payload_field: str) -> list:
+    """payload[payload_field] of every entry of `kind` (None where it is missing), in seq order."""
+    return [r[0] for r in db.conn.execute("SELECT json_extract(payload, ?) FROM journal WHERE kind = ? ORDER BY seq",
+                                          (f"$.{payload_field}", kind))]
+
+
+def count_after(db: Database, seq: int, *, payload_field: str, equals: object) -> int:
+    """How many entries after `seq` (of any kind) have payload[payload_field] == equals."""
+    return db.conn.execute("SELECT count(*) FROM journal WHERE seq > ? AND json_extract(payload, ?) = ?",
+                           (seq, f"$.{payload_field}", equals)).fetchone()[0]
+
+
+def last_seq_of_range(db: Database, since: int, limit: int = 0) -> int | None:
+    """The seq of the last entry after `since` (of the first `limit` of them when limit > 0), or None when
+    there is none: `counter journal show` fixes the range it shows before reading it."""
+    row = None
+    if limit:
+        row = db.conn.execute("SELECT seq FROM journal WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
+                              (since, limit - 1)).fetchone()
+    if row is None:  # no limit, or fewer entries than the limit
+        row = db.conn.execute("SELECT seq FROM journal WHERE seq > ? ORDER BY seq DESC LIMIT 1", (since,)).fetchone()
+    return row[0] if row else None
 
 
 def count_of_kind(db: Database, kind: str, *, payload_field: str, equals: object) -> int:

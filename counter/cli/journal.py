@@ -47,16 +47,9 @@ def show(
     if not full and (supervisor or pin_stdin):
         fail("--supervisor and --pin-stdin only go with --full", 2)
     # the range shown, fixed before anything is read: an access is journaled for exactly this range
-    row = None
-    if limit:
-        row = station.db.conn.execute("SELECT seq FROM journal WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
-                                      (since, limit - 1)).fetchone()
-    if row is None:  # no limit, or fewer entries than the limit
-        row = station.db.conn.execute("SELECT seq FROM journal WHERE seq > ? ORDER BY seq DESC LIMIT 1",
-                                      (since,)).fetchone()
-    if row is None:
+    through = journal.last_seq_of_range(station.db, since, limit)
+    if through is None:
         return
-    through = row[0]
     if full:
         _grant_full_access(station, supervisor, pin_stdin, since, through)
     for e in journal.entries(station.db, since, until=through):

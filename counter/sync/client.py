@@ -47,7 +47,7 @@ from counter.sync.protocol import (
     utc_now_text,
 )
 from counter.sync.state import store_conflicts, store_resolutions
-from db import journal
+from db import journal, sync_state
 from db.connection import write_transaction
 
 FAULT_ENV = "COUNTER_SYNC_FAULT"
@@ -92,65 +92,52 @@ class SyncResult:
 
 
 def _state(station) -> tuple[int, str]:
-    row = station.db.conn.execute("SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1").fetchone()
-    return (row[0], row[1]) if row else (0, journal.GENESIS_HASH)
-
-
-def _ensure_row(db) -> None:
-    db.conn.execute("INSERT OR IGNORE INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, ?)",
-                    (journal.GENESIS_HASH,))
+    return sync_state.acked(station.db) or (0, journal.GENESIS_HASH)
 
 
 def _store_ack(station, ack: Ack, clock_offset_s: float | None) -> None:
     with write_transaction(station.db) as db:
-        _ensure_row(db)
-        db.conn.execute(
-            "UPDATE sync_state SET acked_seq = ?, acked_hash = ?, acked_server_time = ?, ack_signature = ?,"
-            " hq_key_id = ?, last_success_at = ?, last_error = NULL, clock_offset_s = ? WHERE id = 1",
-            (ack.acked_seq, ack.acked_hash, ack.server_time, ack.signature, ack.hq_key_id, utc_now_text(),
-             clock_offset_s))
+        sync_state.store_ack(db, acked_seq=ack.acked_seq, acked_hash=ack.acked_hash, server_time=ack.server_time,
+                             signature=ack.signature, hq_key_id=ack.hq_key_id, success_at=utc_now_text(),
+                             clock_offset_s=clock_offset_s)
         store_conflicts(db, ack.conflicts)  # signed with the ack: stored with it
         store_resolutions(station, ack.conflicts)
 
 
 def _store_attempt(station, error: str | None) -> None:
     with write_transaction(station.db) as db:
-        _ensure_row(db)
-        db.conn.execute("UPDATE sync_state SET last_attempt_at = ?, last_error = ? WHERE id = 1",
-                        (utc_now_text(), error))
+        sync_state.store_attempt(db, utc_now_text(), error)
 
 
 def sync_status(station) -> dict:
     """{last_sync, pending, error, acked_seq} for the footer and `counter sync status`."""
-    row = station.db.conn.execute(
-        "SELECT acked_seq, last_success_at, last_error, last_attempt_at, clock_offset_s FROM sync_state WHERE id = 1"
-    ).fetchone()
+    row = sync_state.sync_state(station.db)
     head_seq, _ = journal.head(station.db)
-    acked = row[0] if row else 0
+    acked = row.acked_seq if row else 0
     if acked and not _acked_by_configured_hq(station):
         acked = 0  # that ack came from another HQ: everything is pending for this one
     return {
-        "last_sync": row[1] if row else None,
+        "last_sync": row.last_success_at if row else None,
         "pending": max(head_seq - acked, 0),
-        "error": row[2] if row else None,
+        "error": row.last_error if row else None,
         "acked_seq": acked,
-        "last_attempt": row[3] if row else None,
-        "clock_offset_s": row[4] if row else None,
+        "last_attempt": row.last_attempt_at if row else None,
+        "clock_offset_s": row.clock_offset_s if row else None,
         "configured": bool(station.config.section("sync")["hq_url"]),
     }
 
 
 def _acked_by_configured_hq(station, hq_public=None) -> bool:
     """False when the stored ack was signed by another HQ key than the one configured now."""
-    row = station.db.conn.execute("SELECT hq_key_id FROM sync_state WHERE id = 1").fetchone()
-    if not row or not row[0]:
+    row = sync_state.sync_state(station.db)
+    if not row or not row.hq_key_id:
         return True
     if hq_public is None:
         try:
             hq_public = _hq_public_key(station)
         except CounterError:
             return True  # not configured (or unreadable): nothing better to say than the stored ack
-    return row[0] == keys.key_id_of(hq_public)
+    return row.hq_key_id == keys.key_id_of(hq_public)
 
 
 # --- configuration -------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
+from db import sync_state
 
 
 def last_ack(station) -> tuple[int, str] | None:
@@ -13,11 +12,7 @@ def last_ack(station) -> tuple[int, str] | None:
 
 def last_ack_in(db) -> tuple[int, str] | None:
     """last_ack, from the station database itself (opened read-only by `counter journal verify`)."""
-    try:
-        row = db.conn.execute("SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1").fetchone()
-    except sqlite3.OperationalError:  # the table arrives with the sync migration
-        return None
-    return (row[0], row[1]) if row else None
+    return sync_state.acked(db)
 
 
 ACK_CONFLICT_LIMIT = 50  # HQ lists at most this many open conflicts per ack (contract, refinement 6)
@@ -27,6 +22,7 @@ def store_conflicts(db, conflicts) -> int:
     """Keep the open conflicts of a verified ack (inside the ack's transaction); returns how many are new.
     A conflict no longer in a complete list was resolved at HQ."""
     from counter.sync.protocol import utc_now_text
+    from db import register_conflicts
 
     now = utc_now_text()
     new = 0
@@ -38,20 +34,15 @@ def store_conflicts(db, conflicts) -> int:
         if c.get("status") == "resolved":
             continue  # store_resolutions journals it
         ids.append(cid)
-        known = db.conn.execute("SELECT 1 FROM register_conflicts WHERE conflict_id = ?", (cid,)).fetchone()
-        if known:
-            db.conn.execute("UPDATE register_conflicts SET resolved_at = NULL WHERE conflict_id = ?", (cid,))
+        if register_conflicts.has_conflict(db, cid):
+            register_conflicts.set_resolved_at(db, cid, None)
             continue
-        db.conn.execute(
-            "INSERT INTO register_conflicts (conflict_id, permit, kind, entries, detected_at, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (cid, c["permit"], str(c.get("kind") or "concurrent"),
-             json.dumps(c.get("entries") or [], ensure_ascii=False, sort_keys=True), c.get("detected_at"), now))
+        register_conflicts.add_conflict(db, conflict_id=cid, permit=c["permit"],
+                                        kind=str(c.get("kind") or "concurrent"), entries=c.get("entries") or [],
+                                        detected_at=c.get("detected_at"), received_at=now)
         new += 1
     if len(ids) < ACK_CONFLICT_LIMIT:
-        marks = ", ".join("?" * len(ids)) or "NULL"
-        db.conn.execute(f"UPDATE register_conflicts SET resolved_at = ? WHERE resolved_at IS NULL"
-                        f" AND conflict_id NOT IN ({marks})", (now, *ids))
+        register_conflicts.resolve_conflicts_except(db, ids, now)
     return new
 
 
@@ -63,6 +54,8 @@ def store_resolutions(station, conflicts) -> int:
     """Journal each resolution of a verified ack once (`register.conflict_resolved`, inside the ack's
     transaction): which entry the district kept, why, who decided and when, and which entry of this
     station is to be voided here. Returns how many are new."""
+    from db import journal, register_conflicts
+
     new = 0
     for c in conflicts or ():
         res = c.get("resolution") if c.get("status") == "resolved" else None
@@ -71,8 +64,7 @@ def store_resolutions(station, conflicts) -> int:
                 or not isinstance(c.get("permit"), str) or res.get("keep") not in _KEEP
                 or not isinstance(c.get("entries"), list) or len(c["entries"]) != 2):
             continue
-        if station.db.conn.execute("SELECT 1 FROM journal WHERE kind = ? AND json_extract(payload, '$.conflict_id') = ?",
-                                   (RESOLVED_KIND, cid)).fetchone():
+        if journal.count_of_kind(station.db, RESOLVED_KIND, payload_field="conflict_id", equals=cid):
             continue
         entries = [e for e in c["entries"] if isinstance(e, dict)]
         kept = {"first": entries[:1], "second": entries[1:], "both": entries}[res["keep"]]
@@ -82,15 +74,11 @@ def store_resolutions(station, conflicts) -> int:
                    "resolved_at": str(res.get("resolved_at") or ""),
                    "to_void": [e for e in entries if e not in kept and e.get("station_id") == station.station_id]}
         station.record(RESOLVED_KIND, payload)
-        known = station.db.conn.execute("SELECT 1 FROM register_conflicts WHERE conflict_id = ?", (cid,)).fetchone()
-        if known:
-            station.db.conn.execute("UPDATE register_conflicts SET resolved_at = ? WHERE conflict_id = ?",
-                                    (payload["resolved_at"], cid))
+        if register_conflicts.has_conflict(station.db, cid):
+            register_conflicts.set_resolved_at(station.db, cid, payload["resolved_at"])
         else:
-            station.db.conn.execute(
-                "INSERT INTO register_conflicts (conflict_id, permit, kind, entries, detected_at, received_at,"
-                " resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cid, c["permit"], payload["kind"], json.dumps(entries, ensure_ascii=False, sort_keys=True),
-                 c.get("detected_at"), payload["resolved_at"], payload["resolved_at"]))
+            register_conflicts.add_conflict(station.db, conflict_id=cid, permit=c["permit"], kind=payload["kind"],
+                                            entries=entries, detected_at=c.get("detected_at"),
+                                            received_at=payload["resolved_at"], resolved_at=payload["resolved_at"])
         new += 1
     return new

@@ -89,6 +89,12 @@ def active_supervisors(db, *, besides: str | None = None) -> int:
                            (besides,)).fetchone()[0]
 
 
+def active_clerks_without_pin(db) -> int:
+    """How many active clerks have no PIN on this PC (PINs never leave a station: a restored one has none)."""
+    return db.conn.execute("SELECT count(*) FROM clerks c WHERE c.active = 1 AND NOT EXISTS"
+                           " (SELECT 1 FROM clerk_credentials k WHERE k.clerk_id = c.clerk_id)").fetchone()[0]
+
+
 def last_closed_day(db) -> str | None:
     return db.conn.execute("SELECT max(business_day) FROM day_closures").fetchone()[0]
 

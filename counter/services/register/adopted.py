@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+from db.projectors import register as register_rows
+
 
 def adopted_from(station, person_id: str) -> str | None:
-    row = station.db.conn.execute("SELECT source_station FROM adoptions WHERE person_id = ? ORDER BY seq DESC"
-                                  " LIMIT 1", (person_id,)).fetchone()
-    return row[0] if row else None
+    return register_rows.adoption_source(station.db, person_id)
 
 
 def remote_history(station, person_id: str) -> list[dict]:
-    rows = station.db.conn.execute(
-        "SELECT station_id, seq, service, number, business_day, status FROM remote_history WHERE person_id = ?"
-        " ORDER BY business_day DESC, station_id, seq DESC", (person_id,)).fetchall()
-    return [dict(zip(("station_id", "seq", "service", "number", "business_day", "status"), r, strict=True))
-            for r in rows]
+    return register_rows.remote_history_of(station.db, person_id)

@@ -19,6 +19,7 @@ from counter.services.register.hq_requests import RegisterError, refused, reques
 from counter.services.register.permit_check import forget_recheck
 from db import journal, kinds
 from db.entry import Entry
+from db.projectors.register import replayed_file
 
 ADOPTED_KIND = kinds.REGISTER_ADOPTED
 # Journal kinds whose replay a file's state depends on; anything else HQ sends is cited, not replayed.
@@ -121,9 +122,7 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
             scratch = Entry(**{**e.as_dict(), "seq": n, "payload": journal.canonical_json(payload)})
             try:
                 # in the scratch journal too: a void re-derives the file from the entries before it
-                row = scratch.as_dict()
-                db.conn.execute(f"INSERT INTO journal ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                                tuple(row.values()))
+                journal.insert_chained(db, scratch)
                 projections.apply(db, scratch)
             except (sqlite3.DatabaseError, KeyError, TypeError, ValueError):
                 raise RegisterError("HQ's file entry {sid} seq {seq} cannot be replayed here; nothing was"
@@ -134,30 +133,20 @@ def _replay(person_id: str, sourced: list[tuple[str, Entry]]) -> dict:
                 imported.append({"station_id": sid, "seq": e.seq, "service": LEGACY_IMPORT,
                                  "number": payload.get(_IMPORTED[e.kind]), "business_day": e.business_day,
                                  "status": "done"})
-    conn = db.conn
-    conn.row_factory = sqlite3.Row
-    person = conn.execute("SELECT * FROM persons WHERE person_id = ?", (person_id,)).fetchone()
-    if person is None:
+    found = replayed_file(db, person_id)
+    if found is None:
         raise RegisterError("HQ's entries do not register this person; nothing was adopted")
-    permits = [dict(r) for r in conn.execute("SELECT * FROM permits WHERE person_id = ? ORDER BY permit_id",
-                                              (person_id,))]
-    cards = [dict(r) for r in conn.execute(
-        "SELECT c.card_number, c.permit_id, c.status FROM permit_cards c JOIN permits p USING (permit_id)"
-        " WHERE p.person_id = ? ORDER BY c.card_number", (person_id,))]
+    permits, cards = found.permits, found.cards
     history = []
-    for r in conn.execute("SELECT seq, service, number, business_day, status FROM transactions"
-                          " WHERE person_id = ? ORDER BY seq", (person_id,)):
+    for r in found.transactions:
         sid, seq = history_of[r["seq"]]
         history.append({"station_id": sid, "seq": seq, "service": r["service"], "number": r["number"],
                         "business_day": r["business_day"], "status": r["status"]})
-    for r in conn.execute("SELECT station_id, seq, service, number, business_day, status FROM remote_history"
-                          " WHERE person_id = ?", (person_id,)):
-        history.append(dict(r))
+    history += found.remote_history
     history += imported
     # the residence periods the window's registrations, moves and departures give (db/projectors/houses.py)
-    periods = [dict(r) for r in conn.execute("SELECT * FROM residence_periods WHERE person_id = ?"
-                                             " ORDER BY started_on, period_id", (person_id,))]
-    person = dict(person)
+    periods = found.periods
+    person = found.person
     for k in ("registered_seq", "updated_seq"):
         person.pop(k, None)
     for p in permits:
@@ -244,6 +233,4 @@ def pending_entries_about(station, person_id: str) -> int:
     from counter.sync import client as sync
 
     acked = sync.sync_status(station)["acked_seq"]
-    return station.db.conn.execute(
-        "SELECT count(*) FROM journal WHERE seq > ? AND json_extract(payload, '$.person_id') = ?",
-        (acked, person_id)).fetchone()[0]
+    return journal.count_after(station.db, acked, payload_field="person_id", equals=person_id)

@@ -6,13 +6,13 @@ conflict) from the latest."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from counter.errors import Term
 from counter.services import people
 from counter.services.register.adopted import adopted_from
 from counter.services.register.hq_requests import HQOffline, RegisterError, hq_configured, refused, request
+from db.projectors import register as register_rows
 
 
 @dataclass
@@ -134,12 +134,8 @@ def guard_permit_service(station, service: str, person, *, clerk_id: str | None 
 
 def _own_last_on(station, permit_id: str) -> dict | None:
     """This station's latest service on the permit since it last adopted the file."""
-    row = station.db.conn.execute(
-        "SELECT j.seq FROM journal j WHERE j.kind LIKE 'service.permit_%' AND json_extract(j.payload,"
-        " '$.permit_id') = ? AND j.seq > coalesce((SELECT max(a.seq) FROM adoptions a JOIN permits p"
-        " ON p.person_id = a.person_id WHERE p.permit_id = ?), 0) ORDER BY j.seq DESC LIMIT 1",
-        (permit_id, permit_id)).fetchone()
-    return {"station_id": station.station_id, "seq": row[0]} if row else None
+    seq = register_rows.own_last_permit_service(station.db, permit_id)
+    return {"station_id": station.station_id, "seq": seq} if seq is not None else None
 
 
 def known_basis(station, permit_id: str) -> dict | None:
@@ -148,10 +144,4 @@ def known_basis(station, permit_id: str) -> dict | None:
     own = _own_last_on(station, permit_id)
     if own is not None:
         return own
-    row = station.db.conn.execute(
-        "SELECT json_extract(j.payload, '$.permit_basis') FROM journal j WHERE j.seq = (SELECT max(a.seq)"
-        " FROM adoptions a JOIN permits p ON p.person_id = a.person_id WHERE p.permit_id = ?)",
-        (permit_id,)).fetchone()
-    if not row or not row[0]:
-        return None
-    return json.loads(row[0]).get(permit_id)
+    return register_rows.adopted_permit_basis(station.db, permit_id)

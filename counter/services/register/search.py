@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field
 
 from counter.errors import CounterError
 from counter.services import people
+from counter.services.register.adopted import adopted_from
 from counter.services.register.hq_requests import HQOffline, hq_configured, refused, request
+from db.projectors import register as register_rows
 
 MAX_RESULTS = 50
 
@@ -54,9 +56,8 @@ class FindResult:
 def _local_found(station, p: people.Person) -> Found:
     permits = [{"number": x.permit_id, "status": x.status, "valid_until": x.valid_until}
                for x in people.permits(station, p.person_id)]
-    row = station.db.conn.execute("SELECT source_station FROM adoptions WHERE person_id = ? ORDER BY seq DESC"
-                                  " LIMIT 1", (p.person_id,)).fetchone()
-    return Found("local", p.name, p.masked_id, p.sex, p.birth_date, row[0] if row else station.station_id,
+    source = adopted_from(station, p.person_id)
+    return Found("local", p.name, p.masked_id, p.sex, p.birth_date, source or station.station_id,
                  permits, person_id=p.person_id, current_address=p.current_address)
 
 
@@ -113,23 +114,10 @@ def _known_here(station, updated: object) -> bool:
     sid, seq = updated.get("station_id"), updated.get("seq")
     if sid == station.station_id:
         return True
-    return bool(station.db.conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM adoptions a, json_each(a.sources) s WHERE"
-        " json_extract(s.value, '$.station_id') = ? AND json_extract(s.value, '$.seq') = ?)", (sid, seq)).fetchone()[0])
+    return register_rows.cites_source_entry(station.db, sid, seq)
 
 
 def ensure_search_keys(station) -> None:
     """A station that had persons before the search table existed gets its keys once (the same rows
     `counter journal rebuild` would write)."""
-    db = station.db
-    if db.conn.execute("SELECT EXISTS (SELECT 1 FROM person_search)").fetchone()[0]:
-        return
-    if not db.conn.execute("SELECT EXISTS (SELECT 1 FROM persons)").fetchone()[0]:
-        return
-    from db.connection import write_transaction
-    from db.projectors.register import index_name
-
-    with write_transaction(db):
-        for pid, name in db.conn.execute("SELECT person_id, name FROM persons").fetchall():
-            index_name(db, pid, name)
-
+    register_rows.index_unindexed_names(station.db)

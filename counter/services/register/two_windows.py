@@ -3,13 +3,13 @@ and a supervisor's look at one (journaled)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from counter.domain.language import N_
 from counter.services.register.hq_requests import RegisterError
+from db import journal, kinds, register_conflicts
 from db.entry import Entry
 
 
@@ -63,23 +63,17 @@ RESOLUTION_SHOWN_DAYS = 7
 
 
 def conflicts(station, *, open_only: bool = True) -> list[Conflict]:
-    sql = ("SELECT conflict_id, permit, kind, entries, detected_at, received_at, resolved_at, seen_seq"
-           " FROM register_conflicts")
-    if open_only:
-        sql += " WHERE resolved_at IS NULL"
-    rows = station.db.conn.execute(sql + " ORDER BY conflict_id").fetchall()
     resolutions = _resolutions(station)
-    return [Conflict(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], resolutions.get(r[0]))
-            for r in rows]
+    return [Conflict(*r, resolutions.get(r.conflict_id))
+            for r in register_conflicts.conflict_rows(station.db, open_only=open_only)]
 
 
 def _resolutions(station) -> dict[int, dict]:
     from counter.sync.state import RESOLVED_KIND
 
     out = {}
-    for (payload,) in station.db.conn.execute("SELECT payload FROM journal WHERE kind = ? ORDER BY seq",
-                                              (RESOLVED_KIND,)):
-        d = json.loads(payload)
+    for e in journal.of_kind(station.db, RESOLVED_KIND):
+        d = e.data
         out[d["conflict_id"]] = {k: d.get(k) for k in ("keep", "reason", "resolved_by", "resolved_at", "to_void")}
     return out
 
@@ -88,8 +82,7 @@ def recently_resolved(station, now: datetime | None = None) -> list[Conflict]:
     """Resolutions the supervisor should see: HQ's of the last RESOLUTION_SHOWN_DAYS, and any that still
     asks this window to void an entry it has not voided."""
     since = ((now or datetime.now(UTC)) - timedelta(days=RESOLUTION_SHOWN_DAYS)).strftime("%Y-%m-%dT%H:%M:%S")
-    voided = {r[0] for r in station.db.conn.execute(
-        "SELECT json_extract(payload, '$.ref_seq') FROM journal WHERE kind = 'service.voided'")}
+    voided = set(journal.payload_values(station.db, kinds.SERVICE_VOIDED, "ref_seq"))
     return [c for c in conflicts(station, open_only=False) if c.resolution is not None
             and (str(c.resolution.get("resolved_at") or "") >= since
                  or any(v.get("seq") not in voided for v in c.to_void))]
@@ -108,6 +101,5 @@ def mark_seen(station, conflict_id: int, supervisor) -> Entry:
         entry = station.record("register.conflict_seen", {"conflict_id": c.conflict_id, "permit": c.permit,
                                                           "kind": c.kind, "entries": c.entries},
                                clerk_id=supervisor.clerk_id)
-        station.db.conn.execute("UPDATE register_conflicts SET seen_seq = ? WHERE conflict_id = ?",
-                                (entry.seq, conflict_id))
+        register_conflicts.mark_conflict_seen(station.db, conflict_id, entry.seq)
     return entry
