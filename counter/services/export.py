@@ -37,7 +37,9 @@ from datetime import datetime
 from pathlib import Path
 
 from counter import __version__, files, keys
+from counter.domain import day_figures as figures_rules
 from counter.errors import CounterError
+from counter.forms import registry
 from counter.services import dayclose
 from db import journal, kinds
 from db.projectors import core as core_reads
@@ -115,7 +117,7 @@ def summary_csv(station_id: str, district: str, figures: dict, at_close: dict,
         value = at_close.get(key)
         w.writerow(["at_close", key, "", "" if value is None else value])
     for service, n in figures["by_service"].items():
-        w.writerow(["service", service, dayclose.service_label(service), n])
+        w.writerow(["service", service, registry.label(service), n])
     for hour, n in enumerate(figures["by_hour"]):
         w.writerow(["hour", f"{hour:02d}", "", n])
     for clerk_id, n in figures["by_clerk"].items():
@@ -198,7 +200,7 @@ def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str 
     from counter.sync.protocol import PROTOCOL_VERSION, checkpoint_message, utc_now_text
     from printing.report import render_day_report
 
-    day = dayclose.parse_day(day)
+    day = figures_rules.parse_day(day)
     first_seq, last_seq, close_seq = segment(station, day, allow_open=allow_open)
     jsonl, entries, prev_hash = journal_lines(station, first_seq, last_seq)
     head_hash = entries[-1]["hash"]
@@ -206,7 +208,8 @@ def build_bundle(station, day: str, *, allow_open: bool = False, recipient: str 
         job_types = json.loads(entries[-1]["payload"]).get("print_job_types", {})
     else:
         job_types = dayclose.earlier_job_types(station, dayclose.day_entries(station, day))
-    figures = dayclose.day_figures(entries, day, station.config.timezone, job_types)
+    figures = figures_rules.day_figures(entries, day, station.config.timezone, job_types,
+                                        certificates=registry.certificate_services())
     rec = dayclose.reconcile(station, day, figures=figures)
     if close_seq is not None:
         close = entries[-1]
@@ -440,9 +443,10 @@ def _check_figures(manifest: dict, entries: list[dict], summary: bytes) -> None:
         payload = json.loads(close["payload"])
         if payload.get("print_job_types", {}) != job_types:
             raise BundleError("the manifest's print job types differ from those recorded at the close")
-    figures = dayclose.day_figures(entries, day, manifest["timezone"], job_types)
+    figures = figures_rules.day_figures(entries, day, manifest["timezone"], job_types,
+                                        certificates=registry.certificate_services())
     if manifest["closed"]:
-        if close["kind"] != dayclose.CLOSE_KIND or payload.get("business_day") != day \
+        if close["kind"] != figures_rules.CLOSE_KIND or payload.get("business_day") != day \
                 or close["seq"] != manifest["close_seq"]:
             raise BundleError("a closed day's journal must end with its close entry")
         recorded = {k: payload.get(k) for k in figures}
