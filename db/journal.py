@@ -154,6 +154,11 @@ def payloads_by_field(db: Database, kind: str, field: str, values: list[str], ch
     return found
 
 
+def first_seq_of_day(db: Database, business_day: str) -> int | None:
+    """The lowest seq of a business day, or None when the day has no entries."""
+    return db.conn.execute("SELECT min(seq) FROM journal WHERE business_day = ?", (business_day,)).fetchone()[0]
+
+
 def day_count_before(db: Database, business_day: str, seq: int) -> tuple[int, int | None]:
     """(how many entries, the highest seq) of a business day before `seq`."""
     row = db.conn.execute("SELECT count(*), max(seq) FROM journal WHERE business_day = ? AND seq < ?",

@@ -138,7 +138,7 @@ def report(
 ) -> None:
     """Write the daily reconciliation report PDF (marked as a draft while the day is open)."""
     from counter.services.dayclose import render_report
-    from counter.services.export import write_atomic
+    from counter.sync.bundle import write_atomic
 
     station = open_station(data_dir)
     pdf = render_report(station, _day_begun(station, date))
@@ -195,7 +195,7 @@ def verify(
     json_out: JsonFlag = False,
 ) -> None:
     """Check a bundle: exit 0 if every byte, signature, hash and figure holds, else exit 1 with the reason."""
-    from counter.services.export import BundleError, load_trusted_key, read_bundle_files, verify_bundle
+    from counter.sync.bundle import BundleError, load_trusted_key, read_bundle_files, verify_bundle
 
     data, identity_text = read_bundle_files(file, identity_file)
     key = load_trusted_key(station_key, data_dir)
