@@ -617,11 +617,10 @@ def memory_facts():
 
 def station_facts(station):
     """The station's facts, folded from its own journal."""
+    from db import journal
+
     tx = memory_facts()
-    marks = ", ".join("?" * len(STAT_KINDS))
-    rows = station.db.conn.execute(
-        f"SELECT seq, business_day, kind, payload FROM journal WHERE kind IN ({marks}) ORDER BY seq", STAT_KINDS)
-    apply_entries(tx, station.config.station_id, rows)
+    apply_entries(tx, station.config.station_id, journal.rows_of_kinds(station.db, STAT_KINDS))
     return tx
 
 
