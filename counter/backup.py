@@ -64,7 +64,7 @@ class BackupMade:
 
 def backup_station(station, out: Path, *, recipient: str | None, include_keys: bool = False,
                    progress: Callable[[int, int], None] | None = None) -> BackupMade:
-    from counter.services.export import encrypt, write_atomic
+    from counter.sync.bundle import encrypt, write_atomic
     from db import journal
     from db.connection import Database, write_transaction
 
@@ -119,7 +119,7 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def read_backup(data: bytes, identity_text: str | None) -> tuple[dict, dict[str, bytes]]:
-    from counter.services.export import AGE_MAGIC, decrypt
+    from counter.sync.bundle import AGE_MAGIC, decrypt
 
     if data.startswith(AGE_MAGIC):
         if identity_text is None:

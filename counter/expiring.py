@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from counter.domain.citizen_id import mask
 from counter.errors import CounterError
+from db.projectors import expiry as expiry_reads
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 
@@ -35,12 +36,7 @@ def expiring(station, days: int, today: date) -> list[Expiring]:
     if not 0 <= days <= 366:
         raise CounterError("--days must be from 0 to 366, not {days}", exit_code=2, days=days)
     end = today + timedelta(days=days)
-    rows = station.db.conn.execute(
-        "SELECT p.permit_id, p.person_id, s.name, s.id_number, s.phone, p.valid_until,"
-        " EXISTS (SELECT 1 FROM permit_contacts c WHERE c.permit_id = p.permit_id AND c.valid_until = p.valid_until)"
-        " FROM permits p JOIN persons s ON s.person_id = p.person_id"
-        " WHERE p.status IN ('issued', 'accepted') AND p.valid_until >= ? AND p.valid_until <= ?"
-        " ORDER BY p.valid_until, p.permit_id", (today.isoformat(), end.isoformat())).fetchall()
+    rows = expiry_reads.expiring_between(station.db, today.isoformat(), end.isoformat())
     return [Expiring(r[0], r[1], r[2], mask(r[3]) if r[3] else "", r[4], r[5],
                      (date.fromisoformat(r[5]) - today).days, bool(r[6])) for r in rows]
 

@@ -26,31 +26,9 @@ from counter.domain.vocabulary import INDUSTRY_SECTIONS
 from counter.errors import CounterError
 from db import kinds
 
-STAT_SCHEMA = [
-    """CREATE TABLE stat_facts (
-        station_id TEXT NOT NULL,
-        person_id TEXT NOT NULL,
-        reg_seq BIGINT NOT NULL,
-        kind TEXT NOT NULL,
-        started TEXT NOT NULL,
-        started_week TEXT NOT NULL,
-        started_month TEXT NOT NULL,
-        ended TEXT,
-        ended_band TEXT,
-        origin TEXT NOT NULL,
-        province TEXT,
-        birth_date TEXT,
-        birth_num INTEGER,
-        sex TEXT NOT NULL,
-        education TEXT,
-        education_group TEXT,
-        occupation TEXT,
-        housing TEXT,
-        reason TEXT,
-        intended_stay TEXT,
-        PRIMARY KEY (station_id, person_id)
-    )""",
-    "CREATE INDEX stat_facts_started ON stat_facts(started)",
+# The station folds its statistics fresh into memory each time; HQ keeps the same tables, made by its
+# migrations (0007 wrote these three out, 0011 the facts below).
+HELPER_TABLES = [
     """CREATE TABLE stat_persons (
         station_id TEXT NOT NULL,
         person_id TEXT NOT NULL,
@@ -76,12 +54,11 @@ STAT_SCHEMA = [
     )""",
 ]
 
-# Derived dimension columns (the HQ migration `NNNN_dashboard_speed`): the GROUP BY hashes small integers and compares dates as
-# YYYYMMDD integers, several times faster on 1M facts than text. The codes are stored: append, never reorder.
+# Derived dimension columns (the HQ migration `0010_dashboard_speed`): the GROUP BY hashes small integers and
+# compares dates as YYYYMMDD integers, several times faster on 1M facts than text. The codes are stored:
+# append, never reorder.
 ORIGIN_CODES = D.ORIGIN_KINDS  # index = origin_code
 EDUCATION_CODES = ("unknown", *D.EDUCATION_GROUPS)  # index = education_code
-DERIVED_COLUMNS = (("started_num", "INTEGER"), ("ended_num", "INTEGER"), ("origin_code", "SMALLINT"),
-                   ("education_code", "SMALLINT"))
 
 
 # The facts as the HQ migration `0011_stat_periods` leaves them: one row per registration (residence period).
@@ -119,31 +96,14 @@ PERIOD_FACTS = """CREATE TABLE stat_facts (
     )"""
 
 
-def period_statements(dialect: str) -> list[str]:
-    """stat_facts re-made with one row per registration (the HQ migration `0011_stat_periods` writes the
-    same out). The old rows are dropped: they held only each person's latest registration, so the facts are
-    folded again from the journal."""
-    table = PERIOD_FACTS.replace(" TEXT", ' TEXT COLLATE "C"') if dialect == "postgresql" else PERIOD_FACTS
-    return ["DROP TABLE stat_facts", table, "CREATE INDEX stat_facts_started ON stat_facts(started)",
-            "CREATE INDEX stat_facts_person ON stat_facts(station_id, person_id)"]
-
-
-def derived_statements() -> list[str]:
-    """The derived columns added to an older stat_facts (the HQ migration `NNNN_dashboard_speed` writes the same out)."""
-    return [f"ALTER TABLE stat_facts ADD COLUMN {name} {kind}" for name, kind in DERIVED_COLUMNS]
+# stat_facts' indices as the HQ migration `0011_stat_periods` makes them.
+FACTS_INDICES = ["CREATE INDEX stat_facts_started ON stat_facts(started)",
+                 "CREATE INDEX stat_facts_person ON stat_facts(station_id, person_id)"]
 
 
 def day_number(day: str | None) -> int | None:
     """An ISO date as the integer YYYYMMDD (None stays None)."""
     return int(day.replace("-", "")) if day else None
-
-
-def stat_schema(dialect: str) -> list[str]:
-    """STAT_SCHEMA for a backend: on PostgreSQL the text columns compare bytewise (COLLATE "C"), which is
-    what ISO dates and codes need and several times faster to GROUP BY than a locale's collation."""
-    if dialect != "postgresql":
-        return list(STAT_SCHEMA)
-    return [s.replace(" TEXT", ' TEXT COLLATE "C"') for s in STAT_SCHEMA]
 
 
 # The journal kinds that change a fact; everything else is skipped without being parsed.
@@ -610,18 +570,17 @@ def memory_facts():
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
     tx = SqliteTx(conn)
-    for statement in [*STAT_SCHEMA, *derived_statements(), *period_statements("sqlite")]:
+    for statement in [*HELPER_TABLES, PERIOD_FACTS, *FACTS_INDICES]:
         tx.execute(statement)
     return tx
 
 
 def station_facts(station):
     """The station's facts, folded from its own journal."""
+    from db import journal
+
     tx = memory_facts()
-    marks = ", ".join("?" * len(STAT_KINDS))
-    rows = station.db.conn.execute(
-        f"SELECT seq, business_day, kind, payload FROM journal WHERE kind IN ({marks}) ORDER BY seq", STAT_KINDS)
-    apply_entries(tx, station.config.station_id, rows)
+    apply_entries(tx, station.config.station_id, journal.rows_of_kinds(station.db, STAT_KINDS))
     return tx
 
 

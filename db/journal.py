@@ -199,6 +199,19 @@ def payloads_by_field(db: Database, kind: str, field: str, values: list[str], ch
     return found
 
 
+def rows_of_kinds(db: Database, kinds: tuple[str, ...]):
+    """(seq, business_day, kind, payload text) of every entry of these kinds, in seq order: a cursor, for
+    folding a long journal without building its entries."""
+    marks = ", ".join("?" * len(kinds))
+    return db.conn.execute(f"SELECT seq, business_day, kind, payload FROM journal WHERE kind IN ({marks}) ORDER BY seq",
+                           kinds)
+
+
+def first_seq_of_day(db: Database, business_day: str) -> int | None:
+    """The lowest seq of a business day, or None when the day has no entries."""
+    return db.conn.execute("SELECT min(seq) FROM journal WHERE business_day = ?", (business_day,)).fetchone()[0]
+
+
 def day_count_before(db: Database, business_day: str, seq: int) -> tuple[int, int | None]:
     """(how many entries, the highest seq) of a business day before `seq`."""
     row = db.conn.execute("SELECT count(*), max(seq) FROM journal WHERE business_day = ? AND seq < ?",

@@ -270,7 +270,7 @@ class DayCloseScreen(LocalizedBindings, Screen):
                 day=self.day, next=self.app.station.business_day()))
 
     def action_save_report(self) -> None:
-        from counter.services.export import write_atomic
+        from counter.sync.bundle import write_atomic
 
         path = self.target_dir / f"day-report-{self.app.station.station_id}-{self.day}.pdf"
         try:

@@ -18,7 +18,7 @@ DateOpt = Annotated[str, typer.Option("--date", help="The business day, YYYY-MM-
 
 
 def _print_reconciliation(rec) -> None:
-    from counter.services.dayclose import service_label
+    from counter.forms.registry import label as service_label
 
     f = rec.figures
     state = "CLOSED" if rec.closed else "open"
@@ -51,7 +51,7 @@ def _print_reconciliation(rec) -> None:
 
 def _day_begun(station, date: str) -> str:
     """The day, refused when it is after the current business day (it would show as an empty 'open' day)."""
-    from counter.services.dayclose import parse_day
+    from counter.domain.day_figures import parse_day
 
     day, current = parse_day(date), station.business_day()
     if day > current:
@@ -85,6 +85,7 @@ def close(
 ) -> None:
     """Close a business day (or every open day through D) on a supervisor's PIN; later entries go to the next
     business day."""
+    from counter.domain.day_figures import parse_day
     from counter.services import dayclose
 
     if (date is None) == (through is None):
@@ -96,7 +97,7 @@ def close(
     if through is not None:
         days = dayclose.days_to_close(station, through)
     else:
-        days = [dayclose.parse_day(date)]
+        days = [parse_day(date)]
     dayclose.check_can_close(station, days[0])
     pin = None
     closed = []
@@ -137,7 +138,7 @@ def report(
 ) -> None:
     """Write the daily reconciliation report PDF (marked as a draft while the day is open)."""
     from counter.services.dayclose import render_report
-    from counter.services.export import write_atomic
+    from counter.sync.bundle import write_atomic
 
     station = open_station(data_dir)
     pdf = render_report(station, _day_begun(station, date))
@@ -194,7 +195,7 @@ def verify(
     json_out: JsonFlag = False,
 ) -> None:
     """Check a bundle: exit 0 if every byte, signature, hash and figure holds, else exit 1 with the reason."""
-    from counter.services.export import BundleError, load_trusted_key, read_bundle_files, verify_bundle
+    from counter.sync.bundle import BundleError, load_trusted_key, read_bundle_files, verify_bundle
 
     data, identity_text = read_bundle_files(file, identity_file)
     key = load_trusted_key(station_key, data_dir)

@@ -495,7 +495,7 @@ def import_cmd(
 ) -> None:
     """Verify a day bundle and store its journal entries, exactly as a network sync would."""
     from counter.hq.bundle_import import import_bundle
-    from counter.services.export import BundleError, read_bundle_files
+    from counter.sync.bundle import BundleError, read_bundle_files
 
     data, identity_text = read_bundle_files(file, identity_file)
     store = _store(db, key_dir)

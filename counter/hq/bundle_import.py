@@ -17,13 +17,13 @@ def _unverified_manifest(members: dict[str, bytes]) -> dict:
         manifest = json.loads(members["manifest.json"])
         who = {"station_id": manifest["station_id"], "key_id": str(manifest["key_id"])}
     except (ValueError, KeyError, TypeError):
-        from counter.services.export import BundleError
+        from counter.sync.bundle import BundleError
 
         raise BundleError("manifest.json does not name a station and key") from None
     from counter.domain.station_id import is_station_id
 
     if not is_station_id(manifest["station_id"]):  # matched whole: "S1\n" is not station S1
-        from counter.services.export import BundleError
+        from counter.sync.bundle import BundleError
 
         raise BundleError("manifest.json names no valid station id")
     return who
@@ -48,17 +48,17 @@ def enrolled_key(store, station_id: str, key_id: str) -> bytes:
 def import_bundle(store, data: bytes, *, identity_text: str | None = None, now=None):
     """Verify a bundle against HQ's enrolled key and ingest its journal segment; returns (manifest, ack)."""
     from counter.hq.ingest import ingest_batch
-    from counter.services import export
+    from counter.sync import bundle
     from counter.sync.protocol import utc_now_text
 
     plain = data
-    if export.is_encrypted(data):
+    if bundle.is_encrypted(data):
         if not identity_text:
-            raise export.BundleError("the bundle is encrypted; pass the district's age identity with --identity FILE")
-        plain = export.decrypt(data, identity_text)
-    who = _unverified_manifest(export.untar_members(plain))
+            raise bundle.BundleError("the bundle is encrypted; pass the district's age identity with --identity FILE")
+        plain = bundle.decrypt(data, identity_text)
+    who = _unverified_manifest(bundle.untar_members(plain))
     public = enrolled_key(store, who["station_id"], who["key_id"])
-    verified = export.verify_bundle(plain, public)
+    verified = bundle.verify_bundle(plain, public)
     batch = verified.batch()
     # sent_at is the station clock at export time; HQ compares it with its own clock to flag
     # skewed stations, which means nothing for a file carried by hand days later.

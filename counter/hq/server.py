@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi import Query as QueryParam
 from fastapi.exceptions import RequestValidationError
@@ -271,6 +272,8 @@ PROTOCOL_HEADER = "counter-protocol"  # the station's sync protocol version; abs
 
 
 def create_app(store: Store, limits: Limits | None = None, min_protocol: int | None = None) -> FastAPI:
+    """HQ's app: the refusals in one shape, then the route groups (sync, health, metrics, register
+    lookups, the /dash pages). Every route that reveals anything takes the signed-request dependency."""
     limits = limits or Limits()
     if min_protocol is None:
         min_protocol = int(os.environ.get(MIN_PROTOCOL_ENV) or 1)
@@ -287,7 +290,34 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
     refusals[429] = {"model": RefusalModel, "headers": {"Retry-After": {
         "description": "seconds to wait", "schema": {"type": "integer", "minimum": 1}}}}
     auth.ensure_schema(store)
-    signed = Depends(auth.dependency(store))
+    shared = _Shared(store, Depends(auth.dependency(store)), rate, refusals)
+    _refuse_in_one_shape(app, limits, min_protocol)
+    app.include_router(sync_routes(shared))
+    app.include_router(health_routes(store))
+    app.include_router(metrics_routes(metrics_registry))
+    app.include_router(register_routes(shared))
+
+    from counter.hq import dashboard
+
+    dashboard.mount(app, store, limits.signin_rate)
+    return app
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the station-facing route groups share."""
+    store: Store
+    signed: Any  # Depends(auth.dependency(store)): the request is signed by an enrolled station key
+    rate: RateLimiter
+    refusals: dict[int | str, dict[str, Any]]
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _refuse_in_one_shape(app: FastAPI, limits: Limits, min_protocol: int) -> None:
+    """Every refusal as {"error", "message"}, FastAPI's own included; and the protocol floor."""
 
     @app.exception_handler(IngestError)
     def ingest_refused(_request: Request, exc: IngestError) -> JSONResponse:
@@ -353,10 +383,13 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
     app.add_exception_handler(sqlite3.Error, database_unavailable)
     app.add_exception_handler(psycopg.Error, database_unavailable)
 
-    def client_of(request: Request) -> str:
-        return request.client.host if request.client else "-"
 
-    @app.post("/v1/batches", response_model=AckModel, responses=refusals)
+def sync_routes(shared: _Shared) -> APIRouter:
+    """A station's batches in, its signed cursor and its own journal back."""
+    store, signed, rate, refusals = shared.store, shared.signed, shared.rate, shared.refusals
+    router = APIRouter()
+
+    @router.post("/v1/batches", response_model=AckModel, responses=refusals)
     def push_batch(batch: BatchModel, request: Request, caller: auth.Caller = signed) -> dict:
         """Ingest one batch in one transaction; duplicates are acknowledged, never stored twice."""
         rate.hit(batch.station_id, client_of(request))
@@ -373,7 +406,7 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
         monitoring.ENTRIES.inc(ack.inserted)
         return ack.as_dict()
 
-    @app.get("/v1/stations/{station_id}/cursor", response_model=AckModel,
+    @router.get("/v1/stations/{station_id}/cursor", response_model=AckModel,
              responses={k: v for k, v in refusals.items() if k in (400, 401, 429)})
     def station_cursor(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
                        caller: auth.Caller = signed) -> dict:
@@ -382,7 +415,7 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
             raise auth.Unauthorized("a station may read only its own cursor")
         return cursor_ack(store, station_id).as_dict()
 
-    @app.get("/v1/stations/{station_id}/journal", response_model=JournalPageModel,
+    @router.get("/v1/stations/{station_id}/journal", response_model=JournalPageModel,
              responses={k: v for k, v in refusals.items() if k in (400, 401, 403, 429)})
     def station_journal(station_id: Annotated[str, PathParam(pattern=STATION_ID)], request: Request,
                         after: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
@@ -397,14 +430,26 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
             log.info("journal of station %s read back: seq %d-%d (key %s)", station_id, page["entries"][0]["seq"],
                      page["entries"][-1]["seq"], caller.key_id)
         return page
+    return router
 
-    @app.get("/v1/health/live", response_class=PlainTextResponse, responses={200: {
+
+def health_routes(store: Store) -> APIRouter:
+    """Liveness and readiness, unauthenticated: they say nothing about the backend, keys or stations."""
+    router = APIRouter()
+
+    @router.get("/v1/health", response_class=PlainTextResponse, responses={200: {
+        "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
+    def health() -> str:
+        """'ok' while the process serves requests; nothing about the backend, keys or stations."""
+        return "ok"
+
+    @router.get("/v1/health/live", response_class=PlainTextResponse, responses={200: {
         "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
     def health_live() -> str:
         """'ok' while the process serves requests (restart it when this fails)."""
         return "ok"
 
-    @app.get("/v1/health/ready", response_class=PlainTextResponse, responses={
+    @router.get("/v1/health/ready", response_class=PlainTextResponse, responses={
         200: {"content": {"text/plain": {"schema": {"type": "string", "enum": ["ready"]}}}},
         503: {"model": RefusalModel}})
     def health_ready():
@@ -416,7 +461,14 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
             return refusal(503, "unavailable", "HQ's database is not available or its schema does not match")
         return PlainTextResponse("ready")
 
-    @app.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
+    return router
+
+
+def metrics_routes(metrics_registry) -> APIRouter:
+    """Prometheus text, to loopback clients or with the bearer token."""
+    router = APIRouter()
+
+    @router.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
     def metrics(request: Request):
         if not monitoring.may_scrape(request.client.host if request.client else None,
                                      request.headers.get("authorization")):
@@ -424,19 +476,27 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
                                              f" {monitoring.TOKEN_ENV}")
         return PlainTextResponse(monitoring.scrape(metrics_registry),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
+    return router
+
+
+def clerk_of(caller: auth.Caller) -> str:
+    clerk = caller.clerk_id
+    if not clerk:
+        raise auth.Unauthorized("register lookups name the clerk: sign the request with the clerk's id"
+                                " (Counter-Clerk)")
+    if len(clerk) > 64 or not clerk.isprintable():
+        raise auth.Unauthorized("the clerk id in the signed request is not a clerk id (1-64 printable characters)")
+    return clerk
+
+
+def register_routes(shared: _Shared) -> APIRouter:
+    """The district register for a clerk at another window: search, open a file, re-check a permit."""
+    store, signed, rate, refusals = shared.store, shared.signed, shared.rate, shared.refusals
+    router = APIRouter()
     register_refusals = {k: v for k, v in refusals.items() if k in (400, 401, 429)}
     register_refusals[404] = {"model": RefusalModel}
 
-    def clerk_of(caller: auth.Caller) -> str:
-        clerk = caller.clerk_id
-        if not clerk:
-            raise auth.Unauthorized("register lookups name the clerk: sign the request with the clerk's id"
-                                    " (Counter-Clerk)")
-        if len(clerk) > 64 or not clerk.isprintable():
-            raise auth.Unauthorized("the clerk id in the signed request is not a clerk id (1-64 printable characters)")
-        return clerk
-
-    @app.get("/v1/register/persons", response_model=SearchModel, responses=register_refusals)
+    @router.get("/v1/register/persons", response_model=SearchModel, responses=register_refusals)
     def register_search(request: Request, caller: auth.Caller = signed,
                         q: Annotated[str, QueryParam(max_length=400)] = "",
                         limit: Annotated[int, QueryParam(ge=1, le=register.MAX_LIMIT)] = register.DEFAULT_LIMIT
@@ -450,7 +510,7 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
         except ValueError as exc:
             return refusal(400, "malformed", f"malformed q: {exc}")
 
-    @app.post("/v1/register/open", response_model=FileModel, responses=register_refusals)
+    @router.post("/v1/register/open", response_model=FileModel, responses=register_refusals)
     def register_open(body: OpenModel, request: Request, caller: auth.Caller = signed) -> dict:
         """The full file of one person (from a search's ref) with its source entries; the opening is recorded."""
         rate.hit(caller.station_id, client_of(request))
@@ -460,7 +520,7 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
         except register.NotFound:
             return refusal(404, "not_found", "no person with this ref in the district register")
 
-    @app.get("/v1/register/permits/{number}", response_model=PermitStatusModel, responses=register_refusals)
+    @router.get("/v1/register/permits/{number}", response_model=PermitStatusModel, responses=register_refusals)
     def register_permit(number: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9-]{1,64}$")], request: Request,
                         caller: auth.Caller = signed) -> dict:
         """A permit's status and the last entry HQ applied to it: the re-check before a service."""
@@ -470,17 +530,7 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
             return register.permit_status(store, caller.station_id, clerk, number)
         except register.NotFound:
             return refusal(404, "not_found", "no permit with this number in the district register")
-
-    @app.get("/v1/health", response_class=PlainTextResponse, responses={200: {
-        "content": {"text/plain": {"schema": {"type": "string", "enum": ["ok"]}}}}})
-    def health() -> str:
-        """'ok' while the process serves requests; nothing about the backend, keys or stations."""
-        return "ok"
-
-    from counter.hq import dashboard
-
-    dashboard.mount(app, store, limits.signin_rate)
-    return app
+    return router
 
 
 def app_from_env() -> FastAPI:

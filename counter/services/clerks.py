@@ -124,7 +124,7 @@ def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None =
         pin_hash = _hasher.hash(pin)
 
     def store_credentials(db, entry) -> None:
-        db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)", (clerk_id, pin_hash))
+        core_reads.store_pin(db, clerk_id, pin_hash)
 
     station.record(kinds.CLERK_ADDED, {"clerk_id": clerk_id, "name": name, "role": role, **_approval(approved_by)},
                    clerk_id=by, extra=store_credentials)
@@ -132,15 +132,12 @@ def add_clerk(station: Station, name: str, role: str, pin: str, by: str | None =
 
 
 def has_pin(station: Station, clerk_id: str) -> bool:
-    return station.db.conn.execute("SELECT 1 FROM clerk_credentials WHERE clerk_id = ?",
-                                   (clerk_id,)).fetchone() is not None
+    return core_reads.has_pin(station.db, clerk_id)
 
 
 def supervisor_with_pin(station: Station) -> bool:
     """An active supervisor who can sign in here (a station restored from HQ has none at first)."""
-    return station.db.conn.execute(
-        "SELECT 1 FROM clerks c JOIN clerk_credentials k ON k.clerk_id = c.clerk_id"
-        " WHERE c.role = 'supervisor' AND c.active = 1").fetchone() is not None
+    return core_reads.supervisor_with_pin(station.db)
 
 
 def set_missing_pin(station: Station, name: str, pin: str, approved_by: Clerk | None = None) -> Clerk:
@@ -157,8 +154,7 @@ def set_missing_pin(station: Station, name: str, pin: str, approved_by: Clerk | 
     pin_hash = _hasher.hash(pin)
 
     def store_credentials(db, entry) -> None:
-        db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)",
-                        (clerk.clerk_id, pin_hash))
+        core_reads.store_pin(db, clerk.clerk_id, pin_hash)
 
     station.record("clerk.pin_set", {"clerk_id": clerk.clerk_id, **_approval(approved_by)},
                    clerk_id=approved_by and approved_by.clerk_id, extra=store_credentials)
@@ -175,8 +171,7 @@ def set_active(station: Station, name: str, active: bool, by: str | None = None,
 
     def reset(db, entry) -> None:
         if active:
-            db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
-                            " WHERE clerk_id = ?", (clerk.clerk_id,))
+            core_reads.clear_pin_failures(db, clerk.clerk_id)
 
     station.record(kinds.CLERK_ENABLED if active else kinds.CLERK_DISABLED,
                    {"clerk_id": clerk.clerk_id, "name": name, **_approval(approved_by)}, clerk_id=by, extra=reset)
@@ -210,9 +205,7 @@ def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
         raise SignInError("a PIN is 4 to 12 digits, ASCII 0-9 only; switch the input method to half-width") from None
     security = station.config.section("security")
     now = datetime.now(UTC)
-    row = station.db.conn.execute(
-        "SELECT pin_hash, failed_attempts, locked_until FROM clerk_credentials WHERE clerk_id = ?",
-        (clerk.clerk_id,)).fetchone()
+    row = core_reads.pin_state(station.db, clerk.clerk_id)
     if row is None:
         raise SignInError("unknown clerk or wrong PIN")
     pin_hash, failed, locked_until = row
@@ -230,8 +223,7 @@ def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
         until = (now + timedelta(minutes=security["pin_lockout_minutes"])).isoformat() if lock else None
 
         def count_failure(db, entry) -> None:
-            db.conn.execute("UPDATE clerk_credentials SET failed_attempts = ?, locked_until = ? WHERE clerk_id = ?",
-                            (0 if lock else failed, until, clerk.clerk_id))
+            core_reads.set_pin_failures(db, clerk.clerk_id, 0 if lock else failed, until)
 
         station.record(kinds.CLERK_LOCKED_OUT if lock else kinds.SESSION_PIN_FAILED,
                        {"clerk_id": clerk.clerk_id, "purpose": purpose, "attempt": failed},
@@ -243,8 +235,7 @@ def _check_pin(station: Station, clerk: Clerk, pin: str, purpose: str) -> None:
         raise SignInError("wrong PIN; {left} attempts left", left=left) from None
     if failed:
         with write_transaction(station.db):
-            station.db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL"
-                                    " WHERE clerk_id = ?", (clerk.clerk_id,))
+            core_reads.clear_pin_failures(station.db, clerk.clerk_id)
 
 
 def _active_clerk(station: Station, name: str) -> Clerk:
@@ -298,6 +289,5 @@ def open_record(station: Station, session: Session | None, record_type: str, rec
 
 
 def is_locked_out(station: Station, clerk: Clerk) -> bool:
-    row = station.db.conn.execute("SELECT locked_until FROM clerk_credentials WHERE clerk_id = ?",
-                                  (clerk.clerk_id,)).fetchone()
-    return bool(row and row[0] and datetime.fromisoformat(row[0]) > datetime.now(UTC))
+    until = core_reads.locked_until(station.db, clerk.clerk_id)
+    return bool(until and datetime.fromisoformat(until) > datetime.now(UTC))

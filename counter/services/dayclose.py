@@ -1,106 +1,29 @@
 """End of day: the reconciliation a supervisor answers for, and the day close.
 
 The day's figures are a pure function of the day's journal entries
-(`day_figures`), so the district can recompute them from an export bundle and
+(`counter.domain.day_figures`), so the district can recompute them from a day bundle and
 check them against the figures the close entry recorded. The rest of the
 reconciliation (unsynced entries, permits about to expire) is station state at
 the moment of the close and is recorded as such.
-
-How other areas' journal kinds are read is kept in the small `classify_*`
-functions below: that is the one place to change when a kind is renamed.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from counter.domain import day_figures as figures_rules
 from counter.errors import CounterError, ValidationError
+from counter.forms import registry
 from db import journal, kinds
 from db.entry import Entry
 from db.projectors import core as core_reads
 from db.projectors.services import permits_expiring
 
-CLOSE_KIND = kinds.DAY_CLOSED
-CORRECTION_KIND = kinds.DAY_CORRECTION
 EXPIRY_HORIZON_DAYS = 30
-FIGURES_VERSION = 1
-
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-# The services area records one entry per clerk action: kind "service.<service>", payload
-# {"service", "person_id", "number", "late_days", ...}; a void is "service.voided" and a
-# correction "service.corrected", both with "ref_seq" pointing at the original.
-SERVICE_PREFIX = kinds.SERVICE_PREFIX
-VOID_KINDS = (kinds.SERVICE_VOIDED,)
-CORRECTION_KINDS = (kinds.SERVICE_CORRECTED, CORRECTION_KIND)
-
-# --- reading other areas' kinds (swap here when their names settle) ----------------------------
-
-def is_transaction(kind: str) -> bool:
-    """A service done for a person (voids and corrections are counted on their own)."""
-    return kind.startswith(SERVICE_PREFIX) and kind not in VOID_KINDS and kind not in CORRECTION_KINDS
-
-
-def service_of(kind: str, data: dict) -> str:
-    """The service an entry belongs to: the payload's `service` if it names one, else the kind's tail."""
-    service = data.get("service")
-    return service if isinstance(service, str) and service else kind.removeprefix(SERVICE_PREFIX)
-
-
-def _certificate_services() -> tuple[str, ...]:
-    from counter.services import registry
-
-    return registry.certificate_services()
-
-
-def service_label(service: str) -> str:
-    from counter.services import registry
-
-    return registry.label(service)
-
-
-def is_late(data: dict) -> bool:
-    """A registration or change reported after its deadline (accepted and flagged, never refused)."""
-    late_days = data.get("late_days")
-    return (isinstance(late_days, int) and late_days > 0) or data.get("late") is True
-
-
-def is_void(kind: str) -> bool:
-    return kind in VOID_KINDS
-
-
-def is_certificate_issue(kind: str, data: dict) -> bool:
-    return is_transaction(kind) and service_of(kind, data) in _certificate_services()
-
-
-# The printing area journals a job once (print.queued {job_id, doc_type, ...}) and then each
-# attempt: print.printed (the original came out), print.reprinted (a copy n came out),
-# print.failed (result "failed" or "unconfirmed"). See db/projectors/printing.py.
-PRINT_QUEUED = kinds.PRINT_QUEUED
-PRINT_STATES = {kinds.PRINT_QUEUED: "queued", kinds.PRINT_PRINTED: "printed", kinds.PRINT_REPRINTED: "reprinted",
-                kinds.PRINT_FAILED: "failed"}
-
-
-def _job_type(queued: dict) -> str:
-    """What a queued print job counts as: its document type, except that `counter print test` pages
-    (doc_kind "test", printed as receipts) are no citizen's receipt."""
-    return "test" if queued.get("doc_kind") == "test" else str(queued.get("doc_type") or "")
-
-
-def print_event(kind: str, data: dict) -> tuple[str, str] | None:
-    """(job_id, state) for a print entry, or None."""
-    state = PRINT_STATES.get(kind)
-    job = data.get("job_id")
-    if state is None or not isinstance(job, str):
-        return None
-    return job, state
+CLOSE_KIND = figures_rules.CLOSE_KIND
+CORRECTION_KIND = figures_rules.CORRECTION_KIND
 
 
 def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS) -> int | None:
@@ -112,124 +35,10 @@ def expiring_permits(station, day: str, horizon_days: int = EXPIRY_HORIZON_DAYS)
     return permits_expiring(station.db, day, end)
 
 
-# --- the day's figures: a pure function of its entries --------------------------------------------
-
-def parse_day(text: str) -> str:
-    if not isinstance(text, str) or not _DAY.match(text):
-        # exit 2 like every other bad option value
-        raise ValidationError("a day is written YYYY-MM-DD, e.g. 2026-11-21; got {text!r}", field="date", text=text,
-                              exit_code=2)
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ValidationError("{text} is not a calendar date", field="date", text=text, exit_code=2) from None
-
-
-@lru_cache(maxsize=4096)
-def _hour_of(utc_minute: str, tz: ZoneInfo) -> int:
-    return datetime.fromisoformat(utc_minute).replace(tzinfo=UTC).astimezone(tz).hour
-
-
-def local_hour(device_time_utc: str, tz: ZoneInfo) -> int:
-    """The local hour of a journal timestamp ('2026-11-21T02:15:00.000000Z').
-
-    Zone offsets are whole minutes, so the UTC minute decides it: cached per minute.
-    """
-    return _hour_of(device_time_utc[:16], tz)
-
-
-def day_figures(entries: Iterable[Entry | dict], day: str, timezone: str,
-                job_types: dict[str, str] | None = None) -> dict:
-    """The reconciliation figures of business day `day`, from the journal entries given.
-
-    Only entries whose business_day is `day` count, and the day's own close
-    entry does not. `job_types` gives the document type (receipt, certificate)
-    of print jobs queued on an earlier day and printed or reprinted on this one.
-    Every value is JSON-plain, so the figures go into the close entry and the
-    bundle manifest as they are.
-    """
-    tz = ZoneInfo(timezone)
-    by_service: Counter[str] = Counter()
-    by_clerk: Counter[str] = Counter()
-    by_hour = [0] * 24
-    job_type = dict(job_types or {})
-    job_state: dict[str, str] = {}
-    printed: Counter[str] = Counter()  # doc type -> originals printed
-    reprinted: Counter[str] = Counter()
-    n_entries = transactions = voided = certificates = late = corrections = 0
-    first_seq = last_seq = None
-    for item in entries:
-        e = item if isinstance(item, dict) else item.as_dict()
-        if e["business_day"] != day:
-            continue
-        kind = e["kind"]
-        data = _payload(e)
-        if kind == CLOSE_KIND and data.get("business_day") == day:
-            continue
-        n_entries += 1
-        first_seq = e["seq"] if first_seq is None else first_seq
-        last_seq = e["seq"]
-        if kind in CORRECTION_KINDS:
-            corrections += 1
-        if is_void(kind):
-            voided += 1
-        if is_certificate_issue(kind, data):
-            certificates += 1
-        event = print_event(kind, data)
-        if event is not None:
-            job_id, state = event
-            if state == "queued":
-                job_type[job_id] = _job_type(data)
-            job_state[job_id] = state
-            if state == "printed":
-                printed[job_type.get(job_id, "")] += 1
-            elif state == "reprinted":
-                reprinted[job_type.get(job_id, "")] += 1
-        if is_transaction(kind):
-            transactions += 1
-            by_service[service_of(kind, data)] += 1
-            by_clerk[e["clerk_id"] or "-"] += 1
-            by_hour[local_hour(e["device_time_utc"], tz)] += 1
-            if is_late(data):
-                late += 1
-    return {
-        "version": FIGURES_VERSION,
-        "business_day": day,
-        "entries": n_entries,
-        "first_seq": first_seq,
-        "last_seq": last_seq,
-        "transactions": transactions,
-        "by_service": dict(sorted(by_service.items())),
-        "by_clerk": dict(sorted(by_clerk.items())),
-        "by_hour": by_hour,
-        "receipts_printed": printed["receipt"],
-        "receipts_reprinted": reprinted["receipt"],
-        "receipts_voided": voided,
-        "certificates_issued": certificates,
-        "print_jobs_failed": sum(1 for state in job_state.values() if state == "failed"),
-        "print_jobs_unprinted": sum(1 for state in job_state.values() if state == "queued"),
-        "late_registrations": late,
-        "corrections": corrections,
-    }
-
-
-def _payload(e: dict) -> dict:
-    payload = e["payload"]
-    value = json.loads(payload) if isinstance(payload, str) else payload
-    return value if isinstance(value, dict) else {}
-
-
 def earlier_job_types(station, entries: list[Entry]) -> dict[str, str]:
     """Document types of the print jobs these entries print or reprint but did not queue themselves."""
-    queued, wanted = set(), set()
-    for e in entries:
-        if e.kind.startswith("print."):
-            event = print_event(e.kind, e.data)
-            if event is not None:
-                (queued if event[1] == "queued" else wanted).add(event[0])
-    missing = sorted(wanted - queued)
-    return {job: _job_type(json.loads(payload))
-            for job, payload in journal.payloads_by_field(station.db, PRINT_QUEUED, "job_id", missing).items()}
+    missing = figures_rules.jobs_queued_earlier(entries)
+    return figures_rules.job_types_of(journal.payloads_by_field(station.db, kinds.PRINT_QUEUED, "job_id", missing))
 
 
 # --- the reconciliation shown before the close -------------------------------------------------------
@@ -281,7 +90,8 @@ class Reconciliation:
 
 
 def _figures_of(station, entries: list[Entry], day: str) -> dict:
-    return day_figures(entries, day, station.config.timezone, earlier_job_types(station, entries))
+    return figures_rules.day_figures(entries, day, station.config.timezone, earlier_job_types(station, entries),
+                                     certificates=registry.certificate_services())
 
 
 def _closure(station, day: str):
@@ -300,7 +110,7 @@ def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliati
     """
     from counter.sync.state import last_ack
 
-    day = parse_day(day)
+    day = figures_rules.parse_day(day)
     closure = _closure(station, day)
     names = core_reads.clerk_names(station.db)
     head_seq = journal.head(station.db)[0]
@@ -326,7 +136,7 @@ def reconcile(station, day: str, *, figures: dict | None = None) -> Reconciliati
 
 def check_can_close(station, day: str, today: str | None = None) -> None:
     """Refuse, with one clear line, a close that would be wrong."""
-    day = parse_day(day)
+    day = figures_rules.parse_day(day)
     local_today = today or station.local_now().date().isoformat()
     closure = _closure(station, day)
     if closure:
@@ -360,14 +170,15 @@ def close_day(station, day: str, supervisor_name: str, pin: str, *, by=None,
     from counter.services import clerks
     from counter.sync.state import last_ack
 
-    day = parse_day(day)
+    day = figures_rules.parse_day(day)
     check_can_close(station, day, today)
     supervisor = clerks.authorize_supervisor(station, supervisor_name, pin, f"day.close:{day}", by=by)
     for _attempt in range(5):
         check_can_close(station, day, today)
         entries = day_entries(station, day)
         job_types = earlier_job_types(station, entries)
-        figures = day_figures(entries, day, station.config.timezone, job_types)
+        figures = figures_rules.day_figures(entries, day, station.config.timezone, job_types,
+                                            certificates=registry.certificate_services())
         seen = (figures["entries"], figures["last_seq"])
         ack = last_ack(station)
         head_seq = journal.head(station.db)[0]
@@ -415,7 +226,7 @@ def open_days(station) -> list[str]:
 
 def days_to_close(station, through: str, today: str | None = None) -> list[str]:
     """The open days up to and including `through`, oldest first: the order they must be closed in."""
-    through = parse_day(through)
+    through = figures_rules.parse_day(through)
     local_today = today or station.local_now().date().isoformat()
     if through > local_today:
         raise CounterError("cannot close through {day}: it is in the future (today is {today})", exit_code=2,
@@ -450,7 +261,7 @@ def report_data(rec: Reconciliation, *, figures: dict | None = None, at_close: d
         station_id=rec.station_id, office=rec.office, district=rec.district, business_day=rec.business_day,
         closed=rec.closed, closed_by=rec.closed_by or "", closed_at=closed_at,
         entries=f["entries"], transactions=f["transactions"],
-        by_service=[(service_label(s), n) for s, n in sorted(f["by_service"].items(), key=lambda kv: -kv[1])],
+        by_service=[(registry.label(s), n) for s, n in sorted(f["by_service"].items(), key=lambda kv: -kv[1])],
         by_hour=list(f["by_hour"]),
         by_clerk=[(rec.clerk_names.get(c, c), n) for c, n in f["by_clerk"].items()],
         receipts_printed=f["receipts_printed"], receipts_reprinted=f["receipts_reprinted"],

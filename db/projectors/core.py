@@ -95,6 +95,45 @@ def active_clerks_without_pin(db) -> int:
                            " (SELECT 1 FROM clerk_credentials k WHERE k.clerk_id = c.clerk_id)").fetchone()[0]
 
 
+# A clerk's PIN credentials (clerk_credentials) are the station's own: never journaled, never projected.
+# They are written inside the clerk's journal transaction (the `extra` of Station.record) or on their own.
+
+def store_pin(db, clerk_id: str, pin_hash: str) -> None:
+    db.conn.execute("INSERT INTO clerk_credentials (clerk_id, pin_hash) VALUES (?, ?)", (clerk_id, pin_hash))
+
+
+def has_pin(db, clerk_id: str) -> bool:
+    return db.conn.execute("SELECT 1 FROM clerk_credentials WHERE clerk_id = ?", (clerk_id,)).fetchone() is not None
+
+
+def supervisor_with_pin(db) -> bool:
+    """An active supervisor who has a PIN here."""
+    return db.conn.execute(
+        "SELECT 1 FROM clerks c JOIN clerk_credentials k ON k.clerk_id = c.clerk_id"
+        " WHERE c.role = 'supervisor' AND c.active = 1").fetchone() is not None
+
+
+def pin_state(db, clerk_id: str) -> tuple | None:
+    """(pin_hash, failed_attempts, locked_until) of a clerk, or None without a PIN here."""
+    return db.conn.execute("SELECT pin_hash, failed_attempts, locked_until FROM clerk_credentials WHERE clerk_id = ?",
+                           (clerk_id,)).fetchone()
+
+
+def set_pin_failures(db, clerk_id: str, failed: int, locked_until: str | None) -> None:
+    db.conn.execute("UPDATE clerk_credentials SET failed_attempts = ?, locked_until = ? WHERE clerk_id = ?",
+                    (failed, locked_until, clerk_id))
+
+
+def clear_pin_failures(db, clerk_id: str) -> None:
+    db.conn.execute("UPDATE clerk_credentials SET failed_attempts = 0, locked_until = NULL WHERE clerk_id = ?",
+                    (clerk_id,))
+
+
+def locked_until(db, clerk_id: str) -> str | None:
+    row = db.conn.execute("SELECT locked_until FROM clerk_credentials WHERE clerk_id = ?", (clerk_id,)).fetchone()
+    return row[0] if row else None
+
+
 def last_closed_day(db) -> str | None:
     return db.conn.execute("SELECT max(business_day) FROM day_closures").fetchone()[0]
 

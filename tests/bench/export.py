@@ -27,6 +27,7 @@ from counter.services import (
     dayclose,
     export,  # noqa: E402
 )
+from counter.sync import bundle as day_bundle  # noqa: E402
 from db import journal  # noqa: E402
 from db.connection import write_transaction  # noqa: E402
 from tests.dayclose.seed import SUPERVISOR, make_station, seed_day  # noqa: E402
@@ -76,7 +77,7 @@ def main() -> None:
         base_ms.append(timed(lambda: baseline(station, first, last, root / "plain.jsonl")))
         export_ms.append(timed(lambda: export.export_day(station, DAY, out)))
         data = next(out.glob("*.tar")).read_bytes()
-        verify_ms.append(timed(lambda data=data: export.verify_bundle(data, station.key.public)))
+        verify_ms.append(timed(lambda data=data: day_bundle.verify_bundle(data, station.key.public)))
         report_ms.append(timed(lambda: render_day_report(report)))
     plain = (root / "plain.jsonl").stat().st_size
     size = len(data)

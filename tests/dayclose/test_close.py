@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from counter.domain.day_figures import day_figures
 from counter.errors import CounterError, PermissionDenied, SignInError
+from counter.forms import registry
 from counter.services import clerks, dayclose
 from db import journal, rebuild
 from tests.dayclose.conftest import NEXT_PAST_DAY, PAST_DAY
@@ -118,7 +120,8 @@ def test_figures_follow_an_entry_that_slips_in_before_the_close(station, monkeyp
     monkeypatch.setattr(dayclose, "day_entries", stale_once)
     entry = dayclose.close_day(station, PAST_DAY, *SUPERVISOR)
     assert len(calls) == 2
-    recount = dayclose.day_figures(journal.entries(station.db), PAST_DAY, station.config.timezone)
+    recount = day_figures(journal.entries(station.db), PAST_DAY, station.config.timezone,
+                          certificates=registry.certificate_services())
     assert {k: entry.data[k] for k in recount} == recount
 
 

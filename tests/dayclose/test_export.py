@@ -13,6 +13,7 @@ import pytest
 
 from counter.errors import CounterError
 from counter.services import dayclose, export
+from counter.sync import bundle as day_bundle
 from counter.sync.protocol import Batch
 from db import journal
 from tests.dayclose.conftest import PAST_DAY, cli_env, run_cli
@@ -27,7 +28,7 @@ def closed_day(station):
 
 
 def members_of(data: bytes) -> dict[str, bytes]:
-    return export.untar_members(data)
+    return day_bundle.untar_members(data)
 
 
 def test_bundle_holds_the_day_in_the_sync_encoding(closed_day, tmp_path):
@@ -35,7 +36,7 @@ def test_bundle_holds_the_day_in_the_sync_encoding(closed_day, tmp_path):
     path, bundle = export.export_day(st, PAST_DAY, tmp_path / "out")
     assert path.name == f"counter-day-HP-01-{PAST_DAY}.tar" and path.read_bytes() == bundle.data
     with tarfile.open(path) as tar:
-        assert tar.getnames() == list(export.MEMBERS)
+        assert tar.getnames() == list(day_bundle.MEMBERS)
     m = members_of(bundle.data)
     manifest = json.loads(m["manifest.json"])
     close_seq = st.db.conn.execute("SELECT closed_seq FROM day_closures").fetchone()[0]
@@ -51,10 +52,10 @@ def test_bundle_holds_the_day_in_the_sync_encoding(closed_day, tmp_path):
     batch = Batch.from_dict({**manifest["batch"], "entries": [json.loads(x) for x in lines]})
     assert batch.last_seq == close_seq and st.verify_signature(
         journal.head_message("HP-01", batch.last_seq, batch.head_hash), batch.signature)
-    summary = export.parse_summary(m["summary.csv"])
+    summary = day_bundle.parse_summary(m["summary.csv"])
     assert summary[("figure", "transactions")] == "12" and summary[("figure", "print_jobs_failed")] == "1"
     assert m["report.pdf"].startswith(b"%PDF")
-    assert export.verify_bundle(bundle.data, st.key.public).manifest == manifest
+    assert day_bundle.verify_bundle(bundle.data, st.key.public).manifest == manifest
 
 
 def test_an_open_day_is_refused_unless_allowed(station, tmp_path):
@@ -64,7 +65,7 @@ def test_an_open_day_is_refused_unless_allowed(station, tmp_path):
         export.export_day(station, PAST_DAY, out)
     assert not out.exists()
     path, bundle = export.export_day(station, PAST_DAY, out, allow_open=True)
-    verified = export.verify_bundle(path.read_bytes(), station.key.public)
+    verified = day_bundle.verify_bundle(path.read_bytes(), station.key.public)
     assert verified.manifest["closed"] is False and verified.manifest["close_seq"] is None
 
 
@@ -76,7 +77,7 @@ def test_any_changed_byte_is_rejected(closed_day, tmp_path):
     st = closed_day
     _, bundle = export.export_day(st, PAST_DAY, tmp_path)
     data = bundle.data
-    export.verify_bundle(data, st.key.public)
+    day_bundle.verify_bundle(data, st.key.public)
     # offsets across the archive: headers, member bodies, padding and the end-of-archive blocks
     offsets = {0, 100, 124, 136, 148, 156, 257, 345, 511, 512, 600, len(data) // 3, len(data) // 2,
                len(data) - 1300, len(data) - 1024, len(data) - 1}
@@ -85,21 +86,21 @@ def test_any_changed_byte_is_rejected(closed_day, tmp_path):
             offsets |= {info.offset, info.offset_data, info.offset_data + info.size // 2,
                         info.offset_data + info.size - 1, info.offset_data + info.size}  # last: padding
     for offset in sorted(offsets):
-        with pytest.raises(export.BundleError):
-            export.verify_bundle(_flip(data, offset), st.key.public)
+        with pytest.raises(day_bundle.BundleError):
+            day_bundle.verify_bundle(_flip(data, offset), st.key.public)
     # a byte changed inside each member, the archive re-made canonically around it
     members = members_of(data)
-    for name in export.MEMBERS:
+    for name in day_bundle.MEMBERS:
         body = members[name]
         for offset in (0, len(body) // 2, len(body) - 1):
             changed = dict(members, **{name: _flip(body, offset)})
-            forged = export.tar_members([(n, changed[n]) for n in export.MEMBERS])
-            with pytest.raises(export.BundleError):
-                export.verify_bundle(forged, st.key.public)
+            forged = day_bundle.tar_members([(n, changed[n]) for n in day_bundle.MEMBERS])
+            with pytest.raises(day_bundle.BundleError):
+                day_bundle.verify_bundle(forged, st.key.public)
     # truncated or extended
     for forged in (data[:-512], data + b"\0" * 512, data[:len(data) // 2]):
-        with pytest.raises(export.BundleError):
-            export.verify_bundle(forged, st.key.public)
+        with pytest.raises(day_bundle.BundleError):
+            day_bundle.verify_bundle(forged, st.key.public)
 
 
 def test_a_bundle_resigned_with_another_key_or_missing_entries_is_rejected(closed_day, tmp_path):
@@ -111,12 +112,12 @@ def test_a_bundle_resigned_with_another_key_or_missing_entries_is_rejected(close
     _, bundle = export.export_day(st, PAST_DAY, tmp_path)
     members = members_of(bundle.data)
     other = SigningKey(Ed25519PrivateKey.generate())
-    resigned = dict(members, **{"manifest.sig": other.sign(export.manifest_message(members["manifest.json"]))
+    resigned = dict(members, **{"manifest.sig": other.sign(day_bundle.manifest_message(members["manifest.json"]))
                                 .encode()})
-    with pytest.raises(export.BundleError, match="signature does not verify"):
-        export.verify_bundle(export.tar_members([(n, resigned[n]) for n in export.MEMBERS]), st.key.public)
-    with pytest.raises(export.BundleError, match="signature does not verify"):
-        export.verify_bundle(bundle.data, other.public)
+    with pytest.raises(day_bundle.BundleError, match="signature does not verify"):
+        day_bundle.verify_bundle(day_bundle.tar_members([(n, resigned[n]) for n in day_bundle.MEMBERS]), st.key.public)
+    with pytest.raises(day_bundle.BundleError, match="signature does not verify"):
+        day_bundle.verify_bundle(bundle.data, other.public)
 
 
 def test_encrypted_to_the_district(closed_day, tmp_path):
@@ -124,18 +125,18 @@ def test_encrypted_to_the_district(closed_day, tmp_path):
     district = pyrage.x25519.Identity.generate()
     identity_text = f"# district key\n{district}\n"
     path, bundle = export.export_day(st, PAST_DAY, tmp_path, recipient=str(district.to_public()))
-    assert path.name.endswith(".tar.age") and bundle.data.startswith(export.AGE_MAGIC)
+    assert path.name.endswith(".tar.age") and bundle.data.startswith(day_bundle.AGE_MAGIC)
     assert b"HP-01" not in bundle.data and b"manifest" not in bundle.data
-    verified = export.verify_bundle(bundle.data, st.key.public, identity_text=identity_text)
+    verified = day_bundle.verify_bundle(bundle.data, st.key.public, identity_text=identity_text)
     assert verified.encrypted and verified.manifest["business_day"] == PAST_DAY
-    with pytest.raises(export.BundleError, match="encrypted; pass the district's age identity"):
-        export.verify_bundle(bundle.data, st.key.public)
+    with pytest.raises(day_bundle.BundleError, match="encrypted; pass the district's age identity"):
+        day_bundle.verify_bundle(bundle.data, st.key.public)
     stranger = str(pyrage.x25519.Identity.generate())
-    with pytest.raises(export.BundleError, match="cannot be decrypted"):
-        export.verify_bundle(bundle.data, st.key.public, identity_text=stranger)
+    with pytest.raises(day_bundle.BundleError, match="cannot be decrypted"):
+        day_bundle.verify_bundle(bundle.data, st.key.public, identity_text=stranger)
     for offset in (30, len(bundle.data) // 2, len(bundle.data) - 1):
-        with pytest.raises(export.BundleError):
-            export.verify_bundle(_flip(bundle.data, offset), st.key.public, identity_text=identity_text)
+        with pytest.raises(day_bundle.BundleError):
+            day_bundle.verify_bundle(_flip(bundle.data, offset), st.key.public, identity_text=identity_text)
     with pytest.raises(CounterError, match="not an age X25519 recipient"):
         export.build_bundle(st, PAST_DAY, recipient="age1notakey")
 
@@ -151,7 +152,7 @@ def test_an_exception_before_the_rename_keeps_the_old_file(closed_day, tmp_path)
         raise OSError("disk full")
 
     with pytest.raises(CounterError, match="disk full"):  # one line for the CLI, not a crash report
-        export.write_atomic(path, second.data, before_rename=boom)
+        day_bundle.write_atomic(path, second.data, before_rename=boom)
     assert path.read_bytes() == first.data
     assert sorted(p.name for p in out.iterdir()) == [path.name]
 
@@ -161,7 +162,7 @@ def test_an_exception_before_the_rename_keeps_the_old_file(closed_day, tmp_path)
 def test_a_killed_export_leaves_the_old_file_or_none(closed_day, tmp_path, point, had_old_file):
     st = closed_day
     out = tmp_path / "out"
-    target = out / export.bundle_name("HP-01", PAST_DAY, False)
+    target = out / day_bundle.bundle_name("HP-01", PAST_DAY, False)
     old = None
     if had_old_file:
         _, bundle = export.export_day(st, PAST_DAY, out)
@@ -210,7 +211,7 @@ def test_export_commands_do_not_import_textual(closed_day, tmp_path):
     code = ("import sys; from counter.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
             "assert 'textual' not in sys.modules, 'textual imported'\nprint('clean', code)")
-    bundle = tmp_path / export.bundle_name("HP-01", PAST_DAY, False)
+    bundle = tmp_path / day_bundle.bundle_name("HP-01", PAST_DAY, False)
     for args in (["export", "--date", PAST_DAY, "--out", str(tmp_path), "--no-encrypt"], ["day", "show", "--date", PAST_DAY],
                  ["export", "verify", str(bundle)]):
         proc = subprocess.run([__import__("sys").executable, "-c", code, *args], env=cli_env(st.data_dir),
@@ -224,8 +225,8 @@ def test_a_damaged_member_header_names_the_problem_readably(closed_day, tmp_path
     _, bundle = export.export_day(closed_day, PAST_DAY, tmp_path)
     with tarfile.open(fileobj=__import__("io").BytesIO(bundle.data)) as tar:
         third = tar.getmembers()[2]
-    with pytest.raises(export.BundleError) as caught:
-        export.verify_bundle(_flip(bundle.data, third.offset + 100), closed_day.key.public)  # its mode field
+    with pytest.raises(day_bundle.BundleError) as caught:
+        day_bundle.verify_bundle(_flip(bundle.data, third.offset + 100), closed_day.key.public)  # its mode field
     assert str(caught.value) == (
         "the archive holds (manifest.json, manifest.sig) where a day bundle holds (manifest.json, manifest.sig,"
         " journal.jsonl.gz, summary.csv, report.pdf): the file was altered, damaged or is not a day bundle")

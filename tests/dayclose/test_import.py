@@ -13,6 +13,7 @@ from counter.hq.bundle_import import import_bundle
 from counter.hq.ingest import Gap
 from counter.hq.store import open_store
 from counter.services import dayclose, export
+from counter.sync import bundle as day_bundle
 from counter.sync.client import sync_once
 from db import journal
 from tests.dayclose.conftest import NEXT_PAST_DAY, PAST_DAY, cli_env, run_cli
@@ -81,7 +82,7 @@ def test_a_tampered_bundle_stores_nothing(station, hq, two_days):
     first, _ = two_days
     data = bytearray(first.read_bytes())
     data[len(data) // 2] ^= 0x40
-    with pytest.raises(export.BundleError):
+    with pytest.raises(day_bundle.BundleError):
         import_bundle(hq, bytes(data))
     assert held(hq, station) == []
 
@@ -102,7 +103,7 @@ def test_import_then_network_sync_then_import_again_has_no_duplicates(station, h
         server.stop()
     assert result.ok, result.error
     head = journal.head(station.db)[0]
-    n_first = export.verify_bundle(first.read_bytes(), station.key.public).manifest["last_seq"]
+    n_first = day_bundle.verify_bundle(first.read_bytes(), station.key.public).manifest["last_seq"]
     assert (result.duplicates, result.pushed, result.acked_seq) == (n_first, head - n_first, head)
     assert held(hq, station) == local_rows(station)
     assert dayclose.reconcile(station, station.business_day()).unsynced == 0
@@ -124,7 +125,7 @@ def test_cli_import_encrypted_bundle(station, hq, hq_keys, two_days, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"station HP-01 day {PAST_DAY}" in done.stdout and "0 already held" in done.stdout
     _, second = two_days
-    close2 = export.verify_bundle(second.read_bytes(), station.key.public).manifest["last_seq"]
+    close2 = day_bundle.verify_bundle(second.read_bytes(), station.key.public).manifest["last_seq"]
     for expected in (" 0 already held", " 0 new"):  # second day: new entries, then all duplicates
         proc = run_cli("hq", "import", str(second), "--db", hq.url, "--key-dir", str(hq_keys), env=env)
         assert proc.returncode == 0 and expected in proc.stdout, proc.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from counter.services import dayclose, export, printing
+from counter.sync import bundle as day_bundle
 from devices.printer import set_simulated_condition
 from tests.dayclose.seed import CLERK, SUPERVISOR, clerk_of, seed_day
 
@@ -41,5 +42,5 @@ def test_real_print_jobs_reconcile_and_a_later_reprint_counts_on_its_own_day(sta
     assert entry.data["print_job_types"] == {ok.job_id: "receipt", failed.job_id: "receipt"}
     # the bundle's verifier recomputes the same figures with the job types the close recorded
     _, bundle = export.export_day(station, tomorrow, tmp_path)
-    verified = export.verify_bundle(bundle.data, station.key.public)
+    verified = day_bundle.verify_bundle(bundle.data, station.key.public)
     assert verified.manifest["figures"]["receipts_reprinted"] == 1

@@ -110,7 +110,7 @@ def test_argv_that_is_not_utf8_is_one_error_line_with_exit_2(cli, tmp_path, args
 def test_hq_import_matches_the_bundle_station_id_whole():
     """The station id a bundle's manifest names, read before its signature is checked, is matched whole."""
     from counter.hq.bundle_import import _unverified_manifest
-    from counter.services.export import BundleError
+    from counter.sync.bundle import BundleError
 
     good = _unverified_manifest({"manifest.json": b'{"station_id": "S-01", "key_id": "k1"}'})
     assert good == {"station_id": "S-01", "key_id": "k1"}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
+from counter.forms import registry
 from counter.forms import spec as forms
-from counter.services import registry
-from counter.services.dayclose import service_label
 from tests.conftest import REPO
 
 
@@ -21,8 +20,8 @@ def test_the_registry_is_the_form_specs():
 
 
 def test_the_day_report_names_a_service_as_its_form_does():
-    assert service_label("permit_extend") == "居住证延期（签注）"  # it said 居住证延期 before
-    assert service_label("no_such_service") == "no_such_service"
+    assert registry.label("permit_extend") == "居住证延期（签注）"  # it said 居住证延期 before
+    assert registry.label("no_such_service") == "no_such_service"
 
 
 def test_the_receipt_layout_no_longer_names_the_form_services():
