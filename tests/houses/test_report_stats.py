@@ -59,3 +59,35 @@ def test_a_hotel_guest_opens_no_period(registers, clerk):
                 rows=[row(1, "阿依古丽·买买提", AYI, today - timedelta(days=1), house_code=None)], today=today)
     assert S.station_facts(st).all(FACTS) == before
 
+
+
+def test_voiding_a_departure_takes_its_outflow_back_at_the_station_and_hq(registers, clerk, store):
+    from counter.services import amendments, clerks, houses, people
+
+    st = registers
+    clerks.add_clerk(st, "主管乙", "supervisor", "4321")
+    supervisor = clerks.authorize_supervisor(st, "主管乙", "4321", "test")
+    today = engine.business_date(st)
+    came = today - timedelta(days=20)
+    file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
+                rows=[row(1, "𠮷永康", JI, came)], today=today)
+    pid = people.by_document(st, "citizen_id", JI).person_id
+    out = engine.perform(st, "registration_end", {"end_reason": "1", "end_date": "-3"}, person_id=pid, clerk=clerk)
+    mine = "SELECT started, ended, ended_seq FROM stat_facts WHERE person_id = ?"
+    assert S.station_facts(st).all(mine, (pid,)) == [(came.isoformat(), (today - timedelta(days=3)).isoformat(),
+                                                      out.entry.seq)]
+    admin.enroll(store, st.station_id, st.key.public_pem())
+    ingest_all(store, st)
+    amendments.void(st, out.entry.seq, "wrong person", clerk=clerk, supervisor=supervisor)
+    tx = S.station_facts(st)
+    assert tx.all(mine, (pid,)) == [(came.isoformat(), None, None)]
+    start = today - timedelta(days=40)
+    assert sum(f.outflow for f in S.flow_counts(tx, "month", start, today)) == 0
+    (p,) = houses.periods(st, pid)
+    assert p.current and p.house_code == HOUSE
+    hq_stats.refresh(store)  # the departure folded at HQ, then its void
+    ingest_all(store, st)
+    hq_stats.refresh(store)
+    with store.transaction() as hq:
+        assert hq.all(mine, (pid,)) == [(came.isoformat(), None, None)]
+        assert hq.all("SELECT ended_on FROM residence_periods WHERE person_id = ?", (pid,)) == [(None,)]
