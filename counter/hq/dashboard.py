@@ -85,7 +85,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "concurrent": ("同时办理", "Concurrent"), "none": ("暂无。", "None."),
     "page_of": ("第 {page} / {pages} 页，共 {total} 条", "page {page} of {pages}, {total} in all"),
     "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
-    "overdue": ("逾期申报", "Late reporters"), "reporter": ("申报单位（房屋地址）", "Reporter (house address)"),
+    "overdue": ("逾期申报", "Late reporters"),
+    # shorter words for the header's links, so that the English header stays on one line at 1280 px
+    "nav_figures": ("今日与本周业务", "Today, week"), "nav_expiring": ("即将到期居住证", "Expiring"),
+    "nav_register": ("重复与冲突", "Duplicates"), "nav_overdue": ("逾期申报", "Late reports"), "reporter": ("申报单位（房屋地址）", "Reporter (house address)"),
     "code": ("编码", "Code"), "house": ("房屋", "House"), "entity": ("单位", "Entity"),
     "late_reports": ("逾期申报次数", "Late reports"), "late_rows": ("逾期人次", "Late rows"),
     "last_late": ("最近逾期申报", "Last late report"), "since": ("申报日起", "Filed from"),
