@@ -9,10 +9,9 @@ from counter.services import clerks
 from db import kinds
 from tests.intake.test_legacy import MAPPING, _legacy_file
 from tests.register.helpers import new_station, push
-from tests.sync.fixtures import backend, hq_key_dir, hq_url, pg_cluster, server_factory, store  # noqa: F401
 
 
-def test_a_legacy_import_syncs_to_hq(store, tmp_path):  # noqa: F811
+def test_a_legacy_import_syncs_to_hq(store, tmp_path):
     from counter.services import engine
 
     station, _clerk = new_station(tmp_path, "HP-01", store)
@@ -31,7 +30,7 @@ def test_a_legacy_import_syncs_to_hq(store, tmp_path):  # noqa: F811
     assert {"𠮷永康", "阿依古丽·买买提", "张伟"} <= names  # the person.registered entries, projected at HQ
 
 
-def _window(root, station_id, store, hq, key_dir):  # noqa: F811 - not the fixture
+def _window(root, station_id, store, hq, key_dir):
     import shutil
 
     from counter.hq import admin
@@ -56,7 +55,7 @@ def _synced(st):
 
 
 def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
-        store, hq_url, hq_key_dir, server_factory, tmp_path):  # noqa: F811
+        store, hq_url, hq_key_dir, server_factory, tmp_path):
     """Two real stations and a real `counter hq serve` (SQLite and PostgreSQL): the legacy permit and the
     residence period reach HQ, window B adopts the file from the cited legacy entries and extends the
     imported permit (art. 13: the period continues); HQ's file names both windows; rebuild changes nothing."""
