@@ -9,6 +9,7 @@ from counter.services import clerks
 from db import kinds
 from tests.intake.test_legacy import MAPPING, _legacy_file
 from tests.register.helpers import new_station, push
+from tests.stations import hq_window_session
 
 
 def test_a_legacy_import_syncs_to_hq(store, tmp_path):
@@ -28,22 +29,6 @@ def test_a_legacy_import_syncs_to_hq(store, tmp_path):
         failures = tx.all("SELECT station_id, seq, kind FROM hq_register_failures")
     assert n == 1 + 3 + 3 and failures == []
     assert {"𠮷永康", "阿依古丽·买买提", "张伟"} <= names  # the person.registered entries, projected at HQ
-
-
-def _window(root, station_id, store, hq, key_dir):
-    import shutil
-
-    from counter.hq import admin
-    from counter.station import Station
-
-    st = Station.init(root / station_id, station_id, "210102", "和平区政务服务中心")
-    shutil.copy(key_dir / "hq.pub", st.data_dir / "keys" / "hq.pub")
-    section = st.config.section("sync")
-    section["hq_public_key"], section["hq_url"] = "keys/hq.pub", hq.url
-    st.config.save()
-    admin.enroll(store, st.station_id, st.key.public_pem())
-    clerk = clerks.add_clerk(st, f"柜员{station_id}", "clerk", "1234")
-    return st, clerks.Session(f"s-{station_id}", clerk)
 
 
 def _synced(st):
@@ -67,8 +52,8 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
     from tests.sync.fixtures import run_cli
 
     hq = server_factory(hq_url)
-    a, sa = _window(tmp_path, "HP-01", store, hq, hq_key_dir)
-    b, sb = _window(tmp_path, "HP-02", store, hq, hq_key_dir)
+    a, sa = hq_window_session(tmp_path, "HP-01", store, hq.url, hq_key_dir)
+    b, sb = hq_window_session(tmp_path, "HP-02", store, hq.url, hq_key_dir)
     try:
         today = engine.business_date(a)
         boss = clerks.add_clerk(a, "主管乙", "supervisor", "4321")
