@@ -109,9 +109,13 @@ def day_number(day: str | None) -> int | None:
 # The journal kinds that change a fact; everything else is skipped without being parsed.
 STAT_KINDS = (kinds.STATION_INITIALIZED, kinds.PERSON_REGISTERED, "service.residence_registration",
               "service.lodging_registration", "service.permit_apply", "service.permit_extend",
-              "service.permit_cancel", "service.registration_end", kinds.RESIDENCE_ENDED, kinds.SERVICE_VOIDED)
+              "service.permit_cancel", "service.registration_end", kinds.RESIDENCE_STARTED, kinds.RESIDENCE_ENDED,
+              kinds.SERVICE_VOIDED)
 
 REGISTRATIONS = {"service.residence_registration": "residence", "service.lodging_registration": "lodging"}
+# A landlord's or employer's report starts a residence or lodging registration (art. 14) and counts like one
+# made at the window; an institution's guest (hotel, hospital: art. 11) keeps their home, so is no new period.
+REPORTED = frozenset(REGISTRATIONS.values())
 
 DIMENSIONS = ("origin", "province", "age", "sex", "stay", "education", "education_level", "occupation",
               "housing", "reason", "intended_stay", "kind", "station", "week", "month")
@@ -144,6 +148,11 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
                         D.sex_of(number if citizen else None, d.get("sex")), 0 if citizen else 1))
         elif kind in REGISTRATIONS:
             _registration(tx, station_id, seq, day, REGISTRATIONS[kind], d, district or "")
+        elif kind == kinds.RESIDENCE_STARTED:
+            if d.get("via") == "report" and d.get("registration") in REPORTED:
+                _registration(tx, station_id, seq, day, d["registration"],
+                              {"person_id": d["person_id"], "values": {"arrival_date": d.get("started_on")}},
+                              district or "")
         elif kind == "service.permit_apply":
             until = (d.get("derived") or {}).get("valid_until")
             if until and d.get("number"):

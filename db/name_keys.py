@@ -47,8 +47,8 @@ def normalize_text(text: str) -> str:
 
 @cache
 def _han_ranges() -> tuple[list[int], list[int]]:
-    """(firsts, lasts) of templates/cjk_ideographs.toml (Unicode 15.1; the counter's name check reads the same
-    data): Python's unicodedata calls Extension H and I unassigned."""
+    """(firsts, lasts) of templates/cjk_ideographs.toml (its Unicode version; the counter's name check reads the same
+    data): Python's unicodedata calls Extension H, I and J unassigned."""
     data = tomllib.loads((resources.files("templates") / "cjk_ideographs.toml").read_text(encoding="utf-8"))
     ranges = sorted((b["first"], b["last"]) for b in data["block"])
     return [a for a, _b in ranges], [b for _a, b in ranges]

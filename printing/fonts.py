@@ -145,7 +145,7 @@ def missing_glyphs(text: str) -> list[str]:
     return sorted({ch for ch in text if not ch.isspace() and font_for(ch) is None})
 
 
-# The CJK blocks (Unicode 15.1), for a refusal that says what kind of character it is
+# The CJK blocks (Unicode 17.0, Blocks.txt), for a refusal that says what kind of character it is
 CJK_BLOCKS = (
     (0x3400, 0x4DBF, "CJK Unified Ideographs Extension A"),
     (0x4E00, 0x9FFF, "CJK Unified Ideographs"),
@@ -159,7 +159,10 @@ CJK_BLOCKS = (
     (0x2F800, 0x2FA1F, "CJK Compatibility Ideographs Supplement"),
     (0x30000, 0x3134F, "CJK Unified Ideographs Extension G"),
     (0x31350, 0x323AF, "CJK Unified Ideographs Extension H"),
+    (0x323B0, 0x3347F, "CJK Unified Ideographs Extension J"),
 )
+# Blocks newer than the Debian package's BabelStone Han: only a newer font file covers them
+NEWER_THAN_PACKAGE = ("CJK Unified Ideographs Extension I", "CJK Unified Ideographs Extension J")
 
 
 def block_of(ch: str) -> str:
@@ -176,7 +179,7 @@ def advice(ch: str) -> tuple[str, dict[str, str]]:
     except FontMissing:
         installed = False
     block = block_of(ch)
-    if not installed and block != "CJK Unified Ideographs Extension I":
+    if not installed and block not in NEWER_THAN_PACKAGE:
         return "package", {"package": BABELSTONE.package}
     return "file", {"file": BABELSTONE.filename, "block": block or f"U+{ord(ch):04X}", "env": ENV_FONT_DIRS}
 

@@ -1,4 +1,4 @@
-"""The app's background work: the card watcher, the sync worker and the printer poll.
+"""The app's background work: the card watcher, the sync worker, the printer poll (and a demo's houses).
 
 Each runs in its own thread and only posts messages (screens.messages) to the UI; the UI never waits on
 a device or on HQ. Devices are reached through counter.services.devices only.
@@ -61,6 +61,8 @@ class BackgroundWork:
         self._start_card_watcher()
         self._sync_worker()
         self._printer_worker()
+        if self.state.demo:
+            self._demo_houses_worker()
 
     def stop_background_work(self) -> None:
         if self.card_watcher is not None:
@@ -201,6 +203,13 @@ class BackgroundWork:
         self.set_sync_status(message.text)
 
     # --- printer ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="demo-houses")
+    def _demo_houses_worker(self) -> None:
+        """A fresh demo station's houses and entities (F6), made after the first paint."""
+        from counter.services.demo import seed_houses_once
+
+        seed_houses_once(self.station)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="printer")
     def _printer_worker(self) -> None:

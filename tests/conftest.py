@@ -15,6 +15,19 @@ REPO = Path(__file__).resolve().parent.parent
 # PC/SC clients of the suite talk only to the suite's own pcscd, never to one of the machine's.
 isolate()
 
+# HQ on both backends (a fresh SQLite or PostgreSQL database per test, the suite's own PostgreSQL cluster
+# on loopback) and real `counter hq serve` processes, for every area: declared once, here, so that one
+# cluster serves the whole session.
+from tests.sync.fixtures import (  # noqa: E402, F401
+    backend,
+    hq_key_dir,
+    hq_server,
+    hq_url,
+    pg_cluster,
+    server_factory,
+    store,
+)
+
 
 def cli_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "COUNTER_DATA_DIR"}

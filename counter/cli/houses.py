@@ -19,6 +19,13 @@ registration_app = new_app("Residence registrations: end one at the window (move
 Clerk = Annotated[str | None, typer.Option("--clerk", help="the clerk id the journal records")]
 PersonRows = Annotated[list[str], typer.Option(
     "--person", help="ID_NUMBER:NAME:DATE (YYYY-MM-DD) or ID_NUMBER:NAME:DATE:HOUSE_CODE; repeat per person")]
+# what the house and entity commands share (report, roster, show)
+HouseCode = Annotated[str, typer.Argument(help="the house code")]
+CreditCode = Annotated[str, typer.Argument(help="the credit code")]
+RosterOut = Annotated[Path | None, typer.Option("--out", help="write the roster PDF here, 0600")]
+HouseReportType = Annotated[str, typer.Option("--type", help="move_in or move_out")]
+EntityReportType = Annotated[str, typer.Option("--type", help="hired/left, move_in/move_out or guest_in/guest_out,"
+                                                              " by the entity's type")]
 
 
 def _house_line(h, occupants: int) -> str:
@@ -47,7 +54,7 @@ def house_add(
 
 @house_app.command("update")
 def house_update(
-    code: Annotated[str, typer.Argument(help="the house code")],
+    code: HouseCode,
     address: Annotated[str | None, typer.Option("--address", help="the new address")] = None,
     house_type: Annotated[str | None, typer.Option("--type", help="the new type")] = None,
     capacity: Annotated[int | None, typer.Option("--capacity", help="the new capacity")] = None,
@@ -65,7 +72,7 @@ def house_update(
 
 
 @house_app.command("show")
-def house_show(code: Annotated[str, typer.Argument(help="the house code")], clerk: Clerk = None,
+def house_show(code: HouseCode, clerk: Clerk = None,
                json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
     """A house's register entry, its landlord (masked ID) and how many live there now (the opening is journaled)."""
     from counter.services import houses, people
@@ -133,8 +140,8 @@ def _roster(station, clerk_id, out: Path | None, json_out: bool, **which) -> Non
 
 @house_app.command("roster")
 def house_roster(
-    code: Annotated[str, typer.Argument(help="the house code")],
-    out: Annotated[Path | None, typer.Option("--out", help="write the roster PDF here, 0600")] = None,
+    code: HouseCode,
+    out: RosterOut = None,
     clerk: Clerk = None,
     json_out: JsonFlag = False,
     data_dir: DataDir = None,
@@ -177,8 +184,8 @@ def _file(station, clerk_id, kind, code, report_type, persons, json_out) -> None
 
 @house_app.command("report")
 def house_report(
-    code: Annotated[str, typer.Argument(help="the house code")],
-    report_type: Annotated[str, typer.Option("--type", help="move_in or move_out")],
+    code: HouseCode,
+    report_type: HouseReportType,
     persons: PersonRows,
     clerk: Clerk = None,
     json_out: JsonFlag = False,
@@ -211,7 +218,7 @@ def entity_add(
 
 
 @entity_app.command("show")
-def entity_show(code: Annotated[str, typer.Argument(help="the credit code")], json_out: JsonFlag = False,
+def entity_show(code: CreditCode, json_out: JsonFlag = False,
                 data_dir: DataDir = None) -> None:
     """An entity's register entry."""
     from counter.services import houses
@@ -242,9 +249,8 @@ def entity_list(json_out: JsonFlag = False, data_dir: DataDir = None) -> None:
 
 @entity_app.command("report")
 def entity_report(
-    code: Annotated[str, typer.Argument(help="the credit code")],
-    report_type: Annotated[str, typer.Option("--type", help="hired/left, move_in/move_out or guest_in/guest_out,"
-                                                            " by the entity's type")],
+    code: CreditCode,
+    report_type: EntityReportType,
     persons: PersonRows,
     clerk: Clerk = None,
     json_out: JsonFlag = False,
@@ -257,8 +263,8 @@ def entity_report(
 
 @entity_app.command("roster")
 def entity_roster(
-    code: Annotated[str, typer.Argument(help="the credit code")],
-    out: Annotated[Path | None, typer.Option("--out", help="write the roster PDF here, 0600")] = None,
+    code: CreditCode,
+    out: RosterOut = None,
     clerk: Clerk = None,
     json_out: JsonFlag = False,
     data_dir: DataDir = None,

@@ -139,6 +139,10 @@ def serve(
                               " (429 with Retry-After beyond, whatever the name tried)")] = "10/minute;100/hour",
     alarm_window: Annotated[float, typer.Option(
         "--alarm-window", help="Seconds within which identical alarms are one row with a count")] = 3600.0,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        "--trusted-proxy", help="A reverse proxy (address or network; repeat for more) whose X-Forwarded-For"
+                                " names the client; from any other peer the header is ignored (default: none)")]
+        = None,
     log_format: Annotated[str, typer.Option(
         "--log-format", help="Log lines as 'text' or 'json', each with a UTC timestamp, on stderr")] = "text",
     min_protocol: Annotated[int, typer.Option(
@@ -162,9 +166,12 @@ def serve(
     os.environ[MIN_PROTOCOL_ENV] = str(min_protocol)
     tls = _tls_options(tls_cert, tls_key)
     limits = Limits(max_body_bytes=max_body_bytes, header_timeout_s=header_timeout, body_timeout_s=body_timeout,
-                    rate=rate_limit, alarm_window_s=alarm_window, signin_rate=signin_rate).check()
+                    rate=rate_limit, alarm_window_s=alarm_window, signin_rate=signin_rate,
+                    trusted_proxies=tuple(trusted_proxy or ())).check()
     os.environ[LIMITS_ENV] = limits.to_env()  # for the header timeout, and for every worker process
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (create_app decides)
     server_options = {"http": "counter.hq.limits:HeaderTimeoutH11Protocol", "log_level": log_level,
+                      "proxy_headers": False,
                       "log_config": log_config(log_format, log_level), **tls}
 
     store = _store(db, key_dir)  # fail fast with one line on a bad URL, key or schema

@@ -85,6 +85,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "concurrent": ("同时办理", "Concurrent"), "none": ("暂无。", "None."),
     "page_of": ("第 {page} / {pages} 页，共 {total} 条", "page {page} of {pages}, {total} in all"),
     "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
+    "overdue": ("逾期申报", "Late reporters"),
+    # shorter words for the header's links, so that the English header stays on one line at 1280 px
+    "nav_figures": ("今日与本周业务", "Today, week"), "nav_expiring": ("即将到期居住证", "Expiring"),
+    "nav_register": ("重复与冲突", "Duplicates"), "nav_overdue": ("逾期申报", "Late reports"), "reporter": ("申报单位（房屋地址）", "Reporter (house address)"),
+    "code": ("编码", "Code"), "house": ("房屋", "House"), "entity": ("单位", "Entity"),
+    "late_reports": ("逾期申报次数", "Late reports"), "late_rows": ("逾期人次", "Late rows"),
+    "last_late": ("最近逾期申报", "Last late report"), "since": ("申报日起", "Filed from"),
+    "overdue_note": ("出租房屋、用人单位等逾期申报（第十四条）的全区名单，按逾期人次排列，供责令限期改正（第二十二条）；每页 {n} 个。",
+                     "Landlords and entities of the whole district that reported late (art. 14), most late rows"
+                     " first, for an order to correct within a time limit (art. 22); {n} a page."),
     "health_note": ("需要关注的工作站（隔离、24 小时内告警、未解决冲突、超过 1 小时未联系）排在前面并标色，每页 {n} 个。",
                     "Stations needing a look (quarantined, alarms in 24 h, open conflicts, silent for over an hour)"
                     " come first, shaded; {n} a page."),
@@ -193,6 +203,7 @@ class Dashboard:
                 ("GET", "/dash/health", self.health), ("GET", "/dash/figures", self.figures),
                 ("GET", "/dash/stats", self.stats), ("GET", "/dash/stats/export", self.stats_export),
                 ("GET", "/dash/expiring", self.expiring), ("GET", "/dash/register", self.register),
+                ("GET", "/dash/overdue", self.overdue),
                 ("GET", "/dash/audit", self.audit), ("GET", "/dash/assets/{name}", self.asset)]
 
     # --- the shared steps ----------------------------------------------------------------------
@@ -379,6 +390,18 @@ class Dashboard:
                            duplicates=duplicate_page(found, dpage), conflicts=conflict_page(self.store, cpage),
                            scanned=scanned.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"))
 
+    def overdue(self, request: Request):
+        """Houses and entities with late reports (art. 14), most late rows first: the 限期改正 list (art. 22)."""
+        number = _page_number(request.query_params.get("page"))
+        since = _day_or_none(request.query_params.get("since"))
+        session = self.viewer(request, f"overdue since={since or '-'} page={number}")
+        if session is None:
+            return self.to_login(request)
+        found = register.overdue(self.store, since.isoformat() if since else None)
+        number, pages = _paged(len(found), number)
+        shown = ListPage(found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, pages, len(found))
+        return self.render(request, "overdue.html", session, rows=shown, since=since, page_size=PAGE_SIZE)
+
     def duplicates(self) -> tuple[datetime, dict]:
         now = datetime.now(UTC)
         if self._duplicates is None or now - self._duplicates[0] > DUPLICATES_TTL:
@@ -424,6 +447,14 @@ def _stats_query(request: Request) -> tuple[str, date, date]:
     by = by if by in STATS_CHOICES else "origin"
     start, end = _day(request.query_params.get("from"), today), _day(request.query_params.get("to"), today)
     return (by, end, start) if start > end else (by, start, end)
+
+
+def _day_or_none(text: str | None) -> date | None:
+    """A YYYY-MM-DD from the query, or None (absent or not a date: the whole list)."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 def _page_number(text: str | None) -> int:

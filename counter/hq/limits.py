@@ -11,17 +11,22 @@
   moving window). With `--workers N` each process counts for itself.
 - `signin_rate`: failed dashboard sign-ins per client address, counted from the audit in the database
   (so across processes), checked before a password is hashed (counter/hq/staff.py).
+- `trusted_proxies`: the reverse proxies whose X-Forwarded-For HQ believes (default: none). Only a request
+  whose peer is one of them has its client address taken from the header: the right-most address in it
+  that is not itself a trusted proxy (uvicorn's ProxyHeadersMiddleware). From any other peer the header
+  is ignored, so a client cannot forge its way past the per-address limits.
 
 `counter hq serve` passes the limits to its server processes in COUNTER_HQ_LIMITS (JSON).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import anyio
 from fastapi import HTTPException
@@ -45,6 +50,8 @@ class Limits:
     alarm_window_s: float = 3600.0
     # failed dashboard sign-ins per client address, counted across processes (counter/hq/staff.py)
     signin_rate: str = SIGNIN_RATE
+    # reverse proxies (addresses or networks) whose X-Forwarded-For names the client; none by default
+    trusted_proxies: tuple[str, ...] = ()
 
     def check(self) -> Limits:
         if self.max_body_bytes < 1024:
@@ -59,7 +66,7 @@ class Limits:
         from counter.hq.staff import parse_signin_rate
 
         parse_signin_rate(self.signin_rate)
-        return self
+        return replace(self, trusted_proxies=trusted_networks(self.trusted_proxies))
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -67,7 +74,23 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         text = os.environ.get(LIMITS_ENV)
-        return cls(**json.loads(text)) if text else cls()
+        if not text:
+            return cls()
+        values = json.loads(text)
+        return cls(**{**values, "trusted_proxies": tuple(values.get("trusted_proxies", ()))})
+
+
+def trusted_networks(proxies) -> tuple[str, ...]:
+    """The trusted proxies as networks (an address is its /32 or /128), or one line naming the bad one."""
+    out = []
+    for text in proxies:
+        try:
+            out.append(str(ipaddress.ip_network(text.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError("--trusted-proxy {text!r} is not an IP address or network like 10.0.0.0/24",
+                              text=text) from None
+    return tuple(dict.fromkeys(out))
+
 
 
 class RateLimited(Exception):

@@ -284,6 +284,12 @@ def create_app(store: Store, limits: Limits | None = None, min_protocol: int | N
                   description="Headquarters ingest for station journals: signed, resumable, idempotent.",
                   docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimits, max_bytes=limits.max_body_bytes, timeout_s=limits.body_timeout_s)
+    if limits.trusted_proxies:  # the client address from X-Forwarded-For, from these peers only (limits.py)
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        from counter.hq.limits import trusted_networks
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_networks(limits.trusted_proxies)))
     refusals: dict[int | str, dict[str, Any]] = {
         code: {"model": RefusalModel} for code in (400, 401, 403, 408, 409, 413, 423)
     }

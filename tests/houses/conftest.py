@@ -11,15 +11,6 @@ from counter.domain.citizen_id import check_character
 from counter.services import clerks, engine, houses
 from counter.services.reports import ReportRow
 from counter.station import Station
-from tests.sync.fixtures import (  # noqa: F401
-    backend,
-    hq_key_dir,
-    hq_server,
-    hq_url,
-    pg_cluster,
-    server_factory,
-    store,
-)
 
 DISTRICT = "210102"
 HOUSE = "HP-0001"

@@ -128,3 +128,25 @@ def test_house_add_by_the_landlords_id_number_update_and_list(data_dir):
     assert "HP-0200" in listed.stdout and "0/20" in listed.stdout
     entities = cli(d, "entity", "list")
     assert EMPLOYER in entities.stdout and "4 entities" in entities.stderr
+
+
+def test_house_and_entity_commands_share_their_option_declarations():
+    """One declaration each for what `house` and `entity` report/roster/show take (review: no repeats)."""
+    from typing import get_type_hints
+
+    from counter.cli import houses as cli
+
+    def hints(fn):
+        return get_type_hints(fn, include_extras=True)
+
+    for fn in (cli.house_roster, cli.entity_roster):
+        assert hints(fn)["out"] is cli.RosterOut
+    for fn, code, kind in ((cli.house_report, cli.HouseCode, cli.HouseReportType),
+                           (cli.entity_report, cli.CreditCode, cli.EntityReportType)):
+        assert hints(fn)["code"] is code and hints(fn)["report_type"] is kind and hints(fn)["persons"] is cli.PersonRows
+    for fn in (cli.house_update, cli.house_show, cli.house_roster):
+        assert hints(fn)["code"] is cli.HouseCode
+    for fn in (cli.entity_show, cli.entity_roster):
+        assert hints(fn)["code"] is cli.CreditCode
+    out = run_cli("entity", "roster", "--help")
+    assert out.returncode == 0 and "write the roster PDF here, 0600" in out.stdout and "the credit code" in out.stdout

@@ -9,10 +9,10 @@ from counter.services import clerks
 from db import kinds
 from tests.intake.test_legacy import MAPPING, _legacy_file
 from tests.register.helpers import new_station, push
-from tests.sync.fixtures import backend, hq_key_dir, hq_url, pg_cluster, server_factory, store  # noqa: F401
+from tests.stations import hq_window_session
 
 
-def test_a_legacy_import_syncs_to_hq(store, tmp_path):  # noqa: F811
+def test_a_legacy_import_syncs_to_hq(store, tmp_path):
     from counter.services import engine
 
     station, _clerk = new_station(tmp_path, "HP-01", store)
@@ -31,22 +31,6 @@ def test_a_legacy_import_syncs_to_hq(store, tmp_path):  # noqa: F811
     assert {"𠮷永康", "阿依古丽·买买提", "张伟"} <= names  # the person.registered entries, projected at HQ
 
 
-def _window(root, station_id, store, hq, key_dir):  # noqa: F811 - not the fixture
-    import shutil
-
-    from counter.hq import admin
-    from counter.station import Station
-
-    st = Station.init(root / station_id, station_id, "210102", "和平区政务服务中心")
-    shutil.copy(key_dir / "hq.pub", st.data_dir / "keys" / "hq.pub")
-    section = st.config.section("sync")
-    section["hq_public_key"], section["hq_url"] = "keys/hq.pub", hq.url
-    st.config.save()
-    admin.enroll(store, st.station_id, st.key.public_pem())
-    clerk = clerks.add_clerk(st, f"柜员{station_id}", "clerk", "1234")
-    return st, clerks.Session(f"s-{station_id}", clerk)
-
-
 def _synced(st):
     from counter.sync import client as sync
 
@@ -56,7 +40,7 @@ def _synced(st):
 
 
 def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
-        store, hq_url, hq_key_dir, server_factory, tmp_path):  # noqa: F811
+        store, hq_url, hq_key_dir, server_factory, tmp_path):
     """Two real stations and a real `counter hq serve` (SQLite and PostgreSQL): the legacy permit and the
     residence period reach HQ, window B adopts the file from the cited legacy entries and extends the
     imported permit (art. 13: the period continues); HQ's file names both windows; rebuild changes nothing."""
@@ -68,8 +52,8 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
     from tests.sync.fixtures import run_cli
 
     hq = server_factory(hq_url)
-    a, sa = _window(tmp_path, "HP-01", store, hq, hq_key_dir)
-    b, sb = _window(tmp_path, "HP-02", store, hq, hq_key_dir)
+    a, sa = hq_window_session(tmp_path, "HP-01", store, hq.url, hq_key_dir)
+    b, sb = hq_window_session(tmp_path, "HP-02", store, hq.url, hq_key_dir)
     try:
         today = engine.business_date(a)
         boss = clerks.add_clerk(a, "主管乙", "supervisor", "4321")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from counter.hq import admin
 from counter.hq.ingest import ingest_batch
@@ -59,3 +59,13 @@ def copy_file(source: Station, target: Station, person_id: str) -> None:
 
 def service(station, name, clerk, values=None, *, person_id=None, now=None):
     return perform(station, name, values or {}, person_id=person_id, clerk=clerk, now=now or datetime.now(UTC))
+
+
+def permit_near_expiry(station, clerk, values):
+    """A permit accepted 350 days ago and collected: its extension window (30 days) is open today."""
+    t0 = datetime.now(UTC) - timedelta(days=350)
+    reg = service(station, "residence_registration", clerk, {**values, "arrival_date": "0"}, now=t0)
+    app = service(station, "permit_apply", clerk, {"validity_years": "1", "proof": "1"}, person_id=reg.person_id,
+                  now=t0)
+    service(station, "permit_collect", clerk, person_id=reg.person_id, now=t0 + timedelta(days=30))
+    return reg.person_id, app.number

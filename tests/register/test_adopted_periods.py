@@ -10,10 +10,9 @@ from counter.hq import register as hq_register
 from counter.services import clerks, engine, houses, register, reports
 from tests.houses.conftest import HOUSE, LANDLORD, citizen_id, row
 from tests.register.helpers import YOSHIDA, new_station, push, service
-from tests.sync.fixtures import backend, hq_key_dir, hq_url, pg_cluster, store  # noqa: F401
 
 
-def test_an_adopted_file_brings_the_periods_a_report_started(store, tmp_path):  # noqa: F811
+def test_an_adopted_file_brings_the_periods_a_report_started(store, tmp_path):
     a, clerk_a = new_station(tmp_path, "HP-01", store)
     landlord = {**LANDLORD, "id_number": citizen_id("210202", "19700101", 11), "household_address": "大连市中山区"}
     manager = service(a, "lodging_registration", clerk_a, landlord).person_id

@@ -4,7 +4,6 @@ the audit of every lookup, conflicts, voids, rebuild, duplicates. Real stations 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +12,8 @@ from counter.hq import register
 from counter.services import amendments, clerks
 from counter.sync.protocol import Ack
 from db.journal import entry_hash
-from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, push, service
+from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, permit_near_expiry, push, service
+from tests.stations import extended_at_two_windows
 
 
 def _id_number(area: str, birth: str, order: str) -> str:
@@ -139,22 +139,12 @@ def test_a_batch_is_visible_to_lookups_once_acked_and_a_void_is_undone_at_hq(sto
     a.close()
 
 
-def _permit_near_expiry(station, clerk, values):
-    """A permit accepted 350 days ago and collected: its extension window (30 days) is open today."""
-    t0 = datetime.now(UTC) - timedelta(days=350)
-    reg = service(station, "residence_registration", clerk, {**values, "arrival_date": "0"}, now=t0)
-    app = service(station, "permit_apply", clerk, {"validity_years": "1", "proof": "1"}, person_id=reg.person_id,
-                  now=t0)
-    service(station, "permit_collect", clerk, person_id=reg.person_id, now=t0 + timedelta(days=30))
-    return reg.person_id, app.number
-
-
 def test_two_windows_extending_one_permit_offline_is_a_conflict_both_sides_learn(store, tmp_path):
     from counter.hq import admin
 
     a, ca = new_station(tmp_path, "HP-01", store)
     b, cb = new_station(tmp_path, "HP-02", store)
-    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
+    pid, permit = permit_near_expiry(a, ca, YOSHIDA)
     push(store, a)
     copy_file(a, b, pid)  # B took the file over while online ...
     # ... then went offline and extended it; A extended it too, and synced at once
@@ -196,7 +186,7 @@ def test_cancel_at_one_window_and_extend_at_another_is_a_conflict(store, tmp_pat
     a, ca = new_station(tmp_path, "HP-01", store)
     b, cb = new_station(tmp_path, "HP-02", store)
     c, cc = new_station(tmp_path, "HP-03", store)
-    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
+    pid, permit = permit_near_expiry(a, ca, YOSHIDA)
     push(store, a)
     copy_file(a, b, pid)
     copy_file(a, c, pid)
@@ -222,7 +212,7 @@ def test_a_permit_basis_in_the_payload_makes_the_check_exact(store, tmp_path):
     from counter.hq.ingest import raise_alarm
 
     a, ca = new_station(tmp_path, "HP-01", store)
-    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
+    pid, permit = permit_near_expiry(a, ca, YOSHIDA)
     push(store, a)
     last = register.permit_status(store, "HP-02", "C-9", permit)["last"]
     service(a, "permit_change", ca, {"new_address": "沈阳市和平区太原街8号", "change_date": "0"}, person_id=pid)
@@ -246,7 +236,7 @@ def test_projection_failure_is_recorded_and_never_blocks_the_journal(store, tmp_
 
     a, ca = new_station(tmp_path, "HP-01", store)
     b, cb = new_station(tmp_path, "HP-02", store)
-    pid, _ = _permit_near_expiry(a, ca, YOSHIDA)
+    pid, _ = permit_near_expiry(a, ca, YOSHIDA)
     copy_file(a, b, pid)  # A never synced: HQ has no such person
     ext = service(b, "permit_extend", cb, {"validity_years": "1"}, person_id=pid)
     other = service(b, "residence_registration", cb, ZHANG)
@@ -262,15 +252,7 @@ def test_projection_failure_is_recorded_and_never_blocks_the_journal(store, tmp_
 
 
 def test_rebuild_recomputes_the_register_with_the_same_checksum_and_repairs_a_tampered_row(store, tmp_path):
-    a, ca = new_station(tmp_path, "HP-01", store)
-    b, cb = new_station(tmp_path, "HP-02", store)
-    pid, _ = _permit_near_expiry(a, ca, YOSHIDA)
-    push(store, a)
-    copy_file(a, b, pid)
-    service(b, "permit_extend", cb, {"validity_years": "1"}, person_id=pid)
-    service(a, "permit_extend", ca, {"validity_years": "1"}, person_id=pid)
-    push(store, a)
-    push(store, b)
+    a, ca, b, cb, pid, _ = extended_at_two_windows(tmp_path, store, YOSHIDA)
     service(b, "residence_registration", cb, ZHANG)
     push(store, b)
     conflicts = register.all_conflicts(store)

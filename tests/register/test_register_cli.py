@@ -7,23 +7,15 @@ import json
 
 from counter.hq import register
 from counter.hq.store import schema_statements
-from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, push, service
-from tests.register.test_hq_register import _permit_near_expiry
+from tests.register.helpers import YOSHIDA, ZHANG, new_station, push, service
+from tests.stations import extended_at_two_windows
 from tests.sync.fixtures import run_cli
 
 
 def test_operator_commands_show_conflicts_and_duplicates_without_full_numbers(store, hq_url, tmp_path):
-    a, ca = new_station(tmp_path, "HP-01", store)
-    b, cb = new_station(tmp_path, "HP-02", store)
-    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
-    push(store, a)
-    copy_file(a, b, pid)
-    service(b, "permit_extend", cb, {"validity_years": "1"}, person_id=pid)
-    service(a, "permit_extend", ca, {"validity_years": "1"}, person_id=pid)
+    a, ca, b, cb, pid, permit = extended_at_two_windows(tmp_path, store, YOSHIDA)
     c, cc = new_station(tmp_path, "HP-03", store)
     service(c, "residence_registration", cc, {**YOSHIDA, "name": "吉田"})  # same number, another name
-    push(store, a)
-    push(store, b)
     push(store, c)
 
     out = run_cli("hq", "conflicts", "--db", hq_url, check=True).stdout
@@ -85,15 +77,7 @@ def test_an_hq_database_from_before_the_register_is_upgraded_and_rebuilt(backend
 def test_a_district_admin_resolves_a_conflict_from_the_command_line(store, hq_url, tmp_path):
     from counter.hq import staff
 
-    a, ca = new_station(tmp_path, "HP-01", store)
-    b, cb = new_station(tmp_path, "HP-02", store)
-    pid, permit = _permit_near_expiry(a, ca, YOSHIDA)
-    push(store, a)
-    copy_file(a, b, pid)
-    service(b, "permit_extend", cb, {"validity_years": "1"}, person_id=pid)
-    service(a, "permit_extend", ca, {"validity_years": "1"}, person_id=pid)
-    push(store, a)
-    push(store, b)
+    a, ca, b, cb, pid, permit = extended_at_two_windows(tmp_path, store, YOSHIDA)
     staff.add_user(store, "it-admin", "admin", "a long enough password")
     [c] = register.all_conflicts(store)
     cid = str(c["conflict_id"])

@@ -5,28 +5,16 @@ reaches both stations in signed acks; every lookup is recorded."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from counter.hq import admin, register
 from counter.services import clerks
-from counter.station import Station
 from counter.sync.client import sync_once
 from db import journal
-from tests.register.helpers import DISTRICT, YOSHIDA, copy_file, service
-
-
-def _station(root, station_id: str, store, hq_key_dir, url: str):
-    st = Station.init(root / station_id, station_id, DISTRICT, "测试服务中心")
-    shutil.copy(hq_key_dir / "hq.pub", st.data_dir / "keys" / "hq.pub")
-    section = st.config.section("sync")
-    section["hq_public_key"] = "keys/hq.pub"
-    section["hq_url"] = url
-    st.config.save()
-    admin.enroll(store, station_id, st.key.public_pem())
-    return st, clerks.add_clerk(st, f"柜员{station_id}", "clerk", "1234")
+from tests.register.helpers import YOSHIDA, copy_file, service
+from tests.stations import hq_window
 
 
 @pytest.fixture
@@ -49,8 +37,8 @@ def _sync(station):
 def test_one_person_through_four_steps_at_two_windows_on_postgresql(pg_store, hq_key_dir, server_factory, tmp_path):
     url, store = pg_store
     server = server_factory(url)
-    a, ca = _station(tmp_path, "HP-01", store, hq_key_dir, server.url)
-    b, cb = _station(tmp_path, "HP-02", store, hq_key_dir, server.url)
+    a, ca = hq_window(tmp_path, "HP-01", store, server.url, hq_key_dir, office="测试服务中心")
+    b, cb = hq_window(tmp_path, "HP-02", store, server.url, hq_key_dir, office="测试服务中心")
     t0 = datetime.now(UTC)
     # 1. the permit is accepted at window A
     reg = service(a, "residence_registration", ca, YOSHIDA, now=t0)
@@ -101,8 +89,8 @@ def test_one_person_through_four_steps_at_two_windows_on_postgresql(pg_store, hq
 def test_double_extension_reaches_both_stations_in_their_signed_acks(pg_store, hq_key_dir, server_factory, tmp_path):
     url, store = pg_store
     server = server_factory(url)
-    a, ca = _station(tmp_path, "HP-01", store, hq_key_dir, server.url)
-    b, cb = _station(tmp_path, "HP-02", store, hq_key_dir, server.url)
+    a, ca = hq_window(tmp_path, "HP-01", store, server.url, hq_key_dir, office="测试服务中心")
+    b, cb = hq_window(tmp_path, "HP-02", store, server.url, hq_key_dir, office="测试服务中心")
     t0 = datetime.now(UTC) - timedelta(days=350)
     reg = service(a, "residence_registration", ca, YOSHIDA, now=t0)
     service(a, "permit_apply", ca, {"validity_years": "1", "proof": "1"}, person_id=reg.person_id, now=t0)

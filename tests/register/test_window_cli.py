@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,21 +11,11 @@ import pytest
 
 from counter.hq import admin
 from counter.hq.store import open_store
-from counter.services import clerks, perform
-from counter.station import Station
+from counter.services import perform
 from counter.sync import client as sync
 from tests.register.helpers import YOSHIDA
+from tests.stations import hq_window
 from tests.sync.fixtures import REPO
-
-
-def joined(root, station_id, url, key_dir, store):
-    st = Station.init(root / station_id, station_id, "210102", "和平区政务服务中心")
-    shutil.copy(key_dir / "hq.pub", st.data_dir / "keys" / "hq.pub")
-    section = st.config.section("sync")
-    section["hq_public_key"], section["hq_url"] = "keys/hq.pub", url
-    st.config.save()
-    admin.enroll(store, st.station_id, st.key.public_pem())
-    return st, clerks.add_clerk(st, f"柜员{station_id}", "clerk", "1234")
 
 
 def counter(data_dir, *args):
@@ -41,8 +30,8 @@ def two_windows(tmp_path, hq_key_dir, server_factory):
     store = open_store(url, admin.load_key(hq_key_dir))
     store.init_schema()
     hq = server_factory(url)
-    a, clerk_a = joined(tmp_path, "HP-01", hq.url, hq_key_dir, store)
-    b, clerk_b = joined(tmp_path, "HP-02", hq.url, hq_key_dir, store)
+    a, clerk_a = hq_window(tmp_path, "HP-01", store, hq.url, hq_key_dir)
+    b, clerk_b = hq_window(tmp_path, "HP-02", store, hq.url, hq_key_dir)
     reg = perform(a, "residence_registration", {**YOSHIDA, "arrival_date": "0"}, clerk=clerk_a)
     perform(a, "permit_apply", {"validity_years": "1"}, person_id=reg.person_id, clerk=clerk_a)
     assert sync.sync_once(a).ok

@@ -6,7 +6,6 @@ shown on both sides, and going offline falling back to local data with the statu
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,26 +13,12 @@ import pytest
 from counter.errors import CounterError
 from counter.hq import admin
 from counter.hq.store import open_store
-from counter.services import clerks, people, perform, register
-from counter.station import Station
+from counter.services import people, perform, register
 from counter.sync import client as sync
 from tests.register.helpers import YOSHIDA
+from tests.stations import hq_window_session
 
 pytestmark = pytest.mark.postgres
-
-DISTRICT = "210102"
-
-
-def window(root, station_id, store, hq, key_dir):
-    st = Station.init(root / station_id, station_id, DISTRICT, "和平区政务服务中心")
-    shutil.copy(key_dir / "hq.pub", st.data_dir / "keys" / "hq.pub")
-    section = st.config.section("sync")
-    section["hq_public_key"], section["hq_url"] = "keys/hq.pub", hq.url
-    st.config.save()
-    admin.enroll(store, st.station_id, st.key.public_pem())
-    clerk = clerks.add_clerk(st, f"柜员{station_id}", "clerk", "1234")
-    return st, clerks.Session(f"s-{station_id}", clerk)
-
 
 def synced(st):
     result = sync.sync_once(st)
@@ -47,8 +32,8 @@ def district(pg_cluster, hq_key_dir, server_factory, tmp_path):
     store = open_store(url, admin.load_key(hq_key_dir))
     store.init_schema()
     hq = server_factory(url)
-    a = window(tmp_path, "HP-01", store, hq, hq_key_dir)
-    b = window(tmp_path, "HP-02", store, hq, hq_key_dir)
+    a = hq_window_session(tmp_path, "HP-01", store, hq.url, hq_key_dir)
+    b = hq_window_session(tmp_path, "HP-02", store, hq.url, hq_key_dir)
     yield store, hq, a, b
     for st, _s in (a, b):
         st.close()

@@ -23,7 +23,6 @@ from screens.person import PersonScreen
 from tests.register.helpers import YOSHIDA
 from tests.screens.conftest import SUPERVISOR, sign_in
 from tests.screens.driver import Clerk
-from tests.sync.fixtures import hq_key_dir, server_factory  # noqa: F401
 
 
 def joined(station, url, key_dir, store):
@@ -35,7 +34,7 @@ def joined(station, url, key_dir, store):
 
 
 @pytest.fixture
-def hq_with_a_file(tmp_path, hq_key_dir, server_factory):  # noqa: F811
+def hq_with_a_file(tmp_path, hq_key_dir, server_factory):
     """HQ holding 𠮷田's permit, accepted at window HP-01."""
     url = f"sqlite:///{tmp_path / 'hq.db'}"
     store = open_store(url, admin.load_key(hq_key_dir))
@@ -65,7 +64,7 @@ def text(app, selector) -> str:
     return str(found.first(Static).content) if found else ""
 
 
-async def test_f3_finds_at_hq_says_where_and_adopts_on_enter(station, hq_with_a_file, hq_key_dir):  # noqa: F811
+async def test_f3_finds_at_hq_says_where_and_adopts_on_enter(station, hq_with_a_file, hq_key_dir):
     store, hq, pid, _a = hq_with_a_file
     joined(station, hq.url, hq_key_dir, store)
     app = CounterApp(station, idle_lock_seconds=0)
@@ -187,7 +186,7 @@ async def test_a_supervisor_sees_a_conflict_resolved_at_hq(station):
 
 
 async def test_the_file_warns_and_refuses_a_permit_another_window_cancelled(station, hq_with_a_file,
-                                                                            hq_key_dir):  # noqa: F811
+                                                                            hq_key_dir):
     from datetime import UTC, datetime
 
     from counter.services import people

@@ -1,14 +1,12 @@
-"""HQ on both backends (SQLite and a private PostgreSQL cluster on loopback) for the statistics tests."""
+"""An HQ database without a schema, on both backends (the HQ fixtures are tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.sync.fixtures import backend, hq_key_dir, hq_url, pg_cluster, store  # noqa: F401
-
 
 @pytest.fixture
-def empty_url(backend, tmp_path, request) -> str:  # noqa: F811
+def empty_url(backend, tmp_path, request) -> str:
     """An HQ database without a schema, on the parametrised backend."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'hq.db'}"

@@ -1,4 +1,4 @@
-"""Names with the ideographs of Unicode 15.0 and 15.1 (Extension H, U+2B739, Extension I), issue 16.
+"""Names with the ideographs of Unicode 15.0 to 17.0 (Extension H, U+2B739, Extension I, Extension J), issue 16.
 
 Python 3.11's unicodedata is Unicode 14.0 and calls them unassigned. A name is a name: the name check
 accepts them by code point (templates/cjk_ideographs.toml names its Unicode version), every path keeps
@@ -28,6 +28,7 @@ from tests.window.conftest import ZHANGWEI, at
 
 EXT_I = "\U0002EBF0"  # CJK Unified Ideographs Extension I (Unicode 15.1): in no font Debian bookworm ships
 EXT_H = "\U00031350"  # Extension H (Unicode 15.0): BabelStone Han has it
+EXT_J = "\U000323B0"  # CJK Unified Ideographs Extension J (Unicode 17.0): in no font Debian bookworm ships
 NAME = f"{EXT_I}永康"
 
 
@@ -37,7 +38,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 def test_the_table_is_pythons_ideographs_plus_exactly_what_later_unicode_versions_added():
     data = tomllib.loads((REPO / "templates" / "cjk_ideographs.toml").read_text(encoding="utf-8"))
-    assert data["unicode_version"] == "15.1"
+    assert data["unicode_version"] == "17.0"
     python = _version(unicodedata.unidata_version)
     named = [cp for cp in range(0x110000)
              if unicodedata.name(chr(cp), "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))]
@@ -48,11 +49,17 @@ def test_the_table_is_pythons_ideographs_plus_exactly_what_later_unicode_version
         # a code point Python does not know is only in a block completed after Python's Unicode version
         assert not unassigned or _version(block.version) > python, block
         newer += len(unassigned)
-    assert newer == 4192 + 1 + 622  # Extension H, U+2B739 (15.0) and Extension I (15.1)
+    # Extension H, U+2B739 (15.0), Extension I (15.1); Extension J and 6 in C, 12 in E (17.0)
+    assert newer == 4192 + 1 + 622 + 4298 + 6 + 12
     assert ideograph_block("\U0002EE5E") is None and ideograph_block("\U0002EE5D").name.endswith("Extension I")
+    # Extension J: 323B0..33479 assigned (4,298) in its block 323B0..3347F
+    assert ideograph_block(EXT_J).name.endswith("Extension J") and ideograph_block("\U00033479") is not None
+    assert ideograph_block("\U0003347A") is None and ideograph_block("\U000323AF").name.endswith("Extension H")
+    assert ideograph_block("\U0002B73F").name.endswith("Extension C") and ideograph_block("\U0002CEAE") is None
 
 
-@pytest.mark.parametrize("name", [NAME, f"{EXT_H}明", f"阿依古丽·{EXT_I}买买提", "李\U0002B739"])
+@pytest.mark.parametrize("name", [NAME, f"{EXT_H}明", f"阿依古丽·{EXT_I}买买提", "李\U0002B739", f"{EXT_J}永康",
+                                  f"阿依古丽·{EXT_J}买买提"])
 def test_the_name_check_accepts_them_unchanged(name):
     assert check_name(name).name == name and check_name(name).script == "cjk"
 
@@ -64,7 +71,7 @@ def test_as_utf16_surrogate_pairs_they_are_joined_into_the_same_name():
     assert check_name(typed).name == NAME
 
 
-@pytest.mark.parametrize("text", ["\U0002EE5E明", "\U000323B0明", "王\u0378"])
+@pytest.mark.parametrize("text", ["\U0002EE5E明", "\U0003347A明", "王\u0378"])
 def test_an_unassigned_code_point_outside_the_ideographs_is_still_refused(text):
     with pytest.raises(ValidationError, match="Chinese name has only Chinese characters|Latin letters"):
         check_name(text)
@@ -92,6 +99,16 @@ def test_the_receipt_is_refused_at_print_and_the_registration_stays(station, cle
     assert people.get(station, out.person_id).current_address == ZHANGWEI["current_address"]
     job = ps.list_jobs(station)[0]
     assert job["state"] != "printed"  # queued: it prints once a font with the glyph is installed
+
+
+def test_an_extension_j_name_is_recorded_and_its_receipt_refused_naming_the_block(station, clerk):
+    from printing import fonts
+
+    out = _register(station, clerk, name=f"{EXT_J}永康")
+    assert people.get(station, out.person_id).name == f"{EXT_J}永康"
+    result = ps.print_receipt(station, out.document, clerk.clerk_id)
+    assert not result.confirmed and result.missing_glyphs == (EXT_J,) and "U+323B0" in result.message
+    assert "Extension J" in fonts.install_advice(EXT_J) and "COUNTER_FONT_DIRS" in fonts.install_advice(EXT_J)
 
 
 # --- reports: refused when saved, in one line, nothing written ------------------------------------
