@@ -173,7 +173,8 @@ def apply_entries(tx, station_id: str, rows: Iterable[tuple]) -> int:
         elif kind == "service.registration_end":  # a departure at the window, on its stated day
             _ended(tx, station_id, d["person_id"], (d.get("values") or {}).get("end_date") or day, seq)
         elif kind == kinds.RESIDENCE_ENDED:  # a move-out or leaving, reported by the house or the entity
-            _ended(tx, station_id, d["person_id"], d.get("ended_on") or day, seq)
+            if d.get("registration") != "institution":  # a guest's stay opened no period: their home goes on
+                _ended(tx, station_id, d["person_id"], d.get("ended_on") or day, seq)
         elif kind == kinds.SERVICE_VOIDED:
             _voided(tx, station_id, d.get("ref_seq"))
     if cursor:

@@ -359,6 +359,7 @@ class ResidenceEnded(TypedDict):
     reason: str  # moved_away, left_district, report_move_out, report_left
     via: str
     report_id: str | None
+    registration: NotRequired[str | None]  # the ended period's (institution: a guest's stay); absent before 2026-12-02
 
 
 # kind -> its payload's shape (service.<id> kinds: SERVICE_PAYLOAD)

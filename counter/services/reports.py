@@ -106,6 +106,7 @@ class _Planned:
     house_code: str | None
     address: str | None
     period_id: str | None  # the period a row ends
+    period_registration: str | None  # and its registration (institution: a guest's stay)
     late: bool
 
 
@@ -151,7 +152,7 @@ def _plan(station, who: Reporter, report_type: str, rows: list[ReportRow], today
                 if h is None:
                     raise ValidationError("house {code} is not on file", code=house_code)
                 address = h.address
-            period_id = None
+            period_id = period_registration = None
             if starts:
                 if who.kind == "entity" and who.entity_type == "housing_agency" and house_code is None:
                     raise ValidationError("a housing agency's move-in names the house code")
@@ -167,9 +168,10 @@ def _plan(station, who: Reporter, report_type: str, rows: list[ReportRow], today
                 if row.event_date.isoformat() < period.started_on:
                     raise ValidationError("the end date {date} is before the start {start}",
                                           date=row.event_date.isoformat(), start=period.started_on)
-                period_id = period.period_id
+                period_id, period_registration = period.period_id, period.registration
             late = rules.report_lateness(row.event_date, today, pol.report_deadline_days).late
-            planned.append(_Planned(row, id_number, name, sex, birth, person, house_code, address, period_id, late))
+            planned.append(_Planned(row, id_number, name, sex, birth, person, house_code, address, period_id,
+                                    period_registration, late))
         except ValidationError as exc:
             problems.append((row.row, exc))
     return planned, problems
@@ -262,7 +264,8 @@ def file_report(station, clerk_id: str | None, *, reporter_kind: str, reporter_c
             else:
                 station.record(kinds.RESIDENCE_ENDED, {
                     "person_id": person_id, "period_id": p.period_id, "ended_on": p.row.event_date.isoformat(),
-                    "reason": rules.END_REASONS[report_type], "via": "report", "report_id": report_id},
+                    "reason": rules.END_REASONS[report_type], "via": "report", "report_id": report_id,
+                    "registration": p.period_registration},
                     clerk_id=clerk_id)
             if progress is not None:
                 progress(done, len(planned))

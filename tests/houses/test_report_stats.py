@@ -60,6 +60,25 @@ def test_a_hotel_guest_opens_no_period(registers, clerk):
     assert S.station_facts(st).all(FACTS) == before
 
 
+def test_a_residents_hotel_stay_ending_leaves_their_home_period_open_at_the_station_and_hq(registers, clerk, store):
+    st = registers
+    today = engine.business_date(st)
+    came = today - timedelta(days=20)
+    file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
+                rows=[row(1, "𠮷永康", JI, came)], today=today)
+    home = S.station_facts(st).all(FACTS)
+    for kind, day in (("guest_in", today - timedelta(days=3)), ("guest_out", today - timedelta(days=1))):
+        file_report(st, clerk.clerk_id, reporter_kind="entity", reporter_code=HOTEL, report_type=kind,
+                    rows=[row(1, "𠮷永康", JI, day, house_code=None)], today=today)
+    tx = S.station_facts(st)
+    assert tx.all(FACTS) == home and ("residence", came.isoformat(), None, "other_province", "M") in home
+    admin.enroll(store, st.station_id, st.key.public_pem())
+    ingest_all(store, st)
+    hq_stats.refresh(store)
+    with store.transaction() as hq:
+        assert hq.all(FACTS) == home
+
+
 
 def test_voiding_a_departure_takes_its_outflow_back_at_the_station_and_hq(registers, clerk, store):
     from counter.services import amendments, clerks, houses, people
@@ -91,3 +110,27 @@ def test_voiding_a_departure_takes_its_outflow_back_at_the_station_and_hq(regist
     with store.transaction() as hq:
         assert hq.all(mine, (pid,)) == [(came.isoformat(), None, None)]
         assert hq.all("SELECT ended_on FROM residence_periods WHERE person_id = ?", (pid,)) == [(None,)]
+
+
+def test_an_hq_that_folded_reports_before_they_counted_folds_them_again_on_upgrade(registers, clerk, store):
+    from counter.hq import migrations
+    from counter.hq.store import SCHEMA_VERSION
+
+    st = registers
+    today = engine.business_date(st)
+    file_report(st, clerk.clerk_id, reporter_kind="house", reporter_code=HOUSE, report_type="move_in",
+                rows=[row(1, "𠮷永康", JI, today - timedelta(days=20))], today=today)
+    admin.enroll(store, st.station_id, st.key.public_pem())
+    ingest_all(store, st)
+    hq_stats.refresh(store)
+    with store.transaction() as hq:
+        folded = hq.all(FACTS)
+        # what the fold before reports counted left: no period for the reported tenant
+        hq.execute("DELETE FROM stat_facts WHERE started = ?", ((today - timedelta(days=20)).isoformat(),))
+        refold = next(m for m in migrations.all_migrations() if m.name.endswith("_report_periods"))
+        hq.execute("UPDATE hq_meta SET value = ? WHERE key = 'schema_version'", (str(refold.version - 1),))
+    assert [m.version for m in store.migrate()] == list(range(refold.version, SCHEMA_VERSION + 1))
+    assert hq_stats.pending(store) > 0
+    hq_stats.refresh(store)
+    with store.transaction() as hq:
+        assert hq.all(FACTS) == folded and len(folded) == 2
