@@ -98,19 +98,21 @@ def lookup_area(code: str) -> Area | None:
     return Area(code, province, periods[-1][2], valid_from, valid_until, _prefecture(code))
 
 
-@cache
-def _loc_table() -> bytes:
-    """python-stdnum's cn/loc.dat, found without importing stdnum (its __init__ loads all of stdnum.util).
-
-    Bytes: only the lines of one province are decoded, not the whole 240 kB table."""
+def area_table_path() -> str:
+    """python-stdnum's cn/loc.dat, found without importing stdnum (its __init__ loads all of stdnum.util)."""
     import os
     from importlib.util import find_spec
 
     spec = find_spec("stdnum")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("python-stdnum is not installed", name="stdnum")
-    path = os.path.join(next(iter(spec.submodule_search_locations)), "cn", "loc.dat")
-    with open(path, "rb") as fh:
+    return os.path.join(next(iter(spec.submodule_search_locations)), "cn", "loc.dat")
+
+
+@cache
+def _loc_table() -> bytes:
+    """The area table as bytes: only the lines of one province are decoded, not the whole 240 kB table."""
+    with open(area_table_path(), "rb") as fh:
         return fh.read()
 
 

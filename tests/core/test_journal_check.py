@@ -119,17 +119,41 @@ try:
     main(["journal", "verify", "--data-dir", sys.argv[1]])
 except SystemExit as exc:
     print("EXIT:", exc.code, "HASHLIB:", "hashlib" in sys.modules, "COLLECTOR:", gc.isenabled())
+    print("SKIPPED:", *(m for m in ("tomllib", "typing", "cryptography.exceptions") if m not in sys.modules))
 """
 
 
 def test_verify_runs_without_openssls_hashlib_and_gives_the_collector_back(station_dir):
+    """...nor, once station.toml is in the checked-config cache, tomllib, typing or cryptography's Python layer."""
     import subprocess
     import sys
 
     from tests.conftest import REPO, cli_env
 
-    out = subprocess.run([sys.executable, "-c", VERIFY_PROBE, str(station_dir)], capture_output=True, text=True,
-                         env=cli_env(), cwd=REPO, timeout=60)
-    lines = out.stdout.splitlines()
-    assert lines[0].startswith("journal intact: 3 entries"), out.stderr
-    assert lines[1:] == ["EXIT: 0 HASHLIB: False COLLECTOR: True", "FROZEN: True"]
+    for _ in ("first run: station.toml checked", "second: from the cache"):
+        out = subprocess.run([sys.executable, "-c", VERIFY_PROBE, str(station_dir)], capture_output=True,
+                             text=True, env=cli_env(), cwd=REPO, timeout=60)
+        lines = out.stdout.splitlines()
+        assert lines[0].startswith("journal intact: 3 entries"), out.stderr
+        assert lines[1] == "EXIT: 0 HASHLIB: False COLLECTOR: True" and lines[3:] == ["FROZEN: True"]
+    assert lines[2] == "SKIPPED: tomllib typing cryptography.exceptions"
+
+
+def test_the_station_key_through_cryptographys_binding_is_of_its_public_classes(station_dir):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+    from counter import keys
+
+    assert keys._ed25519 is not None  # this cryptography has the binding the start-up path uses
+    key = keys.load_private(station_dir / "keys" / "station.key")
+    assert isinstance(key.private, Ed25519PrivateKey) and isinstance(key.public, Ed25519PublicKey)
+    message = "阿依古丽·买买提 𠮷".encode()
+    signature = key.sign(message)
+    assert keys.verify(key.public, message, signature) and keys.verify(key.public_raw, message, signature)
+    key.public.verify(keys.unb64(signature), message)  # cryptography's public API agrees
+    assert not keys.verify(key.public_raw, message + b".", signature)
+    assert not keys.verify(Ed25519PrivateKey.generate().public_key(), message, signature)
+    assert not keys.verify(key.public_raw, message, keys.b64(bytes(64)))
+    assert not keys.verify(key.public_raw, message, "A")  # not base64 of anything
+    with pytest.raises(ValueError):
+        keys.verify(b"too short for a key", message, signature)
