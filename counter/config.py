@@ -28,18 +28,6 @@ CHECKED_FILE = ".station.toml.checked"
 _CHECKED_FORMAT = 1  # bump when what the cache holds changes shape
 
 
-def __getattr__(name: str):
-    """SCHEMA, KEYS, the sections, validate ...: from counter.config_schema, imported on first use."""
-    if name.startswith("__"):
-        raise AttributeError(name)
-    from counter import config_schema
-
-    try:
-        return getattr(config_schema, name)
-    except AttributeError:
-        raise AttributeError(f"module 'counter.config' has no attribute {name!r}") from None
-
-
 def default_data_dir() -> Path:
     import platformdirs
 

@@ -295,7 +295,8 @@ def restore_station_from_hq(data_dir: Path, hq_url: str, station_id: str, hq_pub
     db.conn.close()
     os.replace(work, data_dir / DB_FILE)
 
-    from counter.config import StationConfig, validate
+    from counter.config import StationConfig
+    from counter.config_schema import validate
     from counter.station import Station
 
     init = first.data

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from counter import files, journal_check, keys
-from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config, validate
+from counter.config import CONFIG_FILE, DB_FILE, StationConfig, load_config
 from counter.domain.citizen_id import validate_area_code
 from counter.domain.station_id import check_station_id
 from counter.errors import ConfigError, CounterError, StationExists, ValidationError
@@ -82,6 +82,8 @@ class Station:
         raw = {"station": {"id": station_id, "district": district, "office": office.strip()}}
         for section, values in overrides.items():
             raw.setdefault(section, {}).update(values)
+        from counter.config_schema import validate  # the whole check: not on the start-up path
+
         path = data_dir / CONFIG_FILE
         data = validate(raw, path)
         # Personal data lives here: only the station's user may read it.

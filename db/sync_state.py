@@ -3,22 +3,17 @@ state, not journaled and not a projection (a rebuild leaves it alone). The sync 
 write it; `counter journal verify` reads the cursor, so this module loads nothing its fast path has not
 loaded already. The conflicts the acks report are db/register_conflicts.py's."""
 
-# No `from __future__ import annotations`: typing.NamedTuple would compile each string annotation (a
-# ForwardRef) on `counter journal verify`'s fast path, which imports this module (as db/entry.py says).
 import sqlite3
-from typing import NamedTuple
+from collections import namedtuple
 
 from db.chain import GENESIS_HASH
 
-
-class SyncState(NamedTuple):
-    acked_seq: int
-    acked_hash: str
-    last_success_at: str | None
-    last_error: str | None
-    last_attempt_at: str | None
-    clock_offset_s: float | None
-    hq_key_id: str | None
+# collections' namedtuple, not typing.NamedTuple: `counter journal verify` imports this module, and typing
+# would cost its start-up a tenth (db/chain.py's VerifyResult is the same).
+# HQ's last verified ack (acked_seq, acked_hash), the last success, error and attempt (UTC texts or None),
+# the measured clock offset in seconds and the key id HQ signed with.
+SyncState = namedtuple("SyncState", "acked_seq acked_hash last_success_at last_error last_attempt_at"
+                                    " clock_offset_s hq_key_id")
 
 
 def acked(db) -> tuple[int, str] | None:

@@ -22,7 +22,8 @@ EXIT_CODES = {"no_service": 3, "no_reader": 3, "no_card": 3, "mrz_key_required":
 
 def _reader_section(data_dir: Path | None) -> dict:
     """The station's [reader] section if there is a station, else the defaults."""
-    from counter.config import CONFIG_FILE, SCHEMA, load_config, resolve_data_dir
+    from counter.config import CONFIG_FILE, load_config, resolve_data_dir
+    from counter.config_schema import SCHEMA
 
     directory = resolve_data_dir(data_dir)
     if (directory / CONFIG_FILE).exists():

@@ -20,7 +20,7 @@ CHUNK = 5000
 
 def default_policy() -> Policy:
     """HQ has no station.toml: the shipped policy's statistics values (k, age bands)."""
-    from counter.config import SCHEMA
+    from counter.config_schema import SCHEMA
 
     return Policy.from_config({k: default for k, (_kind, default) in SCHEMA["policy"].items()})
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from counter.config import KEYS, load_config
+from counter.config import load_config
+from counter.config_schema import KEYS
 from counter.domain.language import LANGS, pick, text_key
 from counter.errors import ConfigError
 
