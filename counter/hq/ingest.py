@@ -14,15 +14,18 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
+
+import msgspec
 
 from counter import keys
 from counter.errors import CounterError
 from counter.hq.alarms import ALARM_WINDOW_S, raise_alarm
 from counter.hq.keys import apply_key_rotations
-from counter.hq.store import Store, Tx
+from counter.hq.store import CURSOR_UPDATE, Store, Tx
 from counter.sync.protocol import (
     Ack,
     Batch,
@@ -106,6 +109,32 @@ def _conflicts_for(tx: Tx, station_id: str) -> tuple:
     return tuple(c.as_ack_item() for c in register.open_conflicts(tx, station_id))
 
 
+class _AnyObject(msgspec.Struct):
+    """Any JSON object: decoding into it checks the text is JSON and skips every value without building it."""
+
+
+_decode_object = msgspec.json.Decoder(_AnyObject).decode
+# Nesting below this cannot reach json.loads' recursion limit, so the two agree on every such text
+_NESTING_FAST = 400
+
+
+def _payload_flag(payload: str, digit_limit: int) -> str | None:
+    """json.loads' verdict on a payload: None for an object, else the flag. msgspec answers for the common
+    case (an object, some 25x faster); whatever it refuses, and what json.loads alone refuses (an integer longer
+    than sys.get_int_max_str_digits, nesting deep enough for RecursionError) goes to json.loads itself.
+    tests/sync/test_business_flags.py checks the two agree."""
+    if (len(payload) <= digit_limit or not digit_limit) and payload.count("{") + payload.count("[") < _NESTING_FAST:
+        try:
+            _decode_object(payload)
+            return None
+        except (msgspec.DecodeError, UnicodeEncodeError):  # a lone surrogate: msgspec reads UTF-8
+            pass
+    try:
+        return None if isinstance(json.loads(payload), dict) else "payload_not_object"
+    except ValueError:
+        return "payload_not_json"
+
+
 def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> list[str]:
     """Rules an entry may break without blocking later seqs: it is stored and flagged."""
     return _flagger(server_now, batch_offset_s)(entry)
@@ -118,15 +147,29 @@ def _flagger(server_now: datetime, batch_offset_s: float):
     clock_flag = ["station_clock_offset"] if abs(batch_offset_s) > CLOCK_TOLERANCE_S else []
     kind_ok: dict[str, bool] = {}
     day_ok: dict[str, bool] = {}
-    loads, kind_match, uuid_match = json.loads, KIND_PATTERN.match, UUID_PATTERN.match
+    # (device_time - server_now).total_seconds() > CLOCK_TOLERANCE_S is device_time > future (exact
+    # microseconds); our own '...Z' form is compared naive, in UTC, without building an aware datetime
+    naive_future = future.astimezone(UTC).replace(tzinfo=None) if future.tzinfo is not None else None
+    fromisoformat = datetime.fromisoformat
+
+    def device_time_flag(text: str) -> str | None:
+        if naive_future is not None and type(text) is str and text[-1:] == "Z":
+            try:
+                naive = fromisoformat(text[:-1])
+            except ValueError:
+                return "device_time_malformed"
+            if naive.tzinfo is None:
+                return "device_time_in_future" if naive > naive_future else None
+        try:
+            return "device_time_in_future" if parse_utc(text) > future else None
+        except ValueError:
+            return "device_time_malformed"
+
+    kind_match, uuid_match, digit_limit = KIND_PATTERN.match, UUID_PATTERN.match, sys.get_int_max_str_digits()
 
     def flags(entry: dict) -> list[str]:
-        out = []
-        try:
-            if not isinstance(loads(entry["payload"]), dict):
-                out.append("payload_not_object")
-        except ValueError:
-            out.append("payload_not_json")
+        payload_flag = _payload_flag(entry["payload"], digit_limit)
+        out = [payload_flag] if payload_flag else []
         kind = entry["kind"]
         ok = kind_ok.get(kind)
         if ok is None:
@@ -147,12 +190,9 @@ def _flagger(server_now: datetime, batch_offset_s: float):
                 ok = day_ok[day] = False
         if not ok:
             out.append("business_day_malformed")
-        try:
-            # the same as (device_time - server_now).total_seconds() > CLOCK_TOLERANCE_S: exact microseconds
-            if parse_utc(entry["device_time_utc"]) > future:
-                out.append("device_time_in_future")
-        except ValueError:
-            out.append("device_time_malformed")
+        time_flag = device_time_flag(entry["device_time_utc"])
+        if time_flag:
+            out.append(time_flag)
         return out + clock_flag if clock_flag else out
 
     return flags
@@ -320,11 +360,10 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
 
     inserted = len(new)
     if inserted:
-        batch_id = tx.one(
-            "INSERT INTO hq_batches (station_id, key_id, first_seq, last_seq, head_hash, signature, sent_at,"
-            " received_at, clock_offset_s, inserted, duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING batch_id",
+        cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]  # the entries' checks come before the commit
+        batch_id = tx.record_batch(
             (sid, batch.key_id, batch.first_seq, batch.last_seq, batch.head_hash, batch.signature, batch.sent_at,
-             server_time, offset_s, inserted, duplicates))[0]
+             server_time, offset_s, inserted, duplicates), (cursor_seq, cursor_hash, server_time, offset_s, sid))
         tx.insert_entries(_rows(sid, new, prev if stream else None, batch_id, server_time,
                                 _flagger(server_now, offset_s)), count=inserted, use_copy=use_copy)
         apply_key_rotations(tx, sid, batch.key_id, new, server_time)  # `counter keys rotate` entries
@@ -333,11 +372,10 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
 
             register.project_entries(tx, sid, new, server_time, offset_s,
                                      lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
-        cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
+    else:
+        tx.execute(CURSOR_UPDATE, (cursor_seq, cursor_hash, server_time, offset_s, sid))
     if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):
         raise_alarm(tx, sid, "clock_offset", f"station clock is {offset_s:+.0f} s from HQ", server_time, window_s)
-    tx.execute("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
-               " WHERE station_id = ?", (cursor_seq, cursor_hash, server_time, offset_s, sid))
     return None, sign_ack(store, sid, cursor_seq, cursor_hash, server_time, inserted, duplicates,
                           _conflicts_for(tx, sid) if project else ())
 

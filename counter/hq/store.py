@@ -33,6 +33,11 @@ JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc
 COPY_THRESHOLD = 200
 _INSERT_ENTRIES = f"INSERT INTO hq_journal ({', '.join(JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * len(JOURNAL_COLUMNS))})"
 _COPY_ENTRIES = f"COPY hq_journal ({', '.join(JOURNAL_COLUMNS)}) FROM STDIN"
+_INSERT_BATCH = ("INSERT INTO hq_batches (station_id, key_id, first_seq, last_seq, head_hash, signature, sent_at,"
+                 " received_at, clock_offset_s, inserted, duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING batch_id")
+# (cursor_seq, cursor_hash, last_contact, last_clock_offset_s, station_id)
+CURSOR_UPDATE = ("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
+                 " WHERE station_id = ?")
 
 
 class StoreError(CounterError):
@@ -149,6 +154,13 @@ class Tx(SqliteTx):
         when it is not enrolled; None for an unknown station."""
         return self.one(self._LOCK_STATION_KEY, (key_id, station_id))
 
+    def record_batch(self, batch: Sequence, cursor: Sequence) -> int:
+        """Insert the hq_batches row (its columns in _INSERT_BATCH order) and advance the station's cursor
+        (CURSOR_UPDATE's parameters); returns the batch_id."""
+        batch_id = self.one(_INSERT_BATCH, batch)[0]
+        self.execute(CURSOR_UPDATE, cursor)
+        return batch_id
+
     def insert_rows(self, table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
         """INSERT every row (values in `columns` order), as the backend does many rows fastest."""
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
@@ -186,6 +198,10 @@ class PgTx(Tx):
                         " WHERE station_id = ? FOR UPDATE", (station_id,))
 
     _LOCK_STATION_KEY = Tx._LOCK_STATION_KEY + " FOR UPDATE OF s"
+
+    def record_batch(self, batch: Sequence, cursor: Sequence) -> int:
+        # one statement, one round trip: the cursor update rides along as a data-modifying CTE
+        return self.one(f"WITH cursor_update AS ({CURSOR_UPDATE}) {_INSERT_BATCH}", (*cursor, *batch))[0]
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
         """One INSERT ... SELECT FROM unnest(one array per column): a short statement psycopg and the server
