@@ -24,6 +24,7 @@ from db.chain import (
     compute_hash,
     entries,
     entry_hash,
+    entry_hasher,
     get,
     head_message,
     verify,
@@ -34,6 +35,7 @@ from db.projections import apply as project
 
 __all__ = ["GENESIS_HASH", "HASH_DOMAIN", "HEAD_DOMAIN", "SCHEMA_VER", "Entry", "HeadVerifier", "VerifyResult",
            "append", "canonical_json", "compute_hash", "count_of_kind", "day_count_before", "day_entries", "entries", "entry_hash",
+           "entry_hasher",
            "get", "head", "head_message", "new_id", "of_kind", "payloads_by_field", "random_token", "verify"]
 
 SCHEMA_VER = 1

@@ -31,6 +31,13 @@ JOURNAL_COLUMNS = ("station_id", "seq", "uuid", "business_day", "device_time_utc
                    "flags")
 # Batches at least this long go through COPY on PostgreSQL; shorter ones through executemany.
 COPY_THRESHOLD = 200
+_INSERT_ENTRIES = f"INSERT INTO hq_journal ({', '.join(JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * len(JOURNAL_COLUMNS))})"
+_COPY_ENTRIES = f"COPY hq_journal ({', '.join(JOURNAL_COLUMNS)}) FROM STDIN"
+_INSERT_BATCH = ("INSERT INTO hq_batches (station_id, key_id, first_seq, last_seq, head_hash, signature, sent_at,"
+                 " received_at, clock_offset_s, inserted, duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING batch_id")
+# (cursor_seq, cursor_hash, last_contact, last_clock_offset_s, station_id)
+CURSOR_UPDATE = ("UPDATE hq_stations SET cursor_seq = ?, cursor_hash = ?, last_contact = ?, last_clock_offset_s = ?"
+                 " WHERE station_id = ?")
 
 
 class StoreError(CounterError):
@@ -137,16 +144,32 @@ class Tx(SqliteTx):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations WHERE station_id = ?",
                         (station_id,))
 
+    _LOCK_STATION_KEY = ("SELECT s.cursor_seq, s.cursor_hash, s.quarantined, s.last_clock_offset_s, k.public_key,"
+                         " k.status FROM hq_stations s LEFT JOIN hq_station_keys k ON k.station_id = s.station_id"
+                         " AND k.key_id = ? WHERE s.station_id = ?")
+
+    def lock_station_key(self, station_id: str, key_id: str):
+        """Ingest's first read, one round trip: (cursor_seq, cursor_hash, quarantined, last_clock_offset_s,
+        public_key, key status) with the station's row locked as by lock_station; the key's two are None
+        when it is not enrolled; None for an unknown station."""
+        return self.one(self._LOCK_STATION_KEY, (key_id, station_id))
+
+    def record_batch(self, batch: Sequence, cursor: Sequence) -> int:
+        """Insert the hq_batches row (its columns in _INSERT_BATCH order) and advance the station's cursor
+        (CURSOR_UPDATE's parameters); returns the batch_id."""
+        batch_id = self.one(_INSERT_BATCH, batch)[0]
+        self.execute(CURSOR_UPDATE, cursor)
+        return batch_id
+
     def insert_rows(self, table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
         """INSERT every row (values in `columns` order), as the backend does many rows fastest."""
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                          rows)
 
-    def insert_entries(self, rows: list[tuple], *, use_copy: bool | None = None) -> str:
-        """Insert journal rows (JOURNAL_COLUMNS order); returns the path used."""
-        cols = ", ".join(JOURNAL_COLUMNS)
-        marks = ", ".join("?" * len(JOURNAL_COLUMNS))
-        self.conn.executemany(f"INSERT INTO hq_journal ({cols}) VALUES ({marks})", rows)
+    def insert_entries(self, rows: Iterable[tuple], *, count: int | None = None, use_copy: bool | None = None) -> str:
+        """Insert journal rows (JOURNAL_COLUMNS order), taken from `rows` as they are written (it may be a
+        generator that checks each entry; `count` says how many when it is not a list); returns the path used."""
+        self.conn.executemany(_INSERT_ENTRIES, rows)
         return "executemany"
 
 
@@ -174,6 +197,12 @@ class PgTx(Tx):
         return self.one("SELECT station_id, cursor_seq, cursor_hash, quarantined FROM hq_stations"
                         " WHERE station_id = ? FOR UPDATE", (station_id,))
 
+    _LOCK_STATION_KEY = Tx._LOCK_STATION_KEY + " FOR UPDATE OF s"
+
+    def record_batch(self, batch: Sequence, cursor: Sequence) -> int:
+        # one statement, one round trip: the cursor update rides along as a data-modifying CTE
+        return self.one(f"WITH cursor_update AS ({CURSOR_UPDATE}) {_INSERT_BATCH}", (*cursor, *batch))[0]
+
     def insert_rows(self, table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
         """One INSERT ... SELECT FROM unnest(one array per column): a short statement psycopg and the server
         prepare once, whatever the number of rows (executemany costs a Bind/Execute per row; a multi-row
@@ -185,18 +214,18 @@ class PgTx(Tx):
         self.conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
                           [list(col) for col in zip(*rows, strict=True)])
 
-    def insert_entries(self, rows: list[tuple], *, use_copy: bool | None = None) -> str:
-        cols = ", ".join(JOURNAL_COLUMNS)
+    def insert_entries(self, rows: Iterable[tuple], *, count: int | None = None, use_copy: bool | None = None) -> str:
         if use_copy is None:
-            use_copy = len(rows) >= COPY_THRESHOLD
+            use_copy = (len(rows) if count is None else count) >= COPY_THRESHOLD  # type: ignore[arg-type]
         with self.conn.cursor() as cur:
             if use_copy:
-                with cur.copy(f"COPY hq_journal ({cols}) FROM STDIN") as copy:
+                # one COPY per batch, each row sent as it comes: the server inserts while the next are checked
+                with cur.copy(_COPY_ENTRIES) as copy:
+                    write = copy.write_row
                     for row in rows:
-                        copy.write_row(row)
+                        write(row)
                 return "copy"
-            marks = ", ".join(["%s"] * len(JOURNAL_COLUMNS))
-            cur.executemany(f"INSERT INTO hq_journal ({cols}) VALUES ({marks})", rows)
+            cur.executemany(_INSERT_ENTRIES.replace("?", "%s"), rows)
             return "executemany"
 
 

@@ -152,6 +152,25 @@ def test_a_changed_entry_breaks_the_chain_and_nothing_is_stored(store, station, 
     assert [a["kind"] for a in admin.alarms(store, "ST-1")] == ["chain_broken"]
 
 
+@pytest.mark.parametrize("use_copy", [True, False])
+@pytest.mark.parametrize("change", ["edit", "rehash", "reorder"])
+def test_a_break_found_while_a_continuing_batch_is_written_leaves_nothing(store, station, use_copy, change):
+    # a batch that continues the cursor is checked while its rows go in (COPY or executemany): a break
+    # half-way must undo the rows and the batch row already written, and still raise the one alarm
+    ingest_batch(store, raw_batch(station, 1, 10))
+    rows = _tampered(station, 20, change)[10:]
+    with pytest.raises(ChainBroken, match="seq (20|21) of station ST-1"):
+        ingest_batch(store, raw_batch(station, 11, 30, rows=rows), use_copy=use_copy)
+    with store.transaction() as tx:
+        held = (tx.one("SELECT count(*) FROM hq_journal")[0], tx.one("SELECT count(*) FROM hq_batches")[0],
+                tx.one("SELECT cursor_seq FROM hq_stations WHERE station_id = 'ST-1'")[0])
+    assert held == (10, 1, 10)
+    assert [a["kind"] for a in admin.alarms(store, "ST-1")] == ["chain_broken"]
+    ack = ingest_batch(store, raw_batch(station, 11, 30), use_copy=use_copy)  # the genuine batch still goes in
+    assert (ack.acked_seq, ack.inserted) == (30, 20)
+    assert hq_rows(store, "ST-1") == local_rows(station)
+
+
 def test_a_deleted_entry_is_refused_as_malformed(store, station):
     rows = [e.as_dict() for e in journal.entries(station.db)]
     del rows[4]
