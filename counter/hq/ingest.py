@@ -98,9 +98,9 @@ def sign_ack(store: Store, station_id: str, seq: int, digest: str, server_time: 
 
 
 def _conflicts_for(tx: Tx, station_id: str) -> tuple:
-    from counter.hq import register
+    from counter.hq.register.conflicts import open_conflicts
 
-    return tuple(c.as_ack_item() for c in register.open_conflicts(tx, station_id))
+    return tuple(c.as_ack_item() for c in open_conflicts(tx, station_id))
 
 
 def business_flags(entry: dict, server_now: datetime, batch_offset_s: float) -> list[str]:
@@ -295,9 +295,9 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
         tx.insert_entries(rows, use_copy=use_copy)
         apply_key_rotations(tx, sid, batch.key_id, new, server_time)  # `counter keys rotate` entries
         if project:  # the district register, in this transaction: visible once the ack is sent
-            from counter.hq import register
+            from counter.hq.register.projection import project_entries
 
-            register.project_entries(tx, sid, new, server_time, offset_s,
+            project_entries(tx, sid, new, server_time, offset_s,
                                      lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
         cursor_seq, cursor_hash = new[-1]["seq"], new[-1]["hash"]
     previous_offset = tx.one("SELECT last_clock_offset_s FROM hq_stations WHERE station_id = ?", (sid,))[0]

@@ -6,7 +6,7 @@ Loads N persons (each a person.registered entry; every 10th also a permit applic
 stations through HQ's real ingest path (counter.hq.ingest.ingest_batch: checkpoint signature,
 chain verification, insert, projection, signed ack) into a private PostgreSQL cluster, then
 measures with the persons loaded:
-  - lookup by ID number (counter.hq.register.search, the route's code with its audit row and commit):
+  - lookup by ID number (counter.hq.register.lookup.search, the route's code with its audit row and commit):
     p50 and p99;
   - name search (Chinese names, exact and prefix; 3+ characters also substring via pg_trgm): p99;
     and pinyin search (full or initials): p99;
@@ -38,8 +38,9 @@ sys.path.insert(0, str(REPO))
 
 from counter import keys as key_files  # noqa: E402
 from counter.domain.citizen_id import check_character  # noqa: E402
-from counter.hq import admin, register  # noqa: E402
+from counter.hq import admin  # noqa: E402
 from counter.hq.ingest import ingest_batch  # noqa: E402
+from counter.hq.register import lookup as hq_lookup  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
 from counter.numbers import format_number  # noqa: E402
 from counter.sync.protocol import Batch, checkpoint_message, utc_now_text  # noqa: E402
@@ -184,7 +185,7 @@ def timed(store, queries: list[str]) -> list[float]:
     out = []
     for q in queries:
         started = time.perf_counter()
-        register.search(store, "BN-0000", "C001", q)
+        hq_lookup.search(store, "BN-0000", "C001", q)
         out.append((time.perf_counter() - started) * 1000)
     return out
 
@@ -234,7 +235,7 @@ def main() -> None:
         pinyin = [sorted(k for kind, k in name_keys(p[1]) if kind == ("full" if i % 2 else "initials"))[0]
                   for i, p in enumerate(sample)]
         by_pinyin = timed(store, pinyin)
-        check = register.search(store, "BN-0000", "C001", sample[0][0])["results"]
+        check = hq_lookup.search(store, "BN-0000", "C001", sample[0][0])["results"]
         assert check and check[0]["name"] == sample[0][1], "the ID lookup must find the person it looks for"
         with store.transaction() as tx:
             persons = tx.one("SELECT count(*) FROM persons")[0]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from counter.hq import register
+from counter.hq.register import conflicts as hq_conflicts
+from counter.hq.register import lookup as hq_lookup
+from counter.hq.register import rebuild as hq_rebuild
 from counter.hq.store import schema_statements
 from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, push, service
 from tests.register.test_hq_register import _permit_near_expiry
@@ -39,7 +41,7 @@ def test_operator_commands_show_conflicts_and_duplicates_without_full_numbers(st
     rebuilt = run_cli("hq", "rebuild", "--db", hq_url, check=True)
     lines = rebuilt.stdout.splitlines()
     assert lines[0].startswith("checksum before: ") and lines[1].startswith("checksum after:  ")
-    assert lines[0].split()[-1] == lines[1].split()[-1] == register.checksum(store)
+    assert lines[0].split()[-1] == lines[1].split()[-1] == hq_rebuild.checksum(store)
     assert "entries replayed; the register is unchanged" in lines[2]
     report = json.loads(run_cli("hq", "rebuild", "--db", hq_url, "--json", check=True).stdout)
     assert report["same"] is True and report["entries"] == 8
@@ -75,9 +77,9 @@ def test_an_hq_database_from_before_the_register_is_upgraded_and_rebuilt(backend
     assert proc.returncode != 0 and "run 'counter hq migrate'" in proc.stderr
     run_cli("hq", "migrate", "--db", url, check=True)
     store = open_store(url, admin.load_key(hq_key_dir))
-    assert register.search(store, "HP-02", "C", "zw")["results"] == []  # tables there, still empty
+    assert hq_lookup.search(store, "HP-02", "C", "zw")["results"] == []  # tables there, still empty
     assert "2 entries replayed" in run_cli("hq", "rebuild", "--db", url, check=True).stdout
-    assert [r["ref"] for r in register.search(store, "HP-02", "C", "zw")["results"]] == [z.person_id]
+    assert [r["ref"] for r in hq_lookup.search(store, "HP-02", "C", "zw")["results"]] == [z.person_id]
     store.close()
     a.close()
 
@@ -95,7 +97,7 @@ def test_a_district_admin_resolves_a_conflict_from_the_command_line(store, hq_ur
     push(store, a)
     push(store, b)
     staff.add_user(store, "it-admin", "admin", "a long enough password")
-    [c] = register.all_conflicts(store)
+    [c] = hq_conflicts.all_conflicts(store)
     cid = str(c["conflict_id"])
     for args, said in ((("--keep", "X", "--reason", "r", "--by", "it-admin"), "--keep must be A"),
                        (("--keep", "B", "--reason", " ", "--by", "it-admin"), "needs a reason"),
@@ -104,7 +106,7 @@ def test_a_district_admin_resolves_a_conflict_from_the_command_line(store, hq_ur
         bad = run_cli("hq", "conflicts", "resolve", cid, "--db", hq_url, *args)
         assert bad.returncode != 0 and said in bad.stderr and "Traceback" not in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1
-    assert register.all_conflicts(store, "open") != []  # nothing half-written
+    assert hq_conflicts.all_conflicts(store, "open") != []  # nothing half-written
     done = run_cli("hq", "conflicts", "resolve", cid, "--db", hq_url, "--keep", "B", "--reason",
                    "HP-02 saw the applicant; HP-01 voids", "--by", "it-admin", check=True).stdout
     first = c["entries"][0]

@@ -1,0 +1,243 @@
+"""The district register's projection: every station's journal, replayed at HQ.
+
+Projection runs IN the ingest transaction (counter/hq/ingest.py calls `project_entries` before the
+cursor moves), not as a follower with its own cursor. Why:
+- a batch's entries are visible to lookups exactly when its ack is sent, with no second cursor to
+  watch, lag to report or catch-up to schedule;
+- the conflict check needs the permit's state as of this batch, and its result goes into the ack the
+  station verifies (the ack is signed in the same transaction);
+- stateless ingest processes stay stateless: there is no follower process to run and fail over.
+The price is ingest time (tests/bench/register.py measures it against ingest without projection).
+A projection failure never blocks the station's journal: the batch's entries are stored, the failing
+entry is recorded in hq_register_failures and raises an alarm, and `counter hq rebuild` replays it
+once fixed.
+
+The projectors are the station's own (db/projectors, `district=True`), applied through
+`DistrictDb`: `db.conn.execute` is HQ's transaction (SQLite or PostgreSQL), `db.station_id` the
+entry's station. What only HQ keeps (name keys, permit events, conflicts, who last acted on a
+file) is written here, after the shared projectors of the same entry (name keys after the
+persons row: FK).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from counter.hq.register.conflicts import MUTATING, PERMIT_SERVICES, Conflict, check_conflicts
+from counter.hq.store import Tx
+from counter.search_query import name_keys
+from counter.sync.protocol import parse_utc, utc_now_text
+from db import kinds, projections
+from db.entry import Entry
+
+log = logging.getLogger("counter.hq")
+
+# Entries of a person's file that make no transaction row (hq_register_file_entries): HQ cites them when
+# the file is opened, so another window adopts an imported person with their permit and residence periods.
+FILE_ENTRY_KINDS = frozenset({kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED,
+                              kinds.RESIDENCE_STARTED, kinds.RESIDENCE_ENDED})
+ENTRY_COLUMNS = ("seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id", "kind",
+                 "schema_ver", "payload", "prev_hash", "hash")
+
+
+class _Conn:
+    """What a shared projector sees as `db.conn`: HQ's open transaction, with writes batched.
+
+    Consecutive writes of the same statement (a batch of 500 registrations is 500 identical INSERTs)
+    go to the database as one executemany; any read (a SELECT) first sends what is pending, so every
+    statement still sees the effects of the ones before it, in order."""
+
+    def __init__(self, tx: Tx):
+        self.tx = tx
+        self._sql: str | None = None
+        self._rows: list = []
+
+    def execute(self, sql: str, params=()):
+        if sql.lstrip()[:6].upper() == "SELECT":
+            self.flush()
+            return self.tx.execute(sql, params)
+        if sql != self._sql:
+            self.flush()
+            self._sql = sql
+        self._rows.append(tuple(params))
+        return None
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        if len(rows) == 1:
+            self.tx.execute(self._sql, rows[0])
+        elif rows:
+            plain = _PLAIN_INSERT.match(self._sql)
+            if plain:
+                self.tx.insert_rows(plain.group(1), plain.group(2).split(", "), rows)
+            else:
+                self.tx.executemany(self._sql, rows)
+
+
+# An INSERT of one row of placeholders and nothing else: rows of it may go as one multi-row INSERT
+# (no ON CONFLICT clause, whose outcome could depend on rows of the same statement).
+_PLAIN_INSERT = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)$")
+
+
+class DistrictDb:
+    """The `db` a shared projector gets at HQ (on a station it is the sqlite_utils.Database).
+
+    HQ's bookkeeping of a new person (home station, household area, who last acted) goes into the
+    persons row as it is inserted (`district_columns`); later entries of a batch only move "who last
+    acted on the file", coalesced per person into one UPDATE at the end of the batch. The name keys
+    are written after the batch's projectors (FK), as one executemany."""
+
+    def __init__(self, tx: Tx, station_id: str):
+        self.tx = tx
+        self.conn = _Conn(tx)
+        self.station_id = station_id
+        self.last_acted: dict[str, tuple[str, int]] = {}
+        self.new_keys: list[tuple] = []
+
+    def district_columns(self, table: str, e: Entry, d: dict) -> dict:
+        if table != "persons":
+            return {}
+        return {"station_id": self.station_id, "last_station_id": self.station_id, "last_seq": e.seq,
+                "household_area": _household_area(d.get("doc_type"), d.get("id_number"))}
+
+    def flush(self) -> None:
+        """Send every pending write (before HQ reads, and at the end of the batch)."""
+        self.conn.flush()
+        if self.last_acted:
+            acted, self.last_acted = self.last_acted, {}
+            self.tx.executemany("UPDATE persons SET last_station_id = ?, last_seq = ? WHERE person_id = ?",
+                                [(sid, seq, pid) for pid, (sid, seq) in acted.items()])
+        if self.new_keys:
+            keys, self.new_keys = self.new_keys, []
+            self.tx.insert_rows("person_name_keys", ("key", "kind", "person_id"), keys)
+
+
+def _entry(row: dict) -> Entry:
+    return Entry(**{c: row[c] for c in ENTRY_COLUMNS})
+
+
+def _household_area(doc_type: str | None, id_number: str | None) -> str | None:
+    """The GB/T 2260 area of the household registration: a citizen ID number's first six digits."""
+    if doc_type == "citizen_id" and id_number and len(id_number) == 18 and id_number[:6].isdigit():
+        return id_number[:6]
+    return None
+
+
+def _name_key_rows(person_id: str, name: str) -> list[tuple]:
+    return [(key, kind, person_id) for kind, key in sorted(name_keys(name))]
+
+
+def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str, offset_s: float,
+           alarm: Callable[[str, str, str], None]) -> list[Conflict]:
+    """HQ's own bookkeeping of one entry, after the shared projectors applied it."""
+    person_id = d.get("person_id") if isinstance(d.get("person_id"), str) else None
+    if e.kind == kinds.PERSON_REGISTERED and person_id:
+        # its home station and "last acted" went into the row with the insert (DistrictDb.district_columns)
+        db.new_keys += _name_key_rows(person_id, d.get("name") or "")  # a new person has none to replace
+        return []
+    if person_id:
+        db.last_acted[person_id] = (sid, e.seq)
+    if e.kind == "service.name_correction" and person_id:
+        new_name = (d.get("values") or {}).get("new_name")
+        if new_name:
+            db.flush()
+            tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
+            db.new_keys += _name_key_rows(person_id, new_name)
+    if e.kind in FILE_ENTRY_KINDS and person_id:
+        # no transaction row: HQ keeps where the file's entry is, to cite it (open) and replay it (a void)
+        db.conn.execute("INSERT INTO hq_register_file_entries (station_id, seq, person_id, kind) VALUES (?, ?, ?, ?)",
+                        (sid, e.seq, person_id, e.kind))
+        if e.kind == kinds.LEGACY_PERMIT_IMPORTED and isinstance(d.get("permit_id"), str):
+            # the imported permit's first entry: the re-check's "last" and a later service's basis
+            db.conn.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at,"
+                            " received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            (sid, e.seq, d["permit_id"], e.kind, _made_at(e, offset_s), received_at))
+        return []
+    if e.kind not in PERMIT_SERVICES and e.kind != kinds.SERVICE_VOIDED:
+        return []
+    db.flush()  # what follows reads the district tables
+    if e.kind == kinds.SERVICE_VOIDED:
+        # the void undoes the voided entry's part in the conflict check as well, and is the permit's last entry
+        ref = tx.one("SELECT permit_id FROM hq_register_permit_events WHERE station_id = ? AND seq = ?",
+                     (sid, d.get("ref_seq")))
+        if ref is not None:
+            tx.execute("UPDATE hq_register_permit_events SET voided = 1 WHERE station_id = ? AND seq = ?",
+                       (sid, d.get("ref_seq")))
+            tx.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)", (sid, e.seq, ref[0], e.kind, _made_at(e, offset_s), received_at))
+        return []
+    permit_id = d.get("number") if e.kind == "service.permit_apply" else d.get("permit_id")
+    if not isinstance(permit_id, str):
+        return []
+    basis = d.get("permit_basis") if isinstance(d.get("permit_basis"), dict) else None
+    made_at = _made_at(e, offset_s)
+    conflicts = check_conflicts(tx, sid, e, permit_id, basis, made_at, received_at, alarm) if e.kind in MUTATING else []
+    tx.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at,"
+               " basis_station_id, basis_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               (sid, e.seq, permit_id, e.kind, made_at, received_at,
+                basis.get("station_id") if basis else None, basis.get("seq") if basis else None))
+    return conflicts
+
+
+def _made_at(e: Entry, offset_s: float) -> str:
+    """When the entry was made, on HQ's clock (the batch's measured offset taken off the station's)."""
+    try:
+        return utc_now_text(parse_utc(e.device_time_utc) - timedelta(seconds=offset_s))
+    except ValueError:  # a malformed time is stored and flagged by ingest; here it counts as 'long ago'
+        return "0000-00-00T00:00:00.000000Z"
+
+
+def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str, offset_s: float,
+                    alarm: Callable[[str, str, str], None]) -> list[Conflict]:
+    """Apply a batch's new entries to the district tables, inside the ingest transaction.
+
+    One savepoint for the batch (the common case costs two statements); if any entry fails, the batch
+    is replayed entry by entry, each in its own savepoint, and the failing ones are recorded."""
+    kinds = projections.district_kinds()
+    todo = [r for r in rows if r["kind"] in kinds]
+    if not todo:
+        return []
+    tx.execute("SAVEPOINT register_batch")
+    try:
+        with tx.pipeline():  # an error surfaces at the latest when the pipeline syncs, on leaving it
+            db = DistrictDb(tx, station_id)
+            conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
+            db.flush()
+    except Exception:
+        tx.execute("ROLLBACK TO SAVEPOINT register_batch")
+    else:
+        tx.execute("RELEASE SAVEPOINT register_batch")
+        return conflicts
+    conflicts = []
+    for r in todo:
+        tx.execute("SAVEPOINT register_entry")
+        try:
+            db = DistrictDb(tx, station_id)
+            found = _project_one(tx, db, station_id, r, received_at, offset_s, alarm)
+            db.flush()
+            conflicts += found
+        except Exception as exc:  # noqa: BLE001 - any projector error: recorded, the journal goes on
+            tx.execute("ROLLBACK TO SAVEPOINT register_entry")
+            reason = type(exc).__name__  # the class only: a driver's message can quote row values
+            tx.execute("INSERT INTO hq_register_failures (station_id, seq, kind, reason, at) VALUES (?, ?, ?, ?, ?)"
+                       " ON CONFLICT DO NOTHING", (station_id, r["seq"], r["kind"], reason, received_at))
+            alarm(station_id, "projection_failed", f"seq {r['seq']} ({r['kind']}): {reason}")
+        tx.execute("RELEASE SAVEPOINT register_entry")
+    return conflicts
+
+
+def _project_one(tx, db, sid, row, received_at, offset_s, alarm) -> list[Conflict]:
+    e = _entry(row)
+    try:
+        data = json.loads(e.payload)
+    except ValueError:
+        raise ValueError("payload is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValueError("payload is not a JSON object")
+    projections.apply(db, e, district=True, data=data)
+    return _after(tx, db, sid, e, data, received_at, offset_s, alarm)
+
