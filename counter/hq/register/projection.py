@@ -15,8 +15,7 @@ once fixed.
 The projectors are the station's own (db/projectors, `district=True`), applied through
 `DistrictDb`: `db.conn.execute` is HQ's transaction (SQLite or PostgreSQL), `db.station_id` the
 entry's station. What only HQ keeps (name keys, permit events, conflicts, who last acted on a
-file) is written here, after the shared projectors of the same entry (name keys after the
-persons row: FK).
+file) is written here, after the shared projectors of the same entry.
 """
 
 from __future__ import annotations
@@ -47,40 +46,111 @@ ENTRY_COLUMNS = ("seq", "uuid", "business_day", "device_time_utc", "monotonic_ns
 class _Conn:
     """What a shared projector sees as `db.conn`: HQ's open transaction, with writes batched.
 
-    Consecutive writes of the same statement (a batch of 500 registrations is 500 identical INSERTs)
-    go to the database as one executemany; any read (a SELECT) first sends what is pending, so every
-    statement still sees the effects of the ones before it, in order."""
+    Writes are held in groups, one per statement, and sent as one COPY (a plain INSERT) or one
+    executemany per group: a batch of 450 registrations and 50 applications is a handful of
+    statements, not one per entry. A write joins the last group of its statement unless a group
+    after that one touches the same row (same table and key), so each row still sees its writes in
+    journal order; a write whose row is unknown (no key HQ can read off the statement) touches its
+    whole table. Any read (a SELECT), and any write that is neither a keyed INSERT nor a keyed
+    UPDATE, first sends everything pending, in order. Writes to different tables do not wait on each
+    other: HQ's district tables have no foreign keys on PostgreSQL (HQ migration 0013: the journal
+    is the truth, the projection is derived from it). On SQLite, which keeps its foreign keys and
+    has no round trip to save, a write joins only the group just before it (runs of one statement)."""
 
     def __init__(self, tx: Tx):
         self.tx = tx
-        self._sql: str | None = None
-        self._rows: list = []
+        self.regroup = tx.dialect == "postgresql"
+        self._groups: list[_Group] = []
+        self._last: dict[str, int] = {}  # statement -> index of its last group
 
     def execute(self, sql: str, params=()):
-        if sql.lstrip()[:6].upper() == "SELECT":
+        shape = _shape(sql)
+        if shape is None:  # a read, or a write HQ cannot place: everything before it goes first
             self.flush()
             return self.tx.execute(sql, params)
-        if sql != self._sql:
-            self.flush()
-            self._sql = sql
-        self._rows.append(tuple(params))
+        table, key_at = shape
+        key = tuple(params[i] for i in key_at) if key_at else None
+        at = self._last.get(sql)
+        if at is not None and (at == len(self._groups) - 1 or self.regroup and not any(
+                g.table == table and (key is None or None in g.keys or key in g.keys) for g in self._groups[at + 1:])):
+            group = self._groups[at]
+        else:
+            group = _Group(sql, table)
+            self._groups.append(group)
+            self._last[sql] = len(self._groups) - 1
+        group.rows.append(tuple(params))
+        group.keys.add(key)
         return None
 
     def flush(self) -> None:
-        rows, self._rows = self._rows, []
-        if len(rows) == 1:
-            self.tx.execute(self._sql, rows[0])
-        elif rows:
-            plain = _PLAIN_INSERT.match(self._sql)
-            if plain:
-                self.tx.insert_rows(plain.group(1), plain.group(2).split(", "), rows)
+        groups, self._groups, self._last = self._groups, [], {}
+        wanted: dict[str, set] = {}  # parent table -> keys the rows just written refer to
+        for g in groups:
+            plain = _PLAIN_INSERT.match(g.sql)
+            if plain and self.regroup and g.table in REFERENCES:
+                column, parent = REFERENCES[g.table]
+                at = plain.group(2).split(", ").index(column)
+                wanted.setdefault(parent, set()).update(r[at] for r in g.rows)
+            if len(g.rows) == 1:
+                self.tx.execute(g.sql, g.rows[0])
+            elif plain:
+                self.tx.insert_rows(plain.group(1), plain.group(2).split(", "), g.rows)
             else:
-                self.tx.executemany(self._sql, rows)
+                self.tx.executemany(g.sql, g.rows)
+        for parent, keys in wanted.items():
+            # the foreign keys PostgreSQL no longer checks row by row (HQ migration 0013), once per flush:
+            # an entry about a file HQ does not hold fails, and is recorded, as it did with them
+            column = TABLE_KEYS[parent][0]
+            found = {r[0] for r in self.tx.all(f"SELECT {column} FROM {parent} WHERE {column} = ANY(?)", (list(keys),))}
+            if keys - found:
+                raise DanglingReference(f"{len(keys - found)} rows refer to {parent} rows HQ does not hold")
+
+
+class _Group:
+    __slots__ = ("sql", "table", "rows", "keys")
+
+    def __init__(self, sql: str, table: str):
+        self.sql, self.table, self.rows, self.keys = sql, table, [], set()
 
 
 # An INSERT of one row of placeholders and nothing else: rows of it may go as one multi-row INSERT
 # (no ON CONFLICT clause, whose outcome could depend on rows of the same statement).
 _PLAIN_INSERT = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)$")
+# An UPDATE of one row by its key (the last placeholder): nothing else in it reads another row.
+_KEYED_UPDATE = re.compile(r"^UPDATE (\w+) SET [^;]* WHERE (\w+) = \?$")
+# The key of each district table a projector writes row by row (a table not named here: its whole table).
+TABLE_KEYS = {"persons": ("person_id",), "permits": ("permit_id",), "permit_cards": ("card_number",),
+              "transactions": ("station_id", "seq"), "numbers": ("number",),
+              "hq_register_permit_events": ("station_id", "seq"), "hq_register_file_entries": ("station_id", "seq")}
+# What a row of a district table refers to: (column, parent table). The station's foreign keys; on PostgreSQL
+# HQ checks them once per flush (see _Conn.flush), on SQLite the database does.
+REFERENCES = {"permits": ("person_id", "persons"), "transactions": ("person_id", "persons"),
+              "permit_cards": ("permit_id", "permits")}
+_SHAPES: dict[str, tuple[str, tuple[int, ...] | None] | None] = {}
+
+
+class DanglingReference(LookupError):
+    """A projected row refers to a person or permit the district register does not hold."""
+
+
+def _shape(sql: str) -> tuple[str, tuple[int, ...] | None] | None:
+    """(table, positions of the row's key among the parameters, or None: the whole table) of a write
+    the batch may hold back; None for a read or any other statement (sent at once, after what is pending)."""
+    if sql in _SHAPES:
+        return _SHAPES[sql]
+    shape = None
+    plain = _PLAIN_INSERT.match(sql)
+    update = _KEYED_UPDATE.match(sql) if plain is None else None
+    if plain:
+        cols = plain.group(2).split(", ")
+        key = TABLE_KEYS.get(plain.group(1))
+        at = tuple(cols.index(c) for c in key) if key and all(c in cols for c in key) else None
+        shape = (plain.group(1), at)
+    elif update and TABLE_KEYS.get(update.group(1)) == (update.group(2),) and sql.count(" WHERE ") == 1 \
+            and "SELECT" not in sql.upper():
+        shape = (update.group(1), (sql.count("?") - 1,))
+    _SHAPES[sql] = shape
+    return shape
 
 
 class DistrictDb:
@@ -89,7 +159,7 @@ class DistrictDb:
     HQ's bookkeeping of a new person (home station, household area, who last acted) goes into the
     persons row as it is inserted (`district_columns`); later entries of a batch only move "who last
     acted on the file", coalesced per person into one UPDATE at the end of the batch. The name keys
-    are written after the batch's projectors (FK), as one executemany."""
+    are written after the batch's projectors (SQLite: after their persons rows, FK), as one COPY."""
 
     def __init__(self, tx: Tx, station_id: str):
         self.tx = tx
@@ -159,8 +229,8 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
         return []
     if e.kind not in PERMIT_SERVICES and e.kind != kinds.SERVICE_VOIDED:
         return []
-    db.flush()  # what follows reads the district tables
     if e.kind == kinds.SERVICE_VOIDED:
+        db.flush()  # what follows reads the district tables
         # the void undoes the voided entry's part in the conflict check as well, and is the permit's last entry
         ref = tx.one("SELECT permit_id FROM hq_register_permit_events WHERE station_id = ? AND seq = ?",
                      (sid, d.get("ref_seq")))
@@ -175,11 +245,14 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
         return []
     basis = d.get("permit_basis") if isinstance(d.get("permit_basis"), dict) else None
     made_at = _made_at(e, offset_s)
-    conflicts = check_conflicts(tx, sid, e, permit_id, basis, made_at, received_at, alarm) if e.kind in MUTATING else []
-    tx.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at,"
-               " basis_station_id, basis_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               (sid, e.seq, permit_id, e.kind, made_at, received_at,
-                basis.get("station_id") if basis else None, basis.get("seq") if basis else None))
+    conflicts = []
+    if e.kind in MUTATING:  # an application creates its permit: nothing to check, nothing to read
+        db.flush()
+        conflicts = check_conflicts(tx, sid, e, permit_id, basis, made_at, received_at, alarm)
+    db.conn.execute("INSERT INTO hq_register_permit_events (station_id, seq, permit_id, kind, made_at, received_at,"
+                    " basis_station_id, basis_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (sid, e.seq, permit_id, e.kind, made_at, received_at,
+                     basis.get("station_id") if basis else None, basis.get("seq") if basis else None))
     return conflicts
 
 
@@ -195,7 +268,8 @@ def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str,
                     alarm: Callable[[str, str, str], None]) -> list[Conflict]:
     """Apply a batch's new entries to the district tables, inside the ingest transaction.
 
-    One savepoint for the batch (the common case costs two statements); if any entry fails, the batch
+    One savepoint for the batch (the common case costs two statements besides the batch's grouped writes,
+    see _Conn); if any entry fails, the batch
     is replayed entry by entry, each in its own savepoint, and the failing ones are recorded."""
     kinds = projections.district_kinds()
     todo = [r for r in rows if r["kind"] in kinds]
@@ -203,10 +277,10 @@ def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str,
         return []
     tx.execute("SAVEPOINT register_batch")
     try:
-        with tx.pipeline():  # an error surfaces at the latest when the pipeline syncs, on leaving it
-            db = DistrictDb(tx, station_id)
-            conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
-            db.flush()
+        # no pipeline: the batch is a handful of grouped statements, and COPY cannot run in one
+        db = DistrictDb(tx, station_id)
+        conflicts = [c for r in todo for c in _project_one(tx, db, station_id, r, received_at, offset_s, alarm)]
+        db.flush()
     except Exception:
         tx.execute("ROLLBACK TO SAVEPOINT register_batch")
     else:
