@@ -62,13 +62,16 @@ class _Conn:
         self.regroup = tx.dialect == "postgresql"
         self._groups: list[_Group] = []
         self._last: dict[str, int] = {}  # statement -> index of its last group
+        self._held: dict[str, set] = {}  # parent table -> keys of the rows this batch inserted there
 
     def execute(self, sql: str, params=()):
         shape = _shape(sql)
         if shape is None:  # a read, or a write HQ cannot place: everything before it goes first
             self.flush()
+            if not sql.lstrip().upper().startswith("SELECT"):
+                self._held.clear()  # a DELETE may have taken rows this batch inserted
             return self.tx.execute(sql, params)
-        table, key_at = shape
+        table, key_at = shape.table, shape.key_at
         key = tuple(params[i] for i in key_at) if key_at else None
         at = self._last.get(sql)
         if at is not None and (at == len(self._groups) - 1 or self.regroup and not any(
@@ -80,30 +83,38 @@ class _Conn:
             self._last[sql] = len(self._groups) - 1
         group.rows.append(tuple(params))
         group.keys.add(key)
+        if table in PARENTS and shape.params_of is not None and key is not None:
+            self._held.setdefault(table, set()).add(key[0])
         return None
 
     def flush(self) -> None:
         groups, self._groups, self._last = self._groups, [], {}
         wanted: dict[str, set] = {}  # parent table -> keys the rows just written refer to
         for g in groups:
-            plain = _PLAIN_INSERT.match(g.sql)
-            if plain and self.regroup and g.table in REFERENCES:
+            shape = _shape(g.sql)
+            if self.regroup and g.table in REFERENCES and shape.params_of is not None:
                 column, parent = REFERENCES[g.table]
-                at = plain.group(2).split(", ").index(column)
-                wanted.setdefault(parent, set()).update(r[at] for r in g.rows)
+                at = shape.params_of.get(column)
+                if at is not None:
+                    wanted.setdefault(parent, set()).update(r[at] for r in g.rows)
             if len(g.rows) == 1:
                 self.tx.execute(g.sql, g.rows[0])
-            elif plain:
-                self.tx.insert_rows(plain.group(1), plain.group(2).split(", "), g.rows)
+            elif shape.copy_columns:
+                self.tx.insert_rows(g.table, shape.copy_columns, g.rows)
             else:
                 self.tx.executemany(g.sql, g.rows)
         for parent, keys in wanted.items():
-            # the foreign keys PostgreSQL no longer checks row by row (HQ migration 0013), once per flush:
-            # an entry about a file HQ does not hold fails, and is recorded, as it did with them
+            # the foreign keys PostgreSQL no longer checks row by row (HQ migration 0013), once per flush for
+            # the rows that refer to one this batch did not insert: an entry about a file HQ does not hold
+            # fails, and is recorded, as it did with them
+            keys = keys - self._held.get(parent, set())
+            if not keys:
+                continue
             column = TABLE_KEYS[parent][0]
-            found = {r[0] for r in self.tx.all(f"SELECT {column} FROM {parent} WHERE {column} = ANY(?)", (list(keys),))}
-            if keys - found:
-                raise DanglingReference(f"{len(keys - found)} rows refer to {parent} rows HQ does not hold")
+            missing = self.tx.all(f"SELECT k FROM unnest(?::text[]) AS k WHERE NOT EXISTS (SELECT 1 FROM {parent}"
+                                  f" WHERE {column} = k)", (sorted(keys),))
+            if missing:
+                raise DanglingReference(f"{len(missing)} rows refer to {parent} rows HQ does not hold")
 
 
 class _Group:
@@ -113,9 +124,10 @@ class _Group:
         self.sql, self.table, self.rows, self.keys = sql, table, [], set()
 
 
-# An INSERT of one row of placeholders and nothing else: rows of it may go as one multi-row INSERT
-# (no ON CONFLICT clause, whose outcome could depend on rows of the same statement).
-_PLAIN_INSERT = re.compile(r"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(\?(?:, \?)*\)$")
+# An INSERT of one row of placeholders and constants, nothing else (no ON CONFLICT clause, whose outcome
+# could depend on other rows of the batch): its rows go as one COPY (placeholders only) or one executemany.
+_VALUE = r"(?:\?|'[\w ]*'|\d+)"
+_INSERT = re.compile(rf"^INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(({_VALUE}(?:, {_VALUE})*)\)$")
 # An UPDATE of one row by its key (the last placeholder): nothing else in it reads another row.
 _KEYED_UPDATE = re.compile(r"^UPDATE (\w+) SET [^;]* WHERE (\w+) = \?$")
 # The key of each district table a projector writes row by row (a table not named here: its whole table).
@@ -126,31 +138,48 @@ TABLE_KEYS = {"persons": ("person_id",), "permits": ("permit_id",), "permit_card
 # HQ checks them once per flush (see _Conn.flush), on SQLite the database does.
 REFERENCES = {"permits": ("person_id", "persons"), "transactions": ("person_id", "persons"),
               "permit_cards": ("permit_id", "permits")}
-_SHAPES: dict[str, tuple[str, tuple[int, ...] | None] | None] = {}
+PARENTS = {parent for _column, parent in REFERENCES.values()}
+_SHAPES: dict[str, _Shape | None] = {}
 
 
 class DanglingReference(LookupError):
     """A projected row refers to a person or permit the district register does not hold."""
 
 
-def _shape(sql: str) -> tuple[str, tuple[int, ...] | None] | None:
-    """(table, positions of the row's key among the parameters, or None: the whole table) of a write
-    the batch may hold back; None for a read or any other statement (sent at once, after what is pending)."""
+def _shape(sql: str) -> _Shape | None:
+    """How the batch may hold back a write; None for a read or any other statement (sent at once, after
+    what is pending)."""
     if sql in _SHAPES:
         return _SHAPES[sql]
     shape = None
-    plain = _PLAIN_INSERT.match(sql)
-    update = _KEYED_UPDATE.match(sql) if plain is None else None
-    if plain:
-        cols = plain.group(2).split(", ")
-        key = TABLE_KEYS.get(plain.group(1))
-        at = tuple(cols.index(c) for c in key) if key and all(c in cols for c in key) else None
-        shape = (plain.group(1), at)
+    insert = _INSERT.match(sql)
+    update = _KEYED_UPDATE.match(sql) if insert is None else None
+    if insert:
+        table, cols, values = insert.group(1), insert.group(2).split(", "), insert.group(3).split(", ")
+        if len(cols) == len(values):
+            params_of, n = {}, 0
+            for c, v in zip(cols, values, strict=True):
+                if v == "?":
+                    params_of[c], n = n, n + 1
+            key = TABLE_KEYS.get(table)
+            at = tuple(params_of[c] for c in key) if key and all(c in params_of for c in key) else None
+            shape = _Shape(table, at, params_of, tuple(cols) if n == len(cols) else None)
     elif update and TABLE_KEYS.get(update.group(1)) == (update.group(2),) and sql.count(" WHERE ") == 1 \
             and "SELECT" not in sql.upper():
-        shape = (update.group(1), (sql.count("?") - 1,))
+        shape = _Shape(update.group(1), (sql.count("?") - 1,), None, None)
     _SHAPES[sql] = shape
     return shape
+
+
+class _Shape:
+    """table; key_at: the positions of the row's key among the parameters (None: the whole table);
+    params_of: an INSERT's {column: parameter position}; copy_columns: an INSERT of placeholders only."""
+
+    __slots__ = ("table", "key_at", "params_of", "copy_columns")
+
+    def __init__(self, table: str, key_at: tuple[int, ...] | None, params_of: dict | None,
+                 copy_columns: tuple[str, ...] | None):
+        self.table, self.key_at, self.params_of, self.copy_columns = table, key_at, params_of, copy_columns
 
 
 class DistrictDb:
