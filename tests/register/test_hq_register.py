@@ -351,3 +351,29 @@ def test_hq_tables_are_the_station_tables_district_wide(store, station):
             assert [c for c in cols if c != "station_id" and c not in hq_only] == at_station, table
             # rows a station keys by its seq or numbers by its own series name their station at HQ
             assert ("station_id" in cols) == (table in ("persons", "transactions", "numbers")), table
+
+
+def test_one_batch_writing_a_file_between_other_registrations_ends_as_the_station_holds_it(store, tmp_path):
+    """HQ groups a batch's writes per statement (counter/hq/register/projection.py): the rows one file's
+    entries write, interleaved with other people's registrations, still land in journal order."""
+    a, ca = new_station(tmp_path, "HP-01", store)
+    y = service(a, "residence_registration", ca, YOSHIDA)
+    service(a, "residence_registration", ca, ZHANG)
+    service(a, "change_phone", ca, {"new_phone": "13900000001"}, person_id=y.person_id)
+    app = service(a, "permit_apply", ca, {"validity_years": "1", "proof": "1"}, person_id=y.person_id)
+    service(a, "residence_registration", ca, {**ZHANG, "id_number": "110105199001011232", "sex": "M", "birth_date": "1990-01-01",
+                                                      "name": "李娜"})
+    service(a, "change_phone", ca, {"new_phone": "13900000002"}, person_id=y.person_id)
+    service(a, "change_address", ca, {"new_address": "沈阳市和平区太原街8号", "change_date": "0"},
+            person_id=y.person_id)
+    push(store, a)  # one batch
+    cols = "person_id, name, phone, current_address, resident_since, registration_number, updated_seq"
+    station = a.db.conn.execute(f"SELECT {cols} FROM persons ORDER BY person_id").fetchall()
+    with store.transaction() as tx:
+        assert [tuple(r) for r in tx.all(f"SELECT {cols} FROM persons ORDER BY person_id")] == station
+        assert tx.one("SELECT last_seq FROM persons WHERE person_id = ?", (y.person_id,))[0] == station[
+            [r[0] for r in station].index(y.person_id)][-1]
+        assert tx.one("SELECT status, person_id FROM permits WHERE permit_id = ?", (app.number,)) == (
+            "accepted", y.person_id)
+    assert [r[3] for r in station if r[0] == y.person_id] == ["沈阳市和平区太原街8号"]
+    a.close()

@@ -25,6 +25,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 
 from counter.hq.register.conflicts import MUTATING, PERMIT_SERVICES, Conflict, check_conflicts
 from counter.hq.store import Tx
@@ -227,7 +228,13 @@ def _household_area(doc_type: str | None, id_number: str | None) -> str | None:
 
 
 def _name_key_rows(person_id: str, name: str) -> list[tuple]:
-    return [(key, kind, person_id) for kind, key in sorted(name_keys(name))]
+    return [(key, kind, person_id) for kind, key in _sorted_keys(name)]
+
+
+@lru_cache(maxsize=65536)
+def _sorted_keys(name: str) -> tuple[tuple[str, str], ...]:
+    # names repeat (a province has many 张伟): their keys are computed once per process
+    return tuple(sorted(name_keys(name)))
 
 
 def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str, offset_s: float,
