@@ -17,7 +17,7 @@ from db.entry import Entry
 Projector = Callable[[Database, Entry, dict], None]
 
 _PROJECTORS: dict[str, list[Projector]] = {}
-# Projectors HQ also runs on every station's entries, into its district tables (counter/hq/register.py).
+# Projectors HQ also runs on every station's entries, into its district tables (counter/hq/register/projection.py).
 _DISTRICT: set[Projector] = set()
 # Every table a projector writes; rebuild empties exactly these, in this order.
 PROJECTION_TABLES: list[str] = []

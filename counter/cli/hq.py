@@ -356,12 +356,12 @@ def verify(db: DbUrl, station_id: Annotated[str | None, typer.Option("--station-
 @app.command("rebuild")
 def rebuild(db: DbUrl, json_out: JsonFlag = False) -> None:
     """Recompute the district register from the stored journals; prints its checksum before and after."""
-    from counter.hq import register
+    from counter.hq.register import rebuild as register_rebuild
 
     store = _store(db)
-    before = register.checksum(store)
+    before = register_rebuild.checksum(store)
     if json_out:
-        count = register.rebuild(store)
+        count = register_rebuild.rebuild(store)
     else:
         print(f"checksum before: {before}")
         with typer.progressbar(length=1, label="replaying entries", show_pos=True, show_eta=True,
@@ -370,8 +370,8 @@ def rebuild(db: DbUrl, json_out: JsonFlag = False) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
 
-            count = register.rebuild(store, progress)
-    after = register.checksum(store)
+            count = register_rebuild.rebuild(store, progress)
+    after = register_rebuild.checksum(store)
     if json_out:
         print_json({"entries": count, "checksum_before": before, "checksum_after": after, "same": before == after})
         return
@@ -383,9 +383,9 @@ def rebuild(db: DbUrl, json_out: JsonFlag = False) -> None:
 def duplicates(db: DbUrl, json_out: JsonFlag = False) -> None:
     """Files that may be wrong twice over: one ID number under different names, or one name, birth date and
     household area under different numbers (masked numbers; each file names its station)."""
-    from counter.hq import register
+    from counter.hq.register import duplicates as register_duplicates
 
-    found = register.duplicates(_store(db))
+    found = register_duplicates.duplicates(_store(db))
     if json_out:
         print_json(found)
         return
@@ -407,14 +407,14 @@ def overdue(db: DbUrl, since: Annotated[str | None, typer.Option(
     """Houses and entities of the whole district with late reports (art. 14), for 限期改正 (art. 22)."""
     from datetime import date
 
-    from counter.hq import register
+    from counter.hq.register import overdue as register_overdue
 
     if since is not None:
         try:
             date.fromisoformat(since)
         except ValueError:
             fail(f"--since {since!r} is not a date (YYYY-MM-DD)", 2)
-    found = register.overdue(_store(db), since)
+    found = register_overdue.overdue(_store(db), since)
     if json_out:
         print_json(found)
         return
@@ -441,9 +441,9 @@ def conflicts(ctx: typer.Context,
         return
     if not db:
         fail("--db URL (or COUNTER_HQ_DB) is needed", 2)
-    from counter.hq import register
+    from counter.hq.register import conflicts as register_conflicts
 
-    rows = register.all_conflicts(_store(db), "open" if open_only else None)
+    rows = register_conflicts.all_conflicts(_store(db), "open" if open_only else None)
     if json_out:
         print_json(rows)
         return
@@ -475,9 +475,9 @@ def conflicts_resolve(
 ) -> None:
     """Resolve an open conflict: which entry stands. Both stations learn it in their next ack; the window
     whose entry was not kept voids it there (the journals are never edited)."""
-    from counter.hq import register
+    from counter.hq.register import conflicts as register_conflicts
 
-    row = register.resolve_conflict(_store(db), conflict_id, keep, reason, by)
+    row = register_conflicts.resolve_conflict(_store(db), conflict_id, keep, reason, by)
     if json_out:
         print_json(row)
         return

@@ -26,9 +26,12 @@ from starlette.concurrency import run_in_threadpool
 from counter import stats as S
 from counter.domain import stats as D
 from counter.domain.citizen_id import mask as mask_id
-from counter.hq import charts, register, staff
+from counter.hq import charts, staff
 from counter.hq import stats as hq_stats
 from counter.hq.limits import SIGNIN_RATE
+from counter.hq.register import duplicates as register_duplicates
+from counter.hq.register import overdue as register_overdue
+from counter.hq.register import rebuild as register_rebuild
 from counter.hq.store import Store
 from db import kinds
 
@@ -194,7 +197,7 @@ class Dashboard:
         self.store = store
         self.env = _env()
         self.signin_windows = staff.parse_signin_rate(signin_rate)
-        self._duplicates: tuple[datetime, dict] | None = None  # (when scanned, register.duplicates)
+        self._duplicates: tuple[datetime, dict] | None = None  # (when scanned, register_duplicates.duplicates)
 
     def routes(self) -> list[tuple[str, str, Callable]]:
         return [("GET", "/dash", self.home), ("GET", "/dash/", self.home),
@@ -397,7 +400,7 @@ class Dashboard:
         session = self.viewer(request, f"overdue since={since or '-'} page={number}")
         if session is None:
             return self.to_login(request)
-        found = register.overdue(self.store, since.isoformat() if since else None)
+        found = register_overdue.overdue(self.store, since.isoformat() if since else None)
         number, pages = _paged(len(found), number)
         shown = ListPage(found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, pages, len(found))
         return self.render(request, "overdue.html", session, rows=shown, since=since, page_size=PAGE_SIZE)
@@ -405,7 +408,7 @@ class Dashboard:
     def duplicates(self) -> tuple[datetime, dict]:
         now = datetime.now(UTC)
         if self._duplicates is None or now - self._duplicates[0] > DUPLICATES_TTL:
-            self._duplicates = (now, register.duplicates(self.store))
+            self._duplicates = (now, register_duplicates.duplicates(self.store))
         return self._duplicates
 
     def audit(self, request: Request):
@@ -625,13 +628,13 @@ def mask_name(name: str) -> str:
 
 def register_totals(store: Store) -> dict[str, int]:
     with store.transaction() as tx:
-        totals = register.counts(tx)
+        totals = register_rebuild.counts(tx)
         totals["open_conflicts"] = int(tx.one("SELECT COUNT(*) FROM hq_register_conflicts WHERE status = 'open'")[0])
     return totals
 
 
 def duplicate_page(found: dict, page: int) -> ListPage:
-    """The register's possible duplicates (register.duplicates, as `counter hq duplicates` lists them), one
+    """The register's possible duplicates (as `counter hq duplicates` lists them), one
     group a row, masked: ID numbers to their first 6 and last 4, names to their first character, birth dates
     to the year. Each file names its station, which holds the full record."""
     groups = [{"kind": "same_number", "shared": g["id_masked"],

@@ -104,9 +104,9 @@ def sign_ack(store: Store, station_id: str, seq: int, digest: str, server_time: 
 
 
 def _conflicts_for(tx: Tx, station_id: str) -> tuple:
-    from counter.hq import register
+    from counter.hq.register.conflicts import open_conflicts
 
-    return tuple(c.as_ack_item() for c in register.open_conflicts(tx, station_id))
+    return tuple(c.as_ack_item() for c in open_conflicts(tx, station_id))
 
 
 class _AnyObject(msgspec.Struct):
@@ -368,9 +368,9 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
                                 _flagger(server_now, offset_s)), count=inserted, use_copy=use_copy)
         apply_key_rotations(tx, sid, batch.key_id, new, server_time)  # `counter keys rotate` entries
         if project:  # the district register, in this transaction: visible once the ack is sent
-            from counter.hq import register
+            from counter.hq.register.projection import project_entries
 
-            register.project_entries(tx, sid, new, server_time, offset_s,
+            project_entries(tx, sid, new, server_time, offset_s,
                                      lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
     else:
         tx.execute(CURSOR_UPDATE, (cursor_seq, cursor_hash, server_time, offset_s, sid))

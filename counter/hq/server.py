@@ -35,9 +35,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter.errors import CounterError
-from counter.hq import admin, auth, monitoring, register, restore
+from counter.hq import admin, auth, monitoring, restore
 from counter.hq.ingest import IngestError, cursor_ack, ingest_batch
 from counter.hq.limits import BodyLimits, Limits, RateLimited, RateLimiter, too_large_message
+from counter.hq.register import lookup
 from counter.hq.store import Store, open_store
 from counter.sync.protocol import PROTOCOL_VERSION
 from db.entry import ENTRY_SCHEMA, HEX64, MAX_BIGINT, Column
@@ -131,7 +132,7 @@ class ResolutionModel(BaseModel):
 
 
 class ConflictModel(BaseModel):
-    """Two windows acted on one permit without seeing each other's entry (counter/hq/register.py)."""
+    """Two windows acted on one permit without seeing each other's entry (counter/hq/register/conflicts.py)."""
 
     conflict_id: int
     permit: str
@@ -505,14 +506,14 @@ def register_routes(shared: _Shared) -> APIRouter:
     @router.get("/v1/register/persons", response_model=SearchModel, responses=register_refusals)
     def register_search(request: Request, caller: auth.Caller = signed,
                         q: Annotated[str, QueryParam(max_length=400)] = "",
-                        limit: Annotated[int, QueryParam(ge=1, le=register.MAX_LIMIT)] = register.DEFAULT_LIMIT
+                        limit: Annotated[int, QueryParam(ge=1, le=lookup.MAX_LIMIT)] = lookup.DEFAULT_LIMIT
                         ) -> dict:
         """Find persons in the district by ID number, permit or application number, name (plus birth date)
         or pinyin (full or initials). Masked list; the search is recorded."""
         rate.hit(caller.station_id, client_of(request))
         clerk = clerk_of(caller)
         try:
-            return register.search(store, caller.station_id, clerk, q, limit)
+            return lookup.search(store, caller.station_id, clerk, q, limit)
         except ValueError as exc:
             return refusal(400, "malformed", f"malformed q: {exc}")
 
@@ -522,8 +523,8 @@ def register_routes(shared: _Shared) -> APIRouter:
         rate.hit(caller.station_id, client_of(request))
         clerk = clerk_of(caller)
         try:
-            return register.open_person(store, caller.station_id, clerk, body.ref, body.purpose)
-        except register.NotFound:
+            return lookup.open_person(store, caller.station_id, clerk, body.ref, body.purpose)
+        except lookup.NotFound:
             return refusal(404, "not_found", "no person with this ref in the district register")
 
     @router.get("/v1/register/permits/{number}", response_model=PermitStatusModel, responses=register_refusals)
@@ -533,8 +534,8 @@ def register_routes(shared: _Shared) -> APIRouter:
         rate.hit(caller.station_id, client_of(request))
         clerk = clerk_of(caller)
         try:
-            return register.permit_status(store, caller.station_id, clerk, number)
-        except register.NotFound:
+            return lookup.permit_status(store, caller.station_id, clerk, number)
+        except lookup.NotFound:
             return refusal(404, "not_found", "no permit with this number in the district register")
     return router
 

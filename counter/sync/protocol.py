@@ -194,7 +194,7 @@ class Ack:
     signature: str
     inserted: int = 0
     duplicates: int = 0
-    # open district-register conflicts involving the station (counter/hq/register.py), signed
+    # open district-register conflicts involving the station (counter/hq/register/conflicts.py), signed
     conflicts: tuple = ()
 
     def as_dict(self) -> dict:

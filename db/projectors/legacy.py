@@ -48,7 +48,7 @@ def permit_effects(db, e: Entry, d: dict) -> None:
                     " ON CONFLICT (card_number) DO NOTHING", (d["card_number"], d["permit_id"], e.seq))
 
 
-# HQ projects them too (district tables, counter/hq/register.py): a lookup there shows the imported permit
+# HQ projects them too (district tables, counter/hq/register/): a lookup there shows the imported permit
 # and the person's resident_since, and another window adopts the file from these entries.
 projector(kinds.LEGACY_PERSON_IMPORTED, district=True)(person_effects)
 projector(kinds.LEGACY_PERMIT_IMPORTED, district=True)(permit_effects)

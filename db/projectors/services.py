@@ -218,7 +218,7 @@ def _person_entries(db, e: Entry, person_id: str) -> list[tuple]:
         if reg is not None:
             out.append(tuple(reg))
     # the transactions already projected, and the imported registration and permit (no transaction row:
-    # HQ's hq_register_file_entries, counter/hq/register.py), in the order they were made
+    # HQ's hq_register_file_entries, counter/hq/register/projection.py), in the order they were made
     out += [tuple(r[1:]) for r in db.conn.execute(
         "SELECT j.device_time_utc, j.station_id, j.seq, j.kind, j.payload, j.business_day FROM transactions t"
         " JOIN hq_journal j ON j.station_id = t.station_id AND j.seq = t.seq"

@@ -6,7 +6,7 @@ Loads N persons (each a person.registered entry; every 10th also a permit applic
 stations through HQ's real ingest path (counter.hq.ingest.ingest_batch: checkpoint signature,
 chain verification, insert, projection, signed ack) into a private PostgreSQL cluster, then
 measures with the persons loaded:
-  - lookup by ID number (counter.hq.register.search, the route's code with its audit row and commit):
+  - lookup by ID number (counter.hq.register.lookup.search, the route's code with its audit row and commit):
     p50 and p99;
   - name search (Chinese names, exact and prefix; 3+ characters also substring via pg_trgm): p99;
     and pinyin search (full or initials): p99;
@@ -16,6 +16,9 @@ measures with the persons loaded:
 The journals are generated (hash-chained and signed as a station does, payloads shaped as
 counter/services/engine.py writes them) rather than recorded through the station's forms: a
 million real form submissions would take hours here and measure the station, not HQ.
+The cluster runs with the settings docs/REGISTER.md gives a real HQ (HQ_SETTINGS: buffers that hold the
+register's indexes, checkpoints far enough apart that bulk ingest does not rewrite whole index pages
+into the WAL after each one); --stock-settings runs it with PostgreSQL's defaults instead.
 Not a test: nothing asserts a speed. Goals: ID p99 <= 20 ms, name p99 <= 100 ms, projection on
 >= 0.5x the rate off, ingest <= 2.5x COPY.
 """
@@ -38,8 +41,9 @@ sys.path.insert(0, str(REPO))
 
 from counter import keys as key_files  # noqa: E402
 from counter.domain.citizen_id import check_character  # noqa: E402
-from counter.hq import admin, register  # noqa: E402
+from counter.hq import admin  # noqa: E402
 from counter.hq.ingest import ingest_batch  # noqa: E402
+from counter.hq.register import lookup as hq_lookup  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
 from counter.numbers import format_number  # noqa: E402
 from counter.sync.protocol import Batch, checkpoint_message, utc_now_text  # noqa: E402
@@ -54,6 +58,11 @@ RARE = ("𠮷", "䶮", "龑", "堃", "喆", "赟", "昇", "燚")
 MINORITY = ("阿依古丽·买买提", "热依拉·吐尔逊", "古丽娜尔·艾力", "巴特尔·朝鲁")
 AREAS = ("210102", "210103", "210104", "110105", "110108", "320583", "440305", "510104", "370102", "420106",
          "130102", "410105", "340104", "350102", "430102", "500103", "610103", "220102", "230102", "150102")
+
+
+# What docs/REGISTER.md ("PostgreSQL settings") recommends for an HQ, sized down to this 24 GB machine.
+HQ_SETTINGS = {"shared_buffers": "2GB", "max_wal_size": "8GB", "checkpoint_timeout": "30min",
+               "effective_cache_size": "8GB"}
 
 
 def person_name(rng: random.Random) -> str:
@@ -184,7 +193,7 @@ def timed(store, queries: list[str]) -> list[float]:
     out = []
     for q in queries:
         started = time.perf_counter()
-        register.search(store, "BN-0000", "C001", q)
+        hq_lookup.search(store, "BN-0000", "C001", q)
         out.append((time.perf_counter() - started) * 1000)
     return out
 
@@ -200,6 +209,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--stock-settings", action="store_true", help="PostgreSQL's default settings, not HQ_SETTINGS")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     root = Path(tempfile.mkdtemp(prefix="counter-bench-register-"))
@@ -211,6 +221,16 @@ def main() -> None:
     cluster = PgCluster(Path(found[-1]).parent)
     cluster.start()
     try:
+        if not args.stock_settings:
+            import psycopg
+
+            with psycopg.connect(cluster.url(), autocommit=True) as conn:
+                for name, value in HQ_SETTINGS.items():
+                    conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            cluster.stop_server()
+            cluster.start_server()
+        print("PostgreSQL settings: " + ("stock" if args.stock_settings else
+                                         ", ".join(f"{k}={v}" for k, v in HQ_SETTINGS.items())))
         t0 = time.perf_counter()
         entries, people = journals(args.persons, args.stations, rng)
         keys, batches = make_batches(root, entries, args.batch_size)
@@ -234,7 +254,7 @@ def main() -> None:
         pinyin = [sorted(k for kind, k in name_keys(p[1]) if kind == ("full" if i % 2 else "initials"))[0]
                   for i, p in enumerate(sample)]
         by_pinyin = timed(store, pinyin)
-        check = register.search(store, "BN-0000", "C001", sample[0][0])["results"]
+        check = hq_lookup.search(store, "BN-0000", "C001", sample[0][0])["results"]
         assert check and check[0]["name"] == sample[0][1], "the ID lookup must find the person it looks for"
         with store.transaction() as tx:
             persons = tx.one("SELECT count(*) FROM persons")[0]

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from counter.hq import register
+from counter.hq.register import overdue as hq_overdue
+from counter.hq.register import rebuild as hq_rebuild
 from counter.services import engine, houses
 from counter.services.reports import file_report
 from tests.houses.conftest import EMPLOYER, LANDLORD, citizen_id, credit_code, row
@@ -44,7 +45,7 @@ def test_two_stations_reports_make_one_district_overdue_list(store, tmp_path):
                 rows=[row(1, "阿依古丽·买买提", AYI, today - timedelta(days=7), house_code=None)], today=today)
     push(store, a)
     push(store, b)
-    listed = register.overdue(store)
+    listed = hq_overdue.overdue(store)
     assert [(o["reporter_code"], o["late_rows"], o["name"]) for o in listed] == [
         (EMPLOYER, 2, "𠮷祥餐饮有限公司"), ("HP-A001", 1, "沈阳市和平区南京北街1号")]
     with store.transaction() as tx:
@@ -58,9 +59,9 @@ def test_two_stations_reports_make_one_district_overdue_list(store, tmp_path):
     with store.transaction() as tx:
         hq_rows = tx.all("SELECT house_code, address, capacity FROM houses WHERE house_code = 'HP-A001'")
     assert [tuple(r) for r in hq_rows] == [tuple(r) for r in station_rows]
-    before = register.checksum(store)
-    register.rebuild(store)
-    assert register.checksum(store) == before
+    before = hq_rebuild.checksum(store)
+    hq_rebuild.rebuild(store)
+    assert hq_rebuild.checksum(store) == before
     a.close()
     b.close()
 

@@ -1,5 +1,5 @@
 """The district's late reporters (art. 14, for 限期改正 art. 22) on the dashboard: a real headless Chromium
-against the real HQ server, the list from `register.overdue` (what `counter hq overdue` prints), paged like
+against the real HQ server, the list from `register.overdue.overdue` (what `counter hq overdue` prints), paged like
 the health page, behind the staff session, every view audited."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from counter.hq import register, staff
+from counter.hq import staff
+from counter.hq.register.overdue import overdue
 from counter.services import clerks, engine, houses
 from counter.services.reports import file_report
 from tests.houses.conftest import LANDLORD, citizen_id, credit_code, row
@@ -66,7 +67,7 @@ def test_the_overdue_list_is_a_dashboard_page(late_district, page):
     assert rows.nth(1).get_attribute("data-code") == "HP-A001"
     assert "沈阳市和平区南京北街1号" in rows.nth(1).inner_text()
     # the page shows what `counter hq overdue` lists, in its order
-    assert [r.get_attribute("data-code") for r in rows.all()] == [o["reporter_code"] for o in register.overdue(store)]
+    assert [r.get_attribute("data-code") for r in rows.all()] == [o["reporter_code"] for o in overdue(store)]
     assert rows.first.locator("td").nth(4).evaluate("e => getComputedStyle(e).textAlign") == "right"
     shot(page, "overdue")
     # a day after every report: none listed

@@ -46,7 +46,8 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
     imported permit (art. 13: the period continues); HQ's file names both windows; rebuild changes nothing."""
     import json as jsonlib
 
-    from counter.hq import register as hq_register
+    from counter.hq.register import lookup as hq_lookup
+    from counter.hq.register import rebuild as hq_rebuild
     from counter.services import engine, houses, people, perform, register
     from tests.intake.test_legacy import JI
     from tests.sync.fixtures import run_cli
@@ -112,7 +113,7 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
             assert tx.one("SELECT valid_until FROM permits WHERE permit_id = ?", (old_permit.permit_id,))[0] == until
             conflicts = tx.all("SELECT conflict_id FROM hq_register_conflicts")
         assert conflicts == []
-        file = hq_register.open_person(store, "HP-02", sb.clerk.clerk_id, pid)
+        file = hq_lookup.open_person(store, "HP-02", sb.clerk.clerk_id, pid)
         assert ("HP-01", kinds.LEGACY_PERMIT_IMPORTED) in [(h["station_id"], h.get("kind")) for h in file["history"]]
         assert ("HP-02", "permit_extend") in [(h["station_id"], h.get("service")) for h in file["history"]]
 
@@ -138,7 +139,7 @@ def test_a_person_imported_at_one_window_is_adopted_and_extended_at_another(
         assert people.current_permit(b, pid).valid_until == old_permit.valid_until
 
         # the register rebuilds to the same checksum (both backends)
-        before = hq_register.checksum(store)
+        before = hq_rebuild.checksum(store)
         out = run_cli("hq", "rebuild", "--db", hq_url, "--json", check=True)
         result = jsonlib.loads(out.stdout)
         assert result["same"] is True and result["checksum_before"] == before == result["checksum_after"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from counter.hq import register as hq_register
+from counter.hq.register import lookup as hq_lookup
 from counter.services import clerks, engine, houses, register, reports
 from tests.houses.conftest import HOUSE, LANDLORD, citizen_id, row
 from tests.register.helpers import YOSHIDA, new_station, push, service
@@ -27,7 +27,7 @@ def test_an_adopted_file_brings_the_periods_a_report_started(store, tmp_path):
     assert push(store, a) is not None
 
     b, clerk_b = new_station(tmp_path, "HP-02", store)
-    file = hq_register.open_person(store, "HP-02", clerk_b.clerk_id, pid)
+    file = hq_lookup.open_person(store, "HP-02", clerk_b.clerk_id, pid)
     assert "residence.started" in {e["kind"] for e in file["entries"]}
     remote = register.RemoteFile(pid, file["person"], file["registrations"], file["permits"], file["entries"])
     assert register.adopt(b, clerks.Session("s-b", clerk_b), remote) == pid

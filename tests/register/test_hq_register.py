@@ -8,7 +8,11 @@ import json
 import pytest
 
 from counter.domain.citizen_id import check_character
-from counter.hq import register
+from counter.hq.register import conflicts as hq_conflicts
+from counter.hq.register import duplicates as hq_duplicates
+from counter.hq.register import lookup as hq_lookup
+from counter.hq.register import projection as hq_projection
+from counter.hq.register import rebuild as hq_rebuild
 from counter.services import amendments, clerks
 from counter.sync.protocol import Ack
 from db.journal import entry_hash
@@ -39,7 +43,7 @@ def test_search_by_every_kind_with_masked_lists_and_each_search_recorded(store, 
     push(store, a)
 
     def refs(q, **kw):
-        return [r["ref"] for r in register.search(store, "HP-02", "C-9", q, **kw)["results"]]
+        return [r["ref"] for r in hq_lookup.search(store, "HP-02", "C-9", q, **kw)["results"]]
 
     assert refs("110105198803142125") == [z.person_id]
     assert refs("11010519491231002x") == [y.person_id]  # x normalised
@@ -62,7 +66,7 @@ def test_search_by_every_kind_with_masked_lists_and_each_search_recorded(store, 
     assert refs("ayigulimaimaiti") == [uyghur.person_id]
     assert refs("ayigu") == [uyghur.person_id]  # a full key's prefix
 
-    hit = register.search(store, "HP-02", "C-9", "jitian")["results"][0]
+    hit = hq_lookup.search(store, "HP-02", "C-9", "jitian")["results"][0]
     assert hit["id_masked"] == "110105********002X" and "11010519491231002X" not in json.dumps(hit)
     assert hit["name"] == "𠮷田" and hit["station_id"] == "HP-01" and hit["source"] == "hq"
     assert hit["permits"] == [{"number": permit.number, "status": "accepted",
@@ -78,7 +82,7 @@ def test_search_by_every_kind_with_masked_lists_and_each_search_recorded(store, 
     for bad, why in (("", "empty"), ("1234", "not an ID number"), ("21010219880314212Y", "not a valid ID number"),
                      ("张伟 1988-02-30", "not a real date"), ("\ud842", "half a character"), ("x" * 101, "longer")):
         with pytest.raises(ValueError, match=why):
-            register.search(store, "HP-02", "C-9", bad)
+            hq_lookup.search(store, "HP-02", "C-9", bad)
     a.close()
 
 
@@ -88,9 +92,9 @@ def test_limit_bounds_the_list_and_says_truncated(store, tmp_path):
         service(a, "residence_registration", clerk,
                 {**ZHANG, "id_number": _id_number("110105", "1988-03-14", f"{200 + 2 * i}")})
     push(store, a)
-    full = register.search(store, "HP-02", "C-9", "zw", limit=10)
+    full = hq_lookup.search(store, "HP-02", "C-9", "zw", limit=10)
     assert len(full["results"]) == 4 and full["truncated"] is False
-    cut = register.search(store, "HP-02", "C-9", "zw", limit=3)
+    cut = hq_lookup.search(store, "HP-02", "C-9", "zw", limit=3)
     assert len(cut["results"]) == 3 and cut["truncated"] is True
     a.close()
 
@@ -100,7 +104,7 @@ def test_open_returns_the_file_with_entries_that_verify_and_is_recorded(store, t
     y = service(a, "residence_registration", clerk, YOSHIDA)
     service(a, "permit_apply", clerk, {"validity_years": "2", "proof": "1"}, person_id=y.person_id)
     push(store, a)
-    f = register.open_person(store, "HP-02", "C-9", y.person_id, "permit_collect")
+    f = hq_lookup.open_person(store, "HP-02", "C-9", y.person_id, "permit_collect")
     assert f["person"]["id_number"] == "11010519491231002X" and f["person"]["name"] == "𠮷田"
     assert [r["service"] for r in f["registrations"]] == ["residence_registration"]
     assert f["permits"][0]["validity_years"] == 2
@@ -109,8 +113,8 @@ def test_open_returns_the_file_with_entries_that_verify_and_is_recorded(store, t
     for e in f["entries"]:  # the station can verify and cite every one of them
         assert e["station_id"] == "HP-01" and entry_hash("HP-01", e) == e["hash"]
     assert _access(store)[-1] == ("HP-02", "C-9", "open", y.person_id, None, None, 1)
-    with pytest.raises(register.NotFound):
-        register.open_person(store, "HP-02", "C-9", "0" * 32)
+    with pytest.raises(hq_lookup.NotFound):
+        hq_lookup.open_person(store, "HP-02", "C-9", "0" * 32)
     assert _access(store)[-1][2:4] == ("open", "0" * 32)  # an opening that found nothing is recorded too
     a.close()
 
@@ -121,13 +125,13 @@ def test_a_batch_is_visible_to_lookups_once_acked_and_a_void_is_undone_at_hq(sto
     supervisor = clerks.authorize_supervisor(a, "主管", "4321", "test")
     y = service(a, "residence_registration", clerk, YOSHIDA)
     app = service(a, "permit_apply", clerk, {"validity_years": "1", "proof": "1"}, person_id=y.person_id)
-    assert register.search(store, "HP-02", "C-9", "jitian")["results"] == []
+    assert hq_lookup.search(store, "HP-02", "C-9", "jitian")["results"] == []
     ack = push(store, a)
     assert ack.acked_seq == app.entry.seq
-    assert register.permit_status(store, "HP-02", "C-9", app.number)["status"] == "accepted"
+    assert hq_lookup.permit_status(store, "HP-02", "C-9", app.number)["status"] == "accepted"
     amendments.void(a, app.entry.seq, "录入错误", clerk=clerk, supervisor=supervisor)
     push(store, a)
-    status = register.permit_status(store, "HP-02", "C-9", app.number)
+    status = hq_lookup.permit_status(store, "HP-02", "C-9", app.number)
     assert status["status"] == "voided"
     assert status["last"]["kind"] == "service.voided"  # what a re-check sees last
     with store.transaction() as tx:
@@ -177,7 +181,7 @@ def test_two_windows_extending_one_permit_offline_is_a_conflict_both_sides_learn
     assert all(f"HP-01 seq {extend_a.entry.seq}" in x["detail"] and f"HP-02 seq {extend_b.entry.seq}" in x["detail"]
                for x in alarms)
     assert {s["station_id"]: s["conflicts"] for s in admin.status(store)} == {"HP-01": 1, "HP-02": 1}
-    assert register.permit_status(store, "HP-03", "C-9", permit)["conflict"] is True
+    assert hq_lookup.permit_status(store, "HP-03", "C-9", permit)["conflict"] is True
     a.close()
     b.close()
 
@@ -214,7 +218,7 @@ def test_a_permit_basis_in_the_payload_makes_the_check_exact(store, tmp_path):
     a, ca = new_station(tmp_path, "HP-01", store)
     pid, permit = permit_near_expiry(a, ca, YOSHIDA)
     push(store, a)
-    last = register.permit_status(store, "HP-02", "C-9", permit)["last"]
+    last = hq_lookup.permit_status(store, "HP-02", "C-9", permit)["last"]
     service(a, "permit_change", ca, {"new_address": "沈阳市和平区太原街8号", "change_date": "0"}, person_id=pid)
     push(store, a)
     row = {"seq": 1, "uuid": "u", "business_day": "2026-01-01", "device_time_utc": "2030-01-01T00:00:00.000000Z",
@@ -224,7 +228,7 @@ def test_a_permit_basis_in_the_payload_makes_the_check_exact(store, tmp_path):
         payload = {"service": "permit_extend", "person_id": pid, "permit_id": permit,
                    "values": {"validity_years": "1"}, "derived": {"valid_until": "2099-01-01"}, "numbers": [],
                    "permit_basis": {"station_id": last["station_id"], "seq": last["seq"]}}
-        found = register.project_entries(tx, "HP-09", [{**row, "kind": "service.permit_extend",
+        found = hq_projection.project_entries(tx, "HP-09", [{**row, "kind": "service.permit_extend",
                                                         "payload": json.dumps(payload)}], now, 0.0,
                                          lambda s, k, d: raise_alarm(tx, s, k, d, now))
     assert [(c.kind, c.first[2]) for c in found] == [("concurrent", "service.permit_change")]
@@ -246,7 +250,7 @@ def test_projection_failure_is_recorded_and_never_blocks_the_journal(store, tmp_
         failures = tx.all("SELECT station_id, seq, kind FROM hq_register_failures")
     assert failures == [("HP-02", ext.entry.seq, "service.permit_extend")]
     assert [x["kind"] for x in admin.alarms(store, "HP-02")] == ["projection_failed"]
-    assert [r["ref"] for r in register.search(store, "HP-03", "C", "zhangwei")["results"]] == [other.person_id]
+    assert [r["ref"] for r in hq_lookup.search(store, "HP-03", "C", "zhangwei")["results"]] == [other.person_id]
     a.close()
     b.close()
 
@@ -255,19 +259,19 @@ def test_rebuild_recomputes_the_register_with_the_same_checksum_and_repairs_a_ta
     a, ca, b, cb, pid, _ = extended_at_two_windows(tmp_path, store, YOSHIDA)
     service(b, "residence_registration", cb, ZHANG)
     push(store, b)
-    conflicts = register.all_conflicts(store)
+    conflicts = hq_conflicts.all_conflicts(store)
     assert len(conflicts) == 1
-    before = register.checksum(store)
-    replayed = register.rebuild(store)
-    assert replayed == 8 and register.checksum(store) == before
-    assert register.all_conflicts(store) == conflicts  # same ids (acks carried them), no second alarm
+    before = hq_rebuild.checksum(store)
+    replayed = hq_rebuild.rebuild(store)
+    assert replayed == 8 and hq_rebuild.checksum(store) == before
+    assert hq_conflicts.all_conflicts(store) == conflicts  # same ids (acks carried them), no second alarm
     with store.transaction() as tx:
         tx.execute("UPDATE persons SET name = '张三' WHERE person_id = ?", (pid,))
         tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (pid,))
-    assert register.checksum(store) != before
-    register.rebuild(store)
-    assert register.checksum(store) == before
-    assert [r["ref"] for r in register.search(store, "HP-03", "C", "jitian")["results"]] == [pid]
+    assert hq_rebuild.checksum(store) != before
+    hq_rebuild.rebuild(store)
+    assert hq_rebuild.checksum(store) == before
+    assert [r["ref"] for r in hq_lookup.search(store, "HP-03", "C", "jitian")["results"]] == [pid]
     a.close()
     b.close()
 
@@ -285,7 +289,7 @@ def test_duplicates_lists_one_number_under_two_names_and_one_person_under_two_nu
                                               "birth_date": "1970-01-01"})
     push(store, a)
     push(store, b)
-    found = register.duplicates(store)
+    found = hq_duplicates.duplicates(store)
     assert found["same_number"] == [{"doc_type": "citizen_id", "id_masked": "110105********2125", "files": [
         {"name": "张伟", "station_id": "HP-01", "ref": found["same_number"][0]["files"][0]["ref"]},
         {"name": "张玮", "station_id": "HP-02", "ref": found["same_number"][0]["files"][1]["ref"]}]}]
@@ -304,10 +308,10 @@ def test_ingest_without_projection_leaves_the_register_empty(store, tmp_path):
     service(a, "residence_registration", ca, ZHANG)
     push(store, a, project=False)
     with store.transaction() as tx:
-        assert register.counts(tx) == {"persons": 0, "permits": 0, "transactions": 0}
-    assert register.rebuild(store) == 2
+        assert hq_rebuild.counts(tx) == {"persons": 0, "permits": 0, "transactions": 0}
+    assert hq_rebuild.rebuild(store) == 2
     with store.transaction() as tx:
-        assert register.counts(tx)["persons"] == 1
+        assert hq_rebuild.counts(tx)["persons"] == 1
     a.close()
 
 
@@ -329,3 +333,29 @@ def test_hq_tables_are_the_station_tables_district_wide(store, station):
             assert [c for c in cols if c != "station_id" and c not in hq_only] == at_station, table
             # rows a station keys by its seq or numbers by its own series name their station at HQ
             assert ("station_id" in cols) == (table in ("persons", "transactions", "numbers")), table
+
+
+def test_one_batch_writing_a_file_between_other_registrations_ends_as_the_station_holds_it(store, tmp_path):
+    """HQ groups a batch's writes per statement (counter/hq/register/projection.py): the rows one file's
+    entries write, interleaved with other people's registrations, still land in journal order."""
+    a, ca = new_station(tmp_path, "HP-01", store)
+    y = service(a, "residence_registration", ca, YOSHIDA)
+    service(a, "residence_registration", ca, ZHANG)
+    service(a, "change_phone", ca, {"new_phone": "13900000001"}, person_id=y.person_id)
+    app = service(a, "permit_apply", ca, {"validity_years": "1", "proof": "1"}, person_id=y.person_id)
+    service(a, "residence_registration", ca, {**ZHANG, "id_number": "110105199001011232", "sex": "M", "birth_date": "1990-01-01",
+                                                      "name": "李娜"})
+    service(a, "change_phone", ca, {"new_phone": "13900000002"}, person_id=y.person_id)
+    service(a, "change_address", ca, {"new_address": "沈阳市和平区太原街8号", "change_date": "0"},
+            person_id=y.person_id)
+    push(store, a)  # one batch
+    cols = "person_id, name, phone, current_address, resident_since, registration_number, updated_seq"
+    station = a.db.conn.execute(f"SELECT {cols} FROM persons ORDER BY person_id").fetchall()
+    with store.transaction() as tx:
+        assert [tuple(r) for r in tx.all(f"SELECT {cols} FROM persons ORDER BY person_id")] == station
+        assert tx.one("SELECT last_seq FROM persons WHERE person_id = ?", (y.person_id,))[0] == station[
+            [r[0] for r in station].index(y.person_id)][-1]
+        assert tx.one("SELECT status, person_id FROM permits WHERE permit_id = ?", (app.number,)) == (
+            "accepted", y.person_id)
+    assert [r[3] for r in station if r[0] == y.person_id] == ["沈阳市和平区太原街8号"]
+    a.close()

@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counter.hq import admin, register
+from counter.hq import admin
+from counter.hq.register import conflicts as hq_conflicts
+from counter.hq.register import lookup as hq_lookup
+from counter.hq.register import rebuild as hq_rebuild
 from counter.services import clerks
 from counter.sync.client import sync_once
 from db import journal
@@ -45,14 +48,14 @@ def test_one_person_through_four_steps_at_two_windows_on_postgresql(pg_store, hq
     app = service(a, "permit_apply", ca, {"validity_years": "1", "proof": "1"}, person_id=reg.person_id, now=t0)
     _sync(a)
     # 2. the person comes back to window B, which finds the file at HQ by pinyin and opens it
-    (hit,) = register.search(store, "HP-02", cb.clerk_id, "jitian")["results"]
+    (hit,) = hq_lookup.search(store, "HP-02", cb.clerk_id, "jitian")["results"]
     assert hit["station_id"] == "HP-01" and hit["permits"][0]["number"] == app.number
-    opened = register.open_person(store, "HP-02", cb.clerk_id, hit["ref"], "permit_collect")
+    opened = hq_lookup.open_person(store, "HP-02", cb.clerk_id, hit["ref"], "permit_collect")
     assert {e["station_id"] for e in opened["entries"]} == {"HP-01"}
     copy_file(a, b, reg.person_id)  # the station side's adoption (branch register-window) does this for real
     collected = service(b, "permit_collect", cb, person_id=reg.person_id, now=t0 + timedelta(days=25))
     _sync(b)
-    status = register.permit_status(store, "HP-02", cb.clerk_id, app.number)
+    status = hq_lookup.permit_status(store, "HP-02", cb.clerk_id, app.number)
     assert status["status"] == "issued" and status["last"] == {
         "station_id": "HP-02", "seq": collected.entry.seq, "kind": "service.permit_collect",
         "at": status["last"]["at"]}
@@ -62,14 +65,14 @@ def test_one_person_through_four_steps_at_two_windows_on_postgresql(pg_store, hq
     service(b, "permit_extend", cb, {"validity_years": "2"}, person_id=reg.person_id, now=later)
     _sync(b)
     # 4. HQ's history of the person shows both windows, and the permit as B left it
-    f = register.open_person(store, "HP-01", ca.clerk_id, reg.person_id, "history")
+    f = hq_lookup.open_person(store, "HP-01", ca.clerk_id, reg.person_id, "history")
     assert [(h["station_id"], h["service"]) for h in f["history"]] == [
         ("HP-01", "residence_registration"), ("HP-01", "permit_apply"), ("HP-02", "permit_collect"),
         ("HP-02", "permit_extend")]
     (permit,) = f["permits"]
     assert permit["status"] == "issued" and permit["valid_until"] > valid_until and permit["card_number"]
     assert f["person"]["last_station_id"] == "HP-02" and f["person"]["station_id"] == "HP-01"
-    assert register.all_conflicts(store) == []
+    assert hq_conflicts.all_conflicts(store) == []
     # every lookup was recorded: which station, which clerk, which record
     with store.transaction() as tx:
         log = tx.all("SELECT station_id, clerk_id, action, ref FROM hq_register_access ORDER BY access_id")
@@ -79,9 +82,9 @@ def test_one_person_through_four_steps_at_two_windows_on_postgresql(pg_store, hq
     assert [(s, c) for s, c, act, _ in log if act == "permit"] == [("HP-02", cb.clerk_id)] * 3
     assert log[1][3] == reg.person_id and log[-1][3] == reg.person_id
     # the register is the journals' projection: a rebuild changes nothing
-    before = register.checksum(store)
-    register.rebuild(store)
-    assert register.checksum(store) == before
+    before = hq_rebuild.checksum(store)
+    hq_rebuild.rebuild(store)
+    assert hq_rebuild.checksum(store) == before
     a.close()
     b.close()
 
@@ -104,7 +107,7 @@ def test_double_extension_reaches_both_stations_in_their_signed_acks(pg_store, h
     _sync(a)
     b.config.section("sync")["hq_url"] = server.url  # back online
     _sync(b)
-    conflicts = register.all_conflicts(store)
+    conflicts = hq_conflicts.all_conflicts(store)
     assert [(c["kind"], [(e["station_id"], e["seq"]) for e in c["entries"]]) for c in conflicts] == [
         ("double_extend", [("HP-01", ext_a.entry.seq), ("HP-02", ext_b.entry.seq)])]
     # both stations get it in an ack HQ signed over it: B in the ack of the batch that raised it, A at its next sync
@@ -128,14 +131,14 @@ def test_double_extension_reaches_both_stations_in_their_signed_acks(pg_store, h
     for keep, by, why in (("C", "区管理员", "--keep must be A"), ("A", "查看员", "not an active HQ admin"),
                           ("A", "区管理员 ", "needs a reason")):
         with pytest.raises(CounterError, match=why):
-            register.resolve_conflict(store, cid, keep, "" if "reason" in why else "x", by)
+            hq_conflicts.resolve_conflict(store, cid, keep, "" if "reason" in why else "x", by)
     with pytest.raises(CounterError, match="no register conflict 999"):
-        register.resolve_conflict(store, 999, "A", "x", "区管理员")
-    done = register.resolve_conflict(store, cid, "a", "  HP-01 extended first;\n HP-02 voids  ", "区管理员")
+        hq_conflicts.resolve_conflict(store, 999, "A", "x", "区管理员")
+    done = hq_conflicts.resolve_conflict(store, cid, "a", "  HP-01 extended first;\n HP-02 voids  ", "区管理员")
     assert done["status"] == "resolved" and done["resolution"]["keep"] == "first"
     assert done["resolution"]["reason"] == "HP-01 extended first; HP-02 voids"
     with pytest.raises(CounterError, match="resolved already by 区管理员"):
-        register.resolve_conflict(store, cid, "B", "changed my mind", "区管理员")
+        hq_conflicts.resolve_conflict(store, cid, "B", "changed my mind", "区管理员")
     assert ("区管理员", "register.conflict_resolved", f"conflict {cid} keep first") in [
         (r[1], r[2], r[3]) for r in staff.audit_log(store)]
     assert {s["station_id"]: s["conflicts"] for s in admin.status(store)} == {"HP-01": 0, "HP-02": 0}
