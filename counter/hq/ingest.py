@@ -371,7 +371,7 @@ def _accept(store: Store, tx: Tx, batch: Batch, cursor_seq: int, cursor_hash: st
             from counter.hq.register.projection import project_entries
 
             project_entries(tx, sid, new, server_time, offset_s,
-                                     lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
+                            lambda s, kind, detail: raise_alarm(tx, s, kind, detail, server_time, window_s))
     else:
         tx.execute(CURSOR_UPDATE, (cursor_seq, cursor_hash, server_time, offset_s, sid))
     if abs(offset_s) > CLOCK_TOLERANCE_S and (previous_offset is None or abs(previous_offset) <= CLOCK_TOLERANCE_S):
