@@ -3,7 +3,6 @@
 The sections, their rules and `validate` are in counter/config_schema.py (typing's Annotated, tomllib),
 imported only when a station.toml is checked: `counter journal verify` loads the configuration at every
 start, and a file this code has already checked is taken from a cache beside it (see `load_config`).
-The schema's names are still importable from here (`from counter.config import SCHEMA`).
 """
 
 from __future__ import annotations

@@ -139,8 +139,7 @@ def day_entries(db: Database, business_day: str, until: int | None = None) -> li
 
 def of_kind(db: Database, kind: str) -> list[Entry]:
     """Every entry of one kind, in seq order."""
-    return [Entry(*row) for row in db.conn.execute(f"SELECT {COLUMNS} FROM journal WHERE kind = ? ORDER BY seq",
-                                                   (kind,))]
+    return of_kinds(db, kind)
 
 
 def of_kinds(db: Database, *kinds: str) -> list[Entry]:

@@ -316,8 +316,7 @@ class Dashboard:
         rows = station_health(self.store)
         lines = health_lines(rows, words(_lang(request)))
         lines.sort(key=lambda line: not line[-1])  # stable: those needing a look first, each group by station id
-        number, pages = _paged(len(lines), number, HEALTH_PAGE)
-        shown = ListPage(lines[(number - 1) * HEALTH_PAGE:number * HEALTH_PAGE], number, pages, len(lines))
+        shown = list_page(lines, number, HEALTH_PAGE)
         return self.render(request, "health.html", session, rows=shown, summary=health_summary(rows),
                            page_size=HEALTH_PAGE)
 
@@ -401,8 +400,7 @@ class Dashboard:
         if session is None:
             return self.to_login(request)
         found = register_overdue.overdue(self.store, since.isoformat() if since else None)
-        number, pages = _paged(len(found), number)
-        shown = ListPage(found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, pages, len(found))
+        shown = list_page(found, number)
         return self.render(request, "overdue.html", session, rows=shown, since=since, page_size=PAGE_SIZE)
 
     def duplicates(self) -> tuple[datetime, dict]:
@@ -621,6 +619,12 @@ def _paged(total: int, page: int, size: int = PAGE_SIZE) -> tuple[int, int]:
     return min(page, pages), pages
 
 
+def list_page(rows: list, page: int, size: int = PAGE_SIZE) -> ListPage:
+    """Page `page` of rows already in memory (see _paged)."""
+    page, pages = _paged(len(rows), page, size)
+    return ListPage(rows[(page - 1) * size:page * size], page, pages, len(rows))
+
+
 def mask_name(name: str) -> str:
     """The first character kept, the others starred; the middle dot and spaces of a name stay."""
     return name[:1] + "".join(c if c in "· " else "*" for c in name[1:])
@@ -644,8 +648,7 @@ def duplicate_page(found: dict, page: int) -> ListPage:
                 "shared": f"{mask_name(g['name'])} · {g['birth_date'][:4]} · {g['household_area']}",
                 "files": [(f["station_id"], mask_name(g["name"]), f["id_masked"]) for f in g["files"]]}
                for g in found["same_person"]]
-    page, pages = _paged(len(groups), page)
-    return ListPage(groups[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], page, pages, len(groups))
+    return list_page(groups, page)
 
 
 def conflict_page(store: Store, page: int) -> ListPage:
