@@ -41,6 +41,7 @@ from counter.errors import CounterError
 from counter.forms import registry
 from counter.sync.protocol import Batch, ProtocolError, checkpoint_message
 from db import journal
+from db.entry import ENTRY_SCHEMA
 
 FORMAT = "counter-day-bundle"
 FORMAT_VERSION = 1
@@ -285,6 +286,9 @@ def _check_batch(manifest: dict, batch, raw_public: bytes) -> None:
             raise BundleError("the batch header's {key} differs from the manifest's", key=key)
     prev = batch.prev_hash
     for e in batch.entries:
+        problem = _unstorable(e)
+        if problem:
+            raise BundleError("journal entry seq {seq} cannot be stored: {problem}", seq=e["seq"], problem=problem)
         if e["prev_hash"] != prev:
             raise BundleError("journal chain broken at seq {seq}: prev_hash does not link", seq=e["seq"])
         if journal.entry_hash(sid, e) != e["hash"]:
@@ -294,6 +298,24 @@ def _check_batch(manifest: dict, batch, raw_public: bytes) -> None:
         raise BundleError("the journal starts at seq 1 but does not start from the genesis hash")
     if not keys.verify(raw_public, checkpoint_message(sid, batch.last_seq, batch.head_hash), batch.signature):
         raise BundleError("the journal checkpoint signature does not verify with the station key")
+
+
+def _unstorable(entry: dict) -> str | None:
+    """What in a well-shaped entry HQ's store cannot hold (HQ's sync endpoint refuses the same with 400)."""
+    for column in ENTRY_SCHEMA:
+        value = entry[column.name]
+        if value is None:
+            continue
+        if column.type is int and not column.low <= value <= column.high:
+            return f"{column.name} is outside {column.low}..{column.high}"
+        if column.type is str:
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return f"{column.name} holds a lone UTF-16 surrogate, which is not text"
+            if "\x00" in value:
+                return f"{column.name} holds a NUL character"
+    return None
 
 
 def _check_figures(manifest: dict, entries: list[dict], summary: bytes) -> None:

@@ -81,6 +81,12 @@ def test_inputs_that_gave_500_or_fastapis_detail_get_400_in_the_documented_shape
         body[path] = "@@"
         return json.dumps(body).replace('"@@"', raw).encode()
 
+    def with_entry(name: str, value: object) -> bytes:
+        """The good batch with one field of its first entry replaced (as a day bundle may carry it)."""
+        body = json.loads(json.dumps(good))
+        body["entries"][0][name] = value
+        return json.dumps(body).encode()
+
     cases = {
         "lone surrogate station id": with_("station_id", '"\\ud800"'),
         "lone surrogate key": b'{"station_id": "S1", "\\udfff": 1}',
@@ -92,6 +98,8 @@ def test_inputs_that_gave_500_or_fastapis_detail_get_400_in_the_documented_shape
         "deep nesting in a field": with_("entries", "[" * 5000 + "]" * 5000),
         "number too long for Python": with_("first_seq", "1" * 5000),
         "number too big for BIGINT": with_("first_seq", str(10**30)),
+        "entry number too big for BIGINT": with_entry("monotonic_ns", 2**70),
+        "entry schema_ver too big for INTEGER": with_entry("schema_ver", 2**40),
         "float too big": with_("last_seq", "1e400"),
         "not a whole number": with_("last_seq", "5.5"),
         "boolean seq": with_("first_seq", "true"),
