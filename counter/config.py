@@ -109,9 +109,14 @@ def load_config(data_dir: Path) -> StationConfig:
     key = _checked_key(content)
     data = _read_checked(data_dir / CHECKED_FILE, key)
     if data is None:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:  # GBK, say, from an editor's default: not a traceback
+            raise ConfigError("{path} is not UTF-8 (byte {offset} cannot be decoded); save it as UTF-8 and try"
+                              " again", path=path, offset=exc.start) from None
         from counter import config_schema
 
-        text = content.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
         data = config_schema.parse(text, path)
         _write_checked(data_dir / CHECKED_FILE, key, data)
     return StationConfig(path=path, data=data)

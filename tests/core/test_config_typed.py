@@ -125,3 +125,23 @@ def test_no_language_test_is_spelled_by_hand():
     offenders = [str(p.relative_to(REPO)) for room in ("counter", "screens", "db", "printing")
                  for p in (REPO / room).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_a_station_toml_not_in_utf8_is_named_in_one_line(tmp_path, cli):
+    """Saved in GBK (an editor's default on a Chinese Windows): it was a UnicodeDecodeError traceback."""
+    from counter.station import Station
+
+    Station.init(tmp_path / "st", "T-1", "210102", "x").close()
+    path = tmp_path / "st" / "station.toml"
+    assert cli("journal", "verify", "--data-dir", str(tmp_path / "st")).returncode == 0  # good, and now cached
+    text = path.read_text(encoding="utf-8").replace('office = "x"', 'office = "测试"')
+    assert "测试" in text
+    content = text.encode("gbk")
+    path.write_bytes(content)
+    offset = content.index("测试".encode("gbk"))
+    out = cli("journal", "verify", "--data-dir", str(tmp_path / "st"))
+    assert out.returncode == 2  # a configuration error
+    assert out.stderr == (f"error: {path} is not UTF-8 (byte {offset} cannot be decoded); save it as UTF-8 and"
+                          " try again\n")
+    with pytest.raises(ConfigError, match="save it as UTF-8"):
+        load_config(tmp_path / "st")
