@@ -16,6 +16,7 @@ from counter.i18n import N_, _
 from screens.base import reader_label
 from screens.messages import (
     CardRead,
+    DemoHousesSeeded,
     DeviceEvent,
     PrinterChecked,
     PrinterCheckRequested,
@@ -207,9 +208,22 @@ class BackgroundWork:
     @work(thread=True, exclusive=True, exit_on_error=False, group="demo-houses")
     def _demo_houses_worker(self) -> None:
         """A fresh demo station's houses and entities (F6), made after the first paint."""
-        from counter.services.demo import seed_houses_once
+        from counter.services import demo
 
-        seed_houses_once(self.station)
+        try:
+            seeded = demo.seed_houses_once(self.station)
+        except Exception as exc:  # a status for the clerk, not a crash; the type only: no personal data
+            self.post_message(DemoHousesSeeded(0, 0, type(exc).__name__))
+            return
+        self.post_message(DemoHousesSeeded(len(demo.HOUSES), len(demo.ENTITIES)) if seeded else DemoHousesSeeded(0, 0))
+
+    def on_demo_houses_seeded(self, message: DemoHousesSeeded) -> None:
+        if message.error:
+            self.notify(_("demo houses could not be made: {error}").format(error=message.error),
+                        severity="warning", timeout=10)
+        elif message.houses or message.entities:
+            self.notify(_("demo: {houses} houses and {entities} reporting entities made (F6)").format(
+                houses=message.houses, entities=message.entities))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="printer")
     def _printer_worker(self) -> None:

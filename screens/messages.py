@@ -53,6 +53,16 @@ class PrinterChecked(Message):
     advice: str = ""
 
 
+@dataclass
+class DemoHousesSeeded(Message):
+    """The demo-houses worker's outcome: how many houses and reporting entities it made (0 and 0: the demo
+    station had them already), or, when seeding failed, error: the exception's type name (no personal data)."""
+
+    houses: int
+    entities: int
+    error: str = ""
+
+
 class PrinterCheckRequested(Message):
     """A screen (after a print job) asks the App to re-read the printer's state, without blocking."""
 

@@ -81,3 +81,37 @@ async def test_f6_on_a_fresh_demo_station_lists_them(demo):
         shown = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
         assert any("HP-D001" in line and "1/4" in line for line in shown)
         assert any("𠮷祥" in line and "用人单位" in line for line in shown)
+
+
+async def _notified(app, pilot, wanted: str) -> list[str]:
+    import asyncio
+
+    for _ in range(300):  # the background worker posts its message after the first paint
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        if any(wanted in text for text in shown):
+            return shown
+        await asyncio.sleep(0.1)
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_the_demo_houses_worker_says_what_it_made(demo):
+    app = CounterApp(demo, lang="en", demo=True, idle_lock_seconds=0, background=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        shown = await _notified(app, pilot, "reporting entities made")
+        assert "demo: 3 houses and 3 reporting entities made (F6)" in shown, shown
+    assert len(house_reads.entities(demo.db)) == 3
+
+
+async def test_the_demo_houses_worker_failing_is_one_status_line_not_silence(demo):
+    """It failed silently: the clerk found F6 empty with no word why."""
+    # a real failure of the station's database: every journal write refused
+    demo.db.conn.execute("CREATE TRIGGER no_writes BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, '"
+                         + "阿依古丽·买买提" + "'); END")
+    app = CounterApp(demo, lang="en", demo=True, idle_lock_seconds=0, background=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        shown = await _notified(app, pilot, "demo houses could not be made")
+        failed = [text for text in shown if "demo houses could not be made" in text]
+        assert failed == ["demo houses could not be made: IntegrityError"], shown
+        assert "买买提" not in " ".join(shown)  # the database's message (here a name) is not shown
+    assert house_reads.entities(demo.db) == [] and houses.register_rows(demo, "") == []
