@@ -29,9 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from counter.hq import admin  # noqa: E402
-from counter.hq.ingest import ingest_batch  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
-from counter.sync.protocol import utc_now_text  # noqa: E402
+from tests.bench.hq_load import open_enrolled, send_batches  # noqa: E402
 from tests.bench.register import journals, make_batches  # noqa: E402
 from tests.sync.fixtures import PgCluster  # noqa: E402
 
@@ -48,29 +47,14 @@ def _rows(b) -> list[tuple]:
 
 
 def ingest(url: str, key_dir: Path, keys: dict, batches: list, label: str) -> float:
-    store = open_store(url, admin.load_key(key_dir))
-    store.init_schema()
-    for sid, key in keys.items():
-        admin.enroll(store, sid, key.public_pem())
-    total = sum(len(b.entries) for b in batches)
-    done = 0
+    store = open_enrolled(url, key_dir, keys)
     cpu = time.process_time()
-    started = time.perf_counter()
-    for i, b in enumerate(batches):
-        b.sent_at = utc_now_text()  # within HQ's clock tolerance, as a live station's would be
-        ack = ingest_batch(store, b, project=False)
-        assert ack.inserted == len(b.entries), "every entry of a fresh batch must be inserted"
-        done += len(b.entries)
-        if i % 20 == 0 or i == len(batches) - 1:
-            elapsed = time.perf_counter() - started
-            print(f"\r  {label}: {done}/{total} entries, {done / elapsed:,.0f}/s   ", end="", file=sys.stderr,
-                  flush=True)
-    seconds = time.perf_counter() - started
+    seconds = send_batches(store, batches, label, project=False)
     CPU[label.split(",")[0]] = min(CPU.get(label.split(",")[0], 1e9), time.process_time() - cpu)
-    print(file=sys.stderr)
     with store.transaction() as tx:
         stored = tx.one("SELECT count(*) FROM hq_journal")[0]
     store.close()
+    total = sum(len(b.entries) for b in batches)
     assert stored == total, f"HQ holds {stored} entries, expected {total}"
     return seconds
 

@@ -42,12 +42,12 @@ sys.path.insert(0, str(REPO))
 from counter import keys as key_files  # noqa: E402
 from counter.domain.citizen_id import check_character  # noqa: E402
 from counter.hq import admin  # noqa: E402
-from counter.hq.ingest import ingest_batch  # noqa: E402
 from counter.hq.register import lookup as hq_lookup  # noqa: E402
 from counter.hq.store import JOURNAL_COLUMNS, open_store  # noqa: E402
 from counter.numbers import format_number  # noqa: E402
 from counter.sync.protocol import Batch, checkpoint_message, utc_now_text  # noqa: E402
 from db.journal import GENESIS_HASH, SCHEMA_VER, canonical_json, entry_hash  # noqa: E402
+from tests.bench.hq_load import open_enrolled, send_batches  # noqa: E402
 from tests.sync.fixtures import PgCluster  # noqa: E402
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔"
@@ -148,26 +148,11 @@ def make_batches(root: Path, entries: dict[str, list[dict]], batch_size: int):
 
 
 def load(url: str, key_dir: Path, keys: dict, batches: list, project: bool, label: str) -> float:
-    store = open_store(url, admin.load_key(key_dir))
-    store.init_schema()
-    for sid, key in keys.items():
-        admin.enroll(store, sid, key.public_pem())
-    total = sum(len(b.entries) for b in batches)
-    done = 0
-    started = time.perf_counter()
-    for i, b in enumerate(batches):
-        b.sent_at = utc_now_text()  # within HQ's clock tolerance, as a live station's would be
-        ingest_batch(store, b, project=project)
-        done += len(b.entries)
-        if i % 50 == 0 or i == len(batches) - 1:
-            elapsed = time.perf_counter() - started
-            eta = elapsed / done * (total - done)
-            print(f"\r  {label}: {done}/{total} entries, {done / elapsed:,.0f}/s, about {eta:,.0f} s left   ",
-                  end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    seconds = time.perf_counter() - started
-    store.close()
-    return seconds
+    store = open_enrolled(url, key_dir, keys)
+    try:
+        return send_batches(store, batches, label, project=project, every=50)
+    finally:
+        store.close()
 
 
 def copy_baseline(url: str, batches: list, batch_size: int) -> float:
