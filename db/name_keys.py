@@ -82,25 +82,37 @@ def name_keys(name: str) -> set[tuple[str, str]]:
     Han characters give their readings (all of them), Latin letters themselves (a foreigner's
     SMITH JOHN gives 'smithjohn'), separators nothing. A character no dictionary reads makes
     the name unsearchable by pinyin (no keys), never searchable under a wrong reading."""
-    parts: list[list[str]] = []
+    parts: list[tuple[str, ...]] = []
     for ch in normalize_text(name):
-        if ch in NAME_SEPARATORS:
+        sounds = _sounds(ch)
+        if sounds is None:
             continue
-        if ch.isascii() and ch.isalpha():
-            parts.append([ch.lower()])
-        elif is_han(ch):
-            r = readings(ch)
-            if not r:
-                return set()
-            parts.append(list(r))
-        # other characters (digits, punctuation) carry no sound
+        if not sounds:
+            return set()
+        parts.append(sounds)
     if not parts:
         return set()
-    keys: set[tuple[str, str]] = set()
     latin_only = all(len(p) == 1 and len(p[0]) == 1 for p in parts)
+    if all(len(p) == 1 for p in parts):  # most names: one reading a character, one key of each kind
+        full = "".join(p[0] for p in parts)
+        return {("full", full)} if latin_only else {("full", full), ("initials", "".join(p[0][0] for p in parts))}
+    keys: set[tuple[str, str]] = set()
     for combo in itertools.islice(itertools.product(*parts), MAX_FULL_KEYS):
         keys.add(("full", "".join(combo)))
     if not latin_only:
         for combo in itertools.product(*({r[0] for r in p} for p in parts)):
             keys.add(("initials", "".join(combo)))
     return keys
+
+
+@lru_cache(maxsize=65536)
+def _sounds(ch: str) -> tuple[str, ...] | None:
+    """What one character of a name contributes: a Latin letter itself, a Han character its readings
+    (() when no dictionary reads it), anything else (separators, digits, punctuation) None."""
+    if ch in NAME_SEPARATORS:
+        return None
+    if ch.isascii() and ch.isalpha():
+        return (ch.lower(),)
+    if is_han(ch):
+        return readings(ch)
+    return None

@@ -106,13 +106,13 @@ def register_statements(dialect: str) -> list[str]:
         shared["numbers"],
         # --- HQ's own register tables ---
         # Pinyin keys of every name (db.name_keys.name_keys); written after the person row (FK).
-        # (no primary key: name_keys() gives each (key, kind) once per person; two indexes, not three)
+        # (no primary key: name_keys() gives each (key, kind) once per person; one index, by key: a changed
+        # name's keys are replaced by key, HQ migration 0015)
         f"""CREATE TABLE person_name_keys (
             key TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ('full', 'initials')),
             person_id TEXT NOT NULL REFERENCES persons(person_id) ON DELETE CASCADE
         ){by_person}""",
-        "CREATE INDEX person_name_keys_person ON person_name_keys(person_id)",
         # Every applied entry that acted on a permit: the re-check's "last" and the conflict check.
         """CREATE TABLE hq_register_permit_events (
             station_id TEXT NOT NULL,

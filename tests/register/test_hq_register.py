@@ -14,8 +14,10 @@ from counter.hq.register import lookup as hq_lookup
 from counter.hq.register import projection as hq_projection
 from counter.hq.register import rebuild as hq_rebuild
 from counter.services import amendments, clerks
+from counter.services.engine import perform
 from counter.sync.protocol import Ack
 from db.journal import entry_hash
+from db.name_keys import name_keys
 from tests.register.helpers import YOSHIDA, ZHANG, copy_file, new_station, permit_near_expiry, push, service
 from tests.stations import extended_at_two_windows
 
@@ -23,6 +25,10 @@ from tests.stations import extended_at_two_windows
 def _id_number(area: str, birth: str, order: str) -> str:
     body = area + birth.replace("-", "") + order
     return body + check_character(body)
+
+
+def _keys_of(name: str) -> list[tuple[str, str]]:
+    return sorted((key, kind) for kind, key in name_keys(name))
 
 
 def _access(store):
@@ -140,6 +146,38 @@ def test_a_batch_is_visible_to_lookups_once_acked_and_a_void_is_undone_at_hq(sto
         assert tx.one("SELECT status FROM transactions WHERE station_id = 'HP-01' AND seq = ?",
                       (app.entry.seq,))[0] == "voided"
     assert sup.clerk_id
+    a.close()
+
+
+def test_a_name_correction_and_its_void_move_the_pinyin_keys_at_hq(store, tmp_path):
+    a, clerk = new_station(tmp_path, "HP-01", store)
+    clerks.add_clerk(a, "主管", "supervisor", "4321")
+    supervisor = clerks.authorize_supervisor(a, "主管", "4321", "test")
+    z = service(a, "residence_registration", clerk, ZHANG)
+    push(store, a)
+
+    def refs(q):
+        return [r["ref"] for r in hq_lookup.search(store, "HP-02", "C-9", q)["results"]]
+
+    def keys():
+        with store.transaction() as tx:
+            return sorted(tuple(r) for r in tx.all("SELECT key, kind FROM person_name_keys WHERE person_id = ?",
+                                                  (z.person_id,)))
+
+    assert refs("zhangwei") == [z.person_id] and ("zw", "initials") in keys() and keys() == _keys_of("张伟")
+    fix = perform(a, "name_correction", {"new_name": "王芳", "correction_reason": "2"}, person_id=z.person_id,
+                  clerk=clerk, supervisor=supervisor)
+    push(store, a)
+    assert refs("zhangwei") == [] and refs("zw") == [] and refs("wangfang") == [z.person_id] and refs("wf")
+    assert ("wangfang", "full") in keys() and keys() == _keys_of("王芳")  # the old name's keys went, by key
+    amendments.void(a, fix.entry.seq, "录入错误", clerk=clerk, supervisor=supervisor)
+    push(store, a)
+    # the void gives the file its name back at HQ, and the name's keys with it
+    assert refs("wangfang") == [] and refs("zhangwei") == [z.person_id]
+    assert keys() == _keys_of("张伟")
+    before = hq_rebuild.checksum(store)
+    hq_rebuild.rebuild(store)
+    assert hq_rebuild.checksum(store) == before and keys() == _keys_of("张伟")
     a.close()
 
 

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
+import msgspec
+
 from counter.hq.register.conflicts import MUTATING, PERMIT_SERVICES, Conflict, check_conflicts
 from counter.hq.store import Tx
 from counter.search_query import name_keys
@@ -40,6 +42,11 @@ log = logging.getLogger("counter.hq")
 # the file is opened, so another window adopts an imported person with their permit and residence periods.
 FILE_ENTRY_KINDS = frozenset({kinds.LEGACY_PERSON_IMPORTED, kinds.LEGACY_PERMIT_IMPORTED,
                               kinds.RESIDENCE_STARTED, kinds.RESIDENCE_ENDED})
+# Entries that can change a person's name at HQ (a correction, and the void or correction of one): their
+# name keys follow the name the projectors leave, compared before and after.
+NAME_WRITERS = frozenset({kinds.service_kind("name_correction"), kinds.SERVICE_VOIDED, kinds.SERVICE_CORRECTED})
+# About 3x faster than json.loads on a payload, with the same result wherever both accept the text
+_decode_payload = msgspec.json.Decoder().decode
 ENTRY_COLUMNS = ("seq", "uuid", "business_day", "device_time_utc", "monotonic_ns", "boot_id", "clerk_id", "kind",
                  "schema_ver", "payload", "prev_hash", "hash")
 
@@ -247,12 +254,6 @@ def _after(tx: Tx, db: DistrictDb, sid: str, e: Entry, d: dict, received_at: str
         return []
     if person_id:
         db.last_acted[person_id] = (sid, e.seq)
-    if e.kind == "service.name_correction" and person_id:
-        new_name = (d.get("values") or {}).get("new_name")
-        if new_name:
-            db.flush()
-            tx.execute("DELETE FROM person_name_keys WHERE person_id = ?", (person_id,))
-            db.new_keys += _name_key_rows(person_id, new_name)
     if e.kind in FILE_ENTRY_KINDS and person_id:
         # no transaction row: HQ keeps where the file's entry is, to cite it (open) and replay it (a void)
         db.conn.execute("INSERT INTO hq_register_file_entries (station_id, seq, person_id, kind) VALUES (?, ?, ?, ?)",
@@ -343,11 +344,31 @@ def project_entries(tx: Tx, station_id: str, rows: list[dict], received_at: str,
 def _project_one(tx, db, sid, row, received_at, offset_s, alarm) -> list[Conflict]:
     e = _entry(row)
     try:
-        data = json.loads(e.payload)
-    except ValueError:
-        raise ValueError("payload is not JSON") from None
+        data = _decode_payload(e.payload)
+    except msgspec.DecodeError:  # what msgspec refuses (NaN, 1e400, a lone surrogate): json.loads' verdict
+        try:
+            data = json.loads(e.payload)
+        except ValueError:
+            raise ValueError("payload is not JSON") from None
     if not isinstance(data, dict):
         raise ValueError("payload is not a JSON object")
+    person_id = data.get("person_id") if e.kind in NAME_WRITERS else None
+    if not isinstance(person_id, str):
+        projections.apply(db, e, district=True, data=data)
+        return _after(tx, db, sid, e, data, received_at, offset_s, alarm)
+    before = _held_name(tx, db, person_id)
     projections.apply(db, e, district=True, data=data)
+    after = _held_name(tx, db, person_id)
+    if after != before:
+        # the keys of the name HQ held go by key (no index by person: HQ migration 0015), the new name's come
+        tx.executemany("DELETE FROM person_name_keys WHERE key = ? AND kind = ? AND person_id = ?",
+                       _name_key_rows(person_id, before or ""))
+        db.new_keys += _name_key_rows(person_id, after or "")
     return _after(tx, db, sid, e, data, received_at, offset_s, alarm)
+
+
+def _held_name(tx: Tx, db: DistrictDb, person_id: str) -> str | None:
+    db.flush()
+    row = tx.one("SELECT name FROM persons WHERE person_id = ?", (person_id,))
+    return row[0] if row else None
 
